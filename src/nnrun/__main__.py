@@ -1,0 +1,5 @@
+"""`python -m nnrun` runs the command-line interface."""
+
+from nnrun.cli import main
+
+main()

@@ -1,0 +1,246 @@
+"""The `nnrun` command line: parse arguments, call one function, turn problems into one line and an exit code.
+
+Only Typer and Rich are imported here; everything heavier is imported inside the command that needs it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from nnrun import __version__
+from nnrun.errors import EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, NnrunError
+
+app = typer.Typer(
+    name="nnrun",
+    help="Run Keras neural-network experiments from YAML files, and compare them.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+state = {"debug": bool(os.environ.get("NNRUN_DEBUG"))}
+
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", "-s", metavar="KEY.PATH=VALUE",
+                 help="Override a config key, e.g. --set epochs=50 --set layers[0].units=16 (repeatable)."),
+]
+ConfigArg = Annotated[Path, typer.Argument(help="The experiment's YAML config file.", show_default=False)]
+DeviceOption = Annotated[str, typer.Option("--device", help="auto (GPU when visible), cpu or gpu.")]
+
+
+def _err(message: str) -> None:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {message}", markup=True)
+
+
+def handles_errors(command):
+    """Print NnrunErrors as one line and exit with their code; show tracebacks only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except NnrunError as e:
+            if state["debug"]:
+                traceback.print_exc()
+            for line in str(e).splitlines():
+                _err(_escape(line))
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            _err("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nnrun {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False,
+) -> None:
+    """Run Keras neural-network experiments from YAML files, and compare them."""
+    state["debug"] = state["debug"] or debug
+
+
+@app.command()
+@handles_errors
+def train(
+    config: ConfigArg,
+    set_: SetOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display; errors and the result only.")] = False,
+    device: DeviceOption = "auto",
+    backend: Annotated[Optional[str], typer.Option("--backend", help="Keras backend: jax, tensorflow or torch.")] = None,
+    smoke: Annotated[bool, typer.Option("--smoke", help="One epoch on a few batches: checks the whole pipeline "
+                                        "in seconds; the run folder is discarded unless --runs-dir is given.")] = False,
+    runs_dir: Annotated[Optional[Path], typer.Option("--runs-dir", help="Where run folders go.  [default: runs]")] = None,
+) -> None:
+    """Train the model a config describes and write a run folder."""
+    from nnrun.spec import load_spec
+
+    overrides = list(set_ or []) + ([f"backend={backend}"] if backend else [])
+    spec = load_spec(config, overrides)
+    if smoke and runs_dir is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="nnrun-smoke-") as tmp:
+            outcome = _train(spec, Path(tmp), device, quiet, smoke)
+            files = sorted(p.name for p in outcome.run.path.iterdir())
+            typer.echo(f"smoke test passed: {spec.name} trained 1 epoch and wrote {', '.join(files)}")
+        return
+    _train(spec, runs_dir or Path("runs"), device, quiet, smoke)
+
+
+def _train(spec, runs_dir: Path, device: str, quiet: bool, smoke: bool):
+    from nnrun.pipeline import Options, train as run_train
+
+    console = Console(highlight=False)
+    options = Options(runs_dir=runs_dir, device=device, quiet=quiet, smoke=smoke, console=console)
+    try:
+        outcome = run_train(spec, options)
+    except (NnrunError, KeyboardInterrupt):
+        raise
+    except Exception as e:  # a failure inside training: the run folder says `failed` and keeps the traceback
+        if state["debug"]:
+            traceback.print_exc()
+        where = _latest_run(runs_dir, spec.name)
+        detail = f"; traceback in {where / 'error.txt'}" if where and (where / "error.txt").exists() else ""
+        _err(_escape(f"run failed: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}{detail}"))
+        raise typer.Exit(EXIT_FAILED) from None
+    _print_result(console, outcome)
+    if outcome.status == "diverged":
+        _err(f"diverged at epoch {outcome.metrics.get('diverged_at')}: the loss became NaN or infinite; "
+             "try a lower learning rate or scaled features (dataset.scale: standard)")
+        raise typer.Exit(EXIT_DIVERGED)
+    return outcome
+
+
+def _latest_run(runs_dir: Path, name: str) -> Path | None:
+    found = sorted(runs_dir.glob(f"*-{name}*"), key=lambda p: p.stat().st_mtime) if runs_dir.exists() else []
+    return found[-1] if found else None
+
+
+def _print_result(console: Console, outcome) -> None:
+    from rich.table import Table
+
+    metrics = outcome.metrics
+    splits = [s for s in ("train", "validation", "test") if s in metrics]
+    from nnrun.runs import ordered
+
+    names = ordered(dict.fromkeys(k for s in splits for k in metrics[s]))
+    console.print(f"{metrics['name']}: {outcome.status} after {metrics.get('epochs_run')} epochs in "
+                  f"{metrics.get('duration_s', 0):.1f} s", highlight=False, soft_wrap=True)
+    table = Table()
+    table.add_column("split")
+    for name in names:
+        table.add_column(name, justify="right")
+    for split in splits:
+        table.add_row(split, *(_fmt(metrics[split].get(n)) for n in names))
+    base = metrics.get("baseline", {})
+    shown = "test" if "test" in base else "validation" if "validation" in base else "train"
+    if shown in base and any(n in base[shown] for n in names):
+        table.add_row(f"{shown}, baseline", *(_fmt(base[shown].get(n)) for n in names), style="dim")
+    console.print(table)
+    if "rule" in base:
+        console.print(f"baseline = {base['rule']}", highlight=False, soft_wrap=True)
+    console.print(f"run folder: {outcome.run.path}", highlight=False, soft_wrap=True)
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+@app.command()
+@handles_errors
+def check(
+    config: ConfigArg,
+    set_: SetOption = None,
+    deep: Annotated[bool, typer.Option("--deep", help="Also load the data and build the model (imports Keras): "
+                                       "catches unknown layer/loss/optimizer names and output-layer mismatches.")] = False,
+    device: DeviceOption = "cpu",
+) -> None:
+    """Validate a config and print it resolved, every default filled. Trains nothing, writes nothing."""
+    from nnrun.spec import dump_yaml, load_spec
+
+    spec = load_spec(config, list(set_ or []))
+    typer.echo(f"# {config}: valid. Resolved config (every default filled):")
+    typer.echo(dump_yaml(spec.resolved()).rstrip())
+    if deep:
+        from nnrun.pipeline import Options, prepare_data, show_notes
+
+        options = Options(device=device, console=Console(stderr=True, highlight=False))
+        arrays, _ = prepare_data(spec, options)
+        from nnrun.backend import activate, seed_everything
+
+        act = activate(spec.backend, device)
+        from nnrun import model as model_builder
+
+        seed_everything(spec.seed, act.backend)
+        notes: list[str] = []
+        model = model_builder.build(spec, arrays, notes)
+        show_notes(notes, options)
+        sizes = ", ".join(f"{len(a)} {n}" for a, n in ((arrays.x_train, "train"), (arrays.x_val, "validation"),
+                                                       (arrays.x_test, "test")) if a is not None)
+        typer.echo(f"# data: {sizes} rows, input shape {tuple(arrays.preprocess.input_shape)}, "
+                   f"task {arrays.preprocess.task}; model: {model.count_params():,} params; output fits the loss")
+
+
+@app.command()
+def schema() -> None:
+    """Print the config's JSON Schema (for editor completion and checking)."""
+    from nnrun.spec import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@app.command()
+@handles_errors
+def predict(
+    run: Annotated[Path, typer.Argument(help="A run folder (a k-fold run uses its final/ model).", show_default=False)],
+    csv: Annotated[Path, typer.Argument(help="A CSV of rows to predict, with or without the target column.",
+                                        show_default=False)],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write predictions here "
+                                                   "(CSV) instead of standard output.")] = None,
+    device: DeviceOption = "auto",
+) -> None:
+    """Predict new rows with a trained run's preprocessing and model."""
+    from nnrun.predict import predict as run_predict, write_csv
+
+    result = run_predict(run, csv, device)
+    text = write_csv(result.table, output)
+    if text is not None:
+        sys.stdout.write(text)
+    err = Console(stderr=True, highlight=False)
+    if output is not None:
+        err.print(f"wrote {result.rows} predictions to {output}", soft_wrap=True)
+    if result.score:
+        err.print("score on the input's target column: " + ", ".join(f"{k} {v:.4f}" for k, v in result.score.items()))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="nnrun")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""From the config's `dataset` section to numpy arrays: load, encode the target, split, scale.
+
+    loaded = load(spec)                      # every row, target encoded for the loss
+    split = split_rows(len(loaded.x), ...)   # row indices
+    arrays = prepare(loaded, split, scale)   # scaled train/validation/test arrays + preprocess state
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from nnrun.data.preprocess import Preprocess, Scaler
+from nnrun.data.split import Split, split_rows
+from nnrun.data.target import check_classes, encode, encode_labels, infer_task, numeric_target, target_kind
+
+if TYPE_CHECKING:
+    from nnrun.spec import Spec
+
+__all__ = ["Arrays", "Loaded", "Preprocess", "Split", "load", "load_split", "prepare", "split_rows"]
+
+
+@dataclass
+class Loaded:
+    """Every row of the dataset, the target encoded for the loss; not yet split or scaled."""
+
+    x: np.ndarray
+    y: np.ndarray
+    class_ids: np.ndarray | None  # for stratified splits (classification only)
+    preprocess: Preprocess
+    path: Path | None = None  # the CSV file read, if any
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Arrays:
+    """Scaled arrays for fit / evaluate; validation and test are None when those splits are empty."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+    x_test: np.ndarray | None
+    y_test: np.ndarray | None
+    preprocess: Preprocess
+    split: Split
+    notes: list[str] = field(default_factory=list)
+
+    def head(self, train_rows: int, other_rows: int) -> Arrays:
+        """The first rows of each split (what `--smoke` trains on)."""
+
+        def cut(a, n):
+            return None if a is None else a[:n]
+
+        return Arrays(
+            self.x_train[:train_rows], self.y_train[:train_rows], cut(self.x_val, other_rows),
+            cut(self.y_val, other_rows), cut(self.x_test, other_rows), cut(self.y_test, other_rows),
+            self.preprocess, self.split, self.notes,
+        )
+
+    def target_range(self) -> tuple[float, float]:
+        """Smallest and largest training target (for checking a regression output's activation)."""
+        return float(np.min(self.y_train)), float(np.max(self.y_train))
+
+
+def load(spec: Spec) -> Loaded:
+    """Read the dataset the spec names and encode its target for the spec's loss."""
+    ds = spec.dataset
+    notes: list[str] = []
+    csv_info, path = None, None
+    if ds.path is not None:
+        from nnrun.data.csvfile import read_table
+        from nnrun.data.registry import locate
+
+        path = locate(ds.path, spec.config_dir, notes)
+        table = read_table(
+            path, header=ds.header, separator=ds.separator, encoding=ds.encoding,
+            target=ds.target, features=ds.features, missing=ds.missing, notes=notes,
+        )
+        x, y_raw, names, target_name, given_classes = table.x, table.y, table.feature_names, table.target_name, None
+        csv_info = {
+            "header": table.header, "separator": ds.separator, "encoding": ds.encoding,
+            "feature_columns": table.feature_columns, "target_column": table.target_column, "n_columns": table.n_columns,
+        }
+        source = "csv"
+    elif ds.source is not None:
+        x, y_raw, names, target_name, given_classes = _sklearn(ds.source.partition(":")[2])
+        source = ds.source
+    else:
+        x = np.asarray(ds.inline.x, dtype=np.float32)
+        x = x.reshape(len(x), -1) if x.ndim == 1 else x
+        y_raw = np.asarray(ds.inline.y, dtype=object if any(isinstance(v, str) for v in ds.inline.y) else np.float64)
+        names, target_name, given_classes, source = [f"x{i}" for i in range(x.shape[1])], "y", None, "inline"
+
+    task = infer_task(spec.task, spec.loss)
+    kind = target_kind(spec.loss)
+    classes, ids = None, None
+    if task == "classification":
+        ids, classes = encode_labels(y_raw, given_classes)
+        check_classes(classes, kind, spec.loss, target_name)
+        y = encode(ids, kind, len(classes))
+    else:
+        y = numeric_target(y_raw, target_name)
+    pre = Preprocess(source, task, kind, list(names), str(target_name), classes, Scaler(), list(x.shape[1:]), csv_info)
+    return Loaded(x.astype(np.float32, copy=False), y, ids, pre, path, notes)
+
+
+def _sklearn(name: str):
+    """(x, y, feature names, target name, class labels or None) of an embedded scikit-learn dataset."""
+    import sklearn.datasets
+
+    bunch = getattr(sklearn.datasets, f"load_{name}")()
+    names = [str(n) for n in getattr(bunch, "feature_names", [])] or [f"x{i}" for i in range(bunch.data.shape[1])]
+    target_names = getattr(bunch, "target_names", None)
+    if target_names is not None and name != "diabetes":
+        classes = [str(t) for t in target_names]
+        return bunch.data.astype(np.float32), np.asarray(classes, dtype=object)[bunch.target], names, "class", classes
+    return bunch.data.astype(np.float32), bunch.target.astype(np.float64), names, "target", None
+
+
+def prepare(loaded: Loaded, split: Split, scale: str | float) -> Arrays:
+    """Fit the scaler on the split's training rows only, and cut the arrays."""
+    scaler = Scaler.fit(scale, loaded.x[split.train])
+    pre = Preprocess(**{**loaded.preprocess.__dict__, "scaler": scaler})
+
+    def part(rows):
+        return (scaler.apply(loaded.x[rows]), loaded.y[rows]) if len(rows) else (None, None)
+
+    x_train, y_train = part(split.train)
+    x_val, y_val = part(split.validation)
+    x_test, y_test = part(split.test)
+    return Arrays(x_train, y_train, x_val, y_val, x_test, y_test, pre, split, list(loaded.notes))
+
+
+def load_split(spec: Spec) -> Arrays:
+    """load + split_rows + prepare, as `nnrun train` does."""
+    loaded = load(spec)
+    ds = spec.dataset
+    split = split_rows(
+        len(loaded.x), test=ds.test, validation=ds.validation, seed=spec.seed, labels=loaded.class_ids,
+        notes=loaded.notes,
+    )
+    return prepare(loaded, split, ds.scale)

@@ -1,0 +1,199 @@
+"""Reading a CSV file into feature and target columns: header detection, separators, encodings, checks."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from nnrun.errors import DataError, did_you_mean
+
+# Cells read as missing: pandas' defaults plus "?", which the UCI files use for unknown values.
+MISSING_MARKS = ["?"]
+
+
+@dataclass
+class Table:
+    """The columns nnrun uses from a CSV file."""
+
+    x: np.ndarray  # (rows, features) float32
+    y: np.ndarray  # (rows,) the raw target: numbers or strings
+    feature_names: list[str]
+    feature_columns: list[int]  # 0-based positions in the file
+    target_name: str
+    target_column: int
+    n_columns: int
+    header: bool
+
+
+def separator_regex(separator: str) -> str:
+    """The pandas `sep` for a config separator ("whitespace" and "tab" are spelled out in configs)."""
+    return {"whitespace": r"\s+", "tab": "\t"}.get(separator, separator)
+
+
+def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str, key: str = "dataset") -> tuple[pd.DataFrame, bool]:
+    """Read every cell as text; return (frame with column names, whether the file had a header row)."""
+    try:
+        raw = pd.read_csv(
+            path,
+            sep=separator_regex(separator),
+            header=None,
+            dtype=str,
+            na_values=MISSING_MARKS,
+            skipinitialspace=True,
+            encoding=encoding,
+            engine="python" if len(separator_regex(separator)) > 1 else "c",
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty; a CSV needs at least one row") from None
+    except UnicodeDecodeError as e:
+        raise DataError(
+            f"{path}: not {encoding} text (byte {e.object[e.start]:#x} at offset {e.start}); "
+            f"set {key}.encoding to the file's encoding, e.g. {_guess_encoding(path)}"
+        ) from None
+    except LookupError:
+        raise DataError(f"{key}.encoding: got {encoding}; not an encoding Python knows (e.g. utf-8, cp949, latin-1)") from None
+    except pd.errors.ParserError as e:
+        raise DataError(f"{path}: rows have different numbers of columns ({str(e).strip().splitlines()[-1]})") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+    if raw.shape[1] == 1:
+        guess = _guess_separator(path, encoding)
+        if guess and guess != separator:
+            raise DataError(
+                f"{key}.separator: got {separator!r}, which reads {path.name} as a single column; "
+                f"the file looks {guess}-separated: set separator: {guess!r}"
+            )
+    has_header = _looks_like_header(raw) if header == "auto" else bool(header)
+    if has_header:
+        names = [str(n).strip() if isinstance(n, str) else f"column_{i}" for i, n in enumerate(raw.iloc[0])]
+        raw = raw.iloc[1:].reset_index(drop=True)
+        raw.columns = names
+    else:
+        raw.columns = [str(i) for i in range(raw.shape[1])]
+    if raw.empty:
+        raise DataError(f"{path}: the file holds a header but no data rows")
+    return raw, has_header
+
+
+def _looks_like_header(raw: pd.DataFrame) -> bool:
+    """A first row is a header when one of its cells is text in a column whose other cells are numbers."""
+    if len(raw) < 2:
+        return False
+    first, rest = raw.iloc[0], raw.iloc[1:]
+    for column in raw.columns:
+        cell = first[column]
+        body = pd.to_numeric(rest[column], errors="coerce")
+        if isinstance(cell, str) and pd.isna(pd.to_numeric(cell, errors="coerce")) and body.notna().mean() > 0.9:
+            return True
+    # Every column is text (labels only, say): a header if the first row's cells never recur below it.
+    return all(isinstance(c, str) for c in first) and not any(
+        (rest[c] == first[c]).any() for c in raw.columns
+    ) and rest.apply(pd.to_numeric, errors="coerce").notna().values.mean() > 0.5
+
+
+def _guess_separator(path: Path, encoding: str) -> str | None:
+    try:
+        with open(path, encoding=encoding, errors="replace") as f:
+            sample = "".join(f.readline() for _ in range(20))
+    except OSError:
+        return None
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t| ").delimiter
+    except csv.Error:
+        return None
+    return {" ": "whitespace", "\t": "tab"}.get(delimiter, delimiter)
+
+
+def _guess_encoding(path: Path) -> str:
+    data = path.read_bytes()[:65536]
+    for candidate in ("cp949", "shift_jis", "gb18030"):
+        try:
+            data.decode(candidate)
+            return candidate
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def resolve_column(ref: int | str, names: list[str], header: bool, key: str, path: Path) -> int:
+    """A 0-based position for a column given by name or index (negative counts from the end)."""
+    n = len(names)
+    if isinstance(ref, int):
+        if not -n <= ref < n:
+            raise DataError(f"{key}: got {ref}; {path.name} has {n} columns, so valid indices are 0 to {n - 1} (or -1 for the last)")
+        return ref % n
+    if ref in names and header:
+        return names.index(ref)
+    if not header:
+        raise DataError(
+            f"{key}: got {ref!r}, a column name, but {path.name} has no header row; "
+            f"use a 0-based index (0 to {n - 1}), or set dataset.header: true"
+        )
+    raise DataError(f"{key}: got {ref!r}; no such column{did_you_mean(ref, names)}; columns: {', '.join(names)}")
+
+
+def read_table(
+    path: Path,
+    *,
+    header: bool | str,
+    separator: str,
+    encoding: str,
+    target: int | str | None,
+    features: list[int | str] | None,
+    missing: str,
+    notes: list[str],
+) -> Table:
+    """Read `path` and pick the target and feature columns; raise DataError for anything unusable."""
+    frame, has_header = read_frame(path, header=header, separator=separator, encoding=encoding)
+    names = list(frame.columns)
+    if len(names) < 2:
+        raise DataError(f"{path}: only one column was found; nnrun needs at least one feature and a target")
+    t = resolve_column(-1 if target is None else target, names, has_header, "dataset.target", path)
+    if features is None:
+        cols = [i for i in range(len(names)) if i != t]
+    else:
+        cols = [resolve_column(f, names, has_header, f"dataset.features[{i}]", path) for i, f in enumerate(features)]
+        if t in cols:
+            raise DataError(f"dataset.features: column {names[t]!r} is the target; remove it from features")
+        dup = {names[c] for c in cols if cols.count(c) > 1}
+        if dup:
+            raise DataError(f"dataset.features: column {sorted(dup)[0]!r} is listed twice; list each column once")
+        if not cols:
+            raise DataError("dataset.features: the list is empty; give at least one feature column")
+    used = frame.iloc[:, cols + [t]]
+    empty = used.isna()
+    if empty.values.any():
+        rows = empty.any(axis=1)
+        if missing == "drop":
+            notes.append(f"dropped {int(rows.sum())} of {len(frame)} rows with empty cells in {path.name}")
+            frame = frame.loc[~rows].reset_index(drop=True)
+            if frame.empty:
+                raise DataError(f"{path}: every row has an empty cell, so dropping them leaves no data")
+        else:
+            counts = empty.sum()
+            worst = counts[counts > 0]
+            column = worst.index[0]
+            first_row = int(empty[column].values.argmax()) + 1
+            raise DataError(
+                f"{path}: {int(rows.sum())} rows have empty cells (column {column!r}: {int(worst.iloc[0])}, first in data "
+                f"row {first_row}); set dataset.missing: drop to skip those rows, or fill them in"
+            )
+    x = np.empty((len(frame), len(cols)), dtype=np.float32)
+    for j, c in enumerate(cols):
+        values = pd.to_numeric(frame.iloc[:, c], errors="coerce")
+        bad = values.isna()
+        if bad.any():
+            row = int(bad.values.argmax())
+            raise DataError(
+                f"{path}: feature column {names[c]!r} holds text ({frame.iloc[row, c]!r} in data row {row + 1}); "
+                "features must be numbers: leave it out with dataset.features, or encode it as numbers"
+            )
+        x[:, j] = values.to_numpy(dtype=np.float32)
+    y_text = frame.iloc[:, t]
+    y_num = pd.to_numeric(y_text, errors="coerce")
+    y = y_num.to_numpy(dtype=np.float64) if y_num.notna().all() else y_text.str.strip().to_numpy(dtype=object)
+    return Table(x, y, [names[c] for c in cols], cols, names[t], t, len(names), has_header)

@@ -1,0 +1,74 @@
+"""The preprocessing state a run keeps (preprocess.json): features, target, classes and scaling."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Scaler:
+    """Feature scaling as an affine map x * factor + offset, fitted on training rows only."""
+
+    kind: str = "none"  # none | standard | minmax | divide
+    factor: Any = 1.0  # a number, or one per feature
+    offset: Any = 0.0
+    stats: dict[str, Any] = field(default_factory=dict)  # mean/std or min/max, for people reading the JSON
+
+    @classmethod
+    def fit(cls, scale: str | float, x: np.ndarray) -> Scaler:
+        """Fit `scale` (none | standard | minmax | a divisor) on the rows of `x`."""
+        if scale == "none":
+            return cls()
+        if not isinstance(scale, str):
+            return cls("divide", 1.0 / float(scale), 0.0, {"divisor": float(scale)})
+        from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+        flat = x.reshape(len(x), -1).astype(np.float64)
+        if scale == "standard":
+            s = StandardScaler().fit(flat)
+            factor, offset = 1.0 / s.scale_, -s.mean_ / s.scale_
+            stats = {"mean": s.mean_.tolist(), "std": s.scale_.tolist()}
+        else:
+            s = MinMaxScaler().fit(flat)
+            factor, offset = s.scale_, s.min_
+            stats = {"min": s.data_min_.tolist(), "max": s.data_max_.tolist()}
+        return cls(scale, factor.tolist(), offset.tolist(), stats)
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """Scaled float32 copy of `x`."""
+        if self.kind == "none":
+            return x.astype(np.float32, copy=False)
+        shape = x.shape
+        factor = np.asarray(self.factor, dtype=np.float64)
+        offset = np.asarray(self.offset, dtype=np.float64)
+        flat = x.reshape(len(x), -1).astype(np.float64)
+        return (flat * factor + offset).astype(np.float32).reshape(shape)
+
+
+@dataclass
+class Preprocess:
+    """Everything `nnrun predict` needs to turn new rows into model inputs and outputs into answers."""
+
+    source: str  # "csv", "inline" or "sklearn:<name>"
+    task: str  # classification | regression
+    target_kind: str  # binary | sparse | onehot | raw: how the loss takes its targets
+    feature_names: list[str]
+    target_name: str
+    classes: list | None = None  # class labels in class-id order (classification)
+    scaler: Scaler = field(default_factory=Scaler)
+    input_shape: list[int] = field(default_factory=list)
+    csv: dict[str, Any] | None = None  # header, separator, encoding, feature_columns, target_column, n_columns
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data for preprocess.json."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Preprocess:
+        """Rebuild from preprocess.json."""
+        data = dict(data)
+        data["scaler"] = Scaler(**data.get("scaler", {}))
+        return cls(**data)

@@ -1,0 +1,63 @@
+"""Splitting rows into training, validation and test sets (seeded, stratified for classification)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from nnrun.errors import DataError
+
+
+@dataclass
+class Split:
+    """Row indices of each set; disjoint, together covering every row. Train rows keep file order."""
+
+    train: np.ndarray
+    validation: np.ndarray
+    test: np.ndarray
+
+
+def split_rows(
+    n: int, *, test: int | float, validation: float, seed: int, labels: np.ndarray | None, notes: list[str]
+) -> Split:
+    """Split rows 0..n-1. `test`: int = the last N rows, float = a seeded fraction; `validation`: a fraction
+    of what remains. `labels` (class ids) makes the random splits stratified."""
+    rows = np.arange(n)
+    if isinstance(test, int):
+        if test >= n:
+            raise DataError(f"dataset.test: got {test}, but the data has {n} rows; leave at least one row for training")
+        rest, test_rows = rows[: n - test], rows[n - test :]
+    elif test > 0:
+        rest, test_rows = _fraction(rows, test, seed, labels, "dataset.test", notes)
+    else:
+        rest, test_rows = rows, rows[:0]
+    if validation > 0:
+        sub_labels = labels[rest] if labels is not None else None
+        fit_rows, val_rows = _fraction(rest, validation, seed, sub_labels, "dataset.validation", notes)
+    else:
+        fit_rows, val_rows = rest, rows[:0]
+    return Split(np.sort(fit_rows), np.sort(val_rows), np.sort(test_rows))
+
+
+def _fraction(rows: np.ndarray, fraction: float, seed: int, labels, key: str, notes: list[str]):
+    """Hold out ceil(fraction * len(rows)) random rows (as scikit-learn counts them); return (kept, held out)."""
+    n = len(rows)
+    held = math.ceil(fraction * n)
+    if held >= n:
+        raise DataError(f"{key}: got {fraction}, which holds out {held} of {n} rows and leaves none to train on")
+    stratify = None
+    if labels is not None:
+        counts = np.bincount(labels)
+        counts = counts[counts > 0]
+        if counts.min() >= 2 and held >= len(counts) and n - held >= len(counts):
+            stratify = labels
+        else:
+            notes.append(
+                f"{key}: {held} of {n} rows cannot hold every class in proportion "
+                f"(smallest class: {counts.min()} rows); split without stratification"
+            )
+    kept, out = train_test_split(rows, test_size=held, random_state=seed, shuffle=True, stratify=stratify)
+    return kept, out

@@ -1,0 +1,91 @@
+"""What the target is (classification or regression) and how it is encoded for the loss."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+
+from nnrun.errors import DataError
+
+Kind = Literal["binary", "sparse", "onehot", "raw"]
+
+
+def loss_name(loss: str | dict) -> str:
+    """The loss's name in one spelling: lower case without underscores ("BinaryCrossentropy" -> "binarycrossentropy")."""
+    name = loss["name"] if isinstance(loss, dict) else loss
+    return name.replace("_", "").lower()
+
+
+def target_kind(loss: str | dict) -> Kind:
+    """How the loss wants its targets: binary 0/1, sparse class ids, one-hot rows, or raw values."""
+    name = loss_name(loss)
+    if name.startswith("sparsecategorical"):
+        return "sparse"
+    if name.startswith("categorical"):
+        return "onehot"
+    if name.startswith("binary") or name in ("hinge", "squaredhinge"):
+        return "binary"
+    return "raw"
+
+
+def infer_task(task: str, loss: str | dict) -> str:
+    """`task` unless it is auto: then classification for cross-entropy and hinge losses, else regression."""
+    if task != "auto":
+        return task
+    return "classification" if target_kind(loss) != "raw" else "regression"
+
+
+def encode_labels(y: np.ndarray, classes: list | None = None) -> tuple[np.ndarray, list]:
+    """Map labels to class ids 0..C-1; classes are sorted unless given. Returns (ids, classes)."""
+    if classes is None:
+        values = np.unique(y)
+        classes = [_plain(v) for v in values]
+    lookup = {_plain(c): i for i, c in enumerate(classes)}
+    ids = np.fromiter((lookup[_plain(v)] for v in y), dtype=np.int64, count=len(y))
+    return ids, classes
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly label: 1.0 -> 1, numpy scalars -> Python ones, strings unchanged."""
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def encode(ids: np.ndarray, kind: Kind, n_classes: int) -> np.ndarray:
+    """Class ids as the loss wants them: float 0/1, int ids, one-hot rows, or float ids (raw)."""
+    if kind == "sparse":
+        return ids.astype(np.int32)
+    if kind == "onehot":
+        return np.eye(n_classes, dtype=np.float32)[ids]
+    return ids.astype(np.float32)
+
+
+def check_classes(classes: list, kind: Kind, loss: str | dict, target: str) -> None:
+    """Raise DataError when the number of classes cannot work with the loss."""
+    name = loss["name"] if isinstance(loss, dict) else loss
+    shown = ", ".join(map(str, classes[:6])) + (", ..." if len(classes) > 6 else "")
+    if len(classes) < 2:
+        raise DataError(
+            f"dataset.target: column {target!r} holds a single class ({shown}) in the training rows; "
+            "a classifier needs at least two"
+        )
+    if kind == "binary" and len(classes) != 2:
+        raise DataError(
+            f"loss: got {name}, which needs 2 classes, but target {target!r} has {len(classes)} ({shown}); "
+            f"use loss: sparse_categorical_crossentropy with a last layer of units: {len(classes)}, activation: softmax"
+        )
+
+
+def numeric_target(y: np.ndarray, target: str) -> np.ndarray:
+    """The target as float32 values for regression; raise DataError when it holds text."""
+    if y.dtype == object:
+        sample = next(v for v in y if isinstance(v, str))
+        raise DataError(
+            f"dataset.target: column {target!r} holds text ({sample!r}), which a regression cannot fit; "
+            "use a classification loss such as sparse_categorical_crossentropy, or set task: classification"
+        )
+    return y.astype(np.float32)

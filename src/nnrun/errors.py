@@ -1,0 +1,49 @@
+"""The exceptions nnrun raises on purpose, and the exit codes they map to.
+
+Everything a user can get wrong (config, data, command-line arguments) is an `NnrunError`:
+the CLI prints its message as one line and exits with `exit_code`, without a traceback.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+# Exit codes, documented in the README.
+EXIT_OK = 0
+EXIT_FAILED = 1  # the run raised an unexpected exception (status `failed`)
+EXIT_BAD_INPUT = 2  # config, data or arguments rejected before anything ran
+EXIT_DIVERGED = 3  # the loss became NaN or infinite (status `diverged`)
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM (status `interrupted`), as shells report SIGINT
+
+
+class NnrunError(Exception):
+    """A problem the user can fix; `str(error)` is the whole one-line message."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class ConfigError(NnrunError):
+    """The config (or a `--set` override) is invalid."""
+
+
+class DataError(NnrunError):
+    """The dataset cannot be found, read or used as the config asks."""
+
+
+class RunError(NnrunError):
+    """A run folder cannot be read or used (predict on a broken run, say)."""
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """Return " (did you mean 'x'?)" for the closest choice to `value`, or "" when none is close."""
+    if not isinstance(value, str):
+        return ""
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    if value.lower() in lowered and lowered[value.lower()] != value:
+        return f" (did you mean '{lowered[value.lower()]}'?)"
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    if not close:
+        close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)]
+    return f" (did you mean '{close[0]}'?)" if close else ""

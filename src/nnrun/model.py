@@ -1,0 +1,263 @@
+"""The only place where config names become Keras objects: layers, activations, initializers,
+optimizer, loss and metrics, resolved through Keras's own registries.
+
+Every failure is a ConfigError that names the key path, the value and what would be valid.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from typing import TYPE_CHECKING, Any
+
+import keras
+
+from nnrun.errors import did_you_mean
+from nnrun.spec import keypath
+
+if TYPE_CHECKING:
+    from nnrun.data import Arrays
+    from nnrun.spec import Spec
+
+# Keras 2 argument names people still write, and what Keras 3 calls them.
+RENAMED = {"lr": "learning_rate", "init": "kernel_initializer", "decay": "weight_decay", "output_dim": "units"}
+# Registry sub-keys a layer argument is resolved with, by the argument name's suffix.
+_REGISTRIES = {
+    "_initializer": keras.initializers,
+    "_regularizer": keras.regularizers,
+    "_constraint": keras.constraints,
+}
+# The values each output activation can produce (closed bounds are fine for 0/1 targets).
+ACTIVATION_RANGE = {
+    "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "sparse_sigmoid": (0.0, 1.0),
+    "tanh": (-1.0, 1.0), "hard_tanh": (-1.0, 1.0), "softsign": (-1.0, 1.0),
+    "relu": (0.0, math.inf), "softplus": (0.0, math.inf), "exponential": (0.0, math.inf),
+    "relu6": (0.0, 6.0), "elu": (-1.0, math.inf), "squareplus": (0.0, math.inf),
+}
+
+
+def _public(module, kind: type | None = None) -> list[str]:
+    """Public names in a Keras registry module: classes of `kind`, or functions when kind is None."""
+    names = []
+    for name in dir(module):
+        obj = getattr(module, name)
+        if name.startswith("_") or name in ("get", "serialize", "deserialize"):
+            continue
+        if kind is None and inspect.isfunction(obj):
+            names.append(name)
+        elif kind is not None and inspect.isclass(obj) and issubclass(obj, kind) and obj is not kind:
+            names.append(name)
+    return names
+
+
+def layer_names() -> list[str]:
+    """Every Keras layer class name a config can use."""
+    return [n for n in _public(keras.layers, keras.layers.Layer) if n not in ("InputLayer",)]
+
+
+def _split(value: str | dict) -> tuple[str, dict]:
+    if isinstance(value, str):
+        return value, {}
+    rest = {k: v for k, v in value.items() if k != "name"}
+    return value["name"], rest
+
+
+def _check_kwargs(spec: Spec, loc: tuple, owner: str, cls: type, kwargs: dict, extra_ok: tuple = ()) -> None:
+    """Raise when a keyword is not an argument of `cls` (with a did-you-mean from its signature)."""
+    params = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "args", "kwargs")]
+    params += list(extra_ok)
+    for key in kwargs:
+        if key not in params:
+            hint = f" (Keras 3 calls it '{RENAMED[key]}')" if RENAMED.get(key) in params else did_you_mean(key, params)
+            raise spec.error((*loc, key), f"{owner} takes no argument '{key}'{hint}; its arguments: {', '.join(params)}")
+
+
+def _resolve(spec: Spec, loc: tuple, getter, name: Any, what: str, valid: list[str]) -> Any:
+    try:
+        return getter(name)
+    except (ValueError, TypeError):
+        raise spec.error(loc, f"got {name!r}; unknown {what}{did_you_mean(name, valid)}; valid: {', '.join(sorted(valid))}") from None
+
+
+# --- layers ---
+
+
+def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
+    layer_spec = spec.layers[index]
+    loc = ("layers", index)
+    names = layer_names()
+    cls = getattr(keras.layers, layer_spec.type, None)
+    if not (inspect.isclass(cls) and issubclass(cls, keras.layers.Layer)) or layer_spec.type not in names:
+        raise spec.error(
+            (*loc, "type"), f"got {layer_spec.type!r}; not a Keras layer{did_you_mean(layer_spec.type, names)}; "
+            "use a class name from keras.layers such as Dense, Dropout, Flatten, Conv2D"
+        )
+    kwargs = layer_spec.kwargs()
+    takes_activation = "activation" in inspect.signature(cls.__init__).parameters
+    if spec.activation and takes_activation and "activation" not in kwargs and not is_last:
+        kwargs["activation"] = spec.activation
+    base = [p for p in inspect.signature(keras.layers.Layer.__init__).parameters if p not in ("self", "kwargs")]
+    _check_kwargs(spec, loc, layer_spec.type, cls, kwargs, extra_ok=tuple(base))
+    for key, value in kwargs.items():
+        if key == "activation" or key.endswith("_activation"):
+            where = (*loc, key) if key in layer_spec.kwargs() else ("activation",)
+            _resolve(spec, where, keras.activations.get, value, "activation", _public(keras.activations))
+        for suffix, registry in _REGISTRIES.items():
+            if key.endswith(suffix) and value is not None:
+                _resolve(spec, (*loc, key), registry.get, value, suffix.strip("_"), _registry_names(registry))
+    try:
+        return cls(**kwargs)
+    except TypeError as e:
+        missing = str(e).split("argument")[-1].strip(": ") if "required" in str(e) else ""
+        if missing:
+            raise spec.error(loc, f"{layer_spec.type} needs {missing.replace(chr(39), '')} (e.g. units: 8)") from None
+        raise spec.error(loc, f"{layer_spec.type} rejected its arguments: {e}") from None
+    except ValueError as e:
+        raise spec.error(loc, f"{layer_spec.type} rejected its arguments: {_first_line(e)}") from None
+
+
+def _registry_names(registry) -> list[str]:
+    base = {keras.initializers: keras.initializers.Initializer, keras.regularizers: keras.regularizers.Regularizer,
+            keras.constraints: keras.constraints.Constraint}[registry]
+    snake = [_snake(n) for n in _public(registry, base)]
+    return sorted(set(snake + _public(registry)))
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+# --- optimizer, loss, metrics ---
+
+
+def optimizer(spec: Spec) -> keras.optimizers.Optimizer:
+    """The optimizer object for `spec.optimizer` (a name or {name, arguments})."""
+    name, kwargs = _split(spec.optimizer)
+    valid = [n.lower() for n in _public(keras.optimizers, keras.optimizers.Optimizer) if n != "LossScaleOptimizer"]
+    loc = ("optimizer",) if isinstance(spec.optimizer, str) else ("optimizer", "name")
+    cls = type(_resolve(spec, loc, keras.optimizers.get, name, "optimizer", valid))
+    _check_kwargs(spec, ("optimizer",), cls.__name__, cls, kwargs)
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as e:
+        raise spec.error(("optimizer",), f"{cls.__name__} rejected its arguments: {_first_line(e)}") from None
+
+
+def _named_object(spec: Spec, loc: tuple, value: str | dict, module, base: type, what: str):
+    """A loss or metric: the name itself when it takes no arguments (Keras names it then), else an instance."""
+    name, kwargs = _split(value)
+    valid = sorted(set(_public(module) + _public(module, base)) - {"Loss", "Metric", "Reduction"})
+    name_loc = loc if isinstance(value, str) else (*loc, "name")
+    obj = _resolve(spec, name_loc, module.get, name, what, valid)
+    if not kwargs:
+        return name
+    cls = obj if inspect.isclass(obj) else type(obj) if isinstance(obj, base) else None
+    if cls is None:  # a function: its class has the CamelCase spelling of the function's name
+        cls = getattr(module, "".join(p.capitalize() for p in obj.__name__.split("_")), None)
+    if cls is None:
+        raise spec.error(loc, f"{name} takes no arguments; write it as a plain name")
+    _check_kwargs(spec, loc, cls.__name__, cls, kwargs, extra_ok=("name", "dtype", "reduction"))
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as e:
+        raise spec.error(loc, f"{cls.__name__} rejected its arguments: {_first_line(e)}") from None
+
+
+def loss(spec: Spec):
+    """The loss for `spec.loss` (the Keras name, or an instance when arguments are given)."""
+    return _named_object(spec, ("loss",), spec.loss, keras.losses, keras.losses.Loss, "loss")
+
+
+def metrics(spec: Spec) -> list:
+    """The metrics for `spec.metrics`; "accuracy" stays a name so Keras picks binary/categorical/sparse."""
+    out = []
+    for i, value in enumerate(spec.metrics):
+        if isinstance(value, str) and value.lower() in ("accuracy", "acc"):
+            out.append(value)
+            continue
+        out.append(_named_object(spec, ("metrics", i), value, keras.metrics, keras.metrics.Metric, "metric"))
+    return out
+
+
+# --- the model ---
+
+
+def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.Model:
+    """Build and compile the model for `spec` on data shaped like `arrays`; check its output fits the target.
+
+    Problems that make training impossible raise ConfigError; doubtful choices are appended to `notes`."""
+    model = keras.Sequential(name=spec.name.replace("-", "_").replace(".", "_").replace("+", "_"))
+    model.add(keras.Input(shape=tuple(arrays.preprocess.input_shape)))
+    for i in range(len(spec.layers)):
+        layer = _layer(spec, i, is_last=i == len(spec.layers) - 1)
+        try:
+            model.add(layer)
+        except (ValueError, TypeError) as e:
+            shape = model.output_shape if model.layers else (None, *arrays.preprocess.input_shape)
+            raise spec.error(
+                ("layers", i), f"{spec.layers[i].type} cannot take input of shape {shape}: {_first_line(e)}"
+            ) from None
+    check_output(spec, model, arrays, notes if notes is not None else [])
+    model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec))
+    return model
+
+
+def _last_activation(model: keras.Model) -> str:
+    for layer in reversed(model.layers):
+        act = getattr(layer, "activation", None)
+        if act is not None:
+            return getattr(act, "__name__", str(act))
+    return "linear"
+
+
+def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str]) -> None:
+    """Raise ConfigError when the last layer cannot produce what the loss and target need, saying what to write;
+    note an output activation whose range cannot reach every target value (it trains, but cannot fit them)."""
+    pre = arrays.preprocess
+    units = model.output_shape[-1]
+    act = _last_activation(model)
+    last = ("layers", len(spec.layers) - 1)
+    loss_name, loss_args = _split(spec.loss)
+    logits = bool(loss_args.get("from_logits", False))
+    want_act = "linear" if logits else None
+    if pre.target_kind == "binary":
+        if units != 1:
+            raise spec.error(
+                last, f"the output has {units} units, but {loss_name} needs 1: write {{type: Dense, units: 1, "
+                f"activation: sigmoid}}" + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)"
+                                            if units == 2 else "")
+            )
+        want_act = want_act or "sigmoid"
+    elif pre.target_kind in ("sparse", "onehot"):
+        n = len(pre.classes)
+        if units != n:
+            shown = ", ".join(map(str, pre.classes[:5])) + (", ..." if n > 5 else "")
+            raise spec.error(
+                last, f"the output has {units} units, but the target has {n} classes ({shown}): write units: {n}"
+            )
+        want_act = want_act or "softmax"
+    else:
+        if units != 1:
+            raise spec.error(last, f"the output has {units} units, but the target is one value per row: write units: 1")
+        if act == "softmax":
+            raise spec.error(last, "softmax over one unit always outputs 1.0: use activation: linear for a regression")
+        low, high = ACTIVATION_RANGE.get(act, (-math.inf, math.inf))
+        y_low, y_high = arrays.target_range()
+        if y_low < low or y_high > high:
+            notes.append(
+                f"{keypath((*last, 'activation'))}: {act} outputs values in [{low:g}, {high:g}], but the target "
+                f"ranges from {y_low:.4g} to {y_high:.4g}, so some targets cannot be reached; activation: linear can"
+            )
+        return
+    if act != want_act:
+        fix = f"activation: {want_act}" + (
+            "" if logits else f", or activation: linear with loss: {{name: {loss_name}, from_logits: true}}"
+        )
+        raise spec.error(
+            (*last, "activation"),
+            f"got {act}; {loss_name}{' with from_logits' if logits else ''} needs outputs from {want_act}: write {fix}",
+        )

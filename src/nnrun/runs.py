@@ -1,0 +1,173 @@
+"""Run folders: create them (never two runs in one folder), write every artifact atomically, read them back.
+
+Standard library and PyYAML only, so reading runs stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from nnrun.errors import RunError
+
+STATUSES = ("running", "completed", "interrupted", "failed", "diverged")
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()  # what open() would give; mkstemp alone makes files private (0600)
+
+
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never half of it."""
+    mode = "wb" if isinstance(text, bytes) else "w"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, _FILE_MODE)
+        with os.fdopen(fd, mode, **({} if isinstance(text, bytes) else {"encoding": "utf-8", "newline": ""})) as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN and infinity are not JSON: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomically write `data` as indented JSON."""
+    atomic_write(path, json.dumps(_json_safe(data), indent=2, ensure_ascii=False) + "\n")
+
+
+class RunFolder:
+    """One run's folder and the files in it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._history: io.TextIOBase | None = None
+        self._writer: csv.DictWriter | None = None
+
+    @classmethod
+    def create(cls, root: Path, name: str, now: datetime | None = None) -> RunFolder:
+        """Make runs/<YYYYmmdd-HHMMSS>-<name>[-2, -3, ...] with an exclusive mkdir (safe when runs start together)."""
+        root.mkdir(parents=True, exist_ok=True)
+        stem = f"{(now or datetime.now()).strftime('%Y%m%d-%H%M%S')}-{name}"
+        for n in range(1, 10_000):
+            path = root / (stem if n == 1 else f"{stem}-{n}")
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            return cls(path)
+        raise RunError(f"{root}: could not create a folder for {stem}")
+
+    def subfolder(self, name: str) -> RunFolder:
+        """A nested run folder (a k-fold's fold-1, final, ...)."""
+        path = self.path / name
+        path.mkdir(exist_ok=False)
+        return RunFolder(path)
+
+    def write_json(self, name: str, data: Any) -> None:
+        write_json(self.path / name, data)
+
+    def write_text(self, name: str, text: str) -> None:
+        atomic_write(self.path / name, text)
+
+    def append_history(self, row: dict[str, float]) -> None:
+        """Append one epoch to history.csv and flush it, so a crash keeps every finished epoch."""
+        if self._writer is None:
+            self._history = open(self.path / "history.csv", "w", encoding="utf-8", newline="")
+            self._writer = csv.DictWriter(self._history, fieldnames=list(row), extrasaction="ignore")
+            self._writer.writeheader()
+        self._writer.writerow({k: _cell(v) for k, v in row.items()})
+        self._history.flush()
+
+    def close(self) -> None:
+        if self._history is not None:
+            self._history.close()
+            self._history, self._writer = None, None
+
+
+def _cell(value: Any) -> Any:
+    return repr(float(value)) if isinstance(value, float) else value
+
+
+def ordered(names: Iterable[str]) -> list[str]:
+    """Metric names in nnrun's order: loss, the metrics, then val_loss and the validation metrics."""
+    names = list(names)
+    train = [n for n in names if not n.startswith("val_")]
+    train.sort(key=lambda n: n != "loss")
+    return train + [f"val_{n}" for n in train if f"val_{n}" in names]
+
+
+def read_history(path: Path) -> list[dict[str, float]]:
+    """Rows of a history.csv as floats (a torn last line, from a crash mid-write, is ignored)."""
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = []
+    for row in rows:
+        try:
+            out.append({k: float(v) for k, v in row.items() if k is not None and v not in (None, "")})
+        except ValueError:
+            break
+    return out
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file's data; RunError naming the file when it is missing or torn."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunError(f"{path}: missing; is {path.parent} a complete nnrun run folder?") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise RunError(f"{path}: unreadable JSON ({e}); the run may have been cut off while writing") from None
+
+
+def now_iso() -> str:
+    """The local time with its offset, to the second."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+class Clock:
+    """Wall time since creation, for duration_s."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    def seconds(self) -> float:
+        return round(time.perf_counter() - self.start, 3)
+
+
+_HIGHER = ("accuracy", "acc", "auc", "precision", "recall", "f1", "r2", "iou", "true_positives", "true_negatives")
+
+
+def higher_is_better(metric: str) -> bool:
+    """True for metrics where a larger value is better (accuracy, auc, ...); losses and errors are lower-better."""
+    name = metric.removeprefix("val_").lower()
+    return any(name == h or name.startswith(h) or name.endswith(h) for h in _HIGHER)

@@ -1,0 +1,669 @@
+"""The config schema: read YAML safely, apply `--set` overrides, validate, fill defaults, dump.
+
+Pure Python (pydantic + PyYAML): nothing here imports a machine-learning framework, so a bad
+config is rejected in well under a second and before any run folder exists.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    PrivateAttr,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from nnrun.errors import ConfigError, did_you_mean
+
+SKLEARN_DATASETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
+SCALES = ("none", "standard", "minmax")
+# Layer keyword arguments nnrun sets itself: the input shape comes from the data.
+INPUT_SHAPE_KEYS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length")
+
+
+# --- field types whose validation gives one clear message instead of one per union branch ---
+
+
+def _custom(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, message)
+
+
+def _name_or_mapping(what: str, example: str):
+    def check(value: Any) -> str | dict:
+        if isinstance(value, str) and value.strip():
+            return value
+        if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
+            return dict(value)
+        raise _custom(
+            "name_or_mapping",
+            f"must be a Keras {what} name (e.g. {example}) or a mapping "
+            f"{{name: {example}, <argument>: <value>, ...}}",
+        )
+
+    schema = {
+        "anyOf": [
+            {"type": "string"},
+            {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+        ]
+    }
+    return Annotated[str | dict, PlainValidator(check), WithJsonSchema(schema)]
+
+
+def _check_column(value: Any) -> int | str:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
+        raise _custom("column", "must be a column name or a 0-based column index (negative counts from the end)")
+    return value
+
+
+Column = Annotated[
+    int | str, PlainValidator(_check_column), WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string"}]})
+]
+
+
+def _check_test(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _custom("test", "must be an int N >= 0 (the last N rows) or a fraction 0 <= f < 1 (seeded random rows)")
+    if isinstance(value, int) and value < 0:
+        raise _custom("test", "must be an int N >= 0 (the last N rows); 0 means no test set")
+    if isinstance(value, float) and not 0 <= value < 1:
+        raise _custom("test", "must be a fraction 0 <= f < 1, or an int N for the last N rows")
+    return value
+
+
+TestSize = Annotated[
+    int | float,
+    PlainValidator(_check_test),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]}
+    ),
+]
+
+
+def _check_scale(value: Any) -> str | float:
+    if isinstance(value, str) and value in SCALES:
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise _custom("scale", "must be one of none, standard, minmax, or a number > 0 to divide by (255 for images)")
+
+
+Scale = Annotated[
+    str | float,
+    PlainValidator(_check_scale),
+    WithJsonSchema({"anyOf": [{"enum": list(SCALES)}, {"type": "number", "exclusiveMinimum": 0}]}),
+]
+
+
+def _check_header(value: Any) -> bool | str:
+    if isinstance(value, bool) or value == "auto":
+        return value
+    raise _custom("header", "must be true, false or auto")
+
+
+Header = Annotated[
+    bool | str, PlainValidator(_check_header), WithJsonSchema({"anyOf": [{"type": "boolean"}, {"const": "auto"}]})
+]
+
+PositiveInt = Annotated[int, Field(strict=True, gt=0)]
+Fraction = Annotated[float, Field(strict=True, ge=0, lt=1)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# --- the schema ---
+
+
+class InlineData(_Section):
+    """The data itself, written in the config."""
+
+    x: list[list[float]] | list[float] = Field(description="Feature rows (a list of lists), or one value per row.")
+    y: list[float | int | str] = Field(description="One target value (number or class label) per row of x.")
+
+    @model_validator(mode="after")
+    def _same_length(self) -> InlineData:
+        if len(self.x) != len(self.y):
+            raise _custom(
+                "inline", f"x has {len(self.x)} rows but y has {len(self.y)} values; give one y value per row of x"
+            )
+        if not self.x:
+            raise _custom("inline", "x and y are empty; give at least one row")
+        widths = {len(row) for row in self.x if isinstance(row, list)}
+        if len(widths) > 1:
+            raise _custom("inline", f"rows of x have different lengths {sorted(widths)}; give every row the same length")
+        return self
+
+
+class DatasetSpec(_Section):
+    """Where the data comes from and how it is split and scaled."""
+
+    path: str | None = Field(
+        None,
+        description="A CSV file: absolute, relative to the config, or found in the data directory "
+        "($NNRUN_DATA_DIR, else ./data); well-known files are downloaded on first use.",
+        examples=["pima-indians-diabetes.csv"],
+    )
+    source: str | None = Field(
+        None,
+        description="An embedded dataset: sklearn:iris | sklearn:wine | sklearn:breast_cancer | "
+        "sklearn:digits | sklearn:diabetes.",
+        examples=["sklearn:breast_cancer"],
+    )
+    inline: InlineData | None = Field(None, description="The data itself: {x: [[...], ...], y: [...]}.")
+    header: Header = Field("auto", description="CSV: true if the first row holds column names; auto detects it.")
+    separator: str = Field(",", description='CSV: the column separator; "whitespace" for space-separated files.')
+    encoding: str = Field("utf-8", description="CSV: the text encoding (e.g. cp949, latin-1).")
+    target: Column | None = Field(
+        None, description="CSV: the target column, by name or 0-based index; null = the last column."
+    )
+    features: list[Column] | None = Field(
+        None, description="CSV: the feature columns, by name or index; null = every column but the target."
+    )
+    missing: Literal["error", "drop"] = Field(
+        "error", description="CSV: what to do with rows that have empty cells: error, or drop those rows."
+    )
+    test: TestSize = Field(
+        0.2,
+        description="Held-out test rows: an int N = the last N rows in file order; a fraction = seeded random "
+        "rows (stratified for classification); 0 = no test set.",
+    )
+    validation: Fraction = Field(
+        0.0, description="Fraction of the training rows held out and watched during fit (val_* metrics)."
+    )
+    scale: Scale = Field(
+        "none", description="Feature scaling fitted on the training rows only: none | standard | minmax | a divisor."
+    )
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        kind, _, name = value.partition(":")
+        if kind != "sklearn" or name not in SKLEARN_DATASETS:
+            names = ", ".join(f"sklearn:{n}" for n in SKLEARN_DATASETS)
+            hint = did_you_mean(value, [f"sklearn:{n}" for n in SKLEARN_DATASETS])
+            raise _custom("source", f"unknown dataset source{hint}; valid: {names}")
+        return value
+
+    @field_validator("separator")
+    @classmethod
+    def _separator(cls, value: str) -> str:
+        if value == "":
+            raise _custom("separator", 'must not be empty; use "," or ";" or "\\t" or "whitespace"')
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DatasetSpec:
+        given = [k for k in ("path", "source", "inline") if getattr(self, k) is not None]
+        if len(given) != 1:
+            got = "none of them" if not given else " and ".join(given)
+            raise _custom("dataset", f"give exactly one of path, source or inline (got {got})")
+        if self.path is None:
+            csv_only = sorted(self.model_fields_set & {"header", "separator", "encoding", "target", "features", "missing"})
+            if csv_only:
+                raise _custom("dataset", f"{', '.join(csv_only)} only apply to a CSV path, not to {given[0]} data")
+        return self
+
+
+class LayerSpec(BaseModel):
+    """One Keras layer: its class name and keyword arguments."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    type: str = Field(description="A Keras layer class name, e.g. Dense, Dropout, BatchNormalization, Flatten.")
+    units: PositiveInt | None = Field(None, description="Dense and recurrent layers: number of outputs.")
+    filters: PositiveInt | None = Field(None, description="Convolution layers: number of filters.")
+    rate: Fraction | None = Field(None, description="Dropout layers: fraction of inputs dropped, 0 <= rate < 1.")
+    activation: str | None = Field(None, description="Activation name; unset = the top-level default.")
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if not value.strip():
+            raise _custom("layer_type", "must be a Keras layer class name such as Dense")
+        return value
+
+    @model_validator(mode="after")
+    def _no_input_shape(self) -> LayerSpec:
+        for key in INPUT_SHAPE_KEYS:
+            if key in (self.model_extra or {}):
+                raise _custom(
+                    "input_shape", f"remove {key}: nnrun infers the input shape from the data (and batch_size is top-level)"
+                )
+        return self
+
+    def kwargs(self) -> dict[str, Any]:
+        """The keyword arguments for the Keras layer class (everything but `type`, unset ones left out)."""
+        given = {k: getattr(self, k) for k in ("units", "filters", "rate", "activation") if getattr(self, k) is not None}
+        return {**given, **(self.model_extra or {})}
+
+
+class EarlyStoppingSpec(_Section):
+    """Stop when a monitored value stops improving (Keras's EarlyStopping)."""
+
+    monitor: str = Field("val_loss", description="The value watched: loss, val_loss, val_accuracy, ...")
+    patience: Annotated[int, Field(strict=True, ge=0)] = Field(10, description="Epochs without improvement to wait.")
+    min_delta: Annotated[float, Field(ge=0)] = Field(0.0, description="Smallest change that counts as improvement.")
+    mode: Literal["auto", "min", "max"] = Field("auto", description="Whether lower or higher is better; auto infers.")
+    restore_best_weights: bool = Field(True, description="Keep the weights of the best epoch, not the last.")
+    start_from_epoch: Annotated[int, Field(strict=True, ge=0)] = Field(0, description="Epochs before watching starts.")
+
+
+class KFoldSpec(_Section):
+    """K-fold cross-validation settings, used by `nnrun kfold`."""
+
+    k: Annotated[int, Field(strict=True, ge=2)] = Field(description="Number of folds (at least 2).")
+    shuffle: bool = Field(True, description="Shuffle rows (with the seed) before splitting into folds.")
+    stratify: Literal["auto", True, False] = Field(
+        "auto", description="Keep class ratios in every fold; auto = yes for classification."
+    )
+    refit: bool = Field(False, description="After the folds, train on all training rows and score the test rows.")
+    refit_epochs: Annotated[int, Field(strict=True, gt=0)] | Literal["best"] | None = Field(
+        None, description="Epochs for the refit: null = epochs, best = the best epoch of the mean validation curve."
+    )
+
+
+class Spec(_Section):
+    """One nnrun experiment."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, title="nnrun experiment")
+
+    name: str | None = Field(
+        None, description="The run name; null = the config file's name.", pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$"
+    )
+    seed: Annotated[int, Field(strict=True, ge=0)] = Field(42, description="Seeds Python, NumPy, Keras and the splits.")
+    backend: Literal["auto", "jax", "tensorflow", "torch"] = Field(
+        "auto", description="Keras backend; auto = $KERAS_BACKEND, else jax if installed, else tensorflow."
+    )
+    task: Literal["auto", "classification", "regression"] = Field(
+        "auto", description="auto = classification for cross-entropy and hinge losses, else regression."
+    )
+    dataset: DatasetSpec = Field(description="The data: one of path, source or inline.")
+    layers: list[LayerSpec] = Field(min_length=1, description="The layers in order; the input shape is inferred.")
+    activation: str | None = Field(
+        None,
+        description="Default activation for every layer but the last that takes one and sets none; "
+        "null = Keras's default (linear).",
+        examples=["relu"],
+    )
+    loss: _name_or_mapping("loss", "binary_crossentropy") = Field(  # type: ignore[valid-type]
+        description="A Keras loss name, or {name: ..., <arguments>}.", examples=["binary_crossentropy"]
+    )
+    optimizer: _name_or_mapping("optimizer", "adam") = Field(  # type: ignore[valid-type]
+        "rmsprop", description="A Keras optimizer name, or {name: sgd, learning_rate: 0.01, ...}."
+    )
+    metrics: list[_name_or_mapping("metric", "accuracy")] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Keras metric names (or {name: ..., <arguments>})."
+    )
+    epochs: PositiveInt = Field(description="Passes over the training rows.", examples=[100])
+    batch_size: PositiveInt = Field(32, description="Rows per gradient step.")
+    early_stopping: EarlyStoppingSpec | None = Field(None, description="Stop when the monitored value stalls.")
+    kfold: KFoldSpec | None = Field(None, description="K-fold settings for `nnrun kfold`: k, or {k, shuffle, ...}.")
+
+    _origin: Origin | None = PrivateAttr(None)
+
+    @field_validator("early_stopping", mode="before")
+    @classmethod
+    def _early_stopping_shorthand(cls, value: Any) -> Any:
+        return {} if value is True else (None if value is False else value)
+
+    @field_validator("kfold", mode="before")
+    @classmethod
+    def _kfold_shorthand(cls, value: Any) -> Any:
+        return {"k": value} if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @property
+    def config_dir(self) -> Path:
+        """The folder relative CSV paths are resolved against (the config's own folder)."""
+        return self._origin.path.parent if self._origin and self._origin.path else Path.cwd()
+
+    def error(self, loc: tuple, problem: str) -> ConfigError:
+        """A ConfigError for key `loc`, located in the YAML file or the `--set` that gave it."""
+        where = self._origin.where(loc) if self._origin else ""
+        return ConfigError(f"{where}{keypath(loc)}: {problem}")
+
+    def resolved(self) -> dict[str, Any]:
+        """The config with every default filled, as plain data (what `nnrun check` prints and runs save)."""
+        data = self.model_dump(mode="json")
+        data["layers"] = [{k: v for k, v in layer.items() if v is not None} for layer in data["layers"]]
+        if data["dataset"]["inline"] is None:
+            del data["dataset"]["inline"]
+        return data
+
+
+# --- locating keys in the YAML text and in --set overrides ---
+
+
+class Origin:
+    """Where each key of a config came from: a YAML node (file, line) or a `--set` argument."""
+
+    def __init__(self, path: Path | None, root: yaml.Node | None, overrides: dict[tuple, str]):
+        self.path = path
+        self.root = root
+        self.overrides = overrides
+
+    def where(self, loc: tuple) -> str:
+        """A "file:line: " or "--set k=v: " prefix for messages about key `loc`."""
+        for key, text in self.overrides.items():
+            if loc[: len(key)] == key or key[: len(loc)] == loc:
+                return f"--set {text}: "
+        node = _find_node(self.root, loc)
+        if node is not None and self.path is not None:
+            return f"{self.path}:{node.start_mark.line + 1}: "
+        return f"{self.path}: " if self.path else ""
+
+
+def _find_node(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
+    """The deepest YAML node along `loc` (a key's own node when the key exists)."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            match = next(((k, v) for k, v in node.value if k.value == part), None)
+            if match is None:
+                return node
+            key_node, value_node = match
+            node = value_node if not isinstance(value_node, yaml.ScalarNode) else key_node
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def keypath(loc: tuple) -> str:
+    """('layers', 2, 'units') -> 'layers[2].units'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+# --- reading YAML ---
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Read a YAML file with the safe loader; return (data, root node). Errors name line and column."""
+    if not path.exists():
+        raise ConfigError(f"{path}: no such config file")
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory; give a YAML config file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}")
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """Parse YAML text safely (no Python tags, no duplicate keys); `name` prefixes error messages."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is not None:
+            _reject_duplicate_keys(root, name)
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        problem = e.problem or e.context or "invalid YAML"
+        if "could not determine a constructor" in problem:
+            problem = f"the tag {e.problem.split('tag')[-1].strip()} is not allowed: nnrun reads plain YAML only"
+        at = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
+        raise ConfigError(f"{at}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{name}: YAML error: {e}") from None
+    finally:
+        loader.dispose()
+    return data, root
+
+
+def _reject_duplicate_keys(node: yaml.Node, name: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    raise ConfigError(
+                        f"{name}:{key.start_mark.line + 1}:{key.start_mark.column + 1}: key '{key.value}' appears "
+                        f"twice (first on line {seen[key.value]}); keep one"
+                    )
+                seen[key.value] = key.start_mark.line + 1
+            _reject_duplicate_keys(value, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _reject_duplicate_keys(item, name)
+
+
+# --- --set overrides ---
+
+_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]|\.(\d+)")
+
+
+def parse_override(text: str) -> tuple[tuple, Any]:
+    """'layers[0].units=16' -> (('layers', 0, 'units'), 16); the value is read as a YAML scalar or list."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {text}: expected key.path=value, e.g. --set optimizer.learning_rate=0.01")
+    loc: list = []
+    pos = 0
+    while pos < len(key):
+        if loc and key[pos] == "." and pos + 1 < len(key) and not key[pos + 1].isdigit():
+            pos += 1
+        m = _PART.match(key, pos)
+        if not m:
+            raise ConfigError(f"--set {text}: cannot read the key path '{key}'; write it as dataset.test or layers[0].units")
+        name, index, dotted_index = m.groups()
+        loc.append(name if name is not None else int(index if index is not None else dotted_index))
+        pos = m.end()
+    if not isinstance(loc[0], str):
+        raise ConfigError(f"--set {text}: a key path starts with a key name, e.g. layers[0].units")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as e:
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"--set {text}: cannot read the value '{raw}' as YAML: {problem}") from None
+    if isinstance(value, dict):
+        raise ConfigError(f"--set {text}: give one value per --set (a number, a word or a [list]), not a mapping")
+    return tuple(loc), value
+
+
+def apply_override(data: dict, loc: tuple, value: Any, text: str) -> None:
+    """Set `value` at `loc` in the raw config, creating mappings on the way; a name string becomes {name: ...}."""
+    node: Any = data
+    for depth, part in enumerate(loc[:-1]):
+        nxt = loc[depth + 1]
+        if isinstance(part, int):
+            if not isinstance(node, list) or not -len(node) <= part < len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise ConfigError(
+                    f"--set {text}: {keypath(loc[:depth])} has {size} items, so [{part}] does not exist"
+                    + (f" (valid: 0 to {size - 1})" if size else "")
+                )
+            child = node[part]
+        else:
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {text}: {keypath(loc[:depth])} is not a mapping")
+            child = node.get(part)
+            if child is None:
+                child = [] if isinstance(nxt, int) else {}
+                node[part] = child
+        if isinstance(child, str) and isinstance(nxt, str):
+            child = {"name": child}  # `optimizer: adam` + optimizer.learning_rate -> {name: adam, learning_rate: ...}
+        elif not isinstance(child, (dict, list)):
+            raise ConfigError(
+                f"--set {text}: {keypath(loc[: depth + 1])} is {child!r}, not a mapping, so it has no key '{nxt}'"
+            )
+        node[part] = child
+        node = child
+    last = loc[-1]
+    if isinstance(last, int):
+        if not isinstance(node, list) or not -len(node) <= last < len(node):
+            size = len(node) if isinstance(node, list) else 0
+            raise ConfigError(f"--set {text}: {keypath(loc[:-1])} has {size} items, so [{last}] does not exist")
+    elif not isinstance(node, dict):
+        raise ConfigError(f"--set {text}: {keypath(loc[:-1])} is not a mapping")
+    node[last] = value
+
+
+# --- validation ---
+
+
+def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Spec:
+    """Read, override and validate a config file; return the Spec with name and backend resolved."""
+    path = Path(path)
+    data, root = read_yaml(path)
+    return build_spec(data, root, path, overrides)
+
+
+def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=()) -> Spec:
+    """Validate already-parsed config data (see `load_spec`)."""
+    name = str(path) if path else "config"
+    if data is None:
+        raise ConfigError(f"{name}: the config is empty; it needs at least dataset, layers, loss and epochs")
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{name}: the top level must be a mapping of keys (dataset:, layers:, ...), got a {type(data).__name__}"
+        )
+    set_by: dict[tuple, str] = {}
+    for text in overrides:
+        loc, value = parse_override(text)
+        apply_override(data, loc, value, text)
+        set_by[tuple(loc)] = text
+    origin = Origin(path, root, set_by)
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_first_problem(e, origin, data)) from None
+    spec._origin = origin
+    if spec.name is None:
+        spec.name = re.sub(r"[^A-Za-z0-9._+-]", "-", path.stem if path else "run").lstrip("._+-") or "run"
+    from nnrun.backend import resolve_backend  # light: no framework import
+
+    spec.backend = resolve_backend(spec)
+    return spec
+
+
+def _first_problem(error: ValidationError, origin: Origin, data: dict) -> str:
+    """Turn pydantic's errors into nnrun's one-line messages (one line per problem)."""
+    lines = []
+    for err in error.errors(include_url=False):
+        loc = tuple(err["loc"])
+        lines.append(f"{origin.where(loc)}{keypath(loc)}: {_problem(err, loc)}")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _problem(err: dict, loc: tuple) -> str:
+    kind, value = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        valid = _fields_at(loc[:-1])
+        hint = did_you_mean(loc[-1], valid)
+        return f"unknown key{hint}; valid keys here: {', '.join(valid)}"
+    if kind == "missing":
+        example = _example_at(loc)
+        return "required key is missing" + (f" (e.g. {loc[-1]}: {example})" if example is not None else "")
+    message = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
+    if kind in ("string_pattern_mismatch",):
+        message = "must start with a letter or digit and hold only letters, digits and . _ + -"
+    if isinstance(value, dict) and kind not in ("dict_type", "model_type", "name_or_mapping"):
+        return message[0].lower() + message[1:]
+    return f"got {_show(value)}; {message[0].lower() + message[1:]}"
+
+
+def _show(value: Any) -> str:
+    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    text = text.removesuffix("...").strip()
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema model that holds the keys at `loc` (None outside the schema)."""
+    import typing
+
+    model: type[BaseModel] | None = Spec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None or part not in model.model_fields:
+            return None
+        candidates = [model.model_fields[part].annotation]
+        model = None
+        while candidates:
+            tp = candidates.pop()
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                model = tp
+                break
+            candidates.extend(typing.get_args(tp))
+    return model
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    model = _model_at(loc)
+    return list(model.model_fields) if model else []
+
+
+def _example_at(loc: tuple) -> Any:
+    model = _model_at(loc[:-1])
+    field = model.model_fields.get(loc[-1]) if model else None
+    return field.examples[0] if field is not None and field.examples else None
+
+
+def training_problems(spec: Spec, *, has_validation: bool) -> None:
+    """Raise for settings that validate alone but cannot train together (checked before any run starts)."""
+    es = spec.early_stopping
+    if es is not None and es.monitor.startswith("val_") and not has_validation:
+        raise spec.error(
+            ("early_stopping", "monitor"),
+            f"got {es.monitor}; it needs validation rows: set dataset.validation (e.g. 0.2) or monitor: loss",
+        )
+
+
+class _Flow(dict):
+    """A mapping written on one line ({type: Dense, units: 8})."""
+
+
+class _FlowList(list):
+    """A list of plain values written on one line ([accuracy, mae])."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
+_Dumper.add_representer(_FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def _flow_leaves(value: Any, key: str = "") -> Any:
+    if isinstance(value, dict):
+        inner = {k: _flow_leaves(v, k) for k, v in value.items()}
+        return _Flow(inner) if key in ("layers", "optimizer", "loss", "metrics") else inner
+    if isinstance(value, list):
+        items = [_flow_leaves(v, key) for v in value]
+        return _FlowList(items) if all(not isinstance(v, (dict, list)) for v in value) else items
+    return value
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML for resolved configs: sections as blocks, layers and lists on one line each, keys in schema order."""
+    return yaml.dump(_flow_leaves(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+
+
+def json_schema() -> dict[str, Any]:
+    """The config's JSON Schema (draft 2020-12), for editors."""
+    schema = Spec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
