@@ -190,6 +190,8 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
     """Build and compile the model for `spec` on data shaped like `arrays`; check its output fits the target.
 
     Problems that make training impossible raise ConfigError; doubtful choices are appended to `notes`."""
+    if spec.activation:
+        _resolve(spec, ("activation",), keras.activations.get, spec.activation, "activation", _public(keras.activations))
     model = keras.Sequential(name=spec.name.replace("-", "_").replace(".", "_").replace("+", "_"))
     model.add(keras.Input(shape=tuple(arrays.preprocess.input_shape)))
     for i in range(len(spec.layers)):

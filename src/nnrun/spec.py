@@ -419,8 +419,9 @@ def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problem = e.problem or e.context or "invalid YAML"
-        if "could not determine a constructor" in problem:
-            problem = f"the tag {e.problem.split('tag')[-1].strip()} is not allowed: nnrun reads plain YAML only"
+        tag = re.search(r"tag '(?:tag:yaml\.org,2002:)?([^']+)'", problem)
+        if "could not determine a constructor" in problem and tag:
+            problem = f"the tag !!{tag.group(1)} is not allowed: nnrun reads plain YAML only, never Python objects"
         at = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
         raise ConfigError(f"{at}: YAML syntax error: {problem}") from None
     except yaml.YAMLError as e:
@@ -488,18 +489,15 @@ def apply_override(data: dict, loc: tuple, value: Any, text: str) -> None:
         nxt = loc[depth + 1]
         if isinstance(part, int):
             if not isinstance(node, list) or not -len(node) <= part < len(node):
-                size = len(node) if isinstance(node, list) else 0
-                raise ConfigError(
-                    f"--set {text}: {keypath(loc[:depth])} has {size} items, so [{part}] does not exist"
-                    + (f" (valid: 0 to {size - 1})" if size else "")
-                )
+                raise ConfigError(f"--set {text}: {_no_index(node, loc[:depth], part)}")
             child = node[part]
         else:
             if not isinstance(node, dict):
                 raise ConfigError(f"--set {text}: {keypath(loc[:depth])} is not a mapping")
             child = node.get(part)
             if child is None:
-                child = [] if isinstance(nxt, int) else {}
+                child = _default_at(loc[: depth + 1])
+                child = child if isinstance(child, str) else [] if isinstance(nxt, int) else {}
                 node[part] = child
         if isinstance(child, str) and isinstance(nxt, str):
             child = {"name": child}  # `optimizer: adam` + optimizer.learning_rate -> {name: adam, learning_rate: ...}
@@ -512,11 +510,25 @@ def apply_override(data: dict, loc: tuple, value: Any, text: str) -> None:
     last = loc[-1]
     if isinstance(last, int):
         if not isinstance(node, list) or not -len(node) <= last < len(node):
-            size = len(node) if isinstance(node, list) else 0
-            raise ConfigError(f"--set {text}: {keypath(loc[:-1])} has {size} items, so [{last}] does not exist")
+            raise ConfigError(f"--set {text}: {_no_index(node, loc[:-1], last)}")
     elif not isinstance(node, dict):
         raise ConfigError(f"--set {text}: {keypath(loc[:-1])} is not a mapping")
     node[last] = value
+
+
+def _no_index(node: Any, loc: tuple, index: int) -> str:
+    size = len(node) if isinstance(node, list) else 0
+    valid = f" (valid: 0 to {size - 1})" if size else ""
+    return f"{keypath(loc)} has {size} item{'' if size == 1 else 's'}, so [{index}] does not exist{valid}"
+
+
+def _default_at(loc: tuple) -> Any:
+    """The schema default of key `loc` (None when it has none), e.g. 'rmsprop' for ('optimizer',)."""
+    model = _model_at(loc[:-1])
+    field = model.model_fields.get(loc[-1]) if model and isinstance(loc[-1], str) else None
+    if field is None or field.is_required():
+        return None
+    return field.get_default(call_default_factory=True)
 
 
 # --- validation ---
