@@ -6,6 +6,7 @@ Every failure is a ConfigError that names the key path, the value and what would
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import math
 from typing import TYPE_CHECKING, Any
@@ -21,12 +22,8 @@ if TYPE_CHECKING:
 
 # Keras 2 argument names people still write, and what Keras 3 calls them.
 RENAMED = {"lr": "learning_rate", "init": "kernel_initializer", "decay": "weight_decay", "output_dim": "units"}
-# Registry sub-keys a layer argument is resolved with, by the argument name's suffix.
-_REGISTRIES = {
-    "_initializer": keras.initializers,
-    "_regularizer": keras.regularizers,
-    "_constraint": keras.constraints,
-}
+# The Keras registry a layer argument is resolved with, by the argument name's suffix.
+_REGISTRIES = {"_initializer": "initializers", "_regularizer": "regularizers", "_constraint": "constraints"}
 # The values each output activation can produce (closed bounds are fine for 0/1 targets).
 ACTIVATION_RANGE = {
     "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "sparse_sigmoid": (0.0, 1.0),
@@ -36,23 +33,24 @@ ACTIVATION_RANGE = {
 }
 
 
-def _public(module, kind: type | None = None) -> list[str]:
-    """Public names in a Keras registry module: classes of `kind`, or functions when kind is None."""
-    names = []
-    for name in dir(module):
-        obj = getattr(module, name)
-        if name.startswith("_") or name in ("get", "serialize", "deserialize"):
-            continue
-        if kind is None and inspect.isfunction(obj):
-            names.append(name)
-        elif kind is not None and inspect.isclass(obj) and issubclass(obj, kind) and obj is not kind:
-            names.append(name)
-    return names
+# Registry entries that are base classes or wrappers, not something to train with.
+_INTERNAL = {"initializer", "regularizer", "constraint", "loss", "loss_function_wrapper", "metric",
+             "mean_metric_wrapper", "optimizer", "optimizermap", "lossscaleoptimizer", "multioptimizer"}
+
+
+def registry_names(kind: str) -> list[str]:
+    """The lower-case names Keras's `keras.<kind>.get` accepts (the keys of its ALL_OBJECTS_DICT registry)."""
+    registry = getattr(importlib.import_module(f"keras.src.{kind}"), "ALL_OBJECTS_DICT", {})
+    return sorted(k for k in registry if k == k.lower() and k not in _INTERNAL)
 
 
 def layer_names() -> list[str]:
     """Every Keras layer class name a config can use."""
-    return [n for n in _public(keras.layers, keras.layers.Layer) if n not in ("InputLayer",)]
+    return [
+        name for name in dir(keras.layers)
+        if inspect.isclass(getattr(keras.layers, name)) and issubclass(getattr(keras.layers, name), keras.layers.Layer)
+        and name not in ("Layer", "InputLayer")
+    ]
 
 
 def _split(value: str | dict) -> tuple[str, dict]:
@@ -101,10 +99,11 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
     for key, value in kwargs.items():
         if key == "activation" or key.endswith("_activation"):
             where = (*loc, key) if key in layer_spec.kwargs() else ("activation",)
-            _resolve(spec, where, keras.activations.get, value, "activation", _public(keras.activations))
-        for suffix, registry in _REGISTRIES.items():
+            _resolve(spec, where, keras.activations.get, value, "activation", registry_names("activations"))
+        for suffix, kind in _REGISTRIES.items():
             if key.endswith(suffix) and value is not None:
-                _resolve(spec, (*loc, key), registry.get, value, suffix.strip("_"), _registry_names(registry))
+                getter = getattr(keras, kind).get
+                _resolve(spec, (*loc, key), getter, value, suffix.strip("_"), registry_names(kind))
     try:
         return cls(**kwargs)
     except TypeError as e:
@@ -114,17 +113,6 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
         raise spec.error(loc, f"{layer_spec.type} rejected its arguments: {e}") from None
     except ValueError as e:
         raise spec.error(loc, f"{layer_spec.type} rejected its arguments: {_first_line(e)}") from None
-
-
-def _registry_names(registry) -> list[str]:
-    base = {keras.initializers: keras.initializers.Initializer, keras.regularizers: keras.regularizers.Regularizer,
-            keras.constraints: keras.constraints.Constraint}[registry]
-    snake = [_snake(n) for n in _public(registry, base)]
-    return sorted(set(snake + _public(registry)))
-
-
-def _snake(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 def _first_line(error: Exception) -> str:
@@ -137,7 +125,7 @@ def _first_line(error: Exception) -> str:
 def optimizer(spec: Spec) -> keras.optimizers.Optimizer:
     """The optimizer object for `spec.optimizer` (a name or {name, arguments})."""
     name, kwargs = _split(spec.optimizer)
-    valid = [n.lower() for n in _public(keras.optimizers, keras.optimizers.Optimizer) if n != "LossScaleOptimizer"]
+    valid = registry_names("optimizers")
     loc = ("optimizer",) if isinstance(spec.optimizer, str) else ("optimizer", "name")
     cls = type(_resolve(spec, loc, keras.optimizers.get, name, "optimizer", valid))
     _check_kwargs(spec, ("optimizer",), cls.__name__, cls, kwargs)
@@ -150,7 +138,7 @@ def optimizer(spec: Spec) -> keras.optimizers.Optimizer:
 def _named_object(spec: Spec, loc: tuple, value: str | dict, module, base: type, what: str):
     """A loss or metric: the name itself when it takes no arguments (Keras names it then), else an instance."""
     name, kwargs = _split(value)
-    valid = sorted(set(_public(module) + _public(module, base)) - {"Loss", "Metric", "Reduction"})
+    valid = registry_names(module.__name__.rsplit(".", 1)[-1])
     name_loc = loc if isinstance(value, str) else (*loc, "name")
     obj = _resolve(spec, name_loc, module.get, name, what, valid)
     if not kwargs:
@@ -191,18 +179,21 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
 
     Problems that make training impossible raise ConfigError; doubtful choices are appended to `notes`."""
     if spec.activation:
-        _resolve(spec, ("activation",), keras.activations.get, spec.activation, "activation", _public(keras.activations))
-    model = keras.Sequential(name=spec.name.replace("-", "_").replace(".", "_").replace("+", "_"))
-    model.add(keras.Input(shape=tuple(arrays.preprocess.input_shape)))
+        _resolve(spec, ("activation",), keras.activations.get, spec.activation, "activation", registry_names("activations"))
+    shape = tuple(arrays.preprocess.input_shape)
+    x = keras.Input(shape=shape)
+    layers = []
     for i in range(len(spec.layers)):
         layer = _layer(spec, i, is_last=i == len(spec.layers) - 1)
-        try:
-            model.add(layer)
-        except (ValueError, TypeError) as e:
-            shape = model.output_shape if model.layers else (None, *arrays.preprocess.input_shape)
-            raise spec.error(
-                ("layers", i), f"{spec.layers[i].type} cannot take input of shape {shape}: {_first_line(e)}"
-            ) from None
+        before = x.shape
+        try:  # a symbolic call: Sequential's own build hides some shape errors and stays unbuilt
+            x = layer(x)
+        except (ValueError, TypeError, NotImplementedError) as e:
+            raise spec.error(("layers", i), f"{spec.layers[i].type} cannot take input of shape {before}: "
+                             f"{_first_line(e)}") from None
+        layers.append(layer)
+    name = spec.name.replace("-", "_").replace(".", "_").replace("+", "_")
+    model = keras.Sequential([keras.Input(shape=shape), *layers], name=name)
     check_output(spec, model, arrays, notes if notes is not None else [])
     model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec))
     return model

@@ -48,7 +48,9 @@ def atomic_write(path: Path, text: str | bytes) -> None:
 
 
 def _json_safe(value: Any) -> Any:
-    """NaN and infinity are not JSON: write them as null."""
+    """Plain JSON data: numpy scalars become Python ones; NaN and infinity, which JSON lacks, become null."""
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)) and getattr(value, "ndim", 1) == 0:
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):

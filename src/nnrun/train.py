@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import platform
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -57,12 +58,11 @@ def fit_run(
         "status": "running", "kind": "train", "name": spec.name, "started": now_iso(), "epochs": epochs,
         "params": int(model.count_params()), "pid": os.getpid(), "host": socket.gethostname(),
     }
-    run.write_text("config.yaml", dump_yaml(spec.resolved()))
-    run.write_json("env.json", environment(spec, act, options))
-    run.write_json("preprocess.json", arrays.preprocess.to_json())
-    run.write_text("summary.txt", summary_text(spec, model))
-    run.write_json("metrics.json", metrics)
-
+    try:
+        run.write_json("metrics.json", metrics)  # first: from here on the folder says what happened
+    except BaseException:
+        shutil.rmtree(run.path, ignore_errors=True)
+        raise
     guard = DivergenceGuard()
     callbacks: list[keras.callbacks.Callback] = [HistoryWriter(run), guard]
     if spec.early_stopping is not None:
@@ -72,12 +72,16 @@ def fit_run(
     validation = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else None
     try:
         with _sigterm_as_interrupt():
+            run.write_text("config.yaml", dump_yaml(spec.resolved()))
+            run.write_json("env.json", environment(spec, act, options))
+            run.write_json("preprocess.json", arrays.preprocess.to_json())
+            run.write_text("summary.txt", summary_text(spec, model))
             fit_clock = Clock()
             model.fit(arrays.x_train, arrays.y_train, validation_data=validation, epochs=epochs,
                       batch_size=spec.batch_size, verbose=0, callbacks=callbacks)
             metrics["fit_s"] = fit_clock.seconds()
             metrics.update(evaluate(model, arrays, spec.batch_size))
-            metrics["baseline"] = baseline(arrays)
+            metrics["baseline"] = baseline(arrays, spec.loss)
             save_model(model, run.path / "model.keras")
     except BaseException as error:
         _record_stop(run, metrics, error, clock, model)
@@ -126,16 +130,20 @@ def evaluate(model: keras.Model, arrays: Arrays, batch_size: int) -> dict[str, d
     return out
 
 
-def baseline(arrays: Arrays) -> dict[str, Any]:
-    """What a model that ignores the features scores: the training rows' majority class (accuracy) for
-    classification, their mean (mse, mae) for regression; on each split that exists."""
+def baseline(arrays: Arrays, loss: str | dict) -> dict[str, Any]:
+    """What a model that ignores the features scores, on each split that exists: the training rows' majority
+    class (accuracy) and class shares (cross-entropy loss) for classification; their mean (mse, mae) otherwise."""
+    from nnrun.data.target import loss_name
+
     def ids(y):
         return y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y)).astype(np.int64)
 
-    pre = arrays.preprocess
+    pre, name = arrays.preprocess, loss_name(loss)
+    classification = pre.task == "classification"
     out: dict[str, Any] = {}
-    if pre.task == "classification":
-        majority = int(np.bincount(ids(arrays.y_train)).argmax())
+    if classification:
+        shares = np.bincount(ids(arrays.y_train), minlength=len(pre.classes)) / len(arrays.y_train)
+        majority = int(shares.argmax())
         out["rule"] = f"always {pre.classes[majority]!s} (the most frequent training class)"
     else:
         mean = float(np.mean(arrays.y_train))
@@ -143,11 +151,19 @@ def baseline(arrays: Arrays) -> dict[str, Any]:
     for split, y in (("train", arrays.y_train), ("validation", arrays.y_val), ("test", arrays.y_test)):
         if y is None:
             continue
-        if pre.task == "classification":
-            out[split] = {"accuracy": float(np.mean(ids(y) == majority))}
+        if classification:
+            scores = {"accuracy": float(np.mean(ids(y) == majority))}
+            if "crossentropy" in name:  # the class shares as predicted probabilities
+                p = np.clip(shares[ids(y)], 1e-7, 1.0)
+                scores["loss"] = float(-np.mean(np.log(p)))
         else:
             err = y.reshape(len(y)).astype(np.float64) - mean
-            out[split] = {"mse": float(np.mean(err**2)), "mae": float(np.mean(np.abs(err)))}
+            scores = {"mse": float(np.mean(err**2)), "mae": float(np.mean(np.abs(err)))}
+            if name in ("mse", "meansquarederror"):
+                scores["loss"] = scores["mse"]
+            elif name in ("mae", "meanabsoluteerror"):
+                scores["loss"] = scores["mae"]
+        out[split] = scores
     return out
 
 

@@ -1,0 +1,79 @@
+"""Shared test fixtures: config files written on the fly, the CLI runner, the shared datasets folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from nnrun.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+# Tests change directory; a relative data dir (as the README's test command gives) must still point there.
+if os.environ.get("NNRUN_DATA_DIR"):
+    os.environ["NNRUN_DATA_DIR"] = str(Path(os.environ["NNRUN_DATA_DIR"]).resolve())
+CONFIGS = REPO / "configs"
+
+
+def shared_datasets() -> Path | None:
+    """The folder of real datasets ($NNRUN_DATA_DIR, as CI sets it), or None when it is not there."""
+    folder = os.environ.get("NNRUN_DATA_DIR")
+    if folder and (Path(folder) / "pima-indians-diabetes.csv").is_file():
+        return Path(folder).resolve()
+    return None
+
+
+@pytest.fixture
+def datasets() -> Path:
+    """The shared datasets folder; tests that need the real files skip without it."""
+    folder = shared_datasets()
+    if folder is None:
+        pytest.skip("needs NNRUN_DATA_DIR pointing at the shared datasets (CI sets it)")
+    return folder
+
+
+@pytest.fixture
+def cli():
+    """Invoke nnrun in-process: cli("train", "x.yaml") -> click Result (exit_code, stdout, stderr)."""
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):
+    """Write a config dict (or raw YAML text) to tmp_path/<name>.yaml and return its path."""
+
+    def write(config: dict | str, name: str = "exp") -> Path:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        return path
+
+    return write
+
+
+def tiny_config(**overrides) -> dict:
+    """A valid config that trains in about a second: inline OR-gate-like data, one small hidden layer."""
+    config = {
+        "dataset": {
+            "inline": {
+                "x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 4,
+                "y": [0, 1, 1, 1] * 4,
+            },
+            "test": 4,
+        },
+        "layers": [{"type": "Dense", "units": 4, "activation": "relu"}, {"type": "Dense", "units": 1, "activation": "sigmoid"}],
+        "loss": "binary_crossentropy",
+        "optimizer": "adam",
+        "metrics": ["accuracy"],
+        "epochs": 3,
+        "batch_size": 4,
+    }
+    config.update(overrides)
+    return config

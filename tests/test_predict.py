@@ -1,0 +1,132 @@
+"""`nnrun predict`: the saved preprocessing and model applied to new rows, from a run folder."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny_config
+
+FLOWERS = """sepal_length,sepal_width,petal_length,petal_width,species
+5.1,3.5,1.4,0.2,setosa
+4.9,3.0,1.4,0.2,setosa
+4.7,3.2,1.3,0.2,setosa
+5.0,3.6,1.4,0.2,setosa
+5.4,3.9,1.7,0.4,setosa
+7.0,3.2,4.7,1.4,versicolor
+6.4,3.2,4.5,1.5,versicolor
+6.9,3.1,4.9,1.5,versicolor
+5.5,2.3,4.0,1.3,versicolor
+6.5,2.8,4.6,1.5,versicolor
+6.3,3.3,6.0,2.5,virginica
+5.8,2.7,5.1,1.9,virginica
+7.1,3.0,5.9,2.1,virginica
+6.3,2.9,5.6,1.8,virginica
+6.5,3.0,5.8,2.2,virginica
+"""
+
+
+@pytest.fixture(scope="module")
+def flower_run(tmp_path_factory):
+    """A trained classification run on a headered CSV with string labels (trained once for the module)."""
+    from typer.testing import CliRunner
+
+    from nnrun.cli import app
+
+    folder = tmp_path_factory.mktemp("flowers")
+    (folder / "flowers.csv").write_text(FLOWERS)
+    (folder / "exp.yaml").write_text(
+        "dataset: {path: flowers.csv, target: species, test: 0, scale: standard}\n"
+        "layers: [{type: Dense, units: 8, activation: relu}, {type: Dense, units: 3, activation: softmax}]\n"
+        "loss: sparse_categorical_crossentropy\noptimizer: {name: adam, learning_rate: 0.05}\n"
+        "metrics: [accuracy]\nepochs: 60\nbatch_size: 15\n"
+    )
+    result = CliRunner().invoke(app, ["train", str(folder / "exp.yaml"), "--runs-dir", str(folder / "runs"), "-q"])
+    assert result.exit_code == 0, result.output
+    return next((folder / "runs").iterdir()), folder
+
+
+def test_predict_classification_with_the_target_column(cli, flower_run):
+    run, folder = flower_run
+    result = cli("predict", run, folder / "flowers.csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert list(table.columns)[-5:] == ["prediction", "probability", "p_setosa", "p_versicolor", "p_virginica"]
+    assert set(table["prediction"]) <= {"setosa", "versicolor", "virginica"}
+    probs = table[["p_setosa", "p_versicolor", "p_virginica"]].to_numpy()
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
+    assert np.allclose(table["probability"], probs.max(axis=1))
+    accuracy = (table["prediction"] == table["species"]).mean()
+    assert accuracy >= 0.8  # the rows it was trained on
+    assert f"accuracy {accuracy:.4f}" in result.stderr
+
+
+def test_predict_without_the_target_writes_to_the_file_asked(cli, flower_run, tmp_path):
+    run, folder = flower_run
+    rows = tmp_path / "new.csv"
+    rows.write_text("sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.5,0.2\n6.7,3.0,5.2,2.3\n")
+    out = tmp_path / "predictions.csv"
+    result = cli("predict", run, rows, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and "wrote 2 predictions" in result.stderr and "score" not in result.stderr
+    table = pd.read_csv(out)
+    assert list(table["prediction"]) == ["setosa", "virginica"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv", "predictions.csv"]  # nothing else written
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("sepal_length,sepal_width,petal_length\n5.0,3.4,1.5\n", "missing column 'petal_width'"),
+        ("sepal_length,sepal_width,petal_length,petal_width,colour\n5,3,1,0,red\n", "unexpected column 'colour'"),
+        ("sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,x,0.2\n", "column 'petal_length' holds 'x' in data row 1"),
+    ],
+)
+def test_predict_input_errors(cli, flower_run, tmp_path, content, expected):
+    run, _ = flower_run
+    rows = tmp_path / "bad.csv"
+    rows.write_text(content)
+    result = cli("predict", run, rows)
+    assert result.exit_code == 2
+    assert expected in result.stderr and result.stderr.count("\n") == 1
+    assert "predict takes the feature columns" in result.stderr or "features must be numbers" in result.stderr
+
+
+def test_predict_needs_a_run_with_a_model(cli, tmp_path, flower_run):
+    _, folder = flower_run
+    empty = tmp_path / "20261122-000000-broken"
+    empty.mkdir()
+    (empty / "metrics.json").write_text('{"status": "failed"}')
+    result = cli("predict", empty, folder / "flowers.csv")
+    assert result.exit_code == 2
+    assert "no model.keras in this run folder (its status is failed)" in result.stderr
+    missing = cli("predict", tmp_path / "nope", folder / "flowers.csv")
+    assert missing.exit_code == 2 and "not a run folder" in missing.stderr
+
+
+def test_predict_regression_on_a_headerless_file(cli, write_config, tmp_path):
+    data = tmp_path / "line.csv"
+    xs = np.linspace(0, 1, 40)
+    data.write_text("".join(f"{x:.4f},{2 * x + 1:.4f}\n" for x in xs))
+    config = write_config(tiny_config(
+        dataset={"path": str(data), "test": 0},
+        layers=[{"type": "Dense", "units": 1}], loss="mse", metrics=["mae"], epochs=150, batch_size=8,
+        optimizer={"name": "adam", "learning_rate": 0.1},
+    ))
+    assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
+    run = next((tmp_path / "runs").iterdir())
+    new = tmp_path / "new.csv"
+    new.write_text("0.25\n0.75\n")  # features only
+    result = cli("predict", run, new)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout), header=0)
+    assert np.allclose(table["prediction"], [1.5, 2.5], atol=0.15)
+    with_target = cli("predict", run, data)  # the training layout: feature and target
+    assert with_target.exit_code == 0 and "mae" in with_target.stderr
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("1,2,3\n")
+    bad = cli("predict", run, wrong)
+    assert bad.exit_code == 2 and "has 3 columns; the model takes 1 feature columns, or 2 with the target" in bad.stderr

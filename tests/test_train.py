@@ -1,0 +1,209 @@
+"""`nnrun train` end to end, in-process on tiny data: the run folder, its files, statuses and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import tiny_config
+
+from nnrun.spec import load_spec
+
+RUN_FILES = {"config.yaml", "metrics.json", "history.csv", "summary.txt", "model.keras", "preprocess.json",
+             "env.json", "history.png"}
+
+
+def only_run(runs: Path) -> Path:
+    folders = [p for p in runs.iterdir() if p.is_dir()]
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+def test_train_writes_a_complete_run_folder(cli, write_config, tmp_path):
+    config = write_config(tiny_config(dataset={
+        "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5},
+        "test": 4, "validation": 0.25,
+    }), name="tiny")
+    result = cli("train", config, "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 0, result.output
+    run = only_run(tmp_path / "runs")
+    assert run.name.endswith("-tiny") and run.name[:8].isdigit()
+    assert RUN_FILES <= {p.name for p in run.iterdir()}
+    assert not [p.name for p in run.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["status"] == "completed" and metrics["kind"] == "train" and metrics["name"] == "tiny"
+    assert metrics["epochs_run"] == 3 and metrics["duration_s"] > 0
+    assert metrics["params"] == 2 * 4 + 4 + 4 + 1
+    for split in ("train", "validation", "test"):
+        assert set(metrics[split]) == {"loss", "accuracy"}
+        assert 0 <= metrics[split]["accuracy"] <= 1
+    base = metrics["baseline"]
+    assert base["test"]["accuracy"] == 0.75 and base["rule"].startswith("always 1 ")  # OR-gate rows: mostly 1
+    assert abs(base["test"]["loss"] - 0.5623) < 1e-3  # cross-entropy of predicting the 3:1 class shares
+    assert 1 <= metrics["best_epoch"] <= 3
+
+    with open(run / "history.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
+    assert [r[0] for r in rows[1:]] == ["1", "2", "3"]
+
+    resolved = yaml.safe_load((run / "config.yaml").read_text())
+    assert resolved["batch_size"] == 4 and resolved["seed"] == 42 and resolved["name"] == "tiny"
+    assert load_spec(run / "config.yaml").resolved() == resolved  # the saved config is itself a valid config
+
+    env = json.loads((run / "env.json").read_text())
+    assert env["backend"] in ("jax", "tensorflow", "torch") and env["device"] == "cpu" and env["seed"] == 42
+    assert env["keras"].startswith("3.")
+    pre = json.loads((run / "preprocess.json").read_text())
+    assert pre["classes"] == [0, 1] and pre["task"] == "classification" and pre["target_kind"] == "binary"
+    assert "Total params: 17" in (run / "summary.txt").read_text(encoding="utf-8")
+    assert (run / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    out = result.stdout
+    assert "epoch 1/3" in out and "epoch 3/3" in out  # plain progress lines when stdout is not a terminal
+    assert "completed after 3 epochs" in out and f"run folder: {run}" in out
+
+
+def test_same_seed_gives_the_same_history(cli, write_config, tmp_path):
+    config = write_config(tiny_config(epochs=4))
+    for _ in range(2):
+        assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
+    first, second = sorted((tmp_path / "runs").iterdir())
+    assert first.name != second.name  # a second run in the same second gets its own folder
+    assert (first / "history.csv").read_text() == (second / "history.csv").read_text()
+    other = write_config(tiny_config(epochs=4, seed=7), name="other")
+    assert cli("train", other, "--runs-dir", tmp_path / "runs2", "-q").exit_code == 0
+    assert (only_run(tmp_path / "runs2") / "history.csv").read_text() != (first / "history.csv").read_text()
+
+
+def test_quiet_prints_no_progress_but_the_result(cli, write_config, tmp_path):
+    result = cli("train", write_config(tiny_config()), "--runs-dir", tmp_path / "runs", "--quiet")
+    assert result.exit_code == 0
+    assert "epoch 1/3" not in result.stdout and "run folder:" in result.stdout
+
+
+def test_divergence_is_a_status_and_an_exit_code(cli, write_config, tmp_path):
+    config = write_config(tiny_config(
+        layers=[{"type": "Dense", "units": 1}], loss="mse", metrics=[], epochs=20,
+        optimizer={"name": "sgd", "learning_rate": 1e30},
+    ))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 3
+    assert "diverged at epoch" in result.stderr
+    metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
+    assert metrics["status"] == "diverged" and metrics["diverged_at"] == metrics["epochs_run"] < 20
+
+
+def test_smoke_runs_one_epoch_and_keeps_nothing(cli, write_config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("train", write_config(tiny_config(epochs=50)), "--smoke")
+    assert result.exit_code == 0, result.output
+    assert "smoke test passed" in result.stdout and "metrics.json" in result.stdout
+    assert not (tmp_path / "runs").exists()
+    kept = cli("train", write_config(tiny_config(epochs=50)), "--smoke", "--runs-dir", tmp_path / "kept", "-q")
+    assert json.loads((only_run(tmp_path / "kept") / "metrics.json").read_text())["epochs_run"] == 1
+
+
+def test_early_stopping_stops_and_is_recorded(cli, write_config, tmp_path):
+    config = write_config(tiny_config(
+        epochs=200, optimizer={"name": "sgd", "learning_rate": 1e-9},
+        dataset={"inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 0,
+                 "validation": 0.25},
+        early_stopping={"monitor": "val_loss", "patience": 2, "min_delta": 0.1},
+    ))
+    assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
+    metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
+    assert metrics["stopped_early"] is True and metrics["epochs_run"] == 3
+    assert metrics["best"]["monitor"] == "val_loss"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"layers": [{"type": "Dense2", "units": 1}]}, "layers[0].type: got 'Dense2'; not a Keras layer (did you mean 'Dense'?)"),
+        ({"layers": [{"type": "Dense", "unit": 1}]}, "layers[0].unit: Dense takes no argument 'unit' (did you mean 'units'?)"),
+        ({"layers": [{"type": "Dense", "units": 1, "activation": "sigmoidd"}]},
+         "layers[0].activation: got 'sigmoidd'; unknown activation (did you mean 'sigmoid'?)"),
+        ({"layers": [{"type": "Dense", "units": 1, "activation": "sigmoid", "kernel_initializer": "he_normall"}]},
+         "layers[0].kernel_initializer: got 'he_normall'; unknown initializer (did you mean 'he_normal'?)"),
+        ({"layers": [{"type": "Dense"}]}, "layers[0]: Dense needs units"),
+        ({"optimizer": "adamm"}, "optimizer: got 'adamm'; unknown optimizer (did you mean 'adam'?)"),
+        ({"optimizer": {"name": "sgd", "lr": 0.1}}, "optimizer.lr: SGD takes no argument 'lr' (Keras 3 calls it 'learning_rate')"),
+        ({"loss": "binary_crossentropyy"}, "loss: got 'binary_crossentropyy'; unknown loss (did you mean 'binary_crossentropy'?)"),
+        ({"loss": {"name": "binary_crossentropy", "from_logit": True}},
+         "loss.from_logit: BinaryCrossentropy takes no argument 'from_logit' (did you mean 'from_logits'?)"),
+        ({"metrics": ["accuracy", "aucc"]}, "metrics[1]: got 'aucc'; unknown metric (did you mean 'auc'?)"),
+        ({"activation": "rellu"}, "activation: got 'rellu'; unknown activation (did you mean 'relu'?)"),
+        ({"layers": [{"type": "Dense", "units": 2, "activation": "softmax"}]},
+         "layers[0]: the output has 2 units, but binary_crossentropy needs 1: write {type: Dense, units: 1, activation: sigmoid}"),
+        ({"layers": [{"type": "Dense", "units": 1, "activation": "softmax"}]},
+         "layers[0].activation: got softmax; binary_crossentropy needs outputs from sigmoid: write activation: sigmoid, "
+         "or activation: linear with loss: {name: binary_crossentropy, from_logits: true}"),
+        ({"loss": "sparse_categorical_crossentropy"},
+         "layers[1]: the output has 1 units, but the target has 2 classes (0, 1): write units: 2"),
+        ({"layers": [{"type": "Conv2D", "filters": 2, "kernel_size": 3}, {"type": "Dense", "units": 1, "activation": "sigmoid"}]},
+         "layers[0]: Conv2D cannot take input of shape (None, 2)"),
+        ({"early_stopping": {"monitor": "val_loss"}},
+         "early_stopping.monitor: got val_loss; it needs validation rows: set dataset.validation (e.g. 0.2) or monitor: loss"),
+    ],
+)
+def test_model_errors_are_one_line_and_leave_no_run_folder(cli, write_config, tmp_path, change, expected):
+    config = write_config(tiny_config(**change))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert expected in lines[0]
+    assert str(config) in lines[0]  # where: the config file and line of the key
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_an_output_activation_that_cannot_reach_the_target_is_noted(cli, write_config, tmp_path):
+    config = write_config(tiny_config(
+        dataset={"inline": {"x": [[0], [1], [2], [3]] * 2, "y": [0, 5, 10, 15] * 2}, "test": 0},
+        layers=[{"type": "Dense", "units": 1, "activation": "sigmoid"}], loss="mse", metrics=["mae"],
+    ))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0
+    assert "note: layers[0].activation: sigmoid outputs values in [0, 1], but the target ranges from 0 to 15" in result.stdout
+
+
+def test_a_failure_inside_training_is_recorded(cli, write_config, tmp_path, monkeypatch):
+    import keras
+
+    def broken_fit(self, *args, **kwargs):
+        raise RuntimeError("out of memory in a test")
+
+    monkeypatch.setattr(keras.Model, "fit", broken_fit)
+    result = cli("train", write_config(tiny_config()), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 1
+    run = only_run(tmp_path / "runs")
+    assert "run failed: RuntimeError: out of memory in a test" in result.stderr and "error.txt" in result.stderr
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["status"] == "failed"
+    assert metrics["error"] == {"type": "RuntimeError", "message": "out of memory in a test"}
+    assert "Traceback" in (run / "error.txt").read_text()
+
+
+def test_ctrl_c_keeps_the_history_and_says_interrupted(cli, write_config, tmp_path, monkeypatch):
+    import keras
+
+    class StopAtEpoch2(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt
+
+    original = keras.Model.fit
+    monkeypatch.setattr(keras.Model, "fit",
+                        lambda self, *a, **k: original(self, *a, **{**k, "callbacks": [*k["callbacks"], StopAtEpoch2()]}))
+    result = cli("train", write_config(tiny_config(epochs=10)), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 130 and "interrupted" in result.stderr
+    run = only_run(tmp_path / "runs")
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted" and metrics["epochs_run"] == 2
+    assert (run / "model.keras").exists() and (run / "history.png").exists()
