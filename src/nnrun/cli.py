@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import traceback
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -35,7 +36,19 @@ SetOption = Annotated[
                  help="Override a config key, e.g. --set epochs=50 --set layers[0].units=16 (repeatable)."),
 ]
 ConfigArg = Annotated[Path, typer.Argument(help="The experiment's YAML config file.", show_default=False)]
-DeviceOption = Annotated[str, typer.Option("--device", help="auto (GPU when visible), cpu or gpu.")]
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    gpu = "gpu"
+
+
+class Backend(str, Enum):
+    jax = "jax"
+    tensorflow = "tensorflow"
+    torch = "torch"
+
+
+DeviceOption = Annotated[Device, typer.Option("--device", help="auto (a GPU when one is visible), cpu or gpu.")]
 
 
 def _err(message: str) -> None:
@@ -89,26 +102,26 @@ def train(
     config: ConfigArg,
     set_: SetOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display; errors and the result only.")] = False,
-    device: DeviceOption = "auto",
-    backend: Annotated[Optional[str], typer.Option("--backend", help="Keras backend: jax, tensorflow or torch.")] = None,
+    device: DeviceOption = Device.auto,
+    backend: Annotated[Optional[Backend], typer.Option("--backend", help="The Keras backend (overrides the config's).")] = None,
     smoke: Annotated[bool, typer.Option("--smoke", help="One epoch on a few batches: checks the whole pipeline "
                                         "in seconds; the run folder is discarded unless --runs-dir is given.")] = False,
-    runs_dir: Annotated[Optional[Path], typer.Option("--runs-dir", help="Where run folders go.  [default: runs]")] = None,
+    runs_dir: Annotated[Optional[Path], typer.Option("--runs-dir", help="Where run folders go (default: runs).")] = None,
 ) -> None:
     """Train the model a config describes and write a run folder."""
     from nnrun.spec import load_spec
 
-    overrides = list(set_ or []) + ([f"backend={backend}"] if backend else [])
+    overrides = list(set_ or []) + ([f"backend={backend.value}"] if backend else [])
     spec = load_spec(config, overrides)
     if smoke and runs_dir is None:
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="nnrun-smoke-") as tmp:
-            outcome = _train(spec, Path(tmp), device, quiet, smoke)
+            outcome = _train(spec, Path(tmp), device.value, quiet, smoke)
             files = sorted(p.name for p in outcome.run.path.iterdir())
             typer.echo(f"smoke test passed: {spec.name} trained 1 epoch and wrote {', '.join(files)}")
         return
-    _train(spec, runs_dir or Path("runs"), device, quiet, smoke)
+    _train(spec, runs_dir or Path("runs"), device.value, quiet, smoke)
 
 
 def _train(spec, runs_dir: Path, device: str, quiet: bool, smoke: bool):
@@ -177,7 +190,7 @@ def check(
     set_: SetOption = None,
     deep: Annotated[bool, typer.Option("--deep", help="Also load the data and build the model (imports Keras): "
                                        "catches unknown layer/loss/optimizer names and output-layer mismatches.")] = False,
-    device: DeviceOption = "cpu",
+    device: DeviceOption = Device.cpu,
 ) -> None:
     """Validate a config and print it resolved, every default filled. Trains nothing, writes nothing."""
     from nnrun.spec import dump_yaml, load_spec
@@ -188,11 +201,11 @@ def check(
     if deep:
         from nnrun.pipeline import Options, prepare_data, show_notes
 
-        options = Options(device=device, console=Console(stderr=True, highlight=False))
+        options = Options(device=device.value, console=Console(stderr=True, highlight=False))
         arrays, _ = prepare_data(spec, options)
         from nnrun.backend import activate, seed_everything
 
-        act = activate(spec.backend, device)
+        act = activate(spec.backend, device.value)
         from nnrun import model as model_builder
 
         seed_everything(spec.seed, act.backend)
@@ -221,12 +234,12 @@ def predict(
                                         show_default=False)],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write predictions here "
                                                    "(CSV) instead of standard output.")] = None,
-    device: DeviceOption = "auto",
+    device: DeviceOption = Device.auto,
 ) -> None:
     """Predict new rows with a trained run's preprocessing and model."""
     from nnrun.predict import predict as run_predict, write_csv
 
-    result = run_predict(run, csv, device)
+    result = run_predict(run, csv, device.value)
     text = write_csv(result.table, output)
     if text is not None:
         sys.stdout.write(text)

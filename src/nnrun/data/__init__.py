@@ -15,7 +15,7 @@ import numpy as np
 
 from nnrun.data.preprocess import Preprocess, Scaler
 from nnrun.data.split import Split, split_rows
-from nnrun.data.target import check_classes, encode, encode_labels, infer_task, numeric_target, target_kind
+from nnrun.data.target import check_classes, encode, encode_labels, infer_task, numeric_target, plain_label, target_kind
 
 if TYPE_CHECKING:
     from nnrun.spec import Spec
@@ -92,7 +92,11 @@ def load(spec: Spec) -> Loaded:
     else:
         x = np.asarray(ds.inline.x, dtype=np.float32)
         x = x.reshape(len(x), -1) if x.ndim == 1 else x
-        y_raw = np.asarray(ds.inline.y, dtype=object if any(isinstance(v, str) for v in ds.inline.y) else np.float64)
+        if any(isinstance(v, str) for v in ds.inline.y):
+            # Any text makes every label text, as in a CSV column (and np.unique cannot sort a mix of str and int).
+            y_raw = np.asarray([v if isinstance(v, str) else str(plain_label(v)) for v in ds.inline.y], dtype=object)
+        else:
+            y_raw = np.asarray(ds.inline.y, dtype=np.float64)
         names, target_name, given_classes, source = [f"x{i}" for i in range(x.shape[1])], "y", None, "inline"
 
     task = infer_task(spec.task, spec.loss)

@@ -31,7 +31,12 @@ class Table:
 
 def separator_regex(separator: str) -> str:
     """The pandas `sep` for a config separator ("whitespace" and "tab" are spelled out in configs)."""
-    return {"whitespace": r"\s+", "tab": "\t"}.get(separator, separator)
+    named = {"whitespace": r"\s+", "tab": "\t"}
+    if separator in named:
+        return named[separator]
+    # Cells are read with skipinitialspace, so ", " means ","; kept as is, pandas would split on the two-character
+    # pattern and reject files such as nonlinear.csv, whose header "x,y" has no space after its comma.
+    return separator.strip(" ") or separator
 
 
 def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str, key: str = "dataset") -> tuple[pd.DataFrame, bool]:
@@ -82,30 +87,39 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
 def _looks_like_header(raw: pd.DataFrame) -> bool:
     """A first row is a header when one of its cells is text in a column whose other cells are numbers."""
     if len(raw) < 2:
-        return False
+        # A lone row of text cells is a header without data (reported as such), not a data row of text.
+        return len(raw) == 1 and all(_is_text(c) for c in raw.iloc[0])
     first, rest = raw.iloc[0], raw.iloc[1:]
     for column in raw.columns:
-        cell = first[column]
         body = pd.to_numeric(rest[column], errors="coerce")
-        if isinstance(cell, str) and pd.isna(pd.to_numeric(cell, errors="coerce")) and body.notna().mean() > 0.9:
+        if _is_text(first[column]) and body.notna().mean() > 0.9:
             return True
-    # Every column is text (labels only, say): a header if the first row's cells never recur below it.
-    return all(isinstance(c, str) for c in first) and not any(
+    # Every first-row cell is text (not a number: every cell is read as a str), but no column is numbers below
+    # it (labels, gaps): a header if the first row's cells never recur below it.
+    return all(_is_text(c) for c in first) and not any(
         (rest[c] == first[c]).any() for c in raw.columns
     ) and rest.apply(pd.to_numeric, errors="coerce").notna().values.mean() > 0.5
+
+
+def _is_text(cell) -> bool:
+    """A cell that is neither empty nor a number."""
+    return isinstance(cell, str) and pd.isna(pd.to_numeric(cell, errors="coerce"))
 
 
 def _guess_separator(path: Path, encoding: str) -> str | None:
     try:
         with open(path, encoding=encoding, errors="replace") as f:
-            sample = "".join(f.readline() for _ in range(20))
+            lines = [line for line in (f.readline() for _ in range(20)) if line.strip()]
     except OSError:
         return None
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t| ").delimiter
+        delimiter = csv.Sniffer().sniff("".join(lines), delimiters=",;\t|").delimiter
     except csv.Error:
-        return None
-    return {" ": "whitespace", "\t": "tab"}.get(delimiter, delimiter)
+        # The Sniffer wants one character between columns, so it gives up on columns padded with runs of
+        # spaces (boston-housing.csv): call a file whitespace-separated when that splits every line alike.
+        widths = {len(line.split()) for line in lines}
+        return "whitespace" if len(widths) == 1 and min(widths) > 1 else None
+    return {"\t": "tab"}.get(delimiter, delimiter)
 
 
 def _guess_encoding(path: Path) -> str:
@@ -178,9 +192,11 @@ def read_table(
             worst = counts[counts > 0]
             column = worst.index[0]
             first_row = int(empty[column].values.argmax()) + 1
+            n_rows = int(rows.sum())
             raise DataError(
-                f"{path}: {int(rows.sum())} rows have empty cells (column {column!r}: {int(worst.iloc[0])}, first in data "
-                f"row {first_row}); set dataset.missing: drop to skip those rows, or fill them in"
+                f"{path}: {n_rows} {'row has' if n_rows == 1 else 'rows have'} empty cells (column {column!r}: "
+                f"{int(worst.iloc[0])}, first in data row {first_row}); set dataset.missing: drop to skip those rows, "
+                "or fill them in"
             )
     x = np.empty((len(frame), len(cols)), dtype=np.float32)
     for j, c in enumerate(cols):
@@ -192,8 +208,19 @@ def read_table(
                 f"{path}: feature column {names[c]!r} holds text ({frame.iloc[row, c]!r} in data row {row + 1}); "
                 "features must be numbers: leave it out with dataset.features, or encode it as numbers"
             )
-        x[:, j] = values.to_numpy(dtype=np.float32)
+        column = values.to_numpy(dtype=np.float64)
+        if not np.isfinite(column).all():
+            row = int((~np.isfinite(column)).argmax())
+            raise DataError(
+                f"{path}: feature column {names[c]!r} holds {frame.iloc[row, c]!r} in data row {row + 1}; "
+                "features must be finite numbers"
+            )
+        x[:, j] = column
     y_text = frame.iloc[:, t]
     y_num = pd.to_numeric(y_text, errors="coerce")
     y = y_num.to_numpy(dtype=np.float64) if y_num.notna().all() else y_text.str.strip().to_numpy(dtype=object)
+    if y.dtype != object and not np.isfinite(y).all():
+        row = int((~np.isfinite(y)).argmax())
+        raise DataError(f"{path}: target column {names[t]!r} holds {y_text.iloc[row]!r} in data row {row + 1}; "
+                        "targets must be finite numbers or class labels")
     return Table(x, y, [names[c] for c in cols], cols, names[t], t, len(names), has_header)

@@ -40,13 +40,13 @@ def encode_labels(y: np.ndarray, classes: list | None = None) -> tuple[np.ndarra
     """Map labels to class ids 0..C-1; classes are sorted unless given. Returns (ids, classes)."""
     if classes is None:
         values = np.unique(y)
-        classes = [_plain(v) for v in values]
-    lookup = {_plain(c): i for i, c in enumerate(classes)}
-    ids = np.fromiter((lookup[_plain(v)] for v in y), dtype=np.int64, count=len(y))
+        classes = [plain_label(v) for v in values]
+    lookup = {plain_label(c): i for i, c in enumerate(classes)}
+    ids = np.fromiter((lookup[plain_label(v)] for v in y), dtype=np.int64, count=len(y))
     return ids, classes
 
 
-def _plain(value: Any) -> Any:
+def plain_label(value: Any) -> Any:
     """A JSON-friendly label: 1.0 -> 1, numpy scalars -> Python ones, strings unchanged."""
     if isinstance(value, (np.generic,)):
         value = value.item()
@@ -70,8 +70,7 @@ def check_classes(classes: list, kind: Kind, loss: str | dict, target: str) -> N
     shown = ", ".join(map(str, classes[:6])) + (", ..." if len(classes) > 6 else "")
     if len(classes) < 2:
         raise DataError(
-            f"dataset.target: column {target!r} holds a single class ({shown}) in the training rows; "
-            "a classifier needs at least two"
+            f"dataset.target: column {target!r} holds a single class ({shown}); a classifier needs at least two"
         )
     if kind == "binary" and len(classes) != 2:
         raise DataError(
