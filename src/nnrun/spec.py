@@ -6,6 +6,7 @@ config is rejected in well under a second and before any run folder exists.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,6 +29,7 @@ from nnrun.errors import ConfigError, did_you_mean
 
 SKLEARN_DATASETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
 SCALES = ("none", "standard", "minmax")
+CSV_ONLY = ("header", "separator", "encoding", "target", "features", "missing")
 # Layer keyword arguments nnrun sets itself: the input shape comes from the data.
 INPUT_SHAPE_KEYS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length")
 
@@ -93,7 +95,8 @@ TestSize = Annotated[
 def _check_scale(value: Any) -> str | float:
     if isinstance(value, str) and value in SCALES:
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+    # isfinite: dividing by .inf would silently turn every feature into 0.
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 and math.isfinite(value):
         return float(value)
     raise _custom("scale", "must be one of none, standard, minmax, or a number > 0 to divide by (255 for images)")
 
@@ -119,6 +122,49 @@ PositiveInt = Annotated[int, Field(strict=True, gt=0)]
 Fraction = Annotated[float, Field(strict=True, ge=0, lt=1)]
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_row(value: Any) -> list[float] | float:
+    if _is_number(value):
+        return float(value)
+    if isinstance(value, list) and value and all(_is_number(v) for v in value):
+        return [float(v) for v in value]
+    raise _custom("row", "must be a row of numbers like [0.5, 1] (or, for one feature, a single number)")
+
+
+Row = Annotated[
+    list[float] | float,
+    PlainValidator(_check_row),
+    WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "number"}, "minItems": 1}, {"type": "number"}]}),
+]
+
+
+def _check_label(value: Any) -> float | int | str:
+    if _is_number(value) or isinstance(value, str):
+        return value
+    raise _custom("label", "must be a number or a class label (a string); write true/false labels as 1/0")
+
+
+Label = Annotated[
+    float | int | str, PlainValidator(_check_label), WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})
+]
+
+
+def _check_refit_epochs(value: Any) -> int | str | None:
+    if value is None or value == "best" or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        return value
+    raise _custom("refit_epochs", "must be an int > 0, best (the best epoch of the mean validation curve) or null (= epochs)")
+
+
+RefitEpochs = Annotated[
+    int | str | None,
+    PlainValidator(_check_refit_epochs),
+    WithJsonSchema({"anyOf": [{"type": "integer", "exclusiveMinimum": 0}, {"const": "best"}, {"type": "null"}]}),
+]
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -129,8 +175,10 @@ class _Section(BaseModel):
 class InlineData(_Section):
     """The data itself, written in the config."""
 
-    x: list[list[float]] | list[float] = Field(description="Feature rows (a list of lists), or one value per row.")
-    y: list[float | int | str] = Field(description="One target value (number or class label) per row of x.")
+    # Row and Label validate each item with one message (a plain union would report once per branch,
+    # under key paths like `x.list[list[float]][0]`).
+    x: list[Row] = Field(description="Feature rows (a list of lists), or one value per row.")
+    y: list[Label] = Field(description="One target value (number or class label) per row of x.")
 
     @model_validator(mode="after")
     def _same_length(self) -> InlineData:
@@ -140,6 +188,8 @@ class InlineData(_Section):
             )
         if not self.x:
             raise _custom("inline", "x and y are empty; give at least one row")
+        if len({isinstance(row, list) for row in self.x}) > 1:
+            raise _custom("inline", "x mixes rows [..] and single numbers; write every row of x the same way")
         widths = {len(row) for row in self.x if isinstance(row, list)}
         if len(widths) > 1:
             raise _custom("inline", f"rows of x have different lengths {sorted(widths)}; give every row the same length")
@@ -212,7 +262,7 @@ class DatasetSpec(_Section):
             got = "none of them" if not given else " and ".join(given)
             raise _custom("dataset", f"give exactly one of path, source or inline (got {got})")
         if self.path is None:
-            csv_only = sorted(self.model_fields_set & {"header", "separator", "encoding", "target", "features", "missing"})
+            csv_only = sorted(self.model_fields_set & set(CSV_ONLY))
             if csv_only:
                 raise _custom("dataset", f"{', '.join(csv_only)} only apply to a CSV path, not to {given[0]} data")
         return self
@@ -271,7 +321,7 @@ class KFoldSpec(_Section):
         "auto", description="Keep class ratios in every fold; auto = yes for classification."
     )
     refit: bool = Field(False, description="After the folds, train on all training rows and score the test rows.")
-    refit_epochs: Annotated[int, Field(strict=True, gt=0)] | Literal["best"] | None = Field(
+    refit_epochs: RefitEpochs = Field(
         None, description="Epochs for the refit: null = epochs, best = the best epoch of the mean validation curve."
     )
 
@@ -339,8 +389,13 @@ class Spec(_Section):
         """The config with every default filled, as plain data (what `nnrun check` prints and runs save)."""
         data = self.model_dump(mode="json")
         data["layers"] = [{k: v for k, v in layer.items() if v is not None} for layer in data["layers"]]
-        if data["dataset"]["inline"] is None:
-            del data["dataset"]["inline"]
+        ds = data["dataset"]
+        for key in ("path", "source", "inline"):  # only the source in use
+            if ds[key] is None:
+                del ds[key]
+        if "path" not in ds:  # CSV reading options do not apply to embedded or inline data
+            for key in CSV_ONLY:
+                del ds[key]
         return data
 
 
@@ -367,19 +422,20 @@ class Origin:
 
 
 def _find_node(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
-    """The deepest YAML node along `loc` (a key's own node when the key exists)."""
+    """The YAML node that locates key `loc`: the key itself, or for a key not in the file (a missing key,
+    `kfold: 4` for kfold.k) the key or list item that holds it."""
+    at = node
     for part in loc:
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
             match = next(((k, v) for k, v in node.value if k.value == part), None)
             if match is None:
-                return node
-            key_node, value_node = match
-            node = value_node if not isinstance(value_node, yaml.ScalarNode) else key_node
+                return at
+            at, node = match  # the key's own line (`dataset:`), not the first line of its block
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
+            node = at = node.value[part]
         else:
-            return node
-    return node
+            return at
+    return at
 
 
 def keypath(loc: tuple) -> str:
@@ -391,6 +447,49 @@ def keypath(loc: tuple) -> str:
 
 
 # --- reading YAML ---
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but `1e-3` is a number as in YAML 1.2 (YAML 1.1 wants `1.0e-3` and reads
+    `learning_rate: 1e-3` as the string "1e-3", which would reach Keras as a string)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML raises bare ValueError/KeyError for `2020-13-45` (read as a date) or `!!int x`:
+        # turn them into a YAML error that carries the line.
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as e:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            kind = {"!!timestamp": "a date", "!!int": "an integer", "!!float": "a number", "!!bool": "true or false"}
+            value = _show(node.value) if isinstance(node.value, str) else "the value"
+            detail = f" ({e})" if type(e) is ValueError else ""  # "month must be in 1..12"; others are PyYAML internals
+            problem = f"cannot read {value} as {kind.get(tag, tag)}{detail}"
+            raise yaml.constructor.ConstructorError(None, None, f"{problem}; quote it to keep it as text",
+                                                    node.start_mark) from None
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+# YAML 1.1's `=` "value key" has no constructor in the safe loader: `separator: =` would fail; it is text.
+_Loader.yaml_implicit_resolvers["="] = [
+    r for r in _Loader.yaml_implicit_resolvers.get("=", []) if r[0] != "tag:yaml.org,2002:value"
+]
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    """The problem part of a YAML error, with Python-object tags explained rather than PyYAML's jargon."""
+    problem = getattr(e, "problem", None) or getattr(e, "context", None) or str(e).splitlines()[0] or "invalid YAML"
+    if problem == "but found another document":
+        problem = "a second YAML document starts here ('---'); a config is one document"
+    tag = re.search(r"for the tag '([^']+)'", problem)
+    if "could not determine a constructor" in problem and tag:
+        name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        never = "never Python objects" if name.startswith("!!python/") else "no custom tags"
+        problem = f"the tag {name} is not allowed: nnrun reads plain YAML only, {never}"
+    return problem
 
 
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
@@ -410,7 +509,11 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
 
 def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
     """Parse YAML text safely (no Python tags, no duplicate keys); `name` prefixes error messages."""
-    loader = yaml.SafeLoader(text)
+    try:
+        # Created inside the try: the reader refuses control characters (NUL, ...) as soon as it is built.
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as e:
+        raise ConfigError(f"{name}:{_line_col(text, e.position)}: {_reader_problem(e)}") from None
     try:
         root = loader.get_single_node()
         if root is not None:
@@ -418,34 +521,49 @@ def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        problem = e.problem or e.context or "invalid YAML"
-        tag = re.search(r"tag '(?:tag:yaml\.org,2002:)?([^']+)'", problem)
-        if "could not determine a constructor" in problem and tag:
-            problem = f"the tag !!{tag.group(1)} is not allowed: nnrun reads plain YAML only, never Python objects"
         at = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise ConfigError(f"{at}: YAML syntax error: {problem}") from None
+        raise ConfigError(f"{at}: YAML syntax error: {_yaml_problem(e)}") from None
+    except yaml.reader.ReaderError as e:
+        raise ConfigError(f"{name}:{_line_col(text, e.position)}: {_reader_problem(e)}") from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{name}: YAML error: {e}") from None
+        raise ConfigError(f"{name}: YAML error: {_yaml_problem(e)}") from None
     finally:
         loader.dispose()
     return data, root
 
 
-def _reject_duplicate_keys(node: yaml.Node, name: str) -> None:
+def _line_col(text: str, position: int) -> str:
+    """'line:column' (1-based) of a character offset, as YAML syntax errors give them."""
+    line = text.count("\n", 0, position) + 1
+    column = position - text.rfind("\n", 0, position)
+    return f"{line}:{column}"
+
+
+def _reader_problem(e: yaml.reader.ReaderError) -> str:
+    char = e.character if isinstance(e.character, str) else chr(e.character)
+    return f"the character {char!r} is not allowed in YAML (a control character); remove it"
+
+
+def _reject_duplicate_keys(node: yaml.Node, name: str, visited: set[int] | None = None) -> None:
+    # An alias is the same node object as its anchor, and `&a [*a]` contains itself: visit each node once.
+    visited = set() if visited is None else visited
+    if id(node) in visited:
+        return
+    visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
                     raise ConfigError(
-                        f"{name}:{key.start_mark.line + 1}:{key.start_mark.column + 1}: key '{key.value}' appears "
+                        f"{name}:{key.start_mark.line + 1}:{key.start_mark.column + 1}: key {key.value!r} appears "
                         f"twice (first on line {seen[key.value]}); keep one"
                     )
                 seen[key.value] = key.start_mark.line + 1
-            _reject_duplicate_keys(value, name)
+            _reject_duplicate_keys(value, name, visited)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _reject_duplicate_keys(item, name)
+            _reject_duplicate_keys(item, name, visited)
 
 
 # --- --set overrides ---
@@ -473,52 +591,82 @@ def parse_override(text: str) -> tuple[tuple, Any]:
     if not isinstance(loc[0], str):
         raise ConfigError(f"--set {text}: a key path starts with a key name, e.g. layers[0].units")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = yaml.load(raw, Loader=_Loader) if raw.strip() else None  # same reading as in a config file
     except yaml.YAMLError as e:
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise ConfigError(f"--set {text}: cannot read the value '{raw}' as YAML: {problem}") from None
+        raise ConfigError(f"--set {text}: cannot read the value '{raw}' as YAML: {_yaml_problem(e)}") from None
     if isinstance(value, dict):
         raise ConfigError(f"--set {text}: give one value per --set (a number, a word or a [list]), not a mapping")
     return tuple(loc), value
 
 
-def apply_override(data: dict, loc: tuple, value: Any, text: str) -> None:
-    """Set `value` at `loc` in the raw config, creating mappings on the way; a name string becomes {name: ...}."""
+def apply_override(data: dict, loc: tuple, value: Any, text: str) -> tuple:
+    """Set `value` at `loc` in the raw config, creating mappings on the way; a name string becomes {name: ...}.
+
+    Returns `loc` with negative indexes counted from the start, as validation errors report them.
+    """
     node: Any = data
+    done: list = []  # the path walked so far, indexes made non-negative
     for depth, part in enumerate(loc[:-1]):
         nxt = loc[depth + 1]
         if isinstance(part, int):
             if not isinstance(node, list) or not -len(node) <= part < len(node):
-                raise ConfigError(f"--set {text}: {_no_index(node, loc[:depth], part)}")
+                raise ConfigError(f"--set {text}: {_no_index(node, tuple(done), part)}")
+            part %= len(node)
             child = node[part]
         else:
             if not isinstance(node, dict):
-                raise ConfigError(f"--set {text}: {keypath(loc[:depth])} is not a mapping")
+                raise ConfigError(f"--set {text}: {_not_mapping(tuple(done), node, part)}")
             child = node.get(part)
             if child is None:
-                child = _default_at(loc[: depth + 1])
-                child = child if isinstance(child, str) else [] if isinstance(nxt, int) else {}
-                node[part] = child
-        if isinstance(child, str) and isinstance(nxt, str):
-            child = {"name": child}  # `optimizer: adam` + optimizer.learning_rate -> {name: adam, learning_rate: ...}
-        elif not isinstance(child, (dict, list)):
-            raise ConfigError(
-                f"--set {text}: {keypath(loc[: depth + 1])} is {child!r}, not a mapping, so it has no key '{nxt}'"
-            )
+                # Start from the default, so optimizer.learning_rate on an absent optimizer keeps rmsprop
+                # and seed.x is refused as seed's default 42 would be.
+                child = _default_at((*done, part))
+                child = ([] if isinstance(nxt, int) else {}) if child is None else child
+        done.append(part)
+        child = _expand(tuple(done), child)
+        if isinstance(nxt, str) and not isinstance(child, dict):
+            raise ConfigError(f"--set {text}: {_not_mapping(tuple(done), child, nxt)}")
+        if isinstance(nxt, int) and not isinstance(child, list):
+            raise ConfigError(f"--set {text}: {_no_index(child, tuple(done), nxt)}")
         node[part] = child
         node = child
     last = loc[-1]
     if isinstance(last, int):
         if not isinstance(node, list) or not -len(node) <= last < len(node):
-            raise ConfigError(f"--set {text}: {_no_index(node, loc[:-1], last)}")
+            raise ConfigError(f"--set {text}: {_no_index(node, tuple(done), last)}")
+        last %= len(node)
     elif not isinstance(node, dict):
-        raise ConfigError(f"--set {text}: {keypath(loc[:-1])} is not a mapping")
+        raise ConfigError(f"--set {text}: {_not_mapping(tuple(done), node, last)}")
     node[last] = value
+    return (*done, last)
+
+
+# Keys whose value is a Keras name or {name: ..., <arguments>}: a --set below the name turns it into a mapping.
+_NAMED = (("loss",), ("optimizer",), ("metrics", int))
+
+
+def _expand(loc: tuple, value: Any) -> Any:
+    """A shorthand at `loc` written out as the mapping it stands for, so a --set can add a key to it."""
+    shape = tuple(int if isinstance(p, int) else p for p in loc)
+    if shape in _NAMED and isinstance(value, str):
+        return {"name": value}  # `optimizer: adam` + optimizer.learning_rate -> {name: adam, learning_rate: ...}
+    if loc == ("kfold",) and isinstance(value, int) and not isinstance(value, bool):
+        return {"k": value}  # `kfold: 4` + kfold.refit -> {k: 4, refit: ...}
+    if loc == ("early_stopping",) and isinstance(value, bool):
+        return {}  # `early_stopping: true` (or false, now being configured) + early_stopping.patience
+    return value
+
+
+def _not_mapping(loc: tuple, value: Any, key: str) -> str:
+    hint = f" (write an index: {keypath((*loc, 0, key))})" if isinstance(value, list) else ""
+    return f"{keypath(loc)} is {_show(value)}, not a mapping, so it has no key '{key}'{hint}"
 
 
 def _no_index(node: Any, loc: tuple, index: int) -> str:
-    size = len(node) if isinstance(node, list) else 0
-    valid = f" (valid: 0 to {size - 1})" if size else ""
+    if not isinstance(node, list):
+        return f"{keypath(loc)} is {_show(node)}, not a list, so [{index}] does not exist"
+    size = len(node)
+    valid = f" (valid: 0 to {size - 1})" if size > 1 else " (valid: 0)" if size else ""
     return f"{keypath(loc)} has {size} item{'' if size == 1 else 's'}, so [{index}] does not exist{valid}"
 
 
@@ -548,13 +696,15 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
         raise ConfigError(f"{name}: the config is empty; it needs at least dataset, layers, loss and epochs")
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{name}: the top level must be a mapping of keys (dataset:, layers:, ...), got a {type(data).__name__}"
+            f"{name}: the top level must be a mapping of keys (dataset:, layers:, ...); got {_show(data)}"
         )
     set_by: dict[tuple, str] = {}
     for text in overrides:
-        loc, value = parse_override(text)
-        apply_override(data, loc, value, text)
-        set_by[tuple(loc)] = text
+        try:
+            loc, value = parse_override(text)
+            set_by[apply_override(data, loc, value, text)] = text
+        except ConfigError as e:  # the message quotes the argument: a newline in it must not split the line
+            raise ConfigError(str(e).replace("\n", "\\n")) from None
     origin = Origin(path, root, set_by)
     try:
         spec = Spec.model_validate(data)
@@ -574,8 +724,18 @@ def _first_problem(error: ValidationError, origin: Origin, data: dict) -> str:
     lines = []
     for err in error.errors(include_url=False):
         loc = tuple(err["loc"])
-        lines.append(f"{origin.where(loc)}{keypath(loc)}: {_problem(err, loc)}")
+        if err["type"] == "invalid_key":  # pydantic puts the bad key itself at the end of loc
+            loc = loc[:-1]
+        line = f"{origin.where(loc)}{keypath(loc)}: {_problem(err, loc)}"
+        lines.append(line.replace("\n", "\\n"))  # a key with a newline in it must not split the line
     return "\n".join(dict.fromkeys(lines))
+
+
+# Errors about a whole section, raised by its model validator: their input is the section itself,
+# too long to repeat, and the message already says what is wrong with it.
+_SECTION_CHECKS = ("dataset", "inline", "input_shape")
+# Sections that also accept a shorthand instead of a mapping.
+_SHORTHANDS = {"kfold": "an int k >= 2 (the number of folds) or ", "early_stopping": "true, false or "}
 
 
 def _problem(err: dict, loc: tuple) -> str:
@@ -587,17 +747,38 @@ def _problem(err: dict, loc: tuple) -> str:
     if kind == "missing":
         example = _example_at(loc)
         return "required key is missing" + (f" (e.g. {loc[-1]}: {example})" if example is not None else "")
+    if kind == "invalid_key":
+        valid = _fields_at(loc)
+        return f"got the key {_show(value)}; keys are names" + (f" (valid keys here: {', '.join(valid)})" if valid else "")
     message = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
+    message = message.replace(" after validation", "")
     if kind in ("string_pattern_mismatch",):
         message = "must start with a letter or digit and hold only letters, digits and . _ + -"
-    if isinstance(value, dict) and kind not in ("dict_type", "model_type", "name_or_mapping"):
+    if kind == "model_type":  # pydantic says "a valid dictionary or instance of KFoldSpec": name no classes
+        model = _model_at(loc)
+        if model is LayerSpec:
+            message = "must be a mapping {type: <Keras layer class>, <argument>: <value>, ...}, e.g. {type: Dense, units: 8}"
+        else:
+            keys = f" with keys among: {', '.join(model.model_fields)}" if model else ""
+            message = f"must be {_SHORTHANDS.get(loc[-1] if loc else '', '')}a mapping{keys}"
+    if kind == "literal_error":  # YAML spells booleans true and false
+        message = re.sub(r"\bTrue\b", "true", re.sub(r"\bFalse\b", "false", message))
+    if isinstance(value, dict) and kind in _SECTION_CHECKS:
         return message[0].lower() + message[1:]
     return f"got {_show(value)}; {message[0].lower() + message[1:]}"
 
 
+class _ShowDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # show a value repeated by a YAML alias in full, not as &id001
+
+
 def _show(value: Any) -> str:
-    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
-    text = text.removesuffix("...").strip()
+    try:
+        text = yaml.dump(value, Dumper=_ShowDumper, default_flow_style=True, width=10_000).strip()
+    except RecursionError:  # `&a [*a]` contains itself: only anchors can write it
+        text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+    text = re.sub(r"\s*\n\s*", " ", text.removesuffix("...").strip())  # one line (a !!binary value spans several)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -678,4 +859,9 @@ def json_schema() -> dict[str, Any]:
     """The config's JSON Schema (draft 2020-12), for editors."""
     schema = Spec.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    # The shorthands the "before" validators accept (`kfold: 4`, `early_stopping: true`) are invisible to
+    # pydantic's schema; without them an editor would flag the design document's own example.
+    props = schema["properties"]
+    props["kfold"]["anyOf"].insert(0, {"type": "integer", "minimum": 2})
+    props["early_stopping"]["anyOf"].insert(0, {"type": "boolean"})
     return schema
