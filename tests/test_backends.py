@@ -35,3 +35,32 @@ def test_auto_backend_prefers_jax_then_tensorflow(write_config, monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
     assert load_spec(path).backend == "tensorflow"  # the user's environment choice wins over auto
     assert load_spec(path, ["backend=jax"]).backend == "jax"  # and the config's explicit choice over both
+
+
+def test_auto_prefers_tensorflow_on_an_nvidia_machine_without_cuda_jax(write_config, monkeypatch):
+    from nnrun import backend
+    from nnrun.spec import load_spec
+
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setattr(backend, "installed", lambda name: name in ("jax", "tensorflow"))
+    monkeypatch.setattr(backend, "nvidia_gpu_present", lambda: True)
+    monkeypatch.setattr(backend, "jax_has_cuda", lambda: False)
+    assert load_spec(write_config(tiny_config())).backend == "tensorflow"
+    monkeypatch.setattr(backend, "jax_has_cuda", lambda: True)
+    assert load_spec(write_config(tiny_config())).backend == "jax"
+    monkeypatch.setattr(backend, "nvidia_gpu_present", lambda: False)
+    monkeypatch.setattr(backend, "jax_has_cuda", lambda: False)
+    assert load_spec(write_config(tiny_config())).backend == "jax"
+
+
+def test_an_uninstalled_backend_is_a_config_error(write_config, monkeypatch):
+    import pytest
+
+    from nnrun import backend
+    from nnrun.errors import ConfigError
+    from nnrun.spec import load_spec
+
+    monkeypatch.setattr(backend, "installed", lambda name: name == "jax")
+    with pytest.raises(ConfigError, match=r"backend: got torch, which is not installed here; pip install torch, "
+                                          r"or use one of: jax"):
+        load_spec(write_config(tiny_config(backend="torch")))

@@ -207,3 +207,11 @@ def test_ctrl_c_keeps_the_history_and_says_interrupted(cli, write_config, tmp_pa
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["status"] == "interrupted" and metrics["epochs_run"] == 2
     assert (run / "model.keras").exists() and (run / "history.png").exists()
+
+
+def test_an_unwritable_runs_dir_is_a_clear_error(cli, write_config, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = cli("train", write_config(tiny_config()), "--runs-dir", blocker / "runs")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: --runs-dir {blocker / 'runs'}: cannot create a run folder there")

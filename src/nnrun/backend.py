@@ -11,6 +11,7 @@ import re
 import sys
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nnrun.errors import ConfigError, NnrunError
@@ -35,12 +36,30 @@ def resolve_backend(spec: Spec) -> str:
         if env in BACKENDS:
             wanted = env
         else:
-            # jax trains small MLPs 2-8x faster than tensorflow on CPU (see README, Performance).
-            wanted = next((b for b in ("jax", "tensorflow", "torch") if installed(b)), "tensorflow")
+            wanted = next((b for b in _preference() if installed(b)), "tensorflow")
     if not installed(wanted):
         raise spec.error(("backend",), f"got {wanted}, which is not installed here; pip install {wanted}, "
                          f"or use one of: {', '.join(b for b in BACKENDS if installed(b)) or 'none installed'}")
     return wanted
+
+
+def _preference() -> tuple[str, ...]:
+    """Backends in the order `auto` tries them. jax trains small MLPs 2-8x faster than tensorflow on CPU; but
+    PyPI's jax is CPU-only, so on a machine with an NVIDIA GPU and no CUDA plugin for jax, tensorflow
+    (which finds the GPU itself) comes first. Decided without importing any framework."""
+    if nvidia_gpu_present() and not jax_has_cuda():
+        return ("tensorflow", "jax", "torch")
+    return ("jax", "tensorflow", "torch")
+
+
+def nvidia_gpu_present() -> bool:
+    """True when the NVIDIA driver is loaded (its /proc entry or a /dev/nvidia<N> device exists)."""
+    return Path("/proc/driver/nvidia/version").exists() or any(Path("/dev").glob("nvidia[0-9]*"))
+
+
+def jax_has_cuda() -> bool:
+    """True when a CUDA plugin for jax is installed (jax[cuda12] and similar)."""
+    return any(installed(f"jax_cuda{v}_plugin") for v in (12, 13))
 
 
 @dataclass

@@ -76,15 +76,18 @@ class RunFolder:
     @classmethod
     def create(cls, root: Path, name: str, now: datetime | None = None) -> RunFolder:
         """Make runs/<YYYYmmdd-HHMMSS>-<name>[-2, -3, ...] with an exclusive mkdir (safe when runs start together)."""
-        root.mkdir(parents=True, exist_ok=True)
         stem = f"{(now or datetime.now()).strftime('%Y%m%d-%H%M%S')}-{name}"
-        for n in range(1, 10_000):
-            path = root / (stem if n == 1 else f"{stem}-{n}")
-            try:
-                path.mkdir()
-            except FileExistsError:
-                continue
-            return cls(path)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            for n in range(1, 10_000):
+                path = root / (stem if n == 1 else f"{stem}-{n}")
+                try:
+                    path.mkdir()
+                except FileExistsError:
+                    continue
+                return cls(path)
+        except OSError as e:
+            raise RunError(f"--runs-dir {root}: cannot create a run folder there ({e.strerror or e})") from None
         raise RunError(f"{root}: could not create a folder for {stem}")
 
     def subfolder(self, name: str) -> RunFolder:
