@@ -215,3 +215,15 @@ def test_an_unwritable_runs_dir_is_a_clear_error(cli, write_config, tmp_path):
     result = cli("train", write_config(tiny_config()), "--runs-dir", blocker / "runs")
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: --runs-dir {blocker / 'runs'}: cannot create a run folder there")
+
+
+def test_check_deep_builds_the_model_without_training_or_writing(cli, write_config, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    good = cli("check", write_config(tiny_config()), "--deep")
+    assert good.exit_code == 0, good.output
+    assert good.stdout.strip().splitlines()[-1] == (
+        "# data: 12 train, 4 test rows, input shape (2,), task classification; model: 17 params; output fits the loss"
+    )
+    bad = cli("check", write_config(tiny_config(layers=[{"type": "Dense", "units": 3, "activation": "softmax"}])), "--deep")
+    assert bad.exit_code == 2 and "but binary_crossentropy needs 1" in bad.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]  # no runs/ folder, nothing else written

@@ -199,23 +199,14 @@ def check(
     typer.echo(f"# {config}: valid. Resolved config (every default filled):")
     typer.echo(dump_yaml(spec.resolved()).rstrip())
     if deep:
-        from nnrun.pipeline import Options, prepare_data, show_notes
+        from nnrun.pipeline import Options, prepare
 
-        options = Options(device=device.value, console=Console(stderr=True, highlight=False))
-        arrays, _ = prepare_data(spec, options)
-        from nnrun.backend import activate, seed_everything
-
-        act = activate(spec.backend, device.value)
-        from nnrun import model as model_builder
-
-        seed_everything(spec.seed, act.backend)
-        notes: list[str] = []
-        model = model_builder.build(spec, arrays, notes)
-        show_notes(notes, options)
+        ready = prepare(spec, Options(device=device.value, console=Console(stderr=True, highlight=False)))
+        arrays = ready.arrays
         sizes = ", ".join(f"{len(a)} {n}" for a, n in ((arrays.x_train, "train"), (arrays.x_val, "validation"),
                                                        (arrays.x_test, "test")) if a is not None)
         typer.echo(f"# data: {sizes} rows, input shape {tuple(arrays.preprocess.input_shape)}, "
-                   f"task {arrays.preprocess.task}; model: {model.count_params():,} params; output fits the loss")
+                   f"task {arrays.preprocess.task}; model: {ready.model.count_params():,} params; output fits the loss")
 
 
 @app.command()

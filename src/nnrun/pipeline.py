@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -44,21 +45,39 @@ def prepare_data(spec: Spec, options: Options) -> tuple[Arrays, int]:
     return arrays, spec.epochs
 
 
-def train(spec: Spec, options: Options):
-    """Run `nnrun train` for a validated spec; returns the train.Outcome (status, metrics, run folder)."""
+@dataclass
+class Prepared:
+    """Everything checked and built, nothing written: what `train` fits and `check --deep` reports on."""
+
+    arrays: Arrays
+    epochs: int
+    activated: Any  # backend.Activated
+    model: Any  # keras.Model
+
+
+def prepare(spec: Spec, options: Options) -> Prepared:
+    """Data, backend, seeds and the compiled model, each step rejecting the experiment as early as it can."""
     from nnrun.backend import activate, seed_everything
 
     arrays, epochs = prepare_data(spec, options)
     act = activate(spec.backend, options.device)
-    from nnrun import model as model_builder
-    from nnrun.runs import RunFolder
-    from nnrun.train import describe, fit_run
+    from nnrun import model as model_builder  # imports Keras: only once the backend is set
 
     seed_everything(spec.seed, act.backend)
     notes: list[str] = []
     model = model_builder.build(spec, arrays, notes)
     show_notes(notes, options)
+    return Prepared(arrays, epochs, act, model)
+
+
+def train(spec: Spec, options: Options):
+    """Run `nnrun train` for a validated spec; returns the train.Outcome (status, metrics, run folder)."""
+    ready = prepare(spec, options)
+    from nnrun.runs import RunFolder
+    from nnrun.train import describe, fit_run
+
     run = RunFolder.create(options.runs_dir, spec.name)
     if not options.quiet:
-        options.console.print(describe(spec, model, arrays, act, epochs), highlight=False, soft_wrap=True)
-    return fit_run(run, spec, model, arrays, act, options, epochs)
+        options.console.print(describe(spec, ready.model, ready.arrays, ready.activated, ready.epochs),
+                              highlight=False, soft_wrap=True)
+    return fit_run(run, spec, ready.model, ready.arrays, ready.activated, options, ready.epochs)
