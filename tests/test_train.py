@@ -227,3 +227,32 @@ def test_check_deep_builds_the_model_without_training_or_writing(cli, write_conf
     bad = cli("check", write_config(tiny_config(layers=[{"type": "Dense", "units": 3, "activation": "softmax"}])), "--deep")
     assert bad.exit_code == 2 and "but binary_crossentropy needs 1" in bad.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]  # no runs/ folder, nothing else written
+
+
+def test_the_saved_config_reruns_from_the_run_folder(cli, tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "points.csv").write_text("".join(f"{i % 7},{i % 3},{int(i % 7 > 3)}\n" for i in range(40)))
+    (project / "exp.yaml").write_text(
+        "dataset: {path: points.csv, test: 8}\nlayers: [{type: Dense, units: 1, activation: sigmoid}]\n"
+        "loss: binary_crossentropy\nepochs: 2\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert cli("train", project / "exp.yaml", "-q").exit_code == 0
+    first = only_run(tmp_path / "runs")
+    assert yaml.safe_load((first / "config.yaml").read_text())["dataset"]["path"] == str(project / "points.csv")
+    again = cli("train", first / "config.yaml", "--runs-dir", tmp_path / "again", "-q")
+    assert again.exit_code == 0, again.output
+    assert (only_run(tmp_path / "again") / "history.csv").read_text() == (first / "history.csv").read_text()
+
+
+def test_a_data_directory_file_keeps_its_portable_name(cli, write_config, tmp_path, monkeypatch):
+    data = tmp_path / "shared"
+    data.mkdir()
+    (data / "points.csv").write_text("".join(f"{i % 7},{int(i % 7 > 3)}\n" for i in range(20)))
+    monkeypatch.setenv("NNRUN_DATA_DIR", str(data))
+    config = write_config("dataset: {path: points.csv, test: 4}\nlayers: [{type: Dense, units: 1, activation: sigmoid}]\n"
+                          "loss: binary_crossentropy\nepochs: 1\n")
+    assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
+    saved = yaml.safe_load((only_run(tmp_path / "runs") / "config.yaml").read_text())
+    assert saved["dataset"]["path"] == "points.csv"

@@ -25,6 +25,7 @@ from nnrun import __version__
 from nnrun.backend import Activated
 from nnrun.callbacks import DivergenceGuard, EpochProgress, HistoryWriter
 from nnrun.data import Arrays
+from nnrun.data.registry import data_dir
 from nnrun.plots import history_png
 from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, ordered, read_history
 from nnrun.pipeline import Options
@@ -72,7 +73,7 @@ def fit_run(
     validation = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else None
     try:
         with _sigterm_as_interrupt():
-            run.write_text("config.yaml", dump_yaml(spec.resolved()))
+            run.write_text("config.yaml", dump_yaml(saved_config(spec, arrays)))
             run.write_json("env.json", environment(spec, act, options))
             run.write_json("preprocess.json", arrays.preprocess.to_json())
             run.write_text("summary.txt", summary_text(spec, model))
@@ -183,6 +184,16 @@ def _best(spec: Spec, history: list[dict[str, float]]) -> dict[str, Any]:
     if spec.early_stopping is not None:
         best["stopped_early"] = len(history) < spec.epochs
     return best
+
+
+def saved_config(spec: Spec, arrays: Arrays) -> dict[str, Any]:
+    """The resolved config as the run saves it: a CSV found next to the original config is written with its
+    absolute path, so the saved config runs from the run folder too; data-directory names stay portable."""
+    config = spec.resolved()
+    located = (arrays.preprocess.csv or {}).get("path")
+    if located and Path(located).parent != data_dir().resolve():
+        config["dataset"]["path"] = located
+    return config
 
 
 def save_model(model: keras.Model, path: Path) -> None:

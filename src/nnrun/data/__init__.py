@@ -82,6 +82,7 @@ def load(spec: Spec) -> Loaded:
         )
         x, y_raw, names, target_name, given_classes = table.x, table.y, table.feature_names, table.target_name, None
         csv_info = {
+            "path": str(path.resolve()),
             "header": table.header, "separator": ds.separator, "encoding": ds.encoding,
             "feature_columns": table.feature_columns, "target_column": table.target_column, "n_columns": table.n_columns,
         }
