@@ -168,7 +168,7 @@ def test_recursive_alias_is_an_error_not_a_crash(cli, write_config):
 
 # --- unknown keys ---
 
-TOP_KEYS = "name, seed, backend, task, dataset, layers, activation, loss, optimizer, metrics, epochs, batch_size, early_stopping, kfold"
+TOP_KEYS = "name, seed, backend, dataset, layers, activation, loss, optimizer, metrics, epochs, batch_size, early_stopping, kfold"
 DATASET_KEYS = "path, source, inline, header, separator, encoding, target, features, missing, test, validation, scale"
 
 
@@ -295,7 +295,7 @@ BAD_VALUES = {
     "activation number": (tiny_config(activation=5), "activation", "got 5", "must be a valid string"),
     "seed -1": (tiny_config(seed=-1), "seed", "got -1", "must be greater than or equal to 0"),
     "backend theano": (tiny_config(backend="theano"), "backend", "got theano", "must be 'auto', 'jax', 'tensorflow' or 'torch'"),
-    "task": (tiny_config(task="clustering"), "task", "got clustering", "'auto', 'classification' or 'regression'"),
+    "task is the loss's to decide": (tiny_config(task="classification"), "task", None, "unknown key"),
     "kfold 1": (tiny_config(kfold=1), "kfold.k", "got 1", "must be greater than or equal to 2"),
     "kfold true": (tiny_config(kfold=True), "kfold", "got true", "an int k >= 2 (the number of folds) or a mapping with keys among: k, shuffle"),
     "kfold without k": (tiny_config(kfold={"shuffle": False}), "kfold.k", None, "required key is missing"),
@@ -436,7 +436,6 @@ def test_check_prints_every_default(cli, write_config, monkeypatch):
     assert resolved["optimizer"] == "rmsprop"
     assert resolved["metrics"] == []
     assert resolved["activation"] is None
-    assert resolved["task"] == "auto"
     assert resolved["early_stopping"] is None and resolved["kfold"] is None
     assert resolved["epochs"] == 3 and resolved["loss"] == "binary_crossentropy"
     assert resolved["layers"] == [

@@ -71,7 +71,7 @@ def test_header_detected_from_a_text_first_row(tmp_path):
     assert pre.feature_names == ["a", "b"] and pre.target_name == "y"
     assert pre.csv["header"] is True
     assert loaded.x.tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
-    assert loaded.y.tolist() == [0, 1, 0, 1]
+    assert loaded.y.ravel().tolist() == [0, 1, 0, 1]
 
 
 def test_no_header_detected_on_all_numeric_pima(datasets):
@@ -81,7 +81,7 @@ def test_no_header_detected_on_all_numeric_pima(datasets):
     assert loaded.x.shape == (768, 8)  # the first row is data, not names
     assert pre.feature_names == [str(i) for i in range(8)] and pre.target_name == "8"
     assert loaded.x[0].tolist() == pytest.approx([6, 148, 72, 35, 0, 33.6, 0.627, 50])
-    assert loaded.y[:3].tolist() == [1, 0, 1]
+    assert loaded.y[:3].ravel().tolist() == [1, 0, 1]
     assert int(loaded.y.sum()) == 268
 
 
@@ -94,7 +94,7 @@ def test_no_header_detected_on_distinct_floats(tmp_path, rows):
     assert loaded.preprocess.csv["header"] is False and loaded.preprocess.feature_names == ["0"]
     assert len(loaded.x) == rows
     np.testing.assert_allclose(loaded.x[:, 0], values[:, 0], rtol=1e-6)
-    np.testing.assert_allclose(loaded.y, values[:, 1], rtol=1e-6)
+    np.testing.assert_allclose(loaded.y.ravel(), values[:, 1], rtol=1e-6)
 
 
 def test_no_header_detected_on_pollution_without_its_header(datasets, tmp_path):
@@ -157,7 +157,7 @@ def test_separators(tmp_path, separator, written):
     loaded = load_csv(path, separator=separator)
     assert loaded.preprocess.feature_names == ["x1", "x2"]
     assert loaded.x.tolist() == [[0.5, -1], [1.5, 2000], [2, 3]]
-    assert loaded.y.tolist() == [0, 1, 0]
+    assert loaded.y.ravel().tolist() == [0, 1, 0]
     assert loaded.preprocess.csv["separator"] == separator
 
 
@@ -175,7 +175,7 @@ def test_space_after_commas_nonlinear(datasets, separator):
     assert loaded.x.shape == (1000, 1)
     assert loaded.preprocess.feature_names == ["x"] and loaded.preprocess.target_name == "y"
     assert loaded.x[0, 0] == pytest.approx(0.03479425798536118)
-    assert loaded.y[:2].tolist() == pytest.approx([0.3429890444847843, -0.15620411607559898])
+    assert loaded.y[:2].ravel().tolist() == pytest.approx([0.3429890444847843, -0.15620411607559898])
 
 
 @pytest.mark.parametrize(
@@ -213,12 +213,12 @@ def test_single_column_file_without_a_better_separator(tmp_path):
 def test_crlf_line_endings(tmp_path):
     loaded = load_csv(write(tmp_path, "crlf.csv", XOR_CSV.replace("\n", "\r\n")), target="y")
     assert loaded.preprocess.feature_names == ["a", "b"] and loaded.preprocess.target_name == "y"
-    assert loaded.y.dtype != object and loaded.y.tolist() == [0, 1, 0, 1]
+    assert loaded.y.dtype != object and loaded.y.ravel().tolist() == [0, 1, 0, 1]
 
 
 def test_crlf_whitespace_separated(tmp_path):
     loaded = load_csv(write(tmp_path, "crlf.txt", "1 2 0\r\n3 4 1\r\n"), separator="whitespace")
-    assert loaded.x.tolist() == [[1, 2], [3, 4]] and loaded.y.tolist() == [0, 1]
+    assert loaded.x.tolist() == [[1, 2], [3, 4]] and loaded.y.ravel().tolist() == [0, 1]
 
 
 @pytest.mark.parametrize("name", ["two_classes.csv", "twisted_data.csv"])
@@ -252,7 +252,7 @@ def test_target_and_features_by_name(tmp_path):
     loaded = load_csv(path, "mse", target="b", features=["d", "a"])
     assert loaded.preprocess.feature_names == ["d", "a"] and loaded.preprocess.target_name == "b"
     assert loaded.x.tolist() == [[0, 1], [1, 5]]
-    assert loaded.y.tolist() == [2, 6]
+    assert loaded.y.ravel().tolist() == [2, 6]
     assert loaded.preprocess.csv["feature_columns"] == [3, 0] and loaded.preprocess.csv["target_column"] == 1
 
 
@@ -261,7 +261,7 @@ def test_target_and_features_by_index_and_negative_index(tmp_path):
     loaded = load_csv(path, "mse", target=-2, features=[0, -1])
     assert loaded.preprocess.csv["target_column"] == 2 and loaded.preprocess.csv["feature_columns"] == [0, 3]
     assert loaded.x.tolist() == [[1, 0], [5, 1]]
-    assert loaded.y.tolist() == [3, 7]
+    assert loaded.y.ravel().tolist() == [3, 7]
 
 
 def test_default_target_is_the_last_column_and_features_the_rest(tmp_path):
@@ -373,7 +373,7 @@ def test_question_mark_and_empty_cells_are_missing(tmp_path, cell):
     message = data_error(path)
     assert message.startswith(f"{path}: 1 row has empty cells (column 'b': 1, first in data row 2)")
     loaded = load_csv(path, missing="drop")
-    assert loaded.x.tolist() == [[1, 2], [5, 6], [7, 8]] and loaded.y.tolist() == [0, 0, 1]
+    assert loaded.x.tolist() == [[1, 2], [5, 6], [7, 8]] and loaded.y.ravel().tolist() == [0, 0, 1]
     assert loaded.notes == ["dropped 1 of 4 rows with empty cells in q.csv"]
 
 
@@ -476,7 +476,7 @@ def test_labels_sorted_not_in_order_of_appearance(tmp_path):
     path = write(tmp_path, "l.csv", "a,animal\n1,dog\n2,cat\n3, bird \n4,dog\n")
     loaded = load_csv(path, "sparse_categorical_crossentropy")
     assert loaded.preprocess.classes == ["bird", "cat", "dog"]  # surrounding spaces stripped
-    assert loaded.y.tolist() == [2, 1, 0, 2]
+    assert loaded.y.ravel().tolist() == [2, 1, 0, 2]
     assert loaded.class_ids.tolist() == [2, 1, 0, 2]
 
 
@@ -495,6 +495,8 @@ def test_numeric_labels_remembered_as_ints(datasets):
     [
         ("binary_crossentropy", "classification", "binary"),
         ("BinaryCrossentropy", "classification", "binary"),
+        ("bce", "classification", "binary"),
+        ("BCE", "classification", "binary"),
         ({"name": "binary_crossentropy", "from_logits": True}, "classification", "binary"),
         ("binary_focal_crossentropy", "classification", "binary"),
         ("hinge", "classification", "binary"),
@@ -509,17 +511,24 @@ def test_numeric_labels_remembered_as_ints(datasets):
     ],
 )
 def test_task_inferred_from_the_loss(loss, task, kind):
-    assert infer_task("auto", loss) == task
+    assert infer_task(loss) == task
     assert target_kind(loss) == kind
 
 
-def test_task_override(tmp_path):
+def test_a_regression_loss_on_numeric_classes_is_a_regression(tmp_path):
     path = write(tmp_path, "c.csv", XOR_CSV)
-    forced = load(spec_for({"path": str(path)}, "mse", task="classification"))
-    assert forced.preprocess.task == "classification" and forced.preprocess.classes == [0, 1]
-    assert forced.class_ids.tolist() == [0, 1, 0, 1]
-    raw = load(spec_for({"path": str(path)}, "binary_crossentropy", task="regression"))
+    raw = load(spec_for({"path": str(path)}, "mse"))
     assert raw.preprocess.task == "regression" and raw.preprocess.classes is None and raw.class_ids is None
+    assert raw.y.shape == (4, 1)  # one column, as the model's output
+
+
+def test_sklearn_digits_keep_numeric_labels_and_allow_a_regression():
+    classes = load(build_spec({"dataset": {"source": "sklearn:digits"}, "layers": [{"type": "Dense", "units": 10}],
+                               "loss": "sparse_categorical_crossentropy", "epochs": 1}, None, None))
+    assert classes.preprocess.classes == list(range(10))
+    values = load(build_spec({"dataset": {"source": "sklearn:digits"}, "layers": [{"type": "Dense", "units": 1}],
+                              "loss": "mse", "epochs": 1}, None, None))
+    assert values.preprocess.task == "regression" and sorted(set(values.y[:, 0].tolist())) == list(range(10))
 
 
 def test_binary_loss_with_three_classes_suggests_sparse(datasets):
@@ -545,7 +554,7 @@ def test_single_class_target(tmp_path):
 def test_regression_on_text_labels(datasets):
     message = data_error(datasets / "extra" / "iris.csv", "mse")
     assert message.startswith("dataset.target: column '4' holds text ('Iris-setosa'), which a regression cannot fit")
-    assert "sparse_categorical_crossentropy" in message and "task: classification" in message
+    assert message.endswith("use a classification loss such as sparse_categorical_crossentropy")
 
 
 def test_one_hot_for_categorical_crossentropy(datasets):
@@ -559,7 +568,7 @@ def test_one_hot_for_categorical_crossentropy(datasets):
 def test_binary_targets_are_float_zero_one(tmp_path):
     loaded = load_csv(write(tmp_path, "b.csv", "a,y\n1,5\n2,7\n3,5\n"))
     # Labels 5 and 7 become 0 and 1; the classes remember the original values.
-    assert loaded.y.tolist() == [0.0, 1.0, 0.0] and loaded.y.dtype == np.float32
+    assert loaded.y.ravel().tolist() == [0.0, 1.0, 0.0] and loaded.y.dtype == np.float32
     assert loaded.preprocess.classes == [5, 7]
 
 
@@ -572,7 +581,7 @@ def test_binary_targets_are_float_zero_one(tmp_path):
         ("iris", (150, 4), ["setosa", "versicolor", "virginica"]),
         ("wine", (178, 13), ["class_0", "class_1", "class_2"]),
         ("breast_cancer", (569, 30), ["malignant", "benign"]),
-        ("digits", (1797, 64), [str(d) for d in range(10)]),
+        ("digits", (1797, 64), list(range(10))),
     ],
 )
 def test_sklearn_classification_sources(name, shape, classes):
@@ -581,7 +590,7 @@ def test_sklearn_classification_sources(name, shape, classes):
     assert loaded.preprocess.classes == classes  # sklearn's own order and names
     assert loaded.preprocess.task == "classification"
     assert loaded.preprocess.source == f"sklearn:{name}"
-    assert sorted(set(loaded.y.tolist())) == list(range(len(classes)))
+    assert sorted(set(loaded.y.ravel().tolist())) == list(range(len(classes)))
     assert loaded.path is None and loaded.preprocess.csv is None
 
 
@@ -615,13 +624,13 @@ def test_inline_flat_list_is_one_feature_column():
 def test_inline_rows_and_text_labels():
     loaded = load(spec_for({"inline": {"x": [[0, 0], [0, 1], [1, 0]], "y": ["no", "yes", "yes"]}}))
     assert loaded.x.shape == (3, 2) and loaded.preprocess.feature_names == ["x0", "x1"]
-    assert loaded.preprocess.classes == ["no", "yes"] and loaded.y.tolist() == [0, 1, 1]
+    assert loaded.preprocess.classes == ["no", "yes"] and loaded.y.ravel().tolist() == [0, 1, 1]
 
 
 def test_inline_labels_mixing_text_and_numbers_are_all_text():
     loaded = load(spec_for({"inline": {"x": [1, 2, 3, 4], "y": ["a", 1, "a", 1.0]}}, "sparse_categorical_crossentropy"))
     assert loaded.preprocess.classes == ["1", "a"]
-    assert loaded.y.tolist() == [1, 0, 1, 0]
+    assert loaded.y.ravel().tolist() == [1, 0, 1, 0]
 
 
 def test_config_relative_path(tmp_path, write_config):

@@ -75,7 +75,7 @@ def test_then_the_data_dir(places):
     config_dir, data, _ = places
     (data / "d.csv").write_text("data dir copy")
     notes: list[str] = []
-    assert locate("d.csv", config_dir, notes) == data / "d.csv"
+    assert locate("d.csv", config_dir, notes.append) == data / "d.csv"
     assert notes == []
 
 
@@ -149,14 +149,14 @@ def test_missing_registry_file_is_downloaded_into_the_data_dir(places, served):
     config_dir, data, _ = places
     known = served()
     notes: list[str] = []
-    found = locate("toy.csv", config_dir, notes)
+    found = locate("toy.csv", config_dir, notes.append)
     assert found == data / "toy.csv"
     assert found.read_bytes() == CSV
     assert files_in(data) == ["toy.csv"]  # no temp file left next to it
     assert notes == [f"downloading toy.csv from {known.url}"]
     # The second time it is simply found.
     notes.clear()
-    assert locate("toy.csv", config_dir, notes) == data / "toy.csv" and notes == []
+    assert locate("toy.csv", config_dir, notes.append) == data / "toy.csv" and notes == []
 
 
 def test_download_creates_the_data_dir(places, served, monkeypatch, tmp_path):
@@ -237,5 +237,24 @@ def test_registry_files_present_are_found_not_downloaded(datasets, monkeypatch, 
     monkeypatch.setenv("NNRUN_DATA_DIR", str(datasets))
     for name in REGISTRY:
         notes: list[str] = []
-        assert locate(name, tmp_path, notes) == datasets / name
+        assert locate(name, tmp_path, notes.append) == datasets / name
         assert notes == []
+
+
+def test_a_failed_download_creates_no_data_directory(places, served, monkeypatch):
+    config_dir, data, cwd = places
+    monkeypatch.delenv("NNRUN_DATA_DIR")  # the default: ./data, which does not exist yet
+    served(url="file:///nonexistent/x.csv")
+    with pytest.raises(DataError):
+        locate("toy.csv", config_dir)
+    assert not (cwd / "data").exists()
+    served()
+    assert locate("toy.csv", config_dir) == Path("data") / "toy.csv" and (cwd / "data" / "toy.csv").exists()
+
+
+def test_the_download_is_announced_before_it_starts(places, served):
+    config_dir, data, _ = places
+    served()
+    heard = []
+    locate("toy.csv", config_dir, lambda note: heard.append((note, (data / "toy.csv").exists())))
+    assert heard == [(f"downloading toy.csv from {registry.REGISTRY['toy.csv'].url}", False)]

@@ -207,7 +207,7 @@ def test_load_split_int_test_is_the_last_rows_of_the_file(tmp_path):
     path.write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(30)), encoding="utf-8")
     arrays = load_split(spec_for({"path": str(path), "test": 5, "validation": 0.2}))
     assert arrays.x_test[:, 0].tolist() == [25, 26, 27, 28, 29]
-    assert arrays.y_test.tolist() == [1, 0, 1, 0, 1]
+    assert arrays.y_test.ravel().tolist() == [1, 0, 1, 0, 1]
     assert len(arrays.x_val) == 5  # ceil(0.2 * 25)
     seen = sorted(arrays.x_train[:, 0].tolist() + arrays.x_val[:, 0].tolist())
     assert seen == list(range(25))

@@ -256,3 +256,25 @@ def test_a_data_directory_file_keeps_its_portable_name(cli, write_config, tmp_pa
     assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
     saved = yaml.safe_load((only_run(tmp_path / "runs") / "config.yaml").read_text())
     assert saved["dataset"]["path"] == "points.csv"
+
+
+def test_data_errors_say_where_the_value_came_from(cli, write_config, tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+    config = write_config(tiny_config(dataset={"path": str(data), "test": 0}))
+    by_set = cli("train", config, "--set", "dataset.target=9", "--runs-dir", tmp_path / "runs")
+    assert by_set.exit_code == 2
+    assert by_set.stderr.startswith("error: --set dataset.target=9: dataset.target: got 9; d.csv has 3 columns")
+    in_file = cli("train", write_config(tiny_config(dataset={"path": str(data), "test": 0, "target": "z"})))
+    assert in_file.exit_code == 2
+    assert "exp.yaml:" in in_file.stderr and "dataset.target: got 'z'; no such column" in in_file.stderr
+
+
+def test_metrics_with_one_value_per_class_are_recorded(cli, write_config, tmp_path):
+    config = write_config(tiny_config(metrics=["accuracy", "auc", {"name": "f1_score", "threshold": 0.5}]))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    run = only_run(tmp_path / "runs")
+    header = (run / "history.csv").read_text().splitlines()[0]
+    assert header == "epoch,loss,accuracy,auc,f1_score"
+    assert set(json.loads((run / "metrics.json").read_text())["test"]) == {"loss", "accuracy", "auc", "f1_score"}

@@ -6,17 +6,35 @@ All of them work at epoch ends only: a callback with batch hooks makes Keras syn
 from __future__ import annotations
 
 import math
+import signal
+import sys
+import threading
+from contextlib import contextmanager
 
 import keras
+import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from nnrun.runs import RunFolder, ordered
 
 
+def scalars(logs: dict) -> dict[str, float]:
+    """Keras logs as plain floats, in nnrun's order; a metric with one value per class (f1_score, say)
+    becomes one entry per value: f1_score[0], f1_score[1], ..."""
+    out: dict[str, float] = {}
+    for name in ordered(logs):
+        values = np.asarray(logs[name], dtype=np.float64).ravel()
+        if values.size == 1:
+            out[name] = float(values[0])
+        else:
+            out.update({f"{name}[{i}]": float(v) for i, v in enumerate(values)})
+    return out
+
+
 def format_logs(logs: dict, limit: int = 6) -> str:
     """'loss 0.5123  accuracy 0.7500  val_loss 0.5400' with 4 significant digits."""
-    return "  ".join(f"{k} {float(logs[k]):.4g}" for k in ordered(logs)[:limit])
+    return "  ".join(f"{k} {v:.4g}" for k, v in list(scalars(logs).items())[:limit])
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -64,6 +82,11 @@ class EpochProgress(keras.callbacks.Callback):
         self.last_printed = self.done
 
     def on_train_end(self, logs=None):
+        self.close()
+
+    def close(self) -> None:
+        """End the display: the live bar stops (the cursor comes back); plain mode prints the last epoch.
+        Also called when `fit` raises, since Keras then skips on_train_end."""
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
@@ -80,10 +103,10 @@ class HistoryWriter(keras.callbacks.Callback):
         self.columns: list[str] | None = None
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        row = scalars(logs or {})
         if self.columns is None:
-            self.columns = ["epoch", *ordered(logs)]
-        self.run.append_history({"epoch": epoch + 1, **{k: float(logs[k]) for k in self.columns[1:] if k in logs}})
+            self.columns = ["epoch", *row]
+        self.run.append_history({"epoch": epoch + 1, **row})
 
     def on_train_end(self, logs=None):
         self.run.close()
@@ -101,3 +124,39 @@ class DivergenceGuard(keras.callbacks.Callback):
         if loss is not None and not math.isfinite(float(loss)):
             self.diverged_at = epoch + 1
             self.model.stop_training = True
+
+
+class StopRequest(keras.callbacks.Callback):
+    """Ctrl-C and SIGTERM stop training cleanly: the first one lets the current epoch finish, then stops
+    (weights consistent, model saved, status `interrupted`); a second one stops at once.
+
+    Raising KeyboardInterrupt at an arbitrary point inside a compiled training step can leave the backend's
+    arrays deleted, or be swallowed by a callback of the backend, so the first signal only sets a flag.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.requested: str | None = None  # the signal's name, once one arrived
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.requested:
+            self.model.stop_training = True
+
+    def _handle(self, signum, frame):
+        if self.requested is not None:
+            raise KeyboardInterrupt
+        self.requested = signal.Signals(signum).name
+        sys.stderr.write(f"\n{self.requested}: stopping at the end of this epoch (press Ctrl-C again to stop now)\n")
+
+    @contextmanager
+    def handling_signals(self):
+        """Install the handlers for SIGINT and SIGTERM while the block runs (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)

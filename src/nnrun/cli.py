@@ -16,9 +16,10 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from nnrun import __version__
-from nnrun.errors import EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, NnrunError
+from nnrun.errors import EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, NnrunError, first_line
 
 app = typer.Typer(
     name="nnrun",
@@ -66,19 +67,13 @@ def handles_errors(command):
             if state["debug"]:
                 traceback.print_exc()
             for line in str(e).splitlines():
-                _err(_escape(line))
+                _err(escape(line))
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
             _err("interrupted")
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
 
 
 def _version(value: bool) -> None:
@@ -93,7 +88,7 @@ def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False,
 ) -> None:
     """Run Keras neural-network experiments from YAML files, and compare them."""
-    state["debug"] = state["debug"] or debug
+    state["debug"] = debug or bool(os.environ.get("NNRUN_DEBUG"))
 
 
 @app.command()
@@ -117,30 +112,39 @@ def train(
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="nnrun-smoke-") as tmp:
-            outcome = _train(spec, Path(tmp), device.value, quiet, smoke)
+            outcome = _train(spec, Path(tmp), device.value, quiet, smoke, keep=False)
             files = sorted(p.name for p in outcome.run.path.iterdir())
             typer.echo(f"smoke test passed: {spec.name} trained 1 epoch and wrote {', '.join(files)}")
         return
     _train(spec, runs_dir or Path("runs"), device.value, quiet, smoke)
 
 
-def _train(spec, runs_dir: Path, device: str, quiet: bool, smoke: bool):
-    from nnrun.pipeline import Options, train as run_train
+def _train(spec, runs_dir: Path, device: str, quiet: bool, smoke: bool, keep: bool = True):
+    """Train and report; `keep` is False for a --smoke run in a temporary folder (its path is not shown)."""
+    from nnrun.options import Options
+    from nnrun.pipeline import train as run_train
 
     console = Console(highlight=False)
     options = Options(runs_dir=runs_dir, device=device, quiet=quiet, smoke=smoke, console=console)
     try:
         outcome = run_train(spec, options)
-    except (NnrunError, KeyboardInterrupt):
+    except NnrunError:
         raise
-    except Exception as e:  # a failure inside training: the run folder says `failed` and keeps the traceback
-        if state["debug"]:
+    except BaseException as e:  # the run folder, when there is one, says `failed` or `interrupted`
+        if state["debug"] and not isinstance(e, KeyboardInterrupt):
             traceback.print_exc()
-        where = _latest_run(runs_dir, spec.name)
-        detail = f"; traceback in {where / 'error.txt'}" if where and (where / "error.txt").exists() else ""
-        _err(_escape(f"run failed: {type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}{detail}"))
+        folder = getattr(e, "run_folder", None) if keep else None
+        if isinstance(e, KeyboardInterrupt):
+            _err(escape("interrupted" + (f"; what was done is kept in {folder}" if folder else "")))
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        detail = f"; traceback in {folder / 'error.txt'}" if folder else "; run with --debug for the traceback"
+        _err(escape(f"run failed: {type(e).__name__}: {first_line(e)}{detail}"))
         raise typer.Exit(EXIT_FAILED) from None
-    _print_result(console, outcome)
+    _print_result(console, outcome, keep)
+    if outcome.status == "interrupted":
+        _err(f"interrupted after epoch {outcome.metrics.get('epochs_run')} ({outcome.metrics.get('interrupted_by')}); "
+             "the history and the model so far are kept")
+        raise typer.Exit(EXIT_INTERRUPTED)
     if outcome.status == "diverged":
         _err(f"diverged at epoch {outcome.metrics.get('diverged_at')}: the loss became NaN or infinite; "
              "try a lower learning rate or scaled features (dataset.scale: standard)")
@@ -148,12 +152,7 @@ def _train(spec, runs_dir: Path, device: str, quiet: bool, smoke: bool):
     return outcome
 
 
-def _latest_run(runs_dir: Path, name: str) -> Path | None:
-    found = sorted(runs_dir.glob(f"*-{name}*"), key=lambda p: p.stat().st_mtime) if runs_dir.exists() else []
-    return found[-1] if found else None
-
-
-def _print_result(console: Console, outcome) -> None:
+def _print_result(console: Console, outcome, keep: bool = True) -> None:
     from rich.table import Table
 
     metrics = outcome.metrics
@@ -176,7 +175,8 @@ def _print_result(console: Console, outcome) -> None:
     console.print(table)
     if "rule" in base:
         console.print(f"baseline = {base['rule']}", highlight=False, soft_wrap=True)
-    console.print(f"run folder: {outcome.run.path}", highlight=False, soft_wrap=True)
+    if keep:
+        console.print(f"run folder: {outcome.run.path}", highlight=False, soft_wrap=True)
 
 
 def _fmt(value) -> str:
@@ -199,7 +199,8 @@ def check(
     typer.echo(f"# {config}: valid. Resolved config (every default filled):")
     typer.echo(dump_yaml(spec.resolved()).rstrip())
     if deep:
-        from nnrun.pipeline import Options, prepare
+        from nnrun.options import Options
+        from nnrun.pipeline import prepare
 
         ready = prepare(spec, Options(device=device.value, console=Console(stderr=True, highlight=False)))
         arrays = ready.arrays

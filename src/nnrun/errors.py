@@ -28,7 +28,15 @@ class ConfigError(NnrunError):
 
 
 class DataError(NnrunError):
-    """The dataset cannot be found, read or used as the config asks."""
+    """The dataset cannot be found, read or used as the config asks.
+
+    With `key` (a config key path such as ("dataset", "target")), the message is "<key path>: <problem>", and
+    the pipeline re-raises it located in the config file or the `--set` that gave the value."""
+
+    def __init__(self, problem: str, key: tuple | None = None):
+        super().__init__(f"{keypath(key)}: {problem}" if key else problem)
+        self.problem = problem
+        self.key = key
 
 
 class RunError(NnrunError):
@@ -47,3 +55,17 @@ def did_you_mean(value: object, choices: Iterable[str]) -> str:
     if not close:
         close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)]
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message cut to its first line (the type's name when the message is empty)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def keypath(loc: tuple) -> str:
+    """('layers', 2, 'units') -> 'layers[2].units'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import keras
 
-from nnrun.errors import did_you_mean
-from nnrun.spec import keypath
+from nnrun.errors import did_you_mean, first_line, keypath
 
 if TYPE_CHECKING:
     from nnrun.data import Arrays
@@ -112,11 +111,7 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
             raise spec.error(loc, f"{layer_spec.type} needs {missing.replace(chr(39), '')} (e.g. units: 8)") from None
         raise spec.error(loc, f"{layer_spec.type} rejected its arguments: {e}") from None
     except ValueError as e:
-        raise spec.error(loc, f"{layer_spec.type} rejected its arguments: {_first_line(e)}") from None
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise spec.error(loc, f"{layer_spec.type} rejected its arguments: {first_line(e)}") from None
 
 
 # --- optimizer, loss, metrics ---
@@ -132,7 +127,7 @@ def optimizer(spec: Spec) -> keras.optimizers.Optimizer:
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as e:
-        raise spec.error(("optimizer",), f"{cls.__name__} rejected its arguments: {_first_line(e)}") from None
+        raise spec.error(("optimizer",), f"{cls.__name__} rejected its arguments: {first_line(e)}") from None
 
 
 def _named_object(spec: Spec, loc: tuple, value: str | dict, module, base: type, what: str):
@@ -152,7 +147,7 @@ def _named_object(spec: Spec, loc: tuple, value: str | dict, module, base: type,
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as e:
-        raise spec.error(loc, f"{cls.__name__} rejected its arguments: {_first_line(e)}") from None
+        raise spec.error(loc, f"{cls.__name__} rejected its arguments: {first_line(e)}") from None
 
 
 def loss(spec: Spec):
@@ -190,7 +185,7 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
             x = layer(x)
         except (ValueError, TypeError, NotImplementedError) as e:
             raise spec.error(("layers", i), f"{spec.layers[i].type} cannot take input of shape {before}: "
-                             f"{_first_line(e)}") from None
+                             f"{first_line(e)}") from None
         layers.append(layer)
     name = spec.name.replace("-", "_").replace(".", "_").replace("+", "_")
     model = keras.Sequential([keras.Input(shape=shape), *layers], name=name)

@@ -6,25 +6,13 @@ dataset leaves nothing behind.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Console
-
 from nnrun.data import Arrays, load_split
+from nnrun.errors import DataError
+from nnrun.options import Options
 from nnrun.spec import Spec, training_problems
-
-
-@dataclass
-class Options:
-    """How to run, as opposed to what to run (that is the Spec)."""
-
-    runs_dir: Path = Path("runs")
-    device: str = "auto"
-    quiet: bool = False
-    smoke: bool = False
-    console: Console = field(default_factory=Console)
 
 
 def show_notes(notes: list[str], options: Options) -> None:
@@ -37,7 +25,12 @@ def show_notes(notes: list[str], options: Options) -> None:
 
 def prepare_data(spec: Spec, options: Options) -> tuple[Arrays, int]:
     """Load and split the data and check the spec can train on it; returns (arrays, epochs to run)."""
-    arrays = load_split(spec)
+    try:
+        arrays = load_split(spec, announce=lambda note: show_notes([note], options))
+    except DataError as e:
+        if e.key and e.key[0] in ("dataset", "loss"):  # a config value the data cannot honour: say where it is
+            raise spec.error(e.key, e.problem) from None
+        raise
     show_notes(arrays.notes, options)
     training_problems(spec, has_validation=arrays.x_val is not None)
     if options.smoke:
@@ -76,8 +69,8 @@ def train(spec: Spec, options: Options):
     from nnrun.runs import RunFolder
     from nnrun.train import describe, fit_run
 
-    run = RunFolder.create(options.runs_dir, spec.name)
     if not options.quiet:
         options.console.print(describe(spec, ready.model, ready.arrays, ready.activated, ready.epochs),
                               highlight=False, soft_wrap=True)
-    return fit_run(run, spec, ready.model, ready.arrays, ready.activated, options, ready.epochs)
+    return fit_run(lambda: RunFolder.create(options.runs_dir, spec.name), spec, ready.model, ready.arrays,
+                   ready.activated, options, ready.epochs)

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from nnrun.errors import ConfigError, did_you_mean
+from nnrun.errors import ConfigError, did_you_mean, keypath
 
 SKLEARN_DATASETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
 SCALES = ("none", "standard", "minmax")
@@ -338,9 +338,6 @@ class Spec(_Section):
     backend: Literal["auto", "jax", "tensorflow", "torch"] = Field(
         "auto", description="Keras backend; auto = $KERAS_BACKEND, else jax if installed, else tensorflow."
     )
-    task: Literal["auto", "classification", "regression"] = Field(
-        "auto", description="auto = classification for cross-entropy and hinge losses, else regression."
-    )
     dataset: DatasetSpec = Field(description="The data: one of path, source or inline.")
     layers: list[LayerSpec] = Field(min_length=1, description="The layers in order; the input shape is inferred.")
     activation: str | None = Field(
@@ -436,14 +433,6 @@ def _find_node(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
         else:
             return at
     return at
-
-
-def keypath(loc: tuple) -> str:
-    """('layers', 2, 'units') -> 'layers[2].units'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
 
 
 # --- reading YAML ---

@@ -9,26 +9,27 @@ import os
 import platform
 import shlex
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import traceback
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
+
 from nnrun import __version__
 from nnrun.backend import Activated
-from nnrun.callbacks import DivergenceGuard, EpochProgress, HistoryWriter
+from nnrun.callbacks import DivergenceGuard, EpochProgress, HistoryWriter, StopRequest, scalars
 from nnrun.data import Arrays
 from nnrun.data.registry import data_dir
 from nnrun.plots import history_png
-from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, ordered, read_history
-from nnrun.pipeline import Options
+from nnrun.errors import first_line
+from nnrun.options import Options
+from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
 from nnrun.spec import Spec, dump_yaml
 
 
@@ -50,74 +51,105 @@ def describe(spec: Spec, model: keras.Model, arrays: Arrays, act: Activated, epo
 
 
 def fit_run(
-    run: RunFolder, spec: Spec, model: keras.Model, arrays: Arrays, act: Activated, options: Options,
-    epochs: int, label: str = "",
+    create: Callable[[], RunFolder], spec: Spec, model: keras.Model, arrays: Arrays, act: Activated,
+    options: Options, epochs: int, label: str = "",
 ) -> Outcome:
-    """Train `model` and write the complete run folder; the folder's metrics.json always ends with a final status."""
-    clock = Clock()
-    metrics: dict[str, Any] = {
-        "status": "running", "kind": "train", "name": spec.name, "started": now_iso(), "epochs": epochs,
-        "params": int(model.count_params()), "pid": os.getpid(), "host": socket.gethostname(),
-    }
-    try:
-        run.write_json("metrics.json", metrics)  # first: from here on the folder says what happened
-    except BaseException:
-        shutil.rmtree(run.path, ignore_errors=True)
-        raise
-    guard = DivergenceGuard()
-    callbacks: list[keras.callbacks.Callback] = [HistoryWriter(run), guard]
-    if spec.early_stopping is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(**spec.early_stopping.model_dump(), verbose=0))
-    if not options.quiet:
-        callbacks.append(EpochProgress(options.console, epochs, label))
-    validation = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else None
-    try:
-        with _sigterm_as_interrupt():
+    """Create the run folder with `create`, train `model` and write every artifact.
+
+    From the first file on, the folder's metrics.json says what happened, whatever happens: Ctrl-C and SIGTERM
+    are handled for the whole call, and any exception is recorded (with the folder attached to it as
+    `error.run_folder`) before it propagates."""
+    stop = StopRequest()
+    with stop.handling_signals():
+        run = create()
+        clock = Clock()
+        metrics: dict[str, Any] = {
+            "status": "running", "kind": "train", "name": spec.name, "started": now_iso(), "epochs": epochs,
+            "params": int(model.count_params()), "pid": os.getpid(), "host": socket.gethostname(),
+        }
+        try:
+            run.write_json("metrics.json", metrics)  # first: from here on the folder says what happened
+        except BaseException:
+            shutil.rmtree(run.path, ignore_errors=True)
+            raise
+        guard = DivergenceGuard()
+        early = keras.callbacks.EarlyStopping(**spec.early_stopping.model_dump(), verbose=0) \
+            if spec.early_stopping is not None else None
+        progress = None if options.quiet else EpochProgress(options.console, epochs, label)
+        callbacks = [c for c in (HistoryWriter(run), guard, stop, early, progress) if c is not None]
+        validation = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else None
+        try:
             run.write_text("config.yaml", dump_yaml(saved_config(spec, arrays)))
             run.write_json("env.json", environment(spec, act, options))
             run.write_json("preprocess.json", arrays.preprocess.to_json())
             run.write_text("summary.txt", summary_text(spec, model))
             fit_clock = Clock()
-            model.fit(arrays.x_train, arrays.y_train, validation_data=validation, epochs=epochs,
-                      batch_size=spec.batch_size, verbose=0, callbacks=callbacks)
+            if not stop.requested:
+                model.fit(arrays.x_train, arrays.y_train, validation_data=validation, epochs=epochs,
+                          batch_size=spec.batch_size, verbose=0, callbacks=callbacks)
             metrics["fit_s"] = fit_clock.seconds()
-            metrics.update(evaluate(model, arrays, spec.batch_size))
+            history = read_history(run.path / "history.csv")
+            status = ("interrupted" if stop.requested and len(history) < epochs
+                      else "diverged" if guard.diverged_at else "completed")
+            if status == "interrupted":
+                metrics["interrupted_by"] = stop.requested
+                metrics.update(last_epoch(history))
+            else:
+                metrics.update(evaluate(model, arrays, spec.batch_size))
             metrics["baseline"] = baseline(arrays, spec.loss)
             save_model(model, run.path / "model.keras")
-    except BaseException as error:
-        _record_stop(run, metrics, error, clock, model)
-        raise
-    finally:
-        run.close()
-    history = read_history(run.path / "history.csv")
-    metrics.update(
-        status="diverged" if guard.diverged_at else "completed", finished=now_iso(), duration_s=clock.seconds(),
-        epochs_run=len(history), **_best(spec, history),
-    )
-    if guard.diverged_at:
-        metrics["diverged_at"] = guard.diverged_at
-    history_png(history, run.path / "history.png", f"{spec.name} ({metrics['status']})")
-    run.write_json("metrics.json", metrics)
+            metrics.update(status=status, finished=now_iso(), duration_s=clock.seconds(), epochs_run=len(history),
+                           **_best(spec, history, early))
+            if guard.diverged_at:
+                metrics["diverged_at"] = guard.diverged_at
+            history_png(history, run.path / "history.png", f"{spec.name} ({status})")
+            run.write_json("metrics.json", metrics)
+        except BaseException as error:
+            error.run_folder = run.path  # type: ignore[attr-defined] - for the CLI's message
+            _record_stop(run, metrics, error, clock, model)
+            raise
+        finally:
+            run.close()
+            if progress is not None:
+                progress.close()
     return Outcome(run, metrics["status"], metrics)
 
 
+def last_epoch(history: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """The last finished epoch's logs as {"train": {...}, "validation": {...}} (an interrupted run's metrics)."""
+    if not history:
+        return {}
+    row = {k: v for k, v in history[-1].items() if k != "epoch"}
+    out = {"train": {k: v for k, v in row.items() if not k.startswith("val_")}}
+    validation = {k.removeprefix("val_"): v for k, v in row.items() if k.startswith("val_")}
+    return {**out, "validation": validation} if validation else out
+
+
 def _record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Clock, model: keras.Model) -> None:
-    """Write what is known about a run that was interrupted or failed: status, error, history plot, model."""
+    """Write what is known about a run stopped by an exception or a second Ctrl-C: status, error, plot, model.
+    Each step is best effort, so none of them can hide the original error or leave `running` behind."""
     interrupted = isinstance(error, KeyboardInterrupt)
     history = read_history(run.path / "history.csv")
     metrics.update(status="interrupted" if interrupted else "failed", finished=now_iso(), duration_s=clock.seconds(),
-                   epochs_run=len(history))
+                   epochs_run=len(history), **last_epoch(history))
+    if interrupted:
+        metrics["interrupted_by"] = "KeyboardInterrupt (stopped at once, mid-epoch)"
+    else:
+        metrics["error"] = {"type": type(error).__name__, "message": first_line(error)[:500]}
+    steps = [("history.png", lambda: history_png(history, run.path / "history.png",
+                                                 f"{metrics['name']} ({metrics['status']})"))]
     if not interrupted:
-        metrics["error"] = {"type": type(error).__name__, "message": str(error).strip().splitlines()[0][:500]
-                            if str(error).strip() else ""}
-        run.write_text("error.txt", "".join(traceback.format_exception(error)))
-    try:
-        if history:
-            history_png(history, run.path / "history.png", f"{metrics['name']} ({metrics['status']})")
-        if interrupted and history:
-            save_model(model, run.path / "model.keras")
-    finally:
-        run.write_json("metrics.json", metrics)
+        steps.insert(0, ("error.txt", lambda: run.write_text("error.txt", "".join(traceback.format_exception(error)))))
+    if interrupted and history:
+        steps.append(("model.keras", lambda: save_model(model, run.path / "model.keras")))
+    for name, step in steps:
+        if name == "history.png" and not history:
+            continue
+        try:
+            step()
+        except Exception as e:  # noqa: BLE001 - recorded instead: the original error is what matters
+            metrics.setdefault("not_written", {})[name] = f"{type(e).__name__}: {first_line(e)}"
+    run.write_json("metrics.json", metrics)
 
 
 def evaluate(model: keras.Model, arrays: Arrays, batch_size: int) -> dict[str, dict[str, float]]:
@@ -127,7 +159,7 @@ def evaluate(model: keras.Model, arrays: Arrays, batch_size: int) -> dict[str, d
                         ("test", arrays.x_test, arrays.y_test)):
         if x is not None:
             result = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
-            out[split] = {k: float(np.asarray(result[k])) for k in ordered(result)}
+            out[split] = scalars(result)
     return out
 
 
@@ -168,21 +200,18 @@ def baseline(arrays: Arrays, loss: str | dict) -> dict[str, Any]:
     return out
 
 
-def _best(spec: Spec, history: list[dict[str, float]]) -> dict[str, Any]:
-    """The best epoch by the early-stopping monitor, else val_loss, else loss."""
+def _best(spec: Spec, history: list[dict[str, float]], early) -> dict[str, Any]:
+    """The best epoch by the early-stopping monitor, else val_loss, else loss; and whether training stopped early."""
     if not history:
         return {}
-    monitor = spec.early_stopping.monitor if spec.early_stopping else ("val_loss" if "val_loss" in history[0] else "loss")
-    if monitor not in history[0]:
+    monitor = early.monitor if early is not None else ("val_loss" if "val_loss" in history[0] else "loss")
+    values = [(row[monitor], i) for i, row in enumerate(history) if np.isfinite(row.get(monitor, np.nan))]
+    if not values:
         return {}
-    values = [row.get(monitor, float("nan")) for row in history]
-    finite = [(v, i) for i, v in enumerate(values) if np.isfinite(v)]
-    if not finite:
-        return {}
-    value, index = (max if higher_is_better(monitor) else min)(finite)
+    value, index = (max if higher_is_better(monitor) else min)(values)
     best = {"best_epoch": int(history[index]["epoch"]), "best": {"monitor": monitor, "value": value}}
-    if spec.early_stopping is not None:
-        best["stopped_early"] = len(history) < spec.epochs
+    if early is not None:
+        best["stopped_early"] = early.stopped_epoch > 0
     return best
 
 
@@ -254,21 +283,3 @@ def _git(folder: Path) -> dict[str, Any] | None:
         return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return None
-
-
-@contextmanager
-def _sigterm_as_interrupt():
-    """Treat SIGTERM like Ctrl-C while training, so `kill` leaves an `interrupted` run, not a `running` one."""
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,8 +67,9 @@ class Arrays:
         return float(np.min(self.y_train)), float(np.max(self.y_train))
 
 
-def load(spec: Spec) -> Loaded:
-    """Read the dataset the spec names and encode its target for the spec's loss."""
+def load(spec: Spec, announce: Callable[[str], None] | None = None) -> Loaded:
+    """Read the dataset the spec names and encode its target for the spec's loss; `announce` hears about a
+    download as it starts (other remarks are collected in `notes`)."""
     ds = spec.dataset
     notes: list[str] = []
     csv_info, path = None, None
@@ -75,7 +77,7 @@ def load(spec: Spec) -> Loaded:
         from nnrun.data.csvfile import read_table
         from nnrun.data.registry import locate
 
-        path = locate(ds.path, spec.config_dir, notes)
+        path = locate(ds.path, spec.config_dir, announce or notes.append)
         table = read_table(
             path, header=ds.header, separator=ds.separator, encoding=ds.encoding,
             target=ds.target, features=ds.features, missing=ds.missing, notes=notes,
@@ -100,11 +102,14 @@ def load(spec: Spec) -> Loaded:
             y_raw = np.asarray(ds.inline.y, dtype=np.float64)
         names, target_name, given_classes, source = [f"x{i}" for i in range(x.shape[1])], "y", None, "inline"
 
-    task = infer_task(spec.task, spec.loss)
+    task = infer_task(spec.loss)
     kind = target_kind(spec.loss)
     classes, ids = None, None
     if task == "classification":
-        ids, classes = encode_labels(y_raw, given_classes)
+        if given_classes is not None:  # scikit-learn's targets are already class ids, in its own class order
+            ids, classes = y_raw.astype(np.int64), given_classes
+        else:
+            ids, classes = encode_labels(y_raw)
         check_classes(classes, kind, spec.loss, target_name)
         y = encode(ids, kind, len(classes))
     else:
@@ -120,10 +125,10 @@ def _sklearn(name: str):
     bunch = getattr(sklearn.datasets, f"load_{name}")()
     names = [str(n) for n in getattr(bunch, "feature_names", [])] or [f"x{i}" for i in range(bunch.data.shape[1])]
     target_names = getattr(bunch, "target_names", None)
-    if target_names is not None and name != "diabetes":
-        classes = [str(t) for t in target_names]
-        return bunch.data.astype(np.float32), np.asarray(classes, dtype=object)[bunch.target], names, "class", classes
-    return bunch.data.astype(np.float32), bunch.target.astype(np.float64), names, "target", None
+    # Class names as labels (setosa, malignant; digits keep their numbers); the target itself stays the ids,
+    # so a regression on them (mse on digits) sees numbers too.
+    classes = [plain_label(t) for t in target_names] if target_names is not None and name != "diabetes" else None
+    return bunch.data.astype(np.float32), bunch.target.astype(np.float64), names, "class" if classes else "target", classes
 
 
 def prepare(loaded: Loaded, split: Split, scale: str | float) -> Arrays:
@@ -140,9 +145,9 @@ def prepare(loaded: Loaded, split: Split, scale: str | float) -> Arrays:
     return Arrays(x_train, y_train, x_val, y_val, x_test, y_test, pre, split, list(loaded.notes))
 
 
-def load_split(spec: Spec) -> Arrays:
+def load_split(spec: Spec, announce: Callable[[str], None] | None = None) -> Arrays:
     """load + split_rows + prepare, as `nnrun train` does."""
-    loaded = load(spec)
+    loaded = load(spec, announce)
     ds = spec.dataset
     split = split_rows(
         len(loaded.x), test=ds.test, validation=ds.validation, seed=spec.seed, labels=loaded.class_ids,

@@ -60,7 +60,8 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
             f"set {key}.encoding to the file's encoding, e.g. {_guess_encoding(path)}"
         ) from None
     except LookupError:
-        raise DataError(f"{key}.encoding: got {encoding}; not an encoding Python knows (e.g. utf-8, cp949, latin-1)") from None
+        raise DataError(f"got {encoding}; not an encoding Python knows (e.g. utf-8, cp949, latin-1)",
+                        key=(key, "encoding")) from None
     except pd.errors.ParserError as e:
         raise DataError(f"{path}: rows have different numbers of columns ({str(e).strip().splitlines()[-1]})") from None
     except OSError as e:
@@ -69,8 +70,8 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
         guess = _guess_separator(path, encoding)
         if guess and guess != separator:
             raise DataError(
-                f"{key}.separator: got {separator!r}, which reads {path.name} as a single column; "
-                f"the file looks {guess}-separated: set separator: {guess!r}"
+                f"got {separator!r}, which reads {path.name} as a single column; "
+                f"the file looks {guess}-separated: set separator: {guess!r}", key=(key, "separator"),
             )
     has_header = _looks_like_header(raw) if header == "auto" else bool(header)
     if has_header:
@@ -133,21 +134,22 @@ def _guess_encoding(path: Path) -> str:
     return "latin-1"
 
 
-def resolve_column(ref: int | str, names: list[str], header: bool, key: str, path: Path) -> int:
+def resolve_column(ref: int | str, names: list[str], header: bool, key: tuple, path: Path) -> int:
     """A 0-based position for a column given by name or index (negative counts from the end)."""
     n = len(names)
     if isinstance(ref, int):
         if not -n <= ref < n:
-            raise DataError(f"{key}: got {ref}; {path.name} has {n} columns, so valid indices are 0 to {n - 1} (or -1 for the last)")
+            raise DataError(f"got {ref}; {path.name} has {n} columns, so valid indices are 0 to {n - 1} "
+                            "(or -1 for the last)", key=key)
         return ref % n
     if ref in names and header:
         return names.index(ref)
     if not header:
         raise DataError(
-            f"{key}: got {ref!r}, a column name, but {path.name} has no header row; "
-            f"use a 0-based index (0 to {n - 1}), or set dataset.header: true"
+            f"got {ref!r}, a column name, but {path.name} has no header row; "
+            f"use a 0-based index (0 to {n - 1}), or set dataset.header: true", key=key,
         )
-    raise DataError(f"{key}: got {ref!r}; no such column{did_you_mean(ref, names)}; columns: {', '.join(names)}")
+    raise DataError(f"got {ref!r}; no such column{did_you_mean(ref, names)}; columns: {', '.join(names)}", key=key)
 
 
 def read_table(
@@ -166,18 +168,19 @@ def read_table(
     names = list(frame.columns)
     if len(names) < 2:
         raise DataError(f"{path}: only one column was found; nnrun needs at least one feature and a target")
-    t = resolve_column(-1 if target is None else target, names, has_header, "dataset.target", path)
+    t = resolve_column(-1 if target is None else target, names, has_header, ("dataset", "target"), path)
     if features is None:
         cols = [i for i in range(len(names)) if i != t]
     else:
-        cols = [resolve_column(f, names, has_header, f"dataset.features[{i}]", path) for i, f in enumerate(features)]
+        cols = [resolve_column(f, names, has_header, ("dataset", "features", i), path) for i, f in enumerate(features)]
+        key = ("dataset", "features")
         if t in cols:
-            raise DataError(f"dataset.features: column {names[t]!r} is the target; remove it from features")
+            raise DataError(f"column {names[t]!r} is the target; remove it from features", key=key)
         dup = {names[c] for c in cols if cols.count(c) > 1}
         if dup:
-            raise DataError(f"dataset.features: column {sorted(dup)[0]!r} is listed twice; list each column once")
+            raise DataError(f"column {sorted(dup)[0]!r} is listed twice; list each column once", key=key)
         if not cols:
-            raise DataError("dataset.features: the list is empty; give at least one feature column")
+            raise DataError("the list is empty; give at least one feature column", key=key)
     used = frame.iloc[:, cols + [t]]
     empty = used.isna()
     if empty.values.any():

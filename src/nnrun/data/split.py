@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from nnrun.errors import DataError
+from nnrun.errors import DataError, keypath
 
 
 @dataclass
@@ -28,15 +28,16 @@ def split_rows(
     rows = np.arange(n)
     if isinstance(test, int):
         if test >= n:
-            raise DataError(f"dataset.test: got {test}, but the data has {n} rows; leave at least one row for training")
+            raise DataError(f"got {test}, but the data has {n} rows; leave at least one row for training",
+                            key=("dataset", "test"))
         rest, test_rows = rows[: n - test], rows[n - test :]
     elif test > 0:
-        rest, test_rows = _fraction(rows, test, seed, labels, "dataset.test", notes)
+        rest, test_rows = _fraction(rows, test, seed, labels, ("dataset", "test"), notes)
     else:
         rest, test_rows = rows, rows[:0]
     if validation > 0:
         sub_labels = labels[rest] if labels is not None else None
-        fit_rows, val_rows = _fraction(rest, validation, seed, sub_labels, "dataset.validation", notes)
+        fit_rows, val_rows = _fraction(rest, validation, seed, sub_labels, ("dataset", "validation"), notes)
     else:
         fit_rows, val_rows = rest, rows[:0]
     return Split(np.sort(fit_rows), np.sort(val_rows), np.sort(test_rows))
@@ -47,7 +48,7 @@ def _fraction(rows: np.ndarray, fraction: float, seed: int, labels, key: str, no
     n = len(rows)
     held = math.ceil(fraction * n)
     if held >= n:
-        raise DataError(f"{key}: got {fraction}, which holds out {held} of {n} rows and leaves none to train on")
+        raise DataError(f"got {fraction}, which holds out {held} of {n} rows and leaves none to train on", key=key)
     stratify = None
     if labels is not None:
         counts = np.bincount(labels)
@@ -56,7 +57,7 @@ def _fraction(rows: np.ndarray, fraction: float, seed: int, labels, key: str, no
             stratify = labels
         else:
             notes.append(
-                f"{key}: {held} of {n} rows cannot hold every class in proportion "
+                f"{keypath(key)}: {held} of {n} rows cannot hold every class in proportion "
                 f"(smallest class: {counts.min()} rows); split without stratification"
             )
     kept, out = train_test_split(rows, test_size=held, random_state=seed, shuffle=True, stratify=stratify)

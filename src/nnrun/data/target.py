@@ -18,21 +18,21 @@ def loss_name(loss: str | dict) -> str:
 
 
 def target_kind(loss: str | dict) -> Kind:
-    """How the loss wants its targets: binary 0/1, sparse class ids, one-hot rows, or raw values."""
+    """How the loss wants its targets: binary 0/1, sparse class ids, one-hot rows, or raw values.
+
+    Any spelling Keras accepts (binary_crossentropy, BinaryCrossentropy, bce, ...) maps to the same kind."""
     name = loss_name(loss)
     if name.startswith("sparsecategorical"):
         return "sparse"
     if name.startswith("categorical"):
         return "onehot"
-    if name.startswith("binary") or name in ("hinge", "squaredhinge"):
+    if name.startswith("binary") or name in ("bce", "hinge", "squaredhinge"):
         return "binary"
     return "raw"
 
 
-def infer_task(task: str, loss: str | dict) -> str:
-    """`task` unless it is auto: then classification for cross-entropy and hinge losses, else regression."""
-    if task != "auto":
-        return task
+def infer_task(loss: str | dict) -> str:
+    """classification for cross-entropy and hinge losses (their targets are classes), else regression."""
     return "classification" if target_kind(loss) != "raw" else "regression"
 
 
@@ -61,7 +61,7 @@ def encode(ids: np.ndarray, kind: Kind, n_classes: int) -> np.ndarray:
         return ids.astype(np.int32)
     if kind == "onehot":
         return np.eye(n_classes, dtype=np.float32)[ids]
-    return ids.astype(np.float32)
+    return ids.astype(np.float32).reshape(-1, 1)  # one column, like the model's output: every Keras metric takes it
 
 
 def check_classes(classes: list, kind: Kind, loss: str | dict, target: str) -> None:
@@ -70,12 +70,13 @@ def check_classes(classes: list, kind: Kind, loss: str | dict, target: str) -> N
     shown = ", ".join(map(str, classes[:6])) + (", ..." if len(classes) > 6 else "")
     if len(classes) < 2:
         raise DataError(
-            f"dataset.target: column {target!r} holds a single class ({shown}); a classifier needs at least two"
+            f"column {target!r} holds a single class ({shown}); a classifier needs at least two", key=("dataset", "target")
         )
     if kind == "binary" and len(classes) != 2:
         raise DataError(
-            f"loss: got {name}, which needs 2 classes, but target {target!r} has {len(classes)} ({shown}); "
-            f"use loss: sparse_categorical_crossentropy with a last layer of units: {len(classes)}, activation: softmax"
+            f"got {name}, which needs 2 classes, but target {target!r} has {len(classes)} ({shown}); use loss: "
+            f"sparse_categorical_crossentropy with a last layer of units: {len(classes)}, activation: softmax",
+            key=("loss",),
         )
 
 
@@ -84,7 +85,7 @@ def numeric_target(y: np.ndarray, target: str) -> np.ndarray:
     if y.dtype == object:
         sample = next(v for v in y if isinstance(v, str))
         raise DataError(
-            f"dataset.target: column {target!r} holds text ({sample!r}), which a regression cannot fit; "
-            "use a classification loss such as sparse_categorical_crossentropy, or set task: classification"
+            f"column {target!r} holds text ({sample!r}), which a regression cannot fit; "
+            "use a classification loss such as sparse_categorical_crossentropy", key=("dataset", "target"),
         )
-    return y.astype(np.float32)
+    return y.astype(np.float32).reshape(-1, 1)  # one column, like the model's output
