@@ -36,3 +36,34 @@ def test_every_command_shown_exists(cli):
 def test_the_test_command_is_what_ci_runs():
     assert "NNRUN_DATA_DIR=../shared/datasets python -m pytest -q" in README
     assert "python -m pytest -q" in (REPO / ".ci" / "run").read_text()
+
+
+def shown_commands() -> list[tuple[list[str], str | None]]:
+    """(arguments, the error line the README shows right after, if any) for every `nnrun train|check` line in
+    the README's code blocks whose config file exists in the repository."""
+    import shlex
+
+    out = []
+    for block in re.findall(r"```(?:bash|console)\n(.*?)```", README, flags=re.DOTALL):
+        lines = block.splitlines()
+        for i, line in enumerate(lines):
+            match = re.match(r"^(?:\$ )?nnrun ((?:train|check) .*?)(?:\s+#.*)?$", line)
+            if match:
+                args = shlex.split(match.group(1))
+                following = lines[i + 1] if i + 1 < len(lines) else ""
+                if (REPO / args[1]).is_file():
+                    out.append((args, following if following.startswith("error:") else None))
+    return out
+
+
+@pytest.mark.parametrize("args, error", shown_commands(), ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_readme_command_lines_do_what_the_readme_shows(cli, monkeypatch, tmp_path, datasets, args, error):
+    monkeypatch.chdir(REPO)
+    if args[0] == "train":
+        args = [*args, "--smoke"]  # the whole pipeline, one epoch, nothing kept
+    result = cli(*args)
+    if error is None:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code == 2
+        assert result.stderr.startswith(error.removesuffix("...").rstrip())

@@ -196,8 +196,7 @@ def check(
     from nnrun.spec import dump_yaml, load_spec
 
     spec = load_spec(config, list(set_ or []))
-    typer.echo(f"# {config}: valid. Resolved config (every default filled):")
-    typer.echo(dump_yaml(spec.resolved()).rstrip())
+    summary = None
     if deep:
         from nnrun.options import Options
         from nnrun.pipeline import prepare
@@ -206,8 +205,13 @@ def check(
         arrays = ready.arrays
         sizes = ", ".join(f"{len(a)} {n}" for a, n in ((arrays.x_train, "train"), (arrays.x_val, "validation"),
                                                        (arrays.x_test, "test")) if a is not None)
-        typer.echo(f"# data: {sizes} rows, input shape {tuple(arrays.preprocess.input_shape)}, "
-                   f"task {arrays.preprocess.task}; model: {ready.model.count_params():,} params; output fits the loss")
+        summary = (f"# data: {sizes} rows, input shape {tuple(arrays.preprocess.input_shape)}, task "
+                   f"{arrays.preprocess.task}; model: {ready.model.count_params():,} params; output fits the loss")
+    typer.echo(f"# {config}: valid{' (data loaded, model built)' if deep else ''}. Resolved config "
+               "(every default filled):")
+    typer.echo(dump_yaml(spec.resolved()).rstrip())
+    if summary:
+        typer.echo(summary)
 
 
 @app.command()
