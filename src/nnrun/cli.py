@@ -193,7 +193,8 @@ def check(
     device: DeviceOption = Device.cpu,
 ) -> None:
     """Validate a config and print it resolved, every default filled. Trains nothing, writes nothing."""
-    from nnrun.spec import dump_yaml, load_spec
+    from nnrun.spec import load_spec
+    from nnrun.yamlfile import dump_yaml
 
     spec = load_spec(config, list(set_ or []))
     summary = None

@@ -17,7 +17,7 @@ from nnrun.data.csvfile import read_frame
 from nnrun.data.preprocess import Preprocess
 from nnrun.errors import DataError, RunError
 from nnrun.runs import atomic_write, read_json
-from nnrun.spec import parse_yaml
+from nnrun.yamlfile import parse_yaml
 
 
 @dataclass

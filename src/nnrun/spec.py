@@ -26,6 +26,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from nnrun.errors import ConfigError, did_you_mean, keypath
+from nnrun.overrides import apply_override, parse_override
+from nnrun.yamlfile import read_yaml, show_value
 
 SKLEARN_DATASETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
 SCALES = ("none", "standard", "minmax")
@@ -435,231 +437,7 @@ def _find_node(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
     return at
 
 
-# --- reading YAML ---
-
-
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, but `1e-3` is a number as in YAML 1.2 (YAML 1.1 wants `1.0e-3` and reads
-    `learning_rate: 1e-3` as the string "1e-3", which would reach Keras as a string)."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        # PyYAML raises bare ValueError/KeyError for `2020-13-45` (read as a date) or `!!int x`:
-        # turn them into a YAML error that carries the line.
-        try:
-            return super().construct_object(node, deep)
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as e:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            kind = {"!!timestamp": "a date", "!!int": "an integer", "!!float": "a number", "!!bool": "true or false"}
-            value = _show(node.value) if isinstance(node.value, str) else "the value"
-            detail = f" ({e})" if type(e) is ValueError else ""  # "month must be in 1..12"; others are PyYAML internals
-            problem = f"cannot read {value} as {kind.get(tag, tag)}{detail}"
-            raise yaml.constructor.ConstructorError(None, None, f"{problem}; quote it to keep it as text",
-                                                    node.start_mark) from None
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
-# YAML 1.1's `=` "value key" has no constructor in the safe loader: `separator: =` would fail; it is text.
-_Loader.yaml_implicit_resolvers["="] = [
-    r for r in _Loader.yaml_implicit_resolvers.get("=", []) if r[0] != "tag:yaml.org,2002:value"
-]
-
-
-def _yaml_problem(e: yaml.YAMLError) -> str:
-    """The problem part of a YAML error, with Python-object tags explained rather than PyYAML's jargon."""
-    problem = getattr(e, "problem", None) or getattr(e, "context", None) or str(e).splitlines()[0] or "invalid YAML"
-    if problem == "but found another document":
-        problem = "a second YAML document starts here ('---'); a config is one document"
-    tag = re.search(r"for the tag '([^']+)'", problem)
-    if "could not determine a constructor" in problem and tag:
-        name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
-        never = "never Python objects" if name.startswith("!!python/") else "no custom tags"
-        problem = f"the tag {name} is not allowed: nnrun reads plain YAML only, {never}"
-    return problem
-
-
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Read a YAML file with the safe loader; return (data, root node). Errors name line and column."""
-    if not path.exists():
-        raise ConfigError(f"{path}: no such config file")
-    if path.is_dir():
-        raise ConfigError(f"{path}: is a directory; give a YAML config file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8")
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}")
-    return parse_yaml(text, str(path))
-
-
-def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
-    """Parse YAML text safely (no Python tags, no duplicate keys); `name` prefixes error messages."""
-    try:
-        # Created inside the try: the reader refuses control characters (NUL, ...) as soon as it is built.
-        loader = _Loader(text)
-    except yaml.reader.ReaderError as e:
-        raise ConfigError(f"{name}:{_line_col(text, e.position)}: {_reader_problem(e)}") from None
-    try:
-        root = loader.get_single_node()
-        if root is not None:
-            _reject_duplicate_keys(root, name)
-        data = loader.construct_document(root) if root is not None else None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        at = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise ConfigError(f"{at}: YAML syntax error: {_yaml_problem(e)}") from None
-    except yaml.reader.ReaderError as e:
-        raise ConfigError(f"{name}:{_line_col(text, e.position)}: {_reader_problem(e)}") from None
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{name}: YAML error: {_yaml_problem(e)}") from None
-    finally:
-        loader.dispose()
-    return data, root
-
-
-def _line_col(text: str, position: int) -> str:
-    """'line:column' (1-based) of a character offset, as YAML syntax errors give them."""
-    line = text.count("\n", 0, position) + 1
-    column = position - text.rfind("\n", 0, position)
-    return f"{line}:{column}"
-
-
-def _reader_problem(e: yaml.reader.ReaderError) -> str:
-    char = e.character if isinstance(e.character, str) else chr(e.character)
-    return f"the character {char!r} is not allowed in YAML (a control character); remove it"
-
-
-def _reject_duplicate_keys(node: yaml.Node, name: str, visited: set[int] | None = None) -> None:
-    # An alias is the same node object as its anchor, and `&a [*a]` contains itself: visit each node once.
-    visited = set() if visited is None else visited
-    if id(node) in visited:
-        return
-    visited.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    raise ConfigError(
-                        f"{name}:{key.start_mark.line + 1}:{key.start_mark.column + 1}: key {key.value!r} appears "
-                        f"twice (first on line {seen[key.value]}); keep one"
-                    )
-                seen[key.value] = key.start_mark.line + 1
-            _reject_duplicate_keys(value, name, visited)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _reject_duplicate_keys(item, name, visited)
-
-
-# --- --set overrides ---
-
-_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]|\.(\d+)")
-
-
-def parse_override(text: str) -> tuple[tuple, Any]:
-    """'layers[0].units=16' -> (('layers', 0, 'units'), 16); the value is read as a YAML scalar or list."""
-    key, sep, raw = text.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise ConfigError(f"--set {text}: expected key.path=value, e.g. --set optimizer.learning_rate=0.01")
-    loc: list = []
-    pos = 0
-    while pos < len(key):
-        if loc and key[pos] == "." and pos + 1 < len(key) and not key[pos + 1].isdigit():
-            pos += 1
-        m = _PART.match(key, pos)
-        if not m:
-            raise ConfigError(f"--set {text}: cannot read the key path '{key}'; write it as dataset.test or layers[0].units")
-        name, index, dotted_index = m.groups()
-        loc.append(name if name is not None else int(index if index is not None else dotted_index))
-        pos = m.end()
-    if not isinstance(loc[0], str):
-        raise ConfigError(f"--set {text}: a key path starts with a key name, e.g. layers[0].units")
-    try:
-        value = yaml.load(raw, Loader=_Loader) if raw.strip() else None  # same reading as in a config file
-    except yaml.YAMLError as e:
-        raise ConfigError(f"--set {text}: cannot read the value '{raw}' as YAML: {_yaml_problem(e)}") from None
-    if isinstance(value, dict):
-        raise ConfigError(f"--set {text}: give one value per --set (a number, a word or a [list]), not a mapping")
-    return tuple(loc), value
-
-
-def apply_override(data: dict, loc: tuple, value: Any, text: str) -> tuple:
-    """Set `value` at `loc` in the raw config, creating mappings on the way; a name string becomes {name: ...}.
-
-    Returns `loc` with negative indexes counted from the start, as validation errors report them.
-    """
-    node: Any = data
-    done: list = []  # the path walked so far, indexes made non-negative
-    for depth, part in enumerate(loc[:-1]):
-        nxt = loc[depth + 1]
-        if isinstance(part, int):
-            if not isinstance(node, list) or not -len(node) <= part < len(node):
-                raise ConfigError(f"--set {text}: {_no_index(node, tuple(done), part)}")
-            part %= len(node)
-            child = node[part]
-        else:
-            if not isinstance(node, dict):
-                raise ConfigError(f"--set {text}: {_not_mapping(tuple(done), node, part)}")
-            child = node.get(part)
-            if child is None:
-                # Start from the default, so optimizer.learning_rate on an absent optimizer keeps rmsprop
-                # and seed.x is refused as seed's default 42 would be.
-                child = _default_at((*done, part))
-                child = ([] if isinstance(nxt, int) else {}) if child is None else child
-        done.append(part)
-        child = _expand(tuple(done), child)
-        if isinstance(nxt, str) and not isinstance(child, dict):
-            raise ConfigError(f"--set {text}: {_not_mapping(tuple(done), child, nxt)}")
-        if isinstance(nxt, int) and not isinstance(child, list):
-            raise ConfigError(f"--set {text}: {_no_index(child, tuple(done), nxt)}")
-        node[part] = child
-        node = child
-    last = loc[-1]
-    if isinstance(last, int):
-        if not isinstance(node, list) or not -len(node) <= last < len(node):
-            raise ConfigError(f"--set {text}: {_no_index(node, tuple(done), last)}")
-        last %= len(node)
-    elif not isinstance(node, dict):
-        raise ConfigError(f"--set {text}: {_not_mapping(tuple(done), node, last)}")
-    node[last] = value
-    return (*done, last)
-
-
-# Keys whose value is a Keras name or {name: ..., <arguments>}: a --set below the name turns it into a mapping.
-_NAMED = (("loss",), ("optimizer",), ("metrics", int))
-
-
-def _expand(loc: tuple, value: Any) -> Any:
-    """A shorthand at `loc` written out as the mapping it stands for, so a --set can add a key to it."""
-    shape = tuple(int if isinstance(p, int) else p for p in loc)
-    if shape in _NAMED and isinstance(value, str):
-        return {"name": value}  # `optimizer: adam` + optimizer.learning_rate -> {name: adam, learning_rate: ...}
-    if loc == ("kfold",) and isinstance(value, int) and not isinstance(value, bool):
-        return {"k": value}  # `kfold: 4` + kfold.refit -> {k: 4, refit: ...}
-    if loc == ("early_stopping",) and isinstance(value, bool):
-        return {}  # `early_stopping: true` (or false, now being configured) + early_stopping.patience
-    return value
-
-
-def _not_mapping(loc: tuple, value: Any, key: str) -> str:
-    hint = f" (write an index: {keypath((*loc, 0, key))})" if isinstance(value, list) else ""
-    return f"{keypath(loc)} is {_show(value)}, not a mapping, so it has no key '{key}'{hint}"
-
-
-def _no_index(node: Any, loc: tuple, index: int) -> str:
-    if not isinstance(node, list):
-        return f"{keypath(loc)} is {_show(node)}, not a list, so [{index}] does not exist"
-    size = len(node)
-    valid = f" (valid: 0 to {size - 1})" if size > 1 else " (valid: 0)" if size else ""
-    return f"{keypath(loc)} has {size} item{'' if size == 1 else 's'}, so [{index}] does not exist{valid}"
-
-
-def _default_at(loc: tuple) -> Any:
+def default_at(loc: tuple) -> Any:
     """The schema default of key `loc` (None when it has none), e.g. 'rmsprop' for ('optimizer',)."""
     model = _model_at(loc[:-1])
     field = model.model_fields.get(loc[-1]) if model and isinstance(loc[-1], str) else None
@@ -685,13 +463,13 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
         raise ConfigError(f"{name}: the config is empty; it needs at least dataset, layers, loss and epochs")
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{name}: the top level must be a mapping of keys (dataset:, layers:, ...); got {_show(data)}"
+            f"{name}: the top level must be a mapping of keys (dataset:, layers:, ...); got {show_value(data)}"
         )
     set_by: dict[tuple, str] = {}
     for text in overrides:
         try:
             loc, value = parse_override(text)
-            set_by[apply_override(data, loc, value, text)] = text
+            set_by[apply_override(data, loc, value, text, default_at)] = text
         except ConfigError as e:  # the message quotes the argument: a newline in it must not split the line
             raise ConfigError(str(e).replace("\n", "\\n")) from None
     origin = Origin(path, root, set_by)
@@ -738,7 +516,7 @@ def _problem(err: dict, loc: tuple) -> str:
         return "required key is missing" + (f" (e.g. {loc[-1]}: {example})" if example is not None else "")
     if kind == "invalid_key":
         valid = _fields_at(loc)
-        return f"got the key {_show(value)}; keys are names" + (f" (valid keys here: {', '.join(valid)})" if valid else "")
+        return f"got the key {show_value(value)}; keys are names" + (f" (valid keys here: {', '.join(valid)})" if valid else "")
     message = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
     message = message.replace(" after validation", "")
     if kind in ("string_pattern_mismatch",):
@@ -754,21 +532,7 @@ def _problem(err: dict, loc: tuple) -> str:
         message = re.sub(r"\bTrue\b", "true", re.sub(r"\bFalse\b", "false", message))
     if isinstance(value, dict) and kind in _SECTION_CHECKS:
         return message[0].lower() + message[1:]
-    return f"got {_show(value)}; {message[0].lower() + message[1:]}"
-
-
-class _ShowDumper(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True  # show a value repeated by a YAML alias in full, not as &id001
-
-
-def _show(value: Any) -> str:
-    try:
-        text = yaml.dump(value, Dumper=_ShowDumper, default_flow_style=True, width=10_000).strip()
-    except RecursionError:  # `&a [*a]` contains itself: only anchors can write it
-        text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
-    text = re.sub(r"\s*\n\s*", " ", text.removesuffix("...").strip())  # one line (a !!binary value spans several)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return f"got {show_value(value)}; {message[0].lower() + message[1:]}"
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
@@ -811,37 +575,6 @@ def training_problems(spec: Spec, *, has_validation: bool) -> None:
             ("early_stopping", "monitor"),
             f"got {es.monitor}; it needs validation rows: set dataset.validation (e.g. 0.2) or monitor: loss",
         )
-
-
-class _Flow(dict):
-    """A mapping written on one line ({type: Dense, units: 8})."""
-
-
-class _FlowList(list):
-    """A list of plain values written on one line ([accuracy, mae])."""
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
-_Dumper.add_representer(_FlowList, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
-
-
-def _flow_leaves(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        inner = {k: _flow_leaves(v, k) for k, v in value.items()}
-        return _Flow(inner) if key in ("layers", "optimizer", "loss", "metrics") else inner
-    if isinstance(value, list):
-        items = [_flow_leaves(v, key) for v in value]
-        return _FlowList(items) if all(not isinstance(v, (dict, list)) for v in value) else items
-    return value
-
-
-def dump_yaml(data: Any) -> str:
-    """YAML for resolved configs: sections as blocks, layers and lists on one line each, keys in schema order."""
-    return yaml.dump(_flow_leaves(data), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def json_schema() -> dict[str, Any]:

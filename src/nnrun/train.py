@@ -30,7 +30,8 @@ from nnrun.plots import history_png
 from nnrun.errors import first_line
 from nnrun.options import Options
 from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
-from nnrun.spec import Spec, dump_yaml
+from nnrun.spec import Spec
+from nnrun.yamlfile import dump_yaml
 
 
 @dataclass
