@@ -155,10 +155,10 @@ def _train(spec, runs_dir: Path, device: str, quiet: bool, smoke: bool, keep: bo
 def _print_result(console: Console, outcome, keep: bool = True) -> None:
     from rich.table import Table
 
-    metrics = outcome.metrics
-    splits = [s for s in ("train", "validation", "test") if s in metrics]
     from nnrun.runs import ordered
 
+    metrics = outcome.metrics
+    splits = [s for s in ("train", "validation", "test") if s in metrics]
     names = ordered(dict.fromkeys(k for s in splits for k in metrics[s]))
     console.print(f"{metrics['name']}: {outcome.status} after {metrics.get('epochs_run')} epochs in "
                   f"{metrics.get('duration_s', 0):.1f} s", highlight=False, soft_wrap=True)

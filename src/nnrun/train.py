@@ -137,15 +137,15 @@ def _record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Clo
         metrics["interrupted_by"] = "KeyboardInterrupt (stopped at once, mid-epoch)"
     else:
         metrics["error"] = {"type": type(error).__name__, "message": first_line(error)[:500]}
-    steps = [("history.png", lambda: history_png(history, run.path / "history.png",
-                                                 f"{metrics['name']} ({metrics['status']})"))]
+    steps = []
     if not interrupted:
-        steps.insert(0, ("error.txt", lambda: run.write_text("error.txt", "".join(traceback.format_exception(error)))))
+        steps.append(("error.txt", lambda: run.write_text("error.txt", "".join(traceback.format_exception(error)))))
+    if history:
+        title = f"{metrics['name']} ({metrics['status']})"
+        steps.append(("history.png", lambda: history_png(history, run.path / "history.png", title)))
     if interrupted and history:
         steps.append(("model.keras", lambda: save_model(model, run.path / "model.keras")))
     for name, step in steps:
-        if name == "history.png" and not history:
-            continue
         try:
             step()
         except Exception as e:  # noqa: BLE001 - recorded instead: the original error is what matters
