@@ -19,7 +19,7 @@ from conftest import tiny_config
 from nnrun.errors import ConfigError, NnrunError
 from nnrun.errors import keypath
 from nnrun.overrides import apply_override, parse_override
-from nnrun.spec import Spec, build_spec, default_at, json_schema, load_spec
+from nnrun.spec import Spec, build_spec, default_at, expand_shorthand, json_schema, load_spec
 from nnrun.yamlfile import dump_yaml, parse_yaml
 
 PATH = Path("exp.yaml")  # build_spec only uses it for messages and the default name
@@ -164,7 +164,7 @@ def test_keypath():
 def apply(config: dict, text: str) -> dict:
     data = copy.deepcopy(config)
     loc, value = parse_override(text)
-    apply_override(data, loc, value, text, default_at)
+    apply_override(data, loc, value, text, default_at, expand_shorthand)
     return data
 
 
@@ -187,8 +187,8 @@ def test_set_replaces_and_adds_values():
 
 def test_set_returns_the_path_with_negative_indexes_resolved():
     data = tiny_config()
-    assert apply_override(data, ("layers", -1, "units"), 2, "layers[-1].units=2", default_at) == ("layers", 1, "units")
-    assert apply_override(data, ("layers", -2), {"type": "Dense"}, "layers[-2]=...", default_at) == ("layers", 0)
+    assert apply_override(data, ("layers", -1, "units"), 2, "layers[-1].units=2", default_at, expand_shorthand) == ("layers", 1, "units")
+    assert apply_override(data, ("layers", -2), {"type": "Dense"}, "layers[-2]=...", default_at, expand_shorthand) == ("layers", 0)
 
 
 def test_set_under_an_optimizer_name_makes_a_mapping():

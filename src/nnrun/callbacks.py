@@ -1,4 +1,4 @@
-"""Keras callbacks nnrun trains with: progress display, history.csv writer, divergence guard.
+"""Keras callbacks nnrun trains with: progress display, history.csv writer, divergence guard, Ctrl-C handling.
 
 All of them work at epoch ends only: a callback with batch hooks makes Keras synchronise every step.
 """
@@ -99,17 +99,10 @@ class HistoryWriter(keras.callbacks.Callback):
 
     def __init__(self, run: RunFolder):
         super().__init__()
-        self.run = run
-        self.columns: list[str] | None = None
+        self.run = run  # fit_run closes its history file, also when fit raises
 
     def on_epoch_end(self, epoch, logs=None):
-        row = scalars(logs or {})
-        if self.columns is None:
-            self.columns = ["epoch", *row]
-        self.run.append_history({"epoch": epoch + 1, **row})
-
-    def on_train_end(self, logs=None):
-        self.run.close()
+        self.run.append_history({"epoch": epoch + 1, **scalars(logs or {})})
 
 
 class DivergenceGuard(keras.callbacks.Callback):

@@ -42,8 +42,12 @@ def parse_override(text: str) -> tuple[tuple, Any]:
     return tuple(loc), value
 
 
-def apply_override(data: dict, loc: tuple, value: Any, text: str, default_at: Callable[[tuple], Any]) -> tuple:
-    """Set `value` at `loc` in the raw config, creating mappings on the way; a name string becomes {name: ...}.
+def apply_override(
+    data: dict, loc: tuple, value: Any, text: str,
+    default_at: Callable[[tuple], Any], expand: Callable[[tuple, Any], Any],
+) -> tuple:
+    """Set `value` at `loc` in the raw config, creating mappings on the way: an absent key starts from its schema
+    default (`default_at`), a shorthand from the mapping it stands for (`expand`: `optimizer: adam` -> {name: adam}).
 
     Returns `loc` with negative indexes counted from the start, as validation errors report them.
     """
@@ -66,7 +70,7 @@ def apply_override(data: dict, loc: tuple, value: Any, text: str, default_at: Ca
                 child = default_at((*done, part))
                 child = ([] if isinstance(nxt, int) else {}) if child is None else child
         done.append(part)
-        child = _expand(tuple(done), child)
+        child = expand(tuple(done), child)
         if isinstance(nxt, str) and not isinstance(child, dict):
             raise ConfigError(f"--set {text}: {_not_mapping(tuple(done), child, nxt)}")
         if isinstance(nxt, int) and not isinstance(child, list):
@@ -82,22 +86,6 @@ def apply_override(data: dict, loc: tuple, value: Any, text: str, default_at: Ca
         raise ConfigError(f"--set {text}: {_not_mapping(tuple(done), node, last)}")
     node[last] = value
     return (*done, last)
-
-
-# Keys whose value is a Keras name or {name: ..., <arguments>}: a --set below the name turns it into a mapping.
-_NAMED = (("loss",), ("optimizer",), ("metrics", int))
-
-
-def _expand(loc: tuple, value: Any) -> Any:
-    """A shorthand at `loc` written out as the mapping it stands for, so a --set can add a key to it."""
-    shape = tuple(int if isinstance(p, int) else p for p in loc)
-    if shape in _NAMED and isinstance(value, str):
-        return {"name": value}  # `optimizer: adam` + optimizer.learning_rate -> {name: adam, learning_rate: ...}
-    if loc == ("kfold",) and isinstance(value, int) and not isinstance(value, bool):
-        return {"k": value}  # `kfold: 4` + kfold.refit -> {k: 4, refit: ...}
-    if loc == ("early_stopping",) and isinstance(value, bool):
-        return {}  # `early_stopping: true` (or false, now being configured) + early_stopping.patience
-    return value
 
 
 def _not_mapping(loc: tuple, value: Any, key: str) -> str:

@@ -90,12 +90,6 @@ class RunFolder:
             raise RunError(f"--runs-dir {root}: cannot create a run folder there ({e.strerror or e})") from None
         raise RunError(f"{root}: could not create a folder for {stem}")
 
-    def subfolder(self, name: str) -> RunFolder:
-        """A nested run folder (a k-fold's fold-1, final, ...)."""
-        path = self.path / name
-        path.mkdir(exist_ok=False)
-        return RunFolder(path)
-
     def write_json(self, name: str, data: Any) -> None:
         write_json(self.path / name, data)
 

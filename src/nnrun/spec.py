@@ -364,15 +364,10 @@ class Spec(_Section):
 
     _origin: Origin | None = PrivateAttr(None)
 
-    @field_validator("early_stopping", mode="before")
+    @field_validator("early_stopping", "kfold", mode="before")
     @classmethod
-    def _early_stopping_shorthand(cls, value: Any) -> Any:
-        return {} if value is True else (None if value is False else value)
-
-    @field_validator("kfold", mode="before")
-    @classmethod
-    def _kfold_shorthand(cls, value: Any) -> Any:
-        return {"k": value} if isinstance(value, int) and not isinstance(value, bool) else value
+    def _shorthand(cls, value: Any, info) -> Any:
+        return None if value is False else expand_shorthand((info.field_name,), value)
 
     @property
     def config_dir(self) -> Path:
@@ -437,6 +432,24 @@ def _find_node(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
     return at
 
 
+# Keys whose value is a Keras name or {name: ..., <arguments>}.
+_NAMED = (("loss",), ("optimizer",), ("metrics", int))
+
+
+def expand_shorthand(loc: tuple, value: Any) -> Any:
+    """A shorthand at `loc` written out as the mapping it stands for: `optimizer: adam` -> {name: adam},
+    `kfold: 4` -> {k: 4}, `early_stopping: true` -> {} (every default); anything else unchanged.
+    Validation uses it, and so does --set, to add a key under a shorthand (kfold.refit=true on `kfold: 4`)."""
+    shape = tuple(int if isinstance(p, int) else p for p in loc)
+    if shape in _NAMED and isinstance(value, str):
+        return {"name": value}
+    if loc == ("kfold",) and isinstance(value, int) and not isinstance(value, bool):
+        return {"k": value}
+    if loc == ("early_stopping",) and isinstance(value, bool):
+        return {}  # `true`, or `false` about to be configured by a --set below it
+    return value
+
+
 def default_at(loc: tuple) -> Any:
     """The schema default of key `loc` (None when it has none), e.g. 'rmsprop' for ('optimizer',)."""
     model = _model_at(loc[:-1])
@@ -469,7 +482,7 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
     for text in overrides:
         try:
             loc, value = parse_override(text)
-            set_by[apply_override(data, loc, value, text, default_at)] = text
+            set_by[apply_override(data, loc, value, text, default_at, expand_shorthand)] = text
         except ConfigError as e:  # the message quotes the argument: a newline in it must not split the line
             raise ConfigError(str(e).replace("\n", "\\n")) from None
     origin = Origin(path, root, set_by)

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -134,7 +134,7 @@ def _sklearn(name: str):
 def prepare(loaded: Loaded, split: Split, scale: str | float) -> Arrays:
     """Fit the scaler on the split's training rows only, and cut the arrays."""
     scaler = Scaler.fit(scale, loaded.x[split.train])
-    pre = Preprocess(**{**loaded.preprocess.__dict__, "scaler": scaler})
+    pre = replace(loaded.preprocess, scaler=scaler)
 
     def part(rows):
         return (scaler.apply(loaded.x[rows]), loaded.y[rows]) if len(rows) else (None, None)
