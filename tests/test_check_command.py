@@ -188,7 +188,7 @@ DATASET_KEYS = "path, source, inline, header, separator, encoding, target, featu
             "patience",
             "monitor, patience, min_delta, mode, restore_best_weights, start_from_epoch",
         ),
-        (8, "kfold:\n  k: 3\n  shufle: false", "kfold.shufle", "shuffle", "k, shuffle, stratify, refit, refit_epochs"),
+        (8, "kfold:\n  k: 3\n  shufle: false", "kfold.shufle", "shuffle", "k, shuffle, stratify, refit, refit_epochs, monitor, smoothing, skip_epochs"),
     ],
 )
 def test_unknown_key_suggests_and_lists_valid_keys_at_its_line(cli, write_config, after, line, keypath, suggestion, valid):
@@ -458,7 +458,8 @@ def test_check_fills_dataset_defaults_for_a_csv_path(cli, write_config):
 
 def test_check_expands_shorthands(cli, write_config):
     resolved = check_ok(cli, write_config(tiny_config(kfold=4, early_stopping=True)))
-    assert resolved["kfold"] == {"k": 4, "shuffle": True, "stratify": "auto", "refit": False, "refit_epochs": None}
+    assert resolved["kfold"] == {"k": 4, "shuffle": True, "stratify": "auto", "refit": False, "refit_epochs": None,
+                                 "monitor": None, "smoothing": 0.0, "skip_epochs": 0}
     assert resolved["early_stopping"] == {
         "monitor": "val_loss", "patience": 10, "min_delta": 0.0, "mode": "auto",
         "restore_best_weights": True, "start_from_epoch": 0,

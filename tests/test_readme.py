@@ -27,7 +27,7 @@ def test_every_command_shown_exists(cli):
     blocks = "\n".join(re.findall(r"```(?:bash|console)\n(.*?)```", README, flags=re.DOTALL))
     shown = re.findall(r"`(nnrun [^`]+)`", README) + re.findall(r"^(?:\$ )?(nnrun .*)$", blocks, flags=re.MULTILINE)
     commands = {m.group(1) for line in shown if (m := re.match(r"nnrun (?:--\w+ )?([a-z]+)", line))}
-    assert commands >= {"train", "check", "predict", "schema"}
+    assert commands >= {"train", "kfold", "check", "predict", "schema"}
     for command in commands:
         result = cli(command, "--help")
         assert result.exit_code == 0, f"nnrun {command} --help failed: {result.output}"
@@ -39,7 +39,7 @@ def test_the_test_command_is_what_ci_runs():
 
 
 def shown_commands() -> list[tuple[list[str], str | None]]:
-    """(arguments, the error line the README shows right after, if any) for every `nnrun train|check` line in
+    """(arguments, the error line the README shows right after, if any) for every `nnrun train|kfold|check` line in
     the README's code blocks whose config file exists in the repository."""
     import shlex
 
@@ -47,7 +47,7 @@ def shown_commands() -> list[tuple[list[str], str | None]]:
     for block in re.findall(r"```(?:bash|console)\n(.*?)```", README, flags=re.DOTALL):
         lines = block.splitlines()
         for i, line in enumerate(lines):
-            match = re.match(r"^(?:\$ )?nnrun ((?:train|check) .*?)(?:\s+#.*)?$", line)
+            match = re.match(r"^(?:\$ )?nnrun ((?:train|kfold|check) .*?)(?:\s+#.*)?$", line)
             if match:
                 args = shlex.split(match.group(1))
                 following = lines[i + 1] if i + 1 < len(lines) else ""
@@ -59,7 +59,7 @@ def shown_commands() -> list[tuple[list[str], str | None]]:
 @pytest.mark.parametrize("args, error", shown_commands(), ids=lambda v: " ".join(v) if isinstance(v, list) else "")
 def test_readme_command_lines_do_what_the_readme_shows(cli, monkeypatch, tmp_path, datasets, args, error):
     monkeypatch.chdir(REPO)
-    if args[0] == "train":
+    if args[0] in ("train", "kfold"):
         args = [*args, "--smoke"]  # the whole pipeline, one epoch, nothing kept
     result = cli(*args)
     if error is None:

@@ -213,7 +213,7 @@ def test_set_under_kfold_and_early_stopping_shorthands():
     assert apply(tiny_config(early_stopping=True), "early_stopping.patience=3")["early_stopping"] == {"patience": 3}
     assert apply(tiny_config(early_stopping=False), "early_stopping.patience=3")["early_stopping"] == {"patience": 3}
     assert build(tiny_config(kfold=4), "kfold.refit=true").kfold.model_dump() == {
-        "k": 4, "shuffle": True, "stratify": "auto", "refit": True, "refit_epochs": None,
+        "k": 4, "shuffle": True, "stratify": "auto", "refit": True, "refit_epochs": None, "monitor": None, "smoothing": 0.0, "skip_epochs": 0,
     }
 
 
@@ -271,7 +271,7 @@ def test_layer_keyword_arguments_pass_through():
 
 def test_kfold_int_shorthand():
     assert build(tiny_config(kfold=4)).kfold.model_dump() == {
-        "k": 4, "shuffle": True, "stratify": "auto", "refit": False, "refit_epochs": None,
+        "k": 4, "shuffle": True, "stratify": "auto", "refit": False, "refit_epochs": None, "monitor": None, "smoothing": 0.0, "skip_epochs": 0,
     }
 
 
@@ -360,7 +360,7 @@ def test_json_schema_lists_required_keys():
 
 KEYS = [
     *Spec.model_fields, "path", "source", "inline", "x", "y", "header", "separator", "target", "features", "test",
-    "validation", "scale", "type", "units", "rate", "activation", "k", "refit", "refit_epochs", "stratify",
+    "validation", "scale", "type", "units", "rate", "activation", "k", "refit", "refit_epochs", "stratify", "smoothing", "skip_epochs",
     "patience", "monitor", "name", "learning_rate", "input_shape",
 ]
 scalars = st.one_of(

@@ -91,43 +91,85 @@ def main_options(
     state["debug"] = debug or bool(os.environ.get("NNRUN_DEBUG"))
 
 
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display; errors and the result only.")]
+BackendOption = Annotated[Optional[Backend], typer.Option("--backend", help="The Keras backend (overrides the config's).")]
+SmokeOption = Annotated[bool, typer.Option("--smoke", help="One epoch on a few batches: checks the whole pipeline "
+                                           "in seconds; the run folder is discarded unless --runs-dir is given.")]
+RunsDirOption = Annotated[Optional[Path], typer.Option("--runs-dir", help="Where run folders go (default: runs).")]
+
+
 @app.command()
 @handles_errors
 def train(
     config: ConfigArg,
     set_: SetOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display; errors and the result only.")] = False,
+    quiet: QuietOption = False,
     device: DeviceOption = Device.auto,
-    backend: Annotated[Optional[Backend], typer.Option("--backend", help="The Keras backend (overrides the config's).")] = None,
-    smoke: Annotated[bool, typer.Option("--smoke", help="One epoch on a few batches: checks the whole pipeline "
-                                        "in seconds; the run folder is discarded unless --runs-dir is given.")] = False,
-    runs_dir: Annotated[Optional[Path], typer.Option("--runs-dir", help="Where run folders go (default: runs).")] = None,
+    backend: BackendOption = None,
+    smoke: SmokeOption = False,
+    runs_dir: RunsDirOption = None,
 ) -> None:
     """Train the model a config describes and write a run folder."""
     from nnrun.spec import load_spec
 
+    spec = load_spec(config, list(set_ or []) + ([f"backend={backend.value}"] if backend else []))
+    _run("train", spec, runs_dir, device.value, quiet, smoke)
+
+
+@app.command()
+@handles_errors
+def kfold(
+    config: ConfigArg,
+    k: Annotated[Optional[int], typer.Option("--k", "-k", help="Number of folds (overrides kfold.k).")] = None,
+    set_: SetOption = None,
+    quiet: QuietOption = False,
+    device: DeviceOption = Device.auto,
+    backend: BackendOption = None,
+    smoke: SmokeOption = False,
+    runs_dir: RunsDirOption = None,
+) -> None:
+    """K-fold cross-validation: a run per fold, the mean and std over the folds, and the refit on every
+    training row when kfold.refit is set."""
+    from nnrun.errors import ConfigError
+    from nnrun.spec import load_spec
+
     overrides = list(set_ or []) + ([f"backend={backend.value}"] if backend else [])
-    spec = load_spec(config, overrides)
+    spec = load_spec(config, overrides + ([(f"kfold.k={k}", f"--k {k}")] if k is not None else []))
+    if spec.kfold is None:
+        raise ConfigError(f"{config}: kfold: missing; add `kfold: 5` (the number of folds) to the config, "
+                          "or pass --k 5")
+    _run("kfold", spec, runs_dir, device.value, quiet, smoke)
+
+
+def _run(command: str, spec, runs_dir: Optional[Path], device: str, quiet: bool, smoke: bool) -> None:
+    """Run `train` or `kfold` and report; a --smoke run without --runs-dir goes to a temporary folder."""
     if smoke and runs_dir is None:
         import tempfile
 
         with tempfile.TemporaryDirectory(prefix="nnrun-smoke-") as tmp:
-            outcome = _train(spec, Path(tmp), device.value, quiet, smoke, keep=False)
+            outcome = _execute(command, spec, Path(tmp), device, quiet, smoke, keep=False)
             files = sorted(p.name for p in outcome.run.path.iterdir())
-            typer.echo(f"smoke test passed: {spec.name} trained 1 epoch and wrote {', '.join(files)}")
+            typer.echo(f"smoke test passed: {spec.name} trained 1 epoch{' per fold' if command == 'kfold' else ''} "
+                       f"and wrote {', '.join(files)}")
         return
-    _train(spec, runs_dir or Path("runs"), device.value, quiet, smoke)
+    _execute(command, spec, runs_dir or Path("runs"), device, quiet, smoke)
 
 
-def _train(spec, runs_dir: Path, device: str, quiet: bool, smoke: bool, keep: bool = True):
-    """Train and report; `keep` is False for a --smoke run in a temporary folder (its path is not shown)."""
+def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke: bool, keep: bool = True):
+    """Run and report; `keep` is False for a --smoke run in a temporary folder (its path is not shown)."""
+    from nnrun import pipeline
     from nnrun.options import Options
-    from nnrun.pipeline import train as run_train
 
     console = Console(highlight=False)
     options = Options(runs_dir=runs_dir, device=device, quiet=quiet, smoke=smoke, console=console)
     try:
-        outcome = run_train(spec, options)
+        if command == "kfold":
+            from nnrun.report import fold_line
+
+            outcome = pipeline.kfold(spec, options, report=lambda fold: console.print(
+                fold_line(fold, spec.kfold.k), highlight=False, soft_wrap=True))
+        else:
+            outcome = pipeline.train(spec, options)
     except NnrunError:
         raise
     except BaseException as e:  # the run folder, when there is one, says `failed` or `interrupted`
@@ -140,47 +182,18 @@ def _train(spec, runs_dir: Path, device: str, quiet: bool, smoke: bool, keep: bo
         detail = f"; traceback in {folder / 'error.txt'}" if folder else "; run with --debug for the traceback"
         _err(escape(f"run failed: {type(e).__name__}: {first_line(e)}{detail}"))
         raise typer.Exit(EXIT_FAILED) from None
-    _print_result(console, outcome, keep)
-    if outcome.status == "interrupted":
-        _err(f"interrupted after epoch {outcome.metrics.get('epochs_run')} ({outcome.metrics.get('interrupted_by')}); "
-             "the history and the model so far are kept")
-        raise typer.Exit(EXIT_INTERRUPTED)
-    if outcome.status == "diverged":
-        _err(f"diverged at epoch {outcome.metrics.get('diverged_at')}: the loss became NaN or infinite; "
-             "try a lower learning rate or scaled features (dataset.scale: standard)")
-        raise typer.Exit(EXIT_DIVERGED)
-    return outcome
+    from nnrun.report import kfold_table, train_table
 
-
-def _print_result(console: Console, outcome, keep: bool = True) -> None:
-    from rich.table import Table
-
-    from nnrun.runs import ordered
-
-    metrics = outcome.metrics
-    splits = [s for s in ("train", "validation", "test") if s in metrics]
-    names = ordered(dict.fromkeys(k for s in splits for k in metrics[s]))
-    console.print(f"{metrics['name']}: {outcome.status} after {metrics.get('epochs_run')} epochs in "
-                  f"{metrics.get('duration_s', 0):.1f} s", highlight=False, soft_wrap=True)
-    table = Table()
-    table.add_column("split")
-    for name in names:
-        table.add_column(name, justify="right")
-    for split in splits:
-        table.add_row(split, *(_fmt(metrics[split].get(n)) for n in names))
-    base = metrics.get("baseline", {})
-    shown = "test" if "test" in base else "validation" if "validation" in base else "train"
-    if shown in base and any(n in base[shown] for n in names):
-        table.add_row(f"{shown}, baseline", *(_fmt(base[shown].get(n)) for n in names), style="dim")
-    console.print(table)
-    if "rule" in base:
-        console.print(f"baseline = {base['rule']}", highlight=False, soft_wrap=True)
+    for part in (kfold_table if command == "kfold" else train_table)(outcome.metrics):
+        console.print(part, highlight=False, soft_wrap=True)
     if keep:
         console.print(f"run folder: {outcome.run.path}", highlight=False, soft_wrap=True)
+    if outcome.status in ("interrupted", "diverged"):
+        from nnrun.report import stop_message
 
-
-def _fmt(value) -> str:
-    return "" if value is None else f"{value:.4f}"
+        _err(escape(stop_message(outcome.metrics)))
+        raise typer.Exit(EXIT_INTERRUPTED if outcome.status == "interrupted" else EXIT_DIVERGED)
+    return outcome
 
 
 @app.command()

@@ -249,3 +249,23 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
             (*last, "activation"),
             f"got {act}; {loss_name}{' with from_logits' if logits else ''} needs outputs from {want_act}: write {fix}",
         )
+
+
+def check_monitors(spec: Spec, model: keras.Model, arrays: Arrays, kfold: bool = False) -> None:
+    """Raise ConfigError when early_stopping.monitor (or, for `nnrun kfold`, kfold.monitor) names a value the
+    compiled model does not report; Keras itself would only warn, every epoch. Evaluates one batch to learn
+    the names (the evaluation function it compiles is the one fit and evaluate reuse)."""
+    watched = []
+    if spec.early_stopping is not None:
+        watched.append((("early_stopping", "monitor"), spec.early_stopping.monitor))
+    if kfold and spec.kfold is not None and spec.kfold.monitor is not None:
+        watched.append((("kfold", "monitor"), spec.kfold.monitor))
+    if not watched:
+        return
+    n = min(len(arrays.x_train), spec.batch_size)
+    names = list(model.evaluate(arrays.x_train[:n], arrays.y_train[:n], batch_size=n, verbose=0, return_dict=True))
+    valid = names + [f"val_{name}" for name in names]
+    for loc, monitor in watched:
+        if monitor not in valid:
+            hint = did_you_mean(monitor, valid)
+            raise spec.error(loc, f"got {monitor!r}, which this model does not report{hint}; valid: {', '.join(valid)}")

@@ -6,6 +6,7 @@ dataset leaves nothing behind.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,14 +24,21 @@ def show_notes(notes: list[str], options: Options) -> None:
         options.console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
-def prepare_data(spec: Spec, options: Options) -> tuple[Arrays, int]:
-    """Load and split the data and check the spec can train on it; returns (arrays, epochs to run)."""
+@contextmanager
+def _data_errors_located(spec: Spec):
+    """Turn a DataError about a config value the data cannot honour into an error that says where it is."""
     try:
-        arrays = load_split(spec, announce=lambda note: show_notes([note], options))
+        yield
     except DataError as e:
-        if e.key and e.key[0] in ("dataset", "loss"):  # a config value the data cannot honour: say where it is
+        if e.key and e.key[0] in ("dataset", "loss", "kfold"):
             raise spec.error(e.key, e.problem) from None
         raise
+
+
+def prepare_data(spec: Spec, options: Options) -> tuple[Arrays, int]:
+    """Load and split the data and check the spec can train on it; returns (arrays, epochs to run)."""
+    with _data_errors_located(spec):
+        arrays = load_split(spec, announce=lambda note: show_notes([note], options))
     show_notes(arrays.notes, options)
     training_problems(spec, has_validation=arrays.x_val is not None)
     if options.smoke:
@@ -59,6 +67,7 @@ def prepare(spec: Spec, options: Options) -> Prepared:
     seed_everything(spec.seed, act.backend)
     notes: list[str] = []
     model = model_builder.build(spec, arrays, notes)
+    model_builder.check_monitors(spec, model, arrays)
     show_notes(notes, options)
     return Prepared(arrays, epochs, act, model)
 
@@ -74,3 +83,50 @@ def train(spec: Spec, options: Options):
                               highlight=False, soft_wrap=True)
     return fit_run(lambda: RunFolder.create(options.runs_dir, spec.name), spec, ready.model, ready.arrays,
                    ready.activated, options, ready.epochs)
+
+
+def kfold(spec: Spec, options: Options, report=None):
+    """Run `nnrun kfold` for a validated spec (with spec.kfold set); returns the train.Outcome of the whole run.
+
+    The data is cut into folds, and fold 1's model built and checked, before the run folder is created."""
+    from nnrun.backend import activate, seed_everything
+    from nnrun.data import load_folds
+
+    with _data_errors_located(spec):
+        folds = load_folds(spec, spec.kfold.k, announce=lambda note: show_notes([note], options))
+    show_notes(folds.loaded.notes, options)
+    training_problems(spec, has_validation=True)
+    epochs = 1 if options.smoke else spec.epochs
+    act = activate(spec.backend, options.device)
+    from nnrun import model as model_builder  # imports Keras: only once the backend is set
+    from nnrun.kfold import run_kfold
+    from nnrun.runs import RunFolder
+
+    # Build and check fold 1's model now, so a bad layer or monitor is reported before any folder exists;
+    # run_kfold builds every fold's model afresh (this one is dropped, not kept alive through the run).
+    first = folds.fold(0)
+    seed_everything(spec.seed, act.backend)
+    notes: list[str] = []
+    model = model_builder.build(spec, first, notes)
+    model_builder.check_monitors(spec, model, first, kfold=True)
+    params = model.count_params()
+    del model
+    show_notes(notes, options)
+    if not options.quiet:
+        options.console.print(describe_kfold(spec, folds, params, act, epochs), highlight=False, soft_wrap=True)
+    return run_kfold(lambda: RunFolder.create(options.runs_dir, spec.name), spec, folds,
+                     lambda s, arrays: model_builder.build(s, arrays), act, options, epochs, report or (lambda _: None))
+
+
+def describe_kfold(spec: Spec, folds, params: int, act, epochs: int) -> str:
+    """One line saying what the k-fold run is about to do."""
+    from nnrun.report import plural
+
+    kf, held = spec.kfold, [len(h) for _, h in folds.parts]
+    sizes = f"{min(held)}" if min(held) == max(held) else f"{min(held)}-{max(held)}"
+    test = f", {len(folds.split.test)} test rows kept for the refit" if len(folds.split.test) else ""
+    refit = f"; then a refit ({'best epoch' if kf.refit_epochs == 'best' else kf.refit_epochs or epochs})" \
+        if kf.refit else ""
+    return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of "
+            f"{len(folds.split.train)} training rows ({sizes} held out each){test}; {params:,} params, "
+            f"{plural(epochs, 'epoch')}, batch {spec.batch_size}{refit}; {act.backend} on {act.device}")

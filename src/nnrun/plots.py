@@ -7,15 +7,28 @@ from pathlib import Path
 from nnrun.runs import atomic_write
 
 
-def history_png(rows: list[dict[str, float]], path: Path, title: str) -> None:
-    """Plot one panel per quantity (loss first), training solid and validation dashed; write `path` atomically."""
-    import io
-
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on servers and CI
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    """Write the figure to `path` atomically and free it."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    _pyplot().close(fig)
+    atomic_write(path, buffer.getvalue())
+
+
+def history_png(rows: list[dict[str, float]], path: Path, title: str) -> None:
+    """Plot one panel per quantity (loss first), training solid and validation dashed; write `path` atomically."""
+    plt = _pyplot()
     names = [k for k in (rows[0] if rows else {}) if k != "epoch" and not k.startswith("val_")]
     names = names or ["loss"]
     fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.4), squeeze=False)
@@ -31,7 +44,44 @@ def history_png(rows: list[dict[str, float]], path: Path, title: str) -> None:
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    plt.close(fig)
-    atomic_write(path, buffer.getvalue())
+    _save(fig, path)
+
+
+def kfold_png(histories: list[list[dict[str, float]]], mean: list[dict[str, float]], path: Path, title: str, *,
+              monitor: str, smoothing: float = 0.0, skip: int = 0, best: dict | None = None) -> None:
+    """A k-fold run's curves of `monitor`: left, the mean over folds with a +-std band (from epoch skip + 1,
+    smoothed as well when `smoothing` > 0) and the best epoch marked; right, each fold's own curve."""
+    from nnrun.curves import smooth
+
+    plt = _pyplot()
+    rows = [r for r in mean if r["epoch"] > skip] or mean
+    epochs = [r["epoch"] for r in rows]
+    values = [r.get(f"{monitor}_mean", float("nan")) for r in rows]
+    spread = [r.get(f"{monitor}_std", float("nan")) for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    left.plot(epochs, values, color="tab:orange", label=f"mean of {len(histories)} folds")
+    left.fill_between(epochs, [v - s for v, s in zip(values, spread)], [v + s for v, s in zip(values, spread)],
+                      color="tab:orange", alpha=0.2, label="± std")
+    if smoothing:
+        left.plot(epochs, smooth(values, smoothing), color="tab:red", label=f"smoothed (factor {smoothing:g})")
+    train = monitor.removeprefix("val_")
+    if any(f"{train}_mean" in r for r in rows):
+        left.plot(epochs, [r.get(f"{train}_mean", float("nan")) for r in rows], color="tab:blue", linestyle="--",
+                  label=f"training {train} (mean)")
+    if best:
+        left.axvline(best["epoch"], color="gray", linestyle=":", label=f"best epoch {best['epoch']}")
+    left.set_title(f"{monitor}: mean over folds" + (f", from epoch {skip + 1}" if skip and rows is not mean else ""))
+    for i, history in enumerate(histories, 1):
+        shown = [r for r in history if r["epoch"] > skip] or history
+        right.plot([r["epoch"] for r in shown], [r.get(monitor, float("nan")) for r in shown], linewidth=1,
+                   label=f"fold {i}")
+    right.set_title(f"{monitor} per fold")
+    for ax in (left, right):
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        if ax is left or len(histories) <= 10:  # beyond ten folds a legend would cover the curves
+            ax.legend(fontsize="small")
+    fig.suptitle(title)
+    fig.tight_layout()
+    _save(fig, path)

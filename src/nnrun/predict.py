@@ -39,9 +39,15 @@ def model_folder(run_dir: Path) -> Path:
         status = ""
         if (run_dir / "metrics.json").exists():
             try:
-                status = f" (its status is {read_json(run_dir / 'metrics.json').get('status')!s})"
+                metrics = read_json(run_dir / "metrics.json")
             except RunError:
-                pass
+                metrics = {}
+            if metrics.get("kind") == "kfold" and (run_dir / "fold-1" / "model.keras").exists():
+                raise RunError(f"{run_dir}: this k-fold run has no final/ model (it ran without kfold.refit); "
+                               f"rerun it with --set kfold.refit=true, or predict with one fold's model: "
+                               f"{run_dir / 'fold-1'}")
+            if metrics.get("status"):
+                status = f" (its status is {metrics['status']})"
         raise RunError(f"{run_dir}: no model.keras in this run folder{status}; predict needs a run that finished training")
     return run_dir
 

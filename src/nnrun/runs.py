@@ -90,6 +90,12 @@ class RunFolder:
             raise RunError(f"--runs-dir {root}: cannot create a run folder there ({e.strerror or e})") from None
         raise RunError(f"{root}: could not create a folder for {stem}")
 
+    def subfolder(self, name: str) -> RunFolder:
+        """A run folder inside this one (a k-fold run's fold-1/, final/); it must not exist yet."""
+        path = self.path / name
+        path.mkdir()
+        return RunFolder(path)
+
     def write_json(self, name: str, data: Any) -> None:
         write_json(self.path / name, data)
 
@@ -113,6 +119,15 @@ class RunFolder:
 
 def _cell(value: Any) -> Any:
     return repr(float(value)) if isinstance(value, float) else value
+
+
+def csv_text(rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV text (header from the first row; floats written exactly), for files rewritten whole."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
+    return buffer.getvalue()
 
 
 def ordered(names: Iterable[str]) -> list[str]:

@@ -326,6 +326,33 @@ class KFoldSpec(_Section):
     refit_epochs: RefitEpochs = Field(
         None, description="Epochs for the refit: null = epochs, best = the best epoch of the mean validation curve."
     )
+    monitor: str | None = Field(
+        None, description="The mean validation curve that picks the best epoch; null = early_stopping.monitor "
+        "when it watches a val_ value, else val_loss.", examples=["val_mae"],
+    )
+    smoothing: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.0, description="Exponential smoothing factor of the mean validation curve, for history.png and the best "
+        "epoch (the seed uses 0.9); 0 = none.",
+    )
+    skip_epochs: Annotated[int, Field(strict=True, ge=0)] = Field(
+        0, description="First epochs left out of history.png's mean curve and of the best-epoch choice (the seed skips 10).",
+    )
+
+    @field_validator("monitor")
+    @classmethod
+    def _validation_monitor(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("val_"):
+            other = "" if value == "loss" else f" or val_{value}"
+            raise _custom("val_monitor", f"must be a val_ value, as the folds' mean validation curve is: val_loss{other}")
+        return value
+
+    def monitor_for(self, early_stopping: EarlyStoppingSpec | None) -> str:
+        """The value whose mean curve picks the best epoch."""
+        if self.monitor:
+            return self.monitor
+        if early_stopping is not None and early_stopping.monitor.startswith("val_"):
+            return early_stopping.monitor
+        return "val_loss"
 
 
 class Spec(_Section):
@@ -408,7 +435,7 @@ class Origin:
         """A "file:line: " or "--set k=v: " prefix for messages about key `loc`."""
         for key, text in self.overrides.items():
             if loc[: len(key)] == key or key[: len(loc)] == loc:
-                return f"--set {text}: "
+                return f"{text}: "
         node = _find_node(self.root, loc)
         if node is not None and self.path is not None:
             return f"{self.path}:{node.start_mark.line + 1}: "
@@ -445,8 +472,8 @@ def expand_shorthand(loc: tuple, value: Any) -> Any:
         return {"name": value}
     if loc == ("kfold",) and isinstance(value, int) and not isinstance(value, bool):
         return {"k": value}
-    if loc == ("early_stopping",) and isinstance(value, bool):
-        return {}  # `true`, or `false` about to be configured by a --set below it
+    if loc == ("early_stopping",) and isinstance(value, bool) or loc == ("kfold",) and value is False:
+        return {}  # `true`, or `false` about to be configured by a --set below it (--k 5 on `kfold: false`)
     return value
 
 
@@ -462,8 +489,9 @@ def default_at(loc: tuple) -> Any:
 # --- validation ---
 
 
-def load_spec(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Spec:
-    """Read, override and validate a config file; return the Spec with name and backend resolved."""
+def load_spec(path: str | Path, overrides: list[str | tuple[str, str]] | tuple = ()) -> Spec:
+    """Read, override and validate a config file; return the Spec with name and backend resolved.
+    Each override is a `--set` text ("epochs=5"), or (text, how the command line gave it) as ("kfold.k=5", "--k 5")."""
     path = Path(path)
     data, root = read_yaml(path)
     return build_spec(data, root, path, overrides)
@@ -479,10 +507,11 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
             f"{name}: the top level must be a mapping of keys (dataset:, layers:, ...); got {show_value(data)}"
         )
     set_by: dict[tuple, str] = {}
-    for text in overrides:
+    for given in overrides:
+        text, label = given if isinstance(given, tuple) else (given, f"--set {given}")
         try:
             loc, value = parse_override(text)
-            set_by[apply_override(data, loc, value, text, default_at, expand_shorthand)] = text
+            set_by[apply_override(data, loc, value, text, default_at, expand_shorthand)] = label
         except ConfigError as e:  # the message quotes the argument: a newline in it must not split the line
             raise ConfigError(str(e).replace("\n", "\\n")) from None
     origin = Origin(path, root, set_by)

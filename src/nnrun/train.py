@@ -24,9 +24,10 @@ import numpy as np
 from nnrun import __version__
 from nnrun.backend import Activated
 from nnrun.callbacks import DivergenceGuard, EpochProgress, HistoryWriter, StopRequest, scalars
-from nnrun.data import Arrays
+from nnrun.data import Arrays, Preprocess
 from nnrun.data.registry import data_dir
 from nnrun.plots import history_png
+from nnrun.report import plural
 from nnrun.errors import first_line
 from nnrun.options import Options
 from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
@@ -47,26 +48,29 @@ def describe(spec: Spec, model: keras.Model, arrays: Arrays, act: Activated, epo
     """One line saying what is about to train, on what, where."""
     sizes = [f"{len(arrays.x_train)} train"]
     sizes += [f"{len(a)} {n}" for a, n in ((arrays.x_val, "validation"), (arrays.x_test, "test")) if a is not None]
-    return (f"{spec.name}: {model.count_params():,} params, {epochs} epochs, batch {spec.batch_size}; rows: "
+    return (f"{spec.name}: {model.count_params():,} params, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows: "
             f"{', '.join(sizes)}; {act.backend} on {act.device}")
 
 
 def fit_run(
     create: Callable[[], RunFolder], spec: Spec, model: keras.Model, arrays: Arrays, act: Activated,
-    options: Options, epochs: int, label: str = "",
+    options: Options, epochs: int, label: str = "", about: dict[str, Any] | None = None,
+    stop: StopRequest | None = None, lines: int = 20,
 ) -> Outcome:
     """Create the run folder with `create`, train `model` and write every artifact.
 
     From the first file on, the folder's metrics.json says what happened, whatever happens: Ctrl-C and SIGTERM
     are handled for the whole call, and any exception is recorded (with the folder attached to it as
-    `error.run_folder`) before it propagates."""
-    stop = StopRequest()
+    `error.run_folder`) before it propagates. `about` adds entries to metrics.json (a fold's kind and number);
+    `stop` shares one Ctrl-C handler across several runs (the folds of a k-fold run); `lines` is how many
+    progress lines a run prints when the output is not a terminal."""
+    stop = stop or StopRequest()
     with stop.handling_signals():
         run = create()
         clock = Clock()
         metrics: dict[str, Any] = {
-            "status": "running", "kind": "train", "name": spec.name, "started": now_iso(), "epochs": epochs,
-            "params": int(model.count_params()), "pid": os.getpid(), "host": socket.gethostname(),
+            "status": "running", "kind": "train", "name": spec.name, **(about or {}), "started": now_iso(),
+            "epochs": epochs, "params": int(model.count_params()), "pid": os.getpid(), "host": socket.gethostname(),
         }
         try:
             run.write_json("metrics.json", metrics)  # first: from here on the folder says what happened
@@ -76,11 +80,11 @@ def fit_run(
         guard = DivergenceGuard()
         early = keras.callbacks.EarlyStopping(**spec.early_stopping.model_dump(), verbose=0) \
             if spec.early_stopping is not None else None
-        progress = None if options.quiet else EpochProgress(options.console, epochs, label)
+        progress = None if options.quiet else EpochProgress(options.console, epochs, label, lines)
         callbacks = [c for c in (HistoryWriter(run), guard, stop, early, progress) if c is not None]
         validation = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else None
         try:
-            run.write_text("config.yaml", dump_yaml(saved_config(spec, arrays)))
+            run.write_text("config.yaml", dump_yaml(saved_config(spec, arrays.preprocess)))
             run.write_json("env.json", environment(spec, act, options))
             run.write_json("preprocess.json", arrays.preprocess.to_json())
             run.write_text("summary.txt", summary_text(spec, model))
@@ -216,11 +220,11 @@ def _best(spec: Spec, history: list[dict[str, float]], early) -> dict[str, Any]:
     return best
 
 
-def saved_config(spec: Spec, arrays: Arrays) -> dict[str, Any]:
+def saved_config(spec: Spec, preprocess: Preprocess) -> dict[str, Any]:
     """The resolved config as the run saves it: a CSV found next to the original config is written with its
     absolute path, so the saved config runs from the run folder too; data-directory names stay portable."""
     config = spec.resolved()
-    located = (arrays.preprocess.csv or {}).get("path")
+    located = (preprocess.csv or {}).get("path")
     if located and Path(located).parent != data_dir().resolve():
         config["dataset"]["path"] = located
     return config

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nnrun.data.preprocess import Preprocess, Scaler
-from nnrun.data.split import Split, split_rows
+from nnrun.data.split import Split, fold_problem, fold_rows, split_rows
 from nnrun.data.target import check_classes, encode, encode_labels, infer_task, numeric_target, plain_label, target_kind
 
 if TYPE_CHECKING:
     from nnrun.spec import Spec
 
-__all__ = ["Arrays", "Loaded", "Preprocess", "Split", "load", "load_split", "prepare", "split_rows"]
+__all__ = ["Arrays", "Folds", "Loaded", "Preprocess", "Split", "load", "load_folds", "load_split", "prepare", "split_rows"]
 
 
 @dataclass
@@ -154,3 +154,48 @@ def load_split(spec: Spec, announce: Callable[[str], None] | None = None) -> Arr
         notes=loaded.notes,
     )
     return prepare(loaded, split, ds.scale)
+
+
+@dataclass
+class Folds:
+    """The k-fold plan: every row loaded, the test rows set aside, and each fold's (fit, held-out) rows."""
+
+    loaded: Loaded
+    split: Split  # train = every row the folds share out; validation is empty; test is untouched by the folds
+    parts: list[tuple[np.ndarray, np.ndarray]]
+    stratified: bool
+    scale: str | float
+
+    def fold(self, i: int) -> Arrays:
+        """Fold i's arrays (0-based): fit on the other folds' rows, validate on its own; no test rows.
+        The scaler is fitted on the fold's fit rows alone, so nothing of the held-out rows leaks in."""
+        fit, held = self.parts[i]
+        return prepare(self.loaded, Split(fit, held, self.split.test[:0]), self.scale)
+
+    def refit(self) -> Arrays:
+        """Every training row to fit on, and the test rows to score."""
+        return prepare(self.loaded, self.split, self.scale)
+
+
+def load_folds(spec: Spec, k: int, announce: Callable[[str], None] | None = None) -> Folds:
+    """Load the data, set the test rows aside as `nnrun train` would, and cut the rest into k folds
+    (stratified when kfold.stratify asks for it, or, on auto, for a classification)."""
+    from nnrun.errors import DataError
+
+    loaded = load(spec, announce)
+    ds, kf = spec.dataset, spec.kfold
+    if ds.validation:
+        loaded.notes.append(f"dataset.validation: {ds.validation} is not used by nnrun kfold: each fold validates "
+                            "on its own held-out rows")
+    split = split_rows(len(loaded.x), test=ds.test, validation=0.0, seed=spec.seed, labels=loaded.class_ids,
+                       notes=loaded.notes)
+    if kf.stratify is True and loaded.class_ids is None:
+        loss = spec.loss["name"] if isinstance(spec.loss, dict) else spec.loss
+        raise DataError(f"got true, but loss {loss} makes this a regression, which has no classes "
+                        "to stratify; use stratify: auto or false", key=("kfold", "stratify"))
+    labels = loaded.class_ids[split.train] if loaded.class_ids is not None and kf.stratify is not False else None
+    problem = fold_problem(len(split.train), k, labels)
+    if problem:
+        raise DataError(problem, key=("kfold", "k"))
+    parts = fold_rows(split.train, k=k, shuffle=kf.shuffle, seed=spec.seed, labels=labels)
+    return Folds(loaded, split, parts, stratified=labels is not None, scale=ds.scale)

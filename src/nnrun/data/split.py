@@ -62,3 +62,30 @@ def _fraction(rows: np.ndarray, fraction: float, seed: int, labels, key: str, no
             )
     kept, out = train_test_split(rows, test_size=held, random_state=seed, shuffle=True, stratify=stratify)
     return kept, out
+
+
+def fold_rows(
+    rows: np.ndarray, *, k: int, shuffle: bool, seed: int, labels: np.ndarray | None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cut `rows` (the training rows) into k folds with scikit-learn's splitters: stratified by `labels`
+    (class ids of those rows) when given, plain otherwise. Returns (fit rows, held-out rows) per fold,
+    each sorted; the held-out parts are disjoint and together cover `rows`."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    splitter_class = StratifiedKFold if labels is not None else KFold
+    splitter = splitter_class(n_splits=k, shuffle=shuffle, random_state=seed if shuffle else None)
+    parts = splitter.split(rows, labels) if labels is not None else splitter.split(rows)
+    return [(np.sort(rows[fit]), np.sort(rows[held])) for fit, held in parts]
+
+
+def fold_problem(n_rows: int, k: int, labels: np.ndarray | None) -> str | None:
+    """Why k folds cannot be cut from `n_rows` training rows (stratified when `labels` is given), or None."""
+    if k > n_rows:
+        return f"got {k}, but there are only {n_rows} training rows; k can be at most {n_rows}"
+    if labels is not None:
+        counts = np.bincount(labels)
+        smallest = int(counts[counts > 0].min())
+        if k > smallest:
+            return (f"got {k}, but the smallest class has only {smallest} training rows, and stratified folds "
+                    f"need each class in every fold; use k <= {smallest}, or kfold.stratify: false")
+    return None

@@ -1,0 +1,230 @@
+"""`nnrun kfold`: one fresh model per fold, the mean validation curve over the folds, then an optional refit.
+
+    runs/<stamp>-<name>/
+      config.yaml env.json folds.json metrics.json history_mean.csv history.png
+      fold-1/ ... fold-k/   each a complete train run whose validation rows are the held-out fold
+      final/                with kfold.refit: trained on every training row, scored on the test rows
+
+Imports Keras (through train.py): import this module only once the backend has been chosen.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import shutil
+import socket
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import keras
+
+from nnrun.backend import Activated, seed_everything
+from nnrun.callbacks import StopRequest
+from nnrun.curves import best_epoch, mean_history, summarize
+from nnrun.data import Arrays, Folds
+from nnrun.errors import first_line
+from nnrun.options import Options
+from nnrun.plots import kfold_png
+from nnrun.runs import Clock, RunFolder, csv_text, now_iso, read_history
+from nnrun.spec import Spec
+from nnrun.train import Outcome, environment, fit_run, saved_config
+from nnrun.yamlfile import dump_yaml
+
+Build = Callable[[Spec, Arrays], keras.Model]
+
+
+def run_kfold(
+    create: Callable[[], RunFolder], spec: Spec, folds: Folds, build: Build, act: Activated, options: Options,
+    epochs: int, report: Callable[[dict[str, Any]], None],
+) -> Outcome:
+    """Train every fold into its own subfolder, summarise them, refit when asked; returns the whole run's Outcome.
+
+    `build` makes a fresh model for each fold and for the refit. `report` hears each fold's summary as it
+    finishes. The folder's metrics.json is rewritten after every fold, so a crash keeps every finished fold."""
+    kf, k = spec.kfold, len(folds.parts)
+    stop = StopRequest()
+    with stop.handling_signals():
+        arrays, model = _fresh(spec, folds, 1, build, act, options)
+        run = create()
+        clock = Clock()
+        metrics: dict[str, Any] = {
+            "status": "running", "kind": "kfold", "name": spec.name, "started": now_iso(), "k": k,
+            "epochs": epochs, "params": int(model.count_params()), "stratified": folds.stratified,
+            "rows": {"train": len(folds.split.train), "test": len(folds.split.test)},
+            "pid": os.getpid(), "host": socket.gethostname(), "folds": [],
+        }
+        try:
+            run.write_json("metrics.json", metrics)  # first: from here on the folder says what happened
+        except BaseException:
+            shutil.rmtree(run.path, ignore_errors=True)
+            raise
+        where = ""
+        try:
+            run.write_text("config.yaml", dump_yaml(saved_config(spec, folds.loaded.preprocess)))
+            run.write_json("env.json", environment(spec, act, options))
+            run.write_text("folds.json", _fold_rows(folds))
+            histories: list[list[dict[str, float]]] = []
+            status = "completed"
+            for fold in range(1, k + 1):
+                where = f"fold-{fold}"
+                if fold > 1:
+                    arrays, model = _fresh(spec, folds, fold, build, act, options)
+                outcome = fit_run(lambda: run.subfolder(f"fold-{fold}"), spec, model, arrays, act, options, epochs,
+                                  label=f"fold {fold}/{k} ", about={"kind": "fold", "fold": fold, "k": k}, stop=stop,
+                                  lines=max(2, 20 // k))
+                del model
+                _release()
+                histories.append(read_history(outcome.run.path / "history.csv"))
+                metrics["folds"].append(_fold_summary(fold, outcome))
+                metrics.update(_summary(spec, histories, metrics["folds"], folds.loaded.preprocess.task))
+                run.write_text("history_mean.csv", csv_text(mean_history(histories)))
+                run.write_json("metrics.json", metrics)
+                report(metrics["folds"][-1])
+                if outcome.status != "completed":
+                    status = outcome.status
+                    metrics.update(stopped_in=where, **_why(outcome))
+                    break
+            if any(histories):
+                kfold_png(histories, mean_history(histories), run.path / "history.png",
+                          title=f"{spec.name}: {k}-fold ({status})", monitor=kf.monitor_for(spec.early_stopping),
+                          smoothing=kf.smoothing, skip=kf.skip_epochs, best=metrics.get("best"))
+            if status == "completed" and kf.refit:
+                where = "final"
+                outcome = _refit(run, spec, folds, metrics, build, act, options, stop)
+                status = outcome.status
+                if status != "completed":
+                    metrics.update(stopped_in=where, **_why(outcome))
+            metrics.update(status=status, finished=now_iso(), duration_s=clock.seconds())
+            run.write_json("metrics.json", metrics)
+        except BaseException as error:
+            error.run_folder = run.path  # type: ignore[attr-defined] - for the CLI's message
+            _record_stop(run, metrics, error, clock, where)
+            raise
+    return Outcome(run, metrics["status"], metrics)
+
+
+def refit_spec(spec: Spec, epochs: int) -> Spec:
+    """The train config of the refit: `epochs` epochs on every training row (no validation rows, so no
+    early stopping on a val_ value). Saved as final/config.yaml, `nnrun train` on it repeats the refit."""
+    es = spec.early_stopping
+    return spec.model_copy(update={
+        "epochs": epochs,
+        "early_stopping": None if es is not None and es.monitor.startswith("val_") else es,
+        "dataset": spec.dataset.model_copy(update={"validation": 0.0}),
+    })
+
+
+def refit_epochs(spec: Spec, best: dict[str, Any] | None) -> int:
+    """How long the refit trains: kfold.refit_epochs; null = epochs; best = the best epoch of the mean
+    validation curve (epochs when there is none)."""
+    wanted = spec.kfold.refit_epochs
+    if wanted == "best":
+        return best["epoch"] if best else spec.epochs
+    return spec.epochs if wanted is None else wanted
+
+
+def _refit(run: RunFolder, spec: Spec, folds: Folds, metrics: dict[str, Any], build: Build, act: Activated,
+           options: Options, stop: StopRequest) -> Outcome:
+    """Train final/ on every training row and score it on the test rows; records it under `final`."""
+    n = 1 if options.smoke else refit_epochs(spec, metrics.get("best"))
+    final_spec = refit_spec(spec, n)
+    arrays = folds.refit()
+    if options.smoke:
+        arrays = arrays.head(2 * spec.batch_size, spec.batch_size)
+    seed_everything(spec.seed, act.backend)
+    model = build(final_spec, arrays)
+    outcome = fit_run(lambda: run.subfolder("final"), final_spec, model, arrays, act, options, n, label="final ",
+                      about={"kind": "refit"}, stop=stop)
+    del model
+    _release()
+    m = outcome.metrics
+    metrics["final"] = {"status": outcome.status, "epochs": n, "epochs_run": m.get("epochs_run"),
+                        "duration_s": m.get("duration_s"),
+                        **{s: m[s] for s in ("train", "test") if s in m}}
+    if "test" in m:
+        metrics["test"] = m["test"]  # the run's test score, where a train run keeps it
+    if "baseline" in m:
+        metrics["baseline"] = {**metrics.get("baseline", {}), **{s: m["baseline"][s] for s in ("test",) if s in m["baseline"]}}
+    return outcome
+
+
+def _why(outcome: Outcome) -> dict[str, Any]:
+    """How a fold or the refit ended early, for the whole run's metrics.json."""
+    return {key: outcome.metrics[key] for key in ("interrupted_by", "diverged_at") if key in outcome.metrics}
+
+
+def _fresh(spec: Spec, folds: Folds, fold: int, build: Build, act: Activated, options: Options) -> tuple[Arrays, keras.Model]:
+    """Fold `fold`'s arrays and a new model from the same recipe and seed (the same initial weights as fold 1)."""
+    arrays = folds.fold(fold - 1)
+    if options.smoke:
+        arrays = arrays.head(2 * spec.batch_size, spec.batch_size)
+    seed_everything(spec.seed, act.backend)
+    return arrays, build(spec, arrays)
+
+
+def _release() -> None:
+    """Free the last model's weights, optimizer state and compiled functions before the next one is built."""
+    keras.backend.clear_session()
+    gc.collect()
+
+
+def _fold_summary(fold: int, outcome: Outcome) -> dict[str, Any]:
+    """What metrics.json's `folds` list keeps of one fold."""
+    m = outcome.metrics
+    keep = ("epochs_run", "best_epoch", "stopped_early", "duration_s", "train", "validation", "diverged_at")
+    return {"fold": fold, "status": outcome.status, **{key: m[key] for key in keep if key in m},
+            "baseline": m.get("baseline", {}).get("validation")}
+
+
+def _summary(spec: Spec, histories: list[list[dict[str, float]]], done: list[dict[str, Any]], task: str) -> dict[str, Any]:
+    """validation_mean/std (and train_mean/std) over the finished folds; the best epoch of the mean curve."""
+    out: dict[str, Any] = {"folds_done": len(done)}
+    for split in ("train", "validation"):
+        values = [f[split] for f in done if split in f]
+        if values:
+            out[f"{split}_mean"], out[f"{split}_std"] = summarize(values)
+    baselines = [f["baseline"] for f in done if f.get("baseline")]
+    if baselines:
+        out["baseline"] = {"rule": "each fold's " + ("most frequent training class" if task == "classification"
+                                                     else "training mean"),
+                           "validation": summarize(baselines)[0]}
+    kf = spec.kfold
+    mean = mean_history(histories)
+    best = best_epoch(mean, kf.monitor_for(spec.early_stopping), smoothing=kf.smoothing, skip=kf.skip_epochs,
+                      folds=len(histories))
+    if best is None and kf.skip_epochs:  # fewer epochs than skipped (a short or --smoke run): use them all
+        best = best_epoch(mean, kf.monitor_for(spec.early_stopping), smoothing=kf.smoothing, folds=len(histories))
+    out["epochs_run"] = int(mean[-1]["epoch"]) if mean else 0
+    if best is not None:
+        out["best_epoch"], out["best"] = best["epoch"], best
+    return out
+
+
+def _fold_rows(folds: Folds) -> str:
+    """folds.json: which data rows (0-based, in file order) each fold held out, and the test rows; one list
+    per line, so the file stays readable for large datasets."""
+    def row(values) -> str:
+        return json.dumps(values.tolist(), separators=(",", ":"))
+
+    held = ",\n    ".join(row(h) for _, h in folds.parts)
+    return f'{{\n  "test": {row(folds.split.test)},\n  "folds": [\n    {held}\n  ]\n}}\n'
+
+
+def _record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Clock, where: str) -> None:
+    """Write the whole run's status when a fold or the refit raised: which fold, the error, the traceback."""
+    interrupted = isinstance(error, KeyboardInterrupt)
+    metrics.update(status="interrupted" if interrupted else "failed", finished=now_iso(), duration_s=clock.seconds())
+    if where:
+        metrics["stopped_in"] = where
+    if interrupted:
+        metrics["interrupted_by"] = "KeyboardInterrupt (stopped at once, mid-epoch)"
+    else:
+        metrics["error"] = {"type": type(error).__name__, "message": first_line(error)[:500]}
+        try:
+            run.write_text("error.txt", "".join(traceback.format_exception(error)))
+        except Exception:  # noqa: BLE001 - the original error is what matters
+            pass
+    run.write_json("metrics.json", metrics)

@@ -1,0 +1,102 @@
+"""What `train` and `kfold` print when a run ends: the result tables, one line per finished fold, and the
+line that explains an interrupted or diverged run. Reads only metrics.json data (Rich, no ML framework)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from nnrun.runs import ordered
+
+
+def plural(n: int, word: str) -> str:
+    """'1 epoch', '5 epochs'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{value:.4f}"
+
+
+def train_table(metrics: dict[str, Any]) -> list:
+    """A train run's result: a headline, a table of every split (and the baseline), the baseline's rule."""
+    splits = [s for s in ("train", "validation", "test") if s in metrics]
+    names = ordered(dict.fromkeys(k for s in splits for k in metrics[s]))
+    out: list = [f"{metrics['name']}: {metrics['status']} after {plural(metrics.get('epochs_run', 0), 'epoch')} in "
+                 f"{metrics.get('duration_s', 0):.1f} s"]
+    table = Table()
+    table.add_column("split")
+    for name in names:
+        table.add_column(name, justify="right")
+    for split in splits:
+        table.add_row(split, *(_fmt(metrics[split].get(n)) for n in names))
+    base = metrics.get("baseline", {})
+    shown = "test" if "test" in base else "validation" if "validation" in base else "train"
+    if shown in base and any(n in base[shown] for n in names):
+        table.add_row(f"{shown}, baseline", *(_fmt(base[shown].get(n)) for n in names), style="dim")
+    out.append(table)
+    if "rule" in base:
+        out.append(f"baseline = {base['rule']}")
+    return out
+
+
+def kfold_table(metrics: dict[str, Any]) -> list:
+    """A k-fold run's result: one row per fold (its held-out rows' metrics), the mean ± std over the folds,
+    the refit's test score when there is one, and the baselines next to them."""
+    folds = metrics.get("folds", [])
+    final = metrics.get("final")
+    names = ordered(dict.fromkeys(k for f in folds for k in f.get("validation", {})))
+    if final:
+        names += [n for n in ordered(final.get("test", {})) if n not in names]
+    out: list = [f"{metrics['name']}: {metrics['status']}, {len(folds)} of {metrics.get('k')} folds"
+                 f"{' and the refit' if final else ''} in {metrics.get('duration_s', 0):.1f} s"]
+    table = Table(caption="validation: each fold's held-out rows; test: the rows no fold saw", caption_justify="left")
+    for column in ("", "status", "epochs"):
+        table.add_column(column, no_wrap=True)
+    for name in names:
+        table.add_column(name, justify="right")
+    for f in folds:
+        table.add_row(f"fold {f['fold']}", f["status"], str(f.get("epochs_run", "")),
+                      *(_fmt(f.get("validation", {}).get(n)) for n in names))
+    mean, std = metrics.get("validation_mean", {}), metrics.get("validation_std", {})
+    if mean:
+        table.add_row("mean ± std", "", "", *(f"{mean[n]:.4f} ± {std[n]:.4f}" if n in mean else "" for n in names),
+                      style="bold")
+    base = metrics.get("baseline", {})
+    if base.get("validation"):
+        table.add_row("baseline", "", "", *(_fmt(base["validation"].get(n)) for n in names), style="dim")
+    if final:
+        table.add_row("final: test", final["status"], str(final.get("epochs_run", "")),
+                      *(_fmt(final.get("test", {}).get(n)) for n in names), style="bold")
+        if base.get("test"):
+            table.add_row("baseline: test", "", "", *(_fmt(base["test"].get(n)) for n in names), style="dim")
+    out.append(table)
+    best = metrics.get("best")
+    if best:
+        smoothed = f", smoothed {best['smoothed']:.4f}" if "smoothed" in best else ""
+        out.append(f"best epoch of the mean {best['monitor']} curve: {best['epoch']} ({best['value']:.4f}{smoothed})")
+    if "rule" in base:
+        out.append(f"baseline = {base['rule']}")
+    return out
+
+
+def fold_line(fold: dict[str, Any], k: int) -> str:
+    """One line as a fold finishes: 'fold 2/4 completed: 100 epochs, val_loss 8.1234, val_mae 2.1000 (24.1 s)'."""
+    scores = ", ".join(f"val_{n} {v:.4f}" for n, v in fold.get("validation", {}).items())
+    return (f"fold {fold['fold']}/{k} {fold['status']}: {plural(fold.get('epochs_run', 0), 'epoch')}"
+            f"{', ' + scores if scores else ''} ({fold.get('duration_s', 0):.1f} s)")
+
+
+def stop_message(metrics: dict[str, Any]) -> str:
+    """Why a run ended early (interrupted or diverged) and what is kept, in one line."""
+    where = metrics.get("stopped_in")
+    if metrics["status"] == "interrupted":
+        if where:
+            return (f"interrupted in {where} ({metrics.get('interrupted_by', 'at an epoch end')}); the finished "
+                    f"folds, and {where}'s history and model so far, are kept")
+        return (f"interrupted after epoch {metrics.get('epochs_run')} ({metrics.get('interrupted_by')}); "
+                "the history and the model so far are kept")
+    at = f"{' in ' + where if where else ''} at epoch {metrics.get('diverged_at')}"
+    return (f"diverged{at}: the loss became NaN or infinite; try a lower learning rate or scaled features "
+            "(dataset.scale: standard)")
