@@ -1,4 +1,5 @@
-"""The fast commands stay fast: `nnrun --help`, `--version`, `check` and `schema` import no ML framework."""
+"""The fast commands stay fast: `nnrun --help`, `--version`, `check`, `schema`, and `compare`, `show` and `diff`
+(which read run folders) import no ML framework."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 
 import pytest
 from conftest import CONFIGS
+from test_compare import A, CONFIGS as RUN_CONFIGS, KF, SCORES, history, kfold_metrics, make_run, train_metrics
 
 HEAVY = ("tensorflow", "keras", "jax", "torch")
 PROBE = """
@@ -45,3 +47,42 @@ def test_fast_commands_import_no_ml_framework(args):
 def test_python_dash_m_runs_the_cli():
     result = subprocess.run([sys.executable, "-m", "nnrun", "--version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("nnrun ")
+
+
+@pytest.fixture
+def runs(tmp_path):
+    """A train run, a k-fold run (with fold folders) and a torn one, written by hand."""
+    root = tmp_path / "runs"
+    make_run(root, A, RUN_CONFIGS[A], train_metrics("pima", *SCORES[A]), history())
+    make_run(root, KF, RUN_CONFIGS[A], kfold_metrics("pima", {"loss": 0.5, "accuracy": 0.75},
+                                                 {"loss": 0.02, "accuracy": 0.03}, {"loss": 0.48, "accuracy": 0.74}),
+             history(), kind="kfold")
+    make_run(root, "torn", RUN_CONFIGS[A], '{"status": "comp', history())
+    return root
+
+
+READERS = {
+    "compare": lambda root: ["compare", str(root)],
+    "compare-json": lambda root: ["compare", str(root), "--format", "json", "--sort", "test_accuracy"],
+    "show": lambda root: ["show", str(root / A)],
+    "show-kfold": lambda root: ["show", str(root / KF)],
+    "show-torn": lambda root: ["show", str(root / "torn")],
+    "diff": lambda root: ["diff", str(root / A), str(root / KF)],
+}
+
+
+@pytest.mark.parametrize("command", list(READERS))
+def test_reading_runs_imports_no_ml_framework_nor_matplotlib(runs, command):
+    heavy = (*HEAVY, "matplotlib")
+    args = READERS[command](runs)
+    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=heavy)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY: EXIT:0", result.stdout + result.stderr
+
+
+def test_compare_plot_imports_matplotlib_but_no_ml_framework(runs, tmp_path):
+    args = ["compare", str(runs), "--plot", "val_loss", "-o", str(tmp_path / "p.png")]
+    probe = PROBE.format(args=args, heavy=HEAVY) + "print('matplotlib' in sys.modules)\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    # matplotlib is checked too, or a plot drawn without it would pass for one drawn with it
+    assert result.stdout.strip().splitlines()[-2:] == ["HEAVY: EXIT:0", "True"], result.stdout + result.stderr

@@ -55,6 +55,7 @@ def run_kfold(
             "epochs": epochs, "params": int(model.count_params()), "stratified": folds.stratified,
             "rows": {"train": len(folds.split.train), "test": len(folds.split.test)},
             "pid": os.getpid(), "host": socket.gethostname(), "folds": [],
+            "config": saved_config(spec, folds.loaded.preprocess),  # as in a train run: for compare
         }
         try:
             run.write_json("metrics.json", metrics)  # first: from here on the folder says what happened
@@ -63,7 +64,7 @@ def run_kfold(
             raise
         where = ""
         try:
-            run.write_text("config.yaml", dump_yaml(saved_config(spec, folds.loaded.preprocess)))
+            run.write_text("config.yaml", dump_yaml(metrics["config"]))
             run.write_json("env.json", environment(spec, act, options))
             run.write_text("folds.json", _fold_rows(folds))
             histories: list[list[dict[str, float]]] = []

@@ -85,3 +85,36 @@ def kfold_png(histories: list[list[dict[str, float]]], mean: list[dict[str, floa
     fig.suptitle(title)
     fig.tight_layout()
     _save(fig, path)
+
+
+def overlay_png(records, metric: str, path: Path, labels: dict[str, str]) -> int:
+    """One line per run of `metric` over epochs (a k-fold run: its mean over the folds); write `path` and
+    return how many runs had that curve. RunError when none has it, naming the curves that exist."""
+    from nnrun.errors import RunError
+    from nnrun.runs import read_history
+
+    curves, names = [], set()
+    for record in records:
+        mean = (record.path / "history_mean.csv").exists()
+        rows = read_history(record.path / ("history_mean.csv" if mean else "history.csv"))
+        column = f"{metric}_mean" if mean else metric
+        names.update(k.removesuffix("_mean") for k in (rows[0] if rows else {}) if not k.endswith("_std"))
+        if rows and column in rows[0]:
+            curves.append((labels.get(record.name, record.name), [r["epoch"] for r in rows], [r[column] for r in rows]))
+    if not curves:
+        valid = sorted(names - {"epoch", "folds"})
+        raise RunError(f"--plot {metric}: none of these runs has that curve; valid: {', '.join(valid) or 'none'}")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for label, epochs, values in curves:
+        ax.plot(epochs, values, label=label, linewidth=1.2)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.set_title(f"{metric} over epochs ({len(curves)} runs)")
+    ax.grid(alpha=0.3)
+    if len(curves) <= 15:
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    _save(fig, path)
+    return len(curves)

@@ -73,8 +73,8 @@ def kfold_table(metrics: dict[str, Any]) -> list:
             table.add_row("baseline: test", "", "", *(_fmt(base["test"].get(n)) for n in names), style="dim")
     out.append(table)
     best = metrics.get("best")
-    if best:
-        smoothed = f", smoothed {best['smoothed']:.4f}" if "smoothed" in best else ""
+    if best and isinstance(best.get("value"), (int, float)):
+        smoothed = f", smoothed {best['smoothed']:.4f}" if isinstance(best.get("smoothed"), (int, float)) else ""
         out.append(f"best epoch of the mean {best['monitor']} curve: {best['epoch']} ({best['value']:.4f}{smoothed})")
     if "rule" in base:
         out.append(f"baseline = {base['rule']}")

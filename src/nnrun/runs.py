@@ -182,6 +182,9 @@ _HIGHER = ("accuracy", "acc", "auc", "precision", "recall", "f1", "r2", "iou", "
 
 
 def higher_is_better(metric: str) -> bool:
-    """True for metrics where a larger value is better (accuracy, auc, ...); losses and errors are lower-better."""
+    """True for metrics where a larger value is better (accuracy, auc, ...); losses, errors and spreads
+    (accuracy_std) are lower-better."""
     name = metric.removeprefix("val_").lower()
+    if name.endswith("_std"):
+        return False
     return any(name == h or name.startswith(h) or name.endswith(h) for h in _HIGHER)

@@ -68,9 +68,11 @@ def fit_run(
     with stop.handling_signals():
         run = create()
         clock = Clock()
+        config = saved_config(spec, arrays.preprocess)
         metrics: dict[str, Any] = {
             "status": "running", "kind": "train", "name": spec.name, **(about or {}), "started": now_iso(),
             "epochs": epochs, "params": int(model.count_params()), "pid": os.getpid(), "host": socket.gethostname(),
+            "config": config,  # the resolved config again, as JSON: compare reads one small file per run
         }
         try:
             run.write_json("metrics.json", metrics)  # first: from here on the folder says what happened
@@ -84,7 +86,7 @@ def fit_run(
         callbacks = [c for c in (HistoryWriter(run), guard, stop, early, progress) if c is not None]
         validation = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else None
         try:
-            run.write_text("config.yaml", dump_yaml(saved_config(spec, arrays.preprocess)))
+            run.write_text("config.yaml", dump_yaml(config))
             run.write_json("env.json", environment(spec, act, options))
             run.write_json("preprocess.json", arrays.preprocess.to_json())
             run.write_text("summary.txt", summary_text(spec, model))

@@ -1,0 +1,108 @@
+"""`nnrun show` (one run: status, scores, best epoch, config, files) and `nnrun diff` (two runs: what changed
+in the config, and the scores with their difference). Rich and the run's own files only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.markup import escape
+from rich.table import Table
+
+from nnrun.compare import cell
+from nnrun.run_record import RunRecord
+from nnrun.runs import higher_is_better
+from nnrun.yamlfile import dump_yaml
+
+
+def show_run(record: RunRecord) -> list:
+    """Renderables describing one run."""
+    from nnrun.report import kfold_table, train_table
+
+    m = record.metrics
+    out: list = [f"[bold]{escape(str(record.path))}[/]"]
+    facts = {"name": m.get("name"), "kind": record.kind, "status": record.status, "started": m.get("started"),
+             "finished": cell("started", m.get("finished")) or None, "duration_s": m.get("duration_s"), "epochs run": m.get("epochs_run"),
+             "best epoch": _best(m), "params": m.get("params")}
+    out.append("\n".join(f"{k}: {escape(cell(k, v))}" for k, v in facts.items() if v is not None))
+    if record.warning:
+        out.append(f"[yellow]warning:[/] {escape(record.warning)}")
+    if m.get("error"):
+        out.append(f"[red]error:[/] {escape(str(m['error'].get('type')))}: {escape(str(m['error'].get('message')))}")
+    if record.status not in ("unreadable",) and m.get("name"):
+        for part in (kfold_table if record.kind == "kfold" else train_table)({**m, "status": record.status})[1:]:
+            out.append(part if isinstance(part, Table) else escape(str(part)))
+    if record.config:
+        out.append("[bold]config[/]\n" + escape(dump_yaml(record.config).rstrip()))
+    files = sorted(record.path.iterdir())
+    out.append("[bold]files[/]\n" + "\n".join(
+        f"{escape(p.name)}/" if p.is_dir() else f"{escape(p.name)}  ({_size(p.stat().st_size)})" for p in files))
+    return out
+
+
+def _best(metrics: dict[str, Any]) -> str | None:
+    """'74 (val_mae 2.4937)': the best epoch and its monitored value."""
+    epoch = metrics.get("best_epoch")
+    if epoch is None:
+        return None
+    best = metrics.get("best") or {}
+    value = best.get("value")
+    return f"{epoch} ({best.get('monitor')} {value:.4f})" if isinstance(value, (int, float)) else str(epoch)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+ABSENT = object()  # a key one run's config does not have (unlike one set to null)
+
+
+def config_changes(a: RunRecord, b: RunRecord) -> list[tuple[str, Any, Any]]:
+    """(key, value in a, value in b) for every dotted config key whose value differs; ABSENT when missing."""
+    keys = list(dict.fromkeys([*a.flat, *b.flat]))
+    return [(k, a.flat.get(k, ABSENT), b.flat.get(k, ABSENT)) for k in keys
+            if a.flat.get(k, ABSENT) != b.flat.get(k, ABSENT)]
+
+
+def diff_runs(a: RunRecord, b: RunRecord) -> list:
+    """Renderables comparing two runs: config changes (old -> new) and scores (a, b, b - a, which is better)."""
+    out: list = [f"[bold]a[/] {escape(str(a.path))} ({a.kind}, {a.status})\n"
+                 f"[bold]b[/] {escape(str(b.path))} ({b.kind}, {b.status})"]
+    changes = config_changes(a, b)
+    if changes:
+        table = Table(title="config: a -> b", title_justify="left")
+        for column in ("key", "a", "b"):
+            table.add_column(column, overflow="fold")
+        for key, old, new in changes:
+            table.add_row(escape(key), escape(_shown(old)), escape(_shown(new)))
+        out.append(table)
+    else:
+        out.append("config: identical")
+    ra, rb = a.results(), b.results()
+    names = [k for k in dict.fromkeys([*ra, *rb]) if not k.endswith("_std")]
+    if names:
+        table = Table(title="scores", title_justify="left")
+        for column, justify in (("score", "left"), ("a", "right"), ("b", "right"), ("b - a", "right"),
+                                ("better", "left")):
+            table.add_column(column, justify=justify)
+        for name in names:
+            va, vb = ra.get(name), rb.get(name)
+            numbers = isinstance(va, (int, float)) and isinstance(vb, (int, float))
+            delta = vb - va if numbers else None
+            better = ""
+            if numbers and delta != 0:
+                better = "b" if (delta > 0) == higher_is_better(name.removeprefix("test_").removeprefix("val_")) else "a"
+            elif numbers:
+                better = "same"
+            table.add_row(name, cell(name, va, ra), cell(name, vb, rb), "" if delta is None else f"{delta:+.4f}", better)
+        out.append(table)
+    else:
+        out.append("scores: neither run has any")
+    return out
+
+
+def _shown(value: Any) -> str:
+    return "(absent)" if value is ABSENT else cell("", value)

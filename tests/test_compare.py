@@ -1,0 +1,798 @@
+"""`nnrun compare`: which columns it shows, sorting, filtering, --metrics, the four formats, broken runs, run
+discovery and --plot. Run folders are written by hand (no model is trained), shaped as train and kfold write them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nnrun import compare as cmp
+from nnrun.run_record import read_run
+
+STARTED = "2026-11-22T08:19:01+00:00"
+FINISHED = "2026-11-22T08:19:13+00:00"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+RUN_COLUMNS = ["run", "kind", "status", "started", "duration_s", "epochs_run"]
+
+
+# --- run folders, as nnrun train and nnrun kfold leave them ---
+
+
+def pima_config(lr: float = 0.01, units: int = 8, **changes) -> dict:
+    """A resolved classification config as train saves it (every default filled)."""
+    config = {
+        "name": "pima", "seed": 42, "backend": "jax",
+        "dataset": {"path": "pima-indians-diabetes.csv", "header": False, "target": 8, "test": 68,
+                    "validation": 0.2, "scale": "none"},
+        "layers": [{"type": "Dense", "units": units}, {"type": "Dense", "units": 1, "activation": "sigmoid"}],
+        "activation": "relu", "loss": "binary_crossentropy",
+        "optimizer": {"name": "adam", "learning_rate": lr},
+        "metrics": ["accuracy"], "epochs": 3, "batch_size": 16, "early_stopping": None,
+    }
+    config.update(changes)
+    return config
+
+
+def boston_config(lr: float = 0.001, **changes) -> dict:
+    """A resolved regression config with a kfold section."""
+    config = {
+        "name": "boston", "seed": 42, "backend": "jax",
+        "dataset": {"path": "housing.csv", "target": 13, "test": 0.2, "scale": "standard"},
+        "layers": [{"type": "Dense", "units": 64}, {"type": "Dense", "units": 1}],
+        "activation": "relu", "loss": "mse", "optimizer": {"name": "rmsprop", "learning_rate": lr},
+        "metrics": ["mae"], "epochs": 3, "batch_size": 1,
+        "kfold": {"k": 2, "refit": True, "refit_epochs": "best", "monitor": "val_mae", "smoothing": 0.0},
+    }
+    config.update(changes)
+    return config
+
+
+def train_metrics(name: str, test: dict, validation: dict, *, status: str = "completed", epochs_run: int = 3,
+                  duration_s: float = 12.413, pid: int = 31337, host: str = "trainer-7") -> dict:
+    """A finished train run's metrics.json."""
+    train = {k: v * 0.9 for k, v in test.items()}
+    return {
+        "status": status, "kind": "train", "name": name, "started": STARTED, "epochs": epochs_run, "params": 221,
+        "pid": pid, "host": host, "fit_s": duration_s - 0.7, "train": train, "validation": validation, "test": test,
+        "baseline": {"rule": "always 0 (the most frequent training class)", "train": {"loss": 0.6438},
+                     "test": {k: v * 1.5 for k, v in test.items()}},
+        "finished": FINISHED, "duration_s": duration_s, "epochs_run": epochs_run, "best_epoch": epochs_run,
+        "best": {"monitor": "val_loss", "value": validation.get("loss")},
+    }
+
+
+def running_metrics(name: str = "pima", *, pid: int, host: str) -> dict:
+    """What a train run's metrics.json says between its first write and its end."""
+    return {"status": "running", "kind": "train", "name": name, "started": STARTED, "epochs": 10, "params": 221,
+            "pid": pid, "host": host}
+
+
+def kfold_metrics(name: str, val_mean: dict, val_std: dict, test: dict, *, k: int = 2,
+                  duration_s: float = 61.9) -> dict:
+    """A finished k-fold run's metrics.json: k folds whose validation scores have exactly this mean and std
+    (k=2: mean - std and mean + std), and the refit's test score."""
+    monitor = "mae" if "mae" in val_mean else "loss"
+    folds = [{"fold": i, "status": "completed", "epochs_run": 3, "best_epoch": 3, "duration_s": 10.0,
+              "train": {m: v * 0.5 for m, v in val_mean.items()},
+              "validation": {m: val_mean[m] + (-1) ** i * val_std[m] for m in val_mean},
+              "baseline": {m: v * 3 for m, v in val_mean.items()}} for i in range(1, k + 1)]
+    return {
+        "status": "completed", "kind": "kfold", "name": name, "started": STARTED, "k": k, "epochs": 3,
+        "params": 5121, "stratified": False, "rows": {"train": 404, "test": 102}, "pid": 31337, "host": "trainer-7",
+        "folds": folds, "folds_done": k, "validation_mean": val_mean, "validation_std": val_std,
+        "train_mean": {m: v * 0.5 for m, v in val_mean.items()}, "train_std": {m: 0.0 for m in val_mean},
+        "epochs_run": 3, "best_epoch": 3, "best": {"monitor": f"val_{monitor}", "epoch": 3, "value": val_mean[monitor]},
+        "baseline": {"rule": "each fold's training mean", "validation": {m: v * 3 for m, v in val_mean.items()},
+                     "test": {m: v * 3 for m, v in test.items()}},
+        "final": {"status": "completed", "epochs": 3, "epochs_run": 3, "duration_s": 9.0,
+                  "train": {m: v * 0.5 for m, v in test.items()}, "test": test},
+        "test": test, "finished": FINISHED, "duration_s": duration_s,
+    }
+
+
+def history(names: tuple[str, ...] = ("loss", "accuracy"), epochs: int = 3, start: float = 1.0) -> list[dict]:
+    """Per-epoch rows: epoch, the metrics, then their val_ twins, each falling a little every epoch."""
+    rows = []
+    for epoch in range(1, epochs + 1):
+        row = {"epoch": epoch}
+        row.update({n: round(start / epoch, 4) for n in names})
+        row.update({f"val_{n}": round(start * 1.1 / epoch, 4) for n in names})
+        rows.append(row)
+    return rows
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def make_run(root: Path, name: str, config: dict | None, metrics: dict | str | None,
+             history: list[dict] | None = None, kind: str = "train", *, config_in_metrics: bool = True) -> Path:
+    """Write the run folder root/name: config.yaml, metrics.json (a str is written as is, e.g. torn; None: no
+    file), history.csv. A k-fold run gets history_mean.csv (epoch, folds, <m>_mean, <m>_std) and fold-N/
+    subfolders that are complete train runs themselves. metrics.json carries the config too, as nnrun writes it
+    (config_in_metrics=False: a run from before it did)."""
+    path = Path(root) / name
+    path.mkdir(parents=True)
+    if config is not None:
+        (path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    if isinstance(metrics, dict):
+        data = {**metrics, "config": config} if config_in_metrics and config is not None else metrics
+        (path / "metrics.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    elif isinstance(metrics, str):
+        (path / "metrics.json").write_text(metrics, encoding="utf-8")
+    if history and kind == "kfold":
+        k = metrics.get("k", 2) if isinstance(metrics, dict) else 2
+        mean = [{"epoch": r["epoch"], "folds": k,
+                 **{f"{n}_{s}": (v if s == "mean" else 0.1) for n, v in r.items() if n != "epoch"
+                    for s in ("mean", "std")}} for r in history]
+        _write_csv(path / "history_mean.csv", mean)
+        for fold in range(1, k + 1):
+            test = {n: v for n, v in history[-1].items() if n != "epoch" and not n.startswith("val_")}
+            fold_metrics = {**train_metrics(str(config and config.get("name")), test, test), "kind": "fold",
+                            "fold": fold, "k": k}
+            make_run(path, f"fold-{fold}", config, fold_metrics, history)
+    elif history:
+        _write_csv(path / "history.csv", history)
+    return path
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited and been reaped: no process has it (until the system reuses it)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+# Three pima runs that differ only in optimizer.learning_rate and layers[0].units. Their scores are chosen so
+# that sorting by accuracy and by loss give different orders: accuracy B > A > C, test_loss A < C < B.
+A, B, C = "20261122-080000-pima", "20261122-081000-pima", "20261122-082000-pima"
+SCORES = {
+    A: ({"loss": 0.40, "accuracy": 0.75}, {"loss": 0.52, "accuracy": 0.73}),
+    B: ({"loss": 0.50, "accuracy": 0.80}, {"loss": 0.47, "accuracy": 0.78}),
+    C: ({"loss": 0.45, "accuracy": 0.70}, {"loss": 0.60, "accuracy": 0.68}),
+}
+CONFIGS = {A: pima_config(0.01, 8), B: pima_config(0.001, 8), C: pima_config(0.01, 16)}
+KF, TR = "20261122-090246-boston", "20261122-091500-boston"  # a k-fold and a train regression run
+
+
+@pytest.fixture(autouse=True)
+def plain_output(monkeypatch):
+    """The CLI's output must not depend on the terminal settings of whoever runs the tests."""
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def pima_runs(tmp_path) -> Path:
+    """tmp_path/runs with runs A, B, C."""
+    root = tmp_path / "runs"
+    for name, (test, validation) in SCORES.items():
+        make_run(root, name, CONFIGS[name], train_metrics("pima", test, validation), history())
+    return root
+
+
+@pytest.fixture
+def boston_runs(tmp_path) -> Path:
+    """tmp_path/boston with a 2-fold run (val_mae 2.5481 ± 0.2912) and a train run (val_mae 2.4)."""
+    root = tmp_path / "boston"
+    make_run(root, KF, boston_config(0.001),
+             kfold_metrics("boston", {"loss": 14.8858, "mae": 2.5481}, {"loss": 2.9415, "mae": 0.2912},
+                           {"loss": 9.0960, "mae": 2.1150}),
+             history(("loss", "mae"), start=20.0), kind="kfold")
+    make_run(root, TR, boston_config(0.01),
+             train_metrics("boston", {"loss": 10.0, "mae": 2.2}, {"loss": 13.0, "mae": 2.4}),
+             history(("loss", "mae"), start=18.0))
+    return root
+
+
+def records(root: Path) -> list:
+    return [read_run(p) for p in sorted(root.iterdir())]
+
+
+def json_rows(cli, *args) -> list[dict]:
+    result = cli("compare", *args, "--format", "json")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def names(rows: list[dict]) -> list[str]:
+    return [row["run"] for row in rows]
+
+
+def row_line(text: str, run: str) -> str:
+    """The one output line of `run`'s row (table, plain text or Markdown)."""
+    lines = [line for line in text.splitlines() if run in line]
+    assert len(lines) == 1, f"{run} on {len(lines)} lines:\n{text}"
+    return lines[0]
+
+
+def error_lines(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("error:")]
+
+
+# --- 1. which columns ---
+
+
+def test_columns_are_the_run_columns_the_config_keys_that_differ_and_the_scores(cli, pima_runs):
+    rows = json_rows(cli, pima_runs)
+    assert list(rows[0]) == [*RUN_COLUMNS, "layers[0].units", "optimizer.learning_rate",
+                             "test_loss", "test_accuracy", "val_loss", "val_accuracy"]
+    assert {r["run"]: (r["optimizer.learning_rate"], r["layers[0].units"]) for r in rows} == {
+        A: (0.01, 8), B: (0.001, 8), C: (0.01, 16)}
+
+
+def test_shared_values_are_printed_once_above_the_table_not_as_columns(cli, pima_runs):
+    result = cli("compare", pima_runs)
+    assert result.exit_code == 0, result.stderr
+    first, *rest = result.stdout.splitlines()
+    header = next(line for line in rest if " kind " in line)
+    assert first.startswith("shared by every run: ")
+    for shared in ("optimizer.name=adam", "layers[1].units=1", "epochs=3", "early_stopping=null", "metrics=[\"accuracy\"]"):
+        assert shared in first
+    assert "learning_rate" not in first and "layers[0].units" not in first
+    # the header is the line naming the run columns; a shared key there would be a column too many
+    assert "optimizer.learning_rate" in header and "optimizer.name" not in header and "batch_size" not in header
+
+
+def test_all_makes_every_config_key_a_column(cli, pima_runs):
+    result = cli("compare", pima_runs, "--all", "--format", "json")
+    keys = list(json.loads(result.stdout)[0])
+    flat = [k for k in read_run(pima_runs / A).flat if k != "name"]  # the run column names the run already
+    assert keys == [*RUN_COLUMNS, *flat, "test_loss", "test_accuracy", "val_loss", "val_accuracy"]
+    assert "shared by every run" not in cli("compare", pima_runs, "--all").stdout
+
+
+def test_a_key_only_some_runs_have_is_a_differing_column(tmp_path):
+    root = tmp_path / "runs"
+    scheduled = pima_config(0.01, 8, dataset={**pima_config()["dataset"], "stratify": True})
+    make_run(root, "r1", pima_config(0.01, 8), train_metrics("pima", *SCORES[A]))
+    make_run(root, "r2", scheduled, train_metrics("pima", *SCORES[B]))
+    comparison = cmp.compare(records(root))
+    assert comparison.config_columns == ["dataset.stratify"]
+    assert [row["dataset.stratify"] for row in comparison.rows] == [None, True]
+
+
+def test_a_config_key_set_to_null_differs_from_one_that_is_absent(tmp_path):
+    root = tmp_path / "runs"
+    make_run(root, "r1", pima_config(), train_metrics("pima", *SCORES[A]))
+    make_run(root, "r2", {k: v for k, v in pima_config().items() if k != "early_stopping"},
+             train_metrics("pima", *SCORES[B]))
+    assert cmp.compare(records(root)).config_columns == ["early_stopping"]
+
+
+def test_the_config_comes_from_config_yaml_when_metrics_json_has_no_copy(tmp_path):
+    # runs written before metrics.json carried the config
+    root = tmp_path / "runs"
+    for name in (A, B):
+        make_run(root, name, CONFIGS[name], train_metrics("pima", *SCORES[name]), config_in_metrics=False)
+    assert cmp.compare(records(root)).config_columns == ["optimizer.learning_rate"]
+
+
+# --- 2. sorting, and the best value of each score ---
+
+
+@pytest.fixture
+def pima_runs_and_one_without_scores(pima_runs) -> Path:
+    # still running on another machine: no scores yet
+    make_run(pima_runs, "20261122-083000-pima", pima_config(0.1, 8), running_metrics(pid=1, host="elsewhere-7"))
+    return pima_runs
+
+
+NO_SCORES = "20261122-083000-pima"
+
+
+@pytest.mark.parametrize(("args", "order"), [
+    (["--sort", "test_accuracy"], [B, A, C, NO_SCORES]),  # higher is better: highest first
+    (["--sort", "test_loss"], [A, C, B, NO_SCORES]),  # lower is better: lowest first
+    (["--sort", "val_loss"], [B, A, C, NO_SCORES]),
+    (["--sort", "test_accuracy", "--reverse"], [C, A, B, NO_SCORES]),  # still last: it has no value to order
+    (["--sort", "test_loss", "--reverse"], [B, C, A, NO_SCORES]),
+    (["--sort", "optimizer.learning_rate"], [B, A, C, NO_SCORES]),  # config values: ascending (stable on ties)
+    (["--sort", "test_accuracy", "--top", "2"], [B, A]),
+])
+def test_sort_orders_scores_best_first_and_runs_without_the_value_last(cli, pima_runs_and_one_without_scores,
+                                                                        args, order):
+    assert names(json_rows(cli, pima_runs_and_one_without_scores, *args)) == order
+
+
+def test_sort_by_val_mae_puts_the_lowest_first(cli, boston_runs):
+    assert names(json_rows(cli, boston_runs, "--sort", "val_mae")) == [TR, KF]  # 2.4 < 2.5481
+    assert names(json_rows(cli, boston_runs, "--sort", "val_mae", "--reverse")) == [KF, TR]
+
+
+def test_sort_by_a_std_column_puts_the_smallest_spread_first(cli, tmp_path):
+    root = tmp_path / "runs"
+    for name, std in (("wide", 0.09), ("narrow", 0.01)):
+        make_run(root, name, pima_config(), kfold_metrics("pima", {"loss": 0.5, "accuracy": 0.75},
+                                                          {"loss": 0.02, "accuracy": std}, {"loss": 0.5, "accuracy": 0.7}))
+    assert names(json_rows(cli, root, "--sort", "val_accuracy_std")) == ["narrow", "wide"]
+
+
+def test_unknown_sort_column_is_one_error_line_with_a_suggestion(cli, pima_runs):
+    result = cli("compare", pima_runs, "--sort", "test_acuracy")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = error_lines(result)
+    assert "did you mean 'test_accuracy'" in line
+
+
+def test_best_values_are_the_max_of_accuracies_and_the_min_of_losses(pima_runs):
+    best = cmp.best_values(cmp.compare(records(pima_runs)))
+    assert best == {"test_loss": 0.40, "test_accuracy": 0.80, "val_loss": 0.47, "val_accuracy": 0.78}
+
+
+def _styled_cells(comparison, width: int = 200) -> dict[str, object]:
+    """Each cell's text -> its Rich style, from to_table rendered on a true-colour terminal."""
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system="truecolor", force_terminal=True)
+    out = {}
+    for segment in console.render(cmp.to_table(comparison)):
+        if segment.text.strip():
+            out.setdefault(segment.text.strip(), segment.style)
+    return out
+
+
+def test_table_shows_the_best_value_of_each_score_in_bold_green(pima_runs):
+    styles = _styled_cells(cmp.compare(records(pima_runs)))
+    best = {"0.4000", "0.8000", "0.4700", "0.7800"}  # test_loss, test_accuracy, val_loss, val_accuracy
+    others = {"0.5000", "0.4500", "0.7500", "0.7000", "0.5200", "0.6000", "0.7300", "0.6800"}
+    for text in best:
+        assert styles[text].bold and styles[text].color.name == "green", text
+    for text in others:
+        style = styles[text]
+        assert not (style and style.bold and style.color and style.color.name == "green"), text
+
+
+def test_table_of_a_single_run_highlights_nothing(pima_runs):
+    # one row: "best" would mean nothing. (With one run every config key is a column: hence the width.)
+    comparison = cmp.compare([read_run(pima_runs / A)])
+    styles = _styled_cells(comparison, width=1000)
+    assert not any(styles[text] and styles[text].bold for text in ("0.4000", "0.7500", "0.5200", "0.7300"))
+
+
+# --- 3. --filter ---
+
+
+@pytest.fixture
+def four_runs(pima_runs) -> Path:
+    """A, B, C and a failed run D (learning rate 0.01, units 8, no scores)."""
+    failed = {**running_metrics(pid=1, host="trainer-7"), "status": "failed", "finished": FINISHED,
+              "duration_s": 0.8, "error": {"type": "ValueError", "message": "bad shape"}}
+    make_run(pima_runs, "20261122-084000-pima", pima_config(0.01, 8), failed)
+    return pima_runs
+
+
+D = "20261122-084000-pima"
+
+
+@pytest.mark.parametrize(("filters", "kept"), [
+    (["status=completed"], [A, B, C]),
+    (["status!=completed"], [D]),
+    (["test_accuracy>0.7"], [A, B]),  # C's 0.70 is not above; D has no score
+    (["test_accuracy>=0.7"], [A, B, C]),
+    (["test_loss<0.45"], [A]),
+    (["optimizer.learning_rate=0.01"], [A, C, D]),
+    (["optimizer.learning_rate=1e-2"], [A, C, D]),  # numbers compare as numbers, however written
+    (["optimizer.learning_rate!=0.01"], [B]),
+    (["layers[0].units>8"], [C]),
+    (["optimizer.learning_rate=0.01", "test_accuracy>0.72"], [A]),  # ANDed
+    (["status=completed", "layers[0].units=8", "optimizer.learning_rate<0.01"], [B]),
+])
+def test_filter_keeps_the_runs_where_every_condition_holds(cli, four_runs, filters, kept):
+    args = [a for f in filters for a in ("--filter", f)]
+    assert names(json_rows(cli, four_runs, *args)) == kept
+
+
+def test_filter_on_a_config_key_every_run_shares(cli, pima_runs):
+    # A and C share learning rate 0.01: it is no column, yet the filter must still see it
+    args = (pima_runs / A, pima_runs / C)
+    assert names(json_rows(cli, *args, "--filter", "optimizer.learning_rate=0.01")) == [A, C]
+    assert names(json_rows(cli, *args, "--filter", "optimizer.learning_rate=0.001")) == []
+    assert names(json_rows(cli, *args, "--filter", "optimizer.name!=adam")) == []
+
+
+def test_filter_on_an_unknown_key_is_an_error_with_a_suggestion(cli, pima_runs):
+    result = cli("compare", pima_runs, "--filter", "optimizer.learning_rat=0.01")
+    assert result.exit_code == 2
+    [line] = error_lines(result)
+    assert "did you mean 'optimizer.learning_rate'" in line
+
+
+@pytest.mark.parametrize("text", ["status", ">0.7", "test_accuracy 0.7", "=completed"])
+def test_malformed_filter_is_an_error(cli, pima_runs, text):
+    result = cli("compare", pima_runs, "--filter", text)
+    assert result.exit_code == 2
+    [line] = error_lines(result)
+    assert "not a condition" in line
+
+
+def test_filter_without_a_value_is_an_error(cli, pima_runs):
+    assert cli("compare", pima_runs, "--filter", "test_accuracy>").exit_code == 2
+
+
+# --- 4. --metrics ---
+
+
+def score_columns(rows: list[dict]) -> list[str]:
+    return [k for k in rows[0] if k.startswith(("test_", "val_"))]
+
+
+def test_metrics_by_metric_name_keeps_its_test_and_val_columns(cli, pima_runs):
+    rows = json_rows(cli, pima_runs, "--metrics", "accuracy")
+    assert score_columns(rows) == ["test_accuracy", "val_accuracy"]
+
+
+def test_metrics_by_metric_name_keeps_a_kfold_runs_std_too(cli, pima_runs):
+    make_run(pima_runs, "20261122-085000-pima-kfold", pima_config(0.01, 8),
+             kfold_metrics("pima", {"loss": 0.5, "accuracy": 0.76}, {"loss": 0.02, "accuracy": 0.03},
+                           {"loss": 0.48, "accuracy": 0.74}))
+    rows = json_rows(cli, pima_runs, "--metrics", "accuracy")
+    assert score_columns(rows) == ["test_accuracy", "val_accuracy", "val_accuracy_std"]
+
+
+def test_metrics_by_full_column_name_keeps_only_that_column(cli, boston_runs):
+    rows = json_rows(cli, boston_runs, "--metrics", "val_mae")
+    assert score_columns(rows)[0] == "val_mae"
+    assert "test_mae" not in rows[0] and "val_loss" not in rows[0]
+
+
+def test_several_metrics_comma_separated(cli, boston_runs):
+    rows = json_rows(cli, boston_runs, "--metrics", "test_loss, val_mae")
+    assert score_columns(rows)[:2] == ["test_loss", "val_mae"]
+    assert "val_loss" not in rows[0]
+
+
+def test_metrics_by_full_column_name_keeps_the_kfold_std_beside_it(cli, boston_runs):
+    rows = json_rows(cli, boston_runs, "--metrics", "val_mae")
+    assert score_columns(rows) == ["val_mae", "val_mae_std"]
+
+
+def test_unknown_metric_is_an_error_naming_the_valid_ones(cli, boston_runs):
+    result = cli("compare", boston_runs, "--metrics", "accuracy")
+    assert result.exit_code == 2
+    [line] = error_lines(result)
+    assert "--metrics accuracy" in line and "val_mae" in line
+
+
+# --- 5. every format carries the same data ---
+
+
+@pytest.fixture
+def mixed_runs(pima_runs) -> Path:
+    """A, B, C and a 2-fold pima run: train and k-fold rows together."""
+    make_run(pima_runs, "20261122-085000-pima-kfold", pima_config(0.01, 32),
+             kfold_metrics("pima", {"loss": 0.4923, "accuracy": 0.7612}, {"loss": 0.0211, "accuracy": 0.0345},
+                           {"loss": 0.4811, "accuracy": 0.7353}),
+             history(), kind="kfold")
+    return pima_runs
+
+
+def test_json_is_a_list_of_objects_with_numbers_as_numbers(cli, mixed_runs):
+    rows = json_rows(cli, mixed_runs)
+    assert isinstance(rows, list) and len(rows) == 4 and all(isinstance(r, dict) for r in rows)
+    for row in rows:
+        for column in ("duration_s", "epochs_run", "layers[0].units", "test_loss", "test_accuracy", "val_accuracy"):
+            assert isinstance(row[column], (int, float)) and not isinstance(row[column], bool), (column, row)
+    kfold = next(r for r in rows if r["kind"] == "kfold")
+    assert kfold["val_accuracy"] == 0.7612 and kfold["val_accuracy_std"] == 0.0345
+    assert next(r for r in rows if r["run"] == A)["val_accuracy_std"] is None  # a train run has no spread
+
+
+def test_csv_has_the_same_columns_and_values_as_json(cli, mixed_runs):
+    rows = json_rows(cli, mixed_runs)
+    result = cli("compare", mixed_runs, "--format", "csv")
+    assert result.exit_code == 0
+    reader = csv.reader(io.StringIO(result.stdout))
+    header, *lines = list(reader)
+    assert header == list(rows[0])
+    assert len(lines) == len(rows)
+    for line, row in zip(lines, rows):
+        for text, (column, value) in zip(line, row.items()):
+            if value is None:
+                assert text == "", column
+            elif isinstance(value, (int, float)):
+                assert float(text) == value, column
+            else:
+                assert text == str(value), column
+
+
+@pytest.mark.parametrize("format_", ["table", "markdown"])
+def test_table_and_markdown_show_every_row_and_every_score(cli, mixed_runs, format_):
+    rows = json_rows(cli, mixed_runs)
+    result = cli("compare", mixed_runs, "--format", format_)
+    assert result.exit_code == 0
+    for row in rows:
+        line = row_line(result.stdout, row["run"])
+        for column in ("test_loss", "test_accuracy", "val_loss", "val_accuracy"):
+            expected = f"{row[column]:.4f}"
+            if row.get(f"{column}_std") is not None:
+                expected += f" ± {row[column + '_std']:.4f}"
+            assert expected in line, (column, line)
+        assert cmp.cell("optimizer.learning_rate", row["optimizer.learning_rate"]) in line
+    assert "0.7612 ± 0.0345" in result.stdout
+    assert "val_accuracy_std" not in result.stdout  # shown inside its mean's cell, not as a column
+
+
+def test_markdown_is_a_table_with_the_shared_values_above(cli, pima_runs):
+    text = cli("compare", pima_runs, "--format", "markdown").stdout
+    lines = text.splitlines()
+    assert lines[0].startswith("Shared by every run: ") and "`optimizer.name=adam`" in lines[0]
+    table = lines[2:]
+    assert table[0] == ("| run | kind | status | started | duration_s | epochs_run | layers[0].units | "
+                        "optimizer.learning_rate | test_loss | test_accuracy | val_loss | val_accuracy |")
+    assert table[1] == "|---|---|---|---|---|---|---|---|---:|---:|---:|---:|"  # scores right-aligned
+    assert len(table) == 2 + 3 and all(line.startswith("| ") and line.endswith(" |") for line in table[2:])
+
+
+@pytest.mark.parametrize("format_", ["table", "csv", "json", "markdown"])
+def test_output_option_writes_the_file_instead_of_stdout(cli, pima_runs, tmp_path, format_):
+    expected = cli("compare", pima_runs, "--format", format_).stdout
+    out = tmp_path / f"out.{format_}"
+    result = cli("compare", pima_runs, "--format", format_, "-o", out)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert out.read_text(encoding="utf-8") == expected
+
+
+# --- 6. train and k-fold runs together ---
+
+
+def test_kfold_and_train_runs_in_one_table(cli, boston_runs):
+    table = cli("compare", boston_runs)
+    assert table.exit_code == 0
+    kfold_line = row_line(table.stdout, KF)
+    assert " kfold " in kfold_line and "2.5481 ± 0.2912" in kfold_line and "14.8858 ± 2.9415" in kfold_line
+    assert "2.1150" in kfold_line  # the refit's test score
+    train_line = row_line(table.stdout, TR)
+    assert " train " in train_line and "2.4000" in train_line and "±" not in train_line
+    rows = {r["run"]: r for r in json_rows(cli, boston_runs)}
+    assert rows[KF]["kind"] == "kfold"
+    assert (rows[KF]["val_mae"], rows[KF]["val_mae_std"], rows[KF]["test_mae"]) == (2.5481, 0.2912, 2.1150)
+    assert (rows[TR]["val_mae"], rows[TR]["val_mae_std"]) == (2.4, None)
+
+
+# --- 7. broken runs ---
+
+
+def warnings(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+
+
+def test_a_torn_metrics_json_is_shown_as_unreadable_with_one_warning(cli, tmp_path):
+    root = tmp_path / "runs"
+    make_run(root, A, CONFIGS[A], train_metrics("pima", *SCORES[A]), history())
+    make_run(root, B, CONFIGS[B], train_metrics("pima", *SCORES[B]), history())
+    whole = json.dumps({**train_metrics("pima", *SCORES[C]), "config": CONFIGS[C]}, indent=2)
+    make_run(root, C, CONFIGS[C], whole[: len(whole) // 2], history())  # cut off mid-write
+    result = cli("compare", root)
+    assert result.exit_code == 0
+    [warning] = warnings(result)
+    assert C in warning and A not in warning and B not in warning
+    assert "unreadable" in warning
+    assert " unreadable" in row_line(result.stdout, C)
+    for name in (A, B):
+        assert " completed " in row_line(result.stdout, name)
+    # the config still comes from config.yaml: C's units (16) are shown
+    assert {r["run"]: r["layers[0].units"] for r in json_rows(cli, root)}[C] == 16
+
+
+def test_a_folder_with_a_config_but_no_metrics_json_is_unreadable(cli, pima_runs):
+    make_run(pima_runs, "20261122-090000-pima", pima_config(0.1, 8), None)
+    result = cli("compare", pima_runs, "--format", "json")
+    assert result.exit_code == 0
+    rows = {r["run"]: r for r in json.loads(result.stdout)}  # warnings go to stderr: stdout stays JSON
+    assert rows["20261122-090000-pima"]["status"] == "unreadable"
+    assert rows["20261122-090000-pima"]["optimizer.learning_rate"] == 0.1
+    [warning] = warnings(result)
+    assert "20261122-090000-pima" in warning and "no metrics.json" in warning
+
+
+def test_running_with_a_dead_pid_on_this_host_is_crashed(cli, pima_runs):
+    make_run(pima_runs, "20261122-090000-pima", pima_config(0.1, 8),
+             running_metrics(pid=dead_pid(), host=socket.gethostname()), history(epochs=5))
+    result = cli("compare", pima_runs, "--format", "json")
+    row = {r["run"]: r for r in json.loads(result.stdout)}["20261122-090000-pima"]
+    assert row["status"] == "crashed"
+    assert row["epochs_run"] == 5  # from history.csv: the metrics.json of a running run has no epochs_run yet
+    [warning] = warnings(result)
+    assert "20261122-090000-pima" in warning and "gone" in warning
+
+
+def test_running_with_a_live_pid_on_this_host_stays_running(cli, pima_runs):
+    make_run(pima_runs, "20261122-090000-pima", pima_config(0.1, 8),
+             running_metrics(pid=os.getpid(), host=socket.gethostname()), history(epochs=5))
+    result = cli("compare", pima_runs, "--format", "json")
+    row = {r["run"]: r for r in json.loads(result.stdout)}["20261122-090000-pima"]
+    assert row["status"] == "running"
+    assert warnings(result) == []
+
+
+def test_running_on_another_host_stays_running(cli, pima_runs):
+    # its pid means nothing here, dead or not
+    make_run(pima_runs, "20261122-090000-pima", pima_config(0.1, 8),
+             running_metrics(pid=dead_pid(), host=socket.gethostname() + "-elsewhere"))
+    result = cli("compare", pima_runs, "--format", "json")
+    row = {r["run"]: r for r in json.loads(result.stdout)}["20261122-090000-pima"]
+    assert row["status"] == "running"
+    assert warnings(result) == []
+
+
+# --- 8. finding the runs ---
+
+
+def test_no_arguments_compares_every_run_under_runs(cli, pima_runs, monkeypatch):
+    monkeypatch.chdir(pima_runs.parent)
+    assert names(json_rows(cli)) == [A, B, C]
+
+
+def test_a_folder_of_runs_run_folders_and_a_glob_pattern(cli, pima_runs, boston_runs):
+    assert names(json_rows(cli, boston_runs)) == [KF, TR]
+    assert names(json_rows(cli, pima_runs / C, pima_runs / A)) == [C, A]  # in the order given
+    # quoted, so nnrun expands it, not the shell
+    assert names(json_rows(cli, f"{pima_runs}/*-08[01]000-pima")) == [A, B]
+    assert names(json_rows(cli, pima_runs, pima_runs / A)) == [A, B, C]  # each run once
+
+
+def test_kfold_fold_folders_are_not_separate_runs(cli, boston_runs):
+    assert (boston_runs / KF / "fold-1" / "metrics.json").exists()  # they are run folders themselves
+    assert names(json_rows(cli, boston_runs)) == [KF, TR]
+    assert names(json_rows(cli, f"{boston_runs}/*")) == [KF, TR]
+
+
+@pytest.mark.parametrize("argument", ["nosuch", "runs/*-nosuch-*"])
+def test_a_path_that_does_not_exist_is_an_error(cli, pima_runs, monkeypatch, argument):
+    monkeypatch.chdir(pima_runs.parent)
+    result = cli("compare", argument)
+    assert result.exit_code == 2
+    [line] = error_lines(result)
+    assert f"{argument}: no such run folder" in line
+
+
+def test_no_runs_at_all_is_not_an_error(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("compare")
+    assert result.exit_code == 0
+    assert "no runs found" in result.stderr and result.stdout == ""
+    (tmp_path / "empty").mkdir()
+    result = cli("compare", "empty")
+    assert result.exit_code == 0 and "no runs found" in result.stderr
+
+
+# --- 9. --plot ---
+
+
+def test_plot_writes_a_png(cli, pima_runs, tmp_path):
+    out = tmp_path / "val_loss.png"
+    result = cli("compare", pima_runs, "--plot", "val_loss", "-o", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes()[:8] == PNG_SIGNATURE
+    assert result.stdout == ""
+
+
+def plotted(result) -> int:
+    """How many curves `compare --plot` says it drew."""
+    match = re.search(r"of (\d+) runs?", result.stderr)
+    assert match, result.stderr
+    return int(match.group(1))
+
+
+def test_plot_draws_only_the_runs_that_have_the_curve_and_says_so(cli, pima_runs, tmp_path):
+    make_run(pima_runs, "20261122-090000-pima", pima_config(0.1), None)  # no history.csv: no curve
+    result = cli("compare", pima_runs, "--plot", "val_loss", "-o", tmp_path / "p.png")
+    assert result.exit_code == 0
+    assert plotted(result) == 3 and "1 without that curve" in result.stderr
+
+
+def test_plot_draws_only_the_filtered_runs(cli, pima_runs, tmp_path):
+    result = cli("compare", pima_runs, "--filter", "optimizer.learning_rate=0.01", "--plot", "val_loss",
+                 "-o", tmp_path / "p.png")
+    assert plotted(result) == 2  # A and C
+
+
+def test_plot_of_same_named_runs_draws_only_the_filtered_ones(cli, tmp_path):
+    # the refits of two k-fold runs: both folders are named final
+    for parent, lr in (("20261122-090000-pima", 0.01), ("20261122-091000-pima", 0.001)):
+        make_run(tmp_path / "runs" / parent, "final", pima_config(lr), train_metrics("pima", *SCORES[A]), history())
+    result = cli("compare", f"{tmp_path}/runs/*/final", "--filter", "optimizer.learning_rate=0.01",
+                 "--plot", "val_loss", "-o", tmp_path / "p.png")
+    assert plotted(result) == 1
+
+
+def test_plot_of_kfold_runs_uses_the_mean_history(monkeypatch, boston_runs, tmp_path):
+    from nnrun import plots
+
+    figures = []
+    save = plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, path: (figures.append(fig), save(fig, path)))
+    chosen = records(boston_runs)
+    out = tmp_path / "p.png"
+    plots.overlay_png(chosen, "val_loss", out, labels={KF: "kfold", TR: "train"})
+    lines = {line.get_label(): list(line.get_ydata()) for line in figures[0].axes[0].get_lines()}
+    expected_mean = [r["val_loss"] for r in history(("loss", "mae"), start=20.0)]  # history_mean's val_loss_mean
+    assert lines == {"kfold": expected_mean, "train": [r["val_loss"] for r in history(("loss", "mae"), start=18.0)]}
+    assert out.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_plot_of_an_unknown_curve_lists_the_valid_ones(cli, boston_runs, tmp_path):
+    result = cli("compare", boston_runs, "--plot", "val_accuracy", "-o", tmp_path / "p.png")
+    assert result.exit_code == 2
+    [line] = error_lines(result)
+    assert "val_accuracy" in line and "val_loss" in line and "val_mae" in line
+    assert "folds" not in line.split("valid:")[1]  # history_mean.csv's bookkeeping column is no curve
+    assert not (tmp_path / "p.png").exists()
+
+
+def test_plot_needs_an_output_file(cli, pima_runs):
+    result = cli("compare", pima_runs, "--plot", "val_loss")
+    assert result.exit_code == 2
+    [line] = error_lines(result)
+    assert "-o" in line
+
+
+def test_labels_name_runs_by_the_values_that_differ(pima_runs):
+    chosen = records(pima_runs)
+    assert cmp.labels(cmp.compare(chosen), chosen) == {
+        A: "layers[0].units=8, learning_rate=0.01",
+        B: "layers[0].units=8, learning_rate=0.001",
+        C: "layers[0].units=16, learning_rate=0.01",
+    }
+
+
+def test_labels_add_the_run_name_when_the_values_do_not_tell_runs_apart(pima_runs):
+    make_run(pima_runs, "again", CONFIGS[A], train_metrics("pima", *SCORES[A]))  # A repeated
+    chosen = records(pima_runs)
+    got = cmp.labels(cmp.compare(chosen), chosen)
+    assert got[A] == f"{A}: layers[0].units=8, learning_rate=0.01"
+    assert got["again"] == "again: layers[0].units=8, learning_rate=0.01"
+    assert got[B] == "layers[0].units=8, learning_rate=0.001"
+
+
+# --- 13. the table at a fixed width ---
+
+
+def test_table_header_at_a_fixed_width(tmp_path):
+    from rich.console import Console
+
+    root = tmp_path / "runs"
+    make_run(root, "r1", pima_config(0.01), {**train_metrics("pima", {"accuracy": 0.75}, {}), "duration_s": 3.5})
+    make_run(root, "r2", pima_config(0.1), {**train_metrics("pima", {"accuracy": 0.8}, {}), "duration_s": 4.25})
+    console = Console(file=io.StringIO(), width=120, color_system=None)
+    console.print(cmp.to_table(cmp.compare(records(root))))
+    lines = console.file.getvalue().splitlines()
+    assert lines[1] == ("┃ run ┃ kind  ┃ status    ┃ started             ┃ duration_s ┃ epochs_run ┃ "
+                        "optimizer.learning_rate ┃ test_accuracy ┃")
+    assert lines[3] == ("│ r1  │ train │ completed │ 2026-11-22 08:19:01 │        3.5 │          3 │ "
+                        "0.01                    │        0.7500 │")
+    assert all(len(line) <= 120 for line in lines)
+
+
+def test_an_ordering_filter_needs_a_number(cli, pima_runs):
+    result = cli("compare", pima_runs, "--filter", "test_accuracy>abc")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: --filter test_accuracy>abc: > compares numbers, but got 'abc'; for text use = or !="
+
+
+def test_a_filter_can_use_a_score_that_metrics_hides(cli, pima_runs):
+    rows = json_rows(cli, pima_runs, "--metrics", "accuracy", "--filter", "test_loss<10")
+    assert rows and all("test_loss" not in row for row in rows)
+
+
+def test_a_file_is_not_a_run_folder(cli, pima_runs):
+    metrics = next(p for p in pima_runs.iterdir() if p.is_dir()) / "metrics.json"
+    result = cli("compare", metrics)
+    assert result.exit_code == 2
+    assert "not a run folder (a file)" in result.stderr
