@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import shutil
 import socket
 import traceback
 from collections.abc import Callable
@@ -47,8 +46,7 @@ def run_kfold(
     kf, k = spec.kfold, len(folds.parts)
     stop = StopRequest()
     with stop.handling_signals():
-        arrays, model = _fresh(spec, folds, 1, build, act, options)
-        run = create()
+        arrays, model = _fresh(spec, folds.fold(0), build, act, options)
         clock = Clock()
         metrics: dict[str, Any] = {
             "status": "running", "kind": "kfold", "name": spec.name, "started": now_iso(), "k": k,
@@ -57,11 +55,7 @@ def run_kfold(
             "pid": os.getpid(), "host": socket.gethostname(), "folds": [],
             "config": saved_config(spec, folds.loaded.preprocess),  # as in a train run: for compare
         }
-        try:
-            run.write_json("metrics.json", metrics)  # first: from here on the folder says what happened
-        except BaseException:
-            shutil.rmtree(run.path, ignore_errors=True)
-            raise
+        run = RunFolder.start(create, metrics)
         where = ""
         try:
             run.write_text("config.yaml", dump_yaml(metrics["config"]))
@@ -72,7 +66,7 @@ def run_kfold(
             for fold in range(1, k + 1):
                 where = f"fold-{fold}"
                 if fold > 1:
-                    arrays, model = _fresh(spec, folds, fold, build, act, options)
+                    arrays, model = _fresh(spec, folds.fold(fold - 1), build, act, options)
                 outcome = fit_run(lambda: run.subfolder(f"fold-{fold}"), spec, model, arrays, act, options, epochs,
                                   label=f"fold {fold}/{k} ", about={"kind": "fold", "fold": fold, "k": k}, stop=stop,
                                   lines=max(2, 20 // k))
@@ -80,8 +74,9 @@ def run_kfold(
                 _release()
                 histories.append(read_history(outcome.run.path / "history.csv"))
                 metrics["folds"].append(_fold_summary(fold, outcome))
-                metrics.update(_summary(spec, histories, metrics["folds"], folds.loaded.preprocess.task))
-                run.write_text("history_mean.csv", csv_text(mean_history(histories)))
+                mean = mean_history(histories)
+                metrics.update(_summary(spec, mean, len(histories), metrics["folds"], folds.loaded.preprocess.task))
+                run.write_text("history_mean.csv", csv_text(mean))
                 run.write_json("metrics.json", metrics)
                 report(metrics["folds"][-1])
                 if outcome.status != "completed":
@@ -89,7 +84,7 @@ def run_kfold(
                     metrics.update(stopped_in=where, **_why(outcome))
                     break
             if any(histories):
-                kfold_png(histories, mean_history(histories), run.path / "history.png",
+                kfold_png(histories, mean, run.path / "history.png",
                           title=f"{spec.name}: {k}-fold ({status})", monitor=kf.monitor_for(spec.early_stopping),
                           smoothing=kf.smoothing, skip=kf.skip_epochs, best=metrics.get("best"))
             if status == "completed" and kf.refit:
@@ -132,11 +127,7 @@ def _refit(run: RunFolder, spec: Spec, folds: Folds, metrics: dict[str, Any], bu
     """Train final/ on every training row and score it on the test rows; records it under `final`."""
     n = 1 if options.smoke else refit_epochs(spec, metrics.get("best"))
     final_spec = refit_spec(spec, n)
-    arrays = folds.refit()
-    if options.smoke:
-        arrays = arrays.head(2 * spec.batch_size, spec.batch_size)
-    seed_everything(spec.seed, act.backend)
-    model = build(final_spec, arrays)
+    arrays, model = _fresh(final_spec, folds.refit(), build, act, options)
     outcome = fit_run(lambda: run.subfolder("final"), final_spec, model, arrays, act, options, n, label="final ",
                       about={"kind": "refit"}, stop=stop)
     del model
@@ -157,9 +148,9 @@ def _why(outcome: Outcome) -> dict[str, Any]:
     return {key: outcome.metrics[key] for key in ("interrupted_by", "diverged_at") if key in outcome.metrics}
 
 
-def _fresh(spec: Spec, folds: Folds, fold: int, build: Build, act: Activated, options: Options) -> tuple[Arrays, keras.Model]:
-    """Fold `fold`'s arrays and a new model from the same recipe and seed (the same initial weights as fold 1)."""
-    arrays = folds.fold(fold - 1)
+def _fresh(spec: Spec, arrays: Arrays, build: Build, act: Activated, options: Options) -> tuple[Arrays, keras.Model]:
+    """The arrays (their first batches with --smoke) and a new model from the recipe and seed: every fold and
+    the refit start from the same initial weights."""
     if options.smoke:
         arrays = arrays.head(2 * spec.batch_size, spec.batch_size)
     seed_everything(spec.seed, act.backend)
@@ -180,8 +171,10 @@ def _fold_summary(fold: int, outcome: Outcome) -> dict[str, Any]:
             "baseline": m.get("baseline", {}).get("validation")}
 
 
-def _summary(spec: Spec, histories: list[list[dict[str, float]]], done: list[dict[str, Any]], task: str) -> dict[str, Any]:
-    """validation_mean/std (and train_mean/std) over the finished folds; the best epoch of the mean curve."""
+def _summary(spec: Spec, mean: list[dict[str, float]], n_histories: int, done: list[dict[str, Any]],
+             task: str) -> dict[str, Any]:
+    """validation_mean/std (and train_mean/std) over the finished folds; the best epoch of their mean history
+    `mean` (of `n_histories` folds)."""
     out: dict[str, Any] = {"folds_done": len(done)}
     for split in ("train", "validation"):
         values = [f[split] for f in done if split in f]
@@ -192,12 +185,10 @@ def _summary(spec: Spec, histories: list[list[dict[str, float]]], done: list[dic
         out["baseline"] = {"rule": "each fold's " + ("most frequent training class" if task == "classification"
                                                      else "training mean"),
                            "validation": summarize(baselines)[0]}
-    kf = spec.kfold
-    mean = mean_history(histories)
-    best = best_epoch(mean, kf.monitor_for(spec.early_stopping), smoothing=kf.smoothing, skip=kf.skip_epochs,
-                      folds=len(histories))
+    kf, monitor = spec.kfold, spec.kfold.monitor_for(spec.early_stopping)
+    best = best_epoch(mean, monitor, smoothing=kf.smoothing, skip=kf.skip_epochs, folds=n_histories)
     if best is None and kf.skip_epochs:  # fewer epochs than skipped (a short or --smoke run): use them all
-        best = best_epoch(mean, kf.monitor_for(spec.early_stopping), smoothing=kf.smoothing, folds=len(histories))
+        best = best_epoch(mean, monitor, smoothing=kf.smoothing, folds=n_histories)
     out["epochs_run"] = int(mean[-1]["epoch"]) if mean else 0
     if best is not None:
         out["best_epoch"], out["best"] = best["epoch"], best

@@ -10,9 +10,10 @@ import io
 import json
 import math
 import os
+import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,18 @@ class RunFolder:
         except OSError as e:
             raise RunError(f"--runs-dir {root}: cannot create a run folder there ({e.strerror or e})") from None
         raise RunError(f"{root}: could not create a folder for {stem}")
+
+    @classmethod
+    def start(cls, create: Callable[[], RunFolder], metrics: dict[str, Any]) -> RunFolder:
+        """Create a run's folder with `create` and write its metrics.json before anything else, so that from
+        then on the folder says what happened; if even that write fails, the folder is removed again."""
+        run = create()
+        try:
+            run.write_json("metrics.json", metrics)
+        except BaseException:
+            shutil.rmtree(run.path, ignore_errors=True)
+            raise
+        return run
 
     def subfolder(self, name: str) -> RunFolder:
         """A run folder inside this one (a k-fold run's fold-1/, final/); it must not exist yet."""

@@ -49,12 +49,14 @@ def _best(metrics: dict[str, Any]) -> str | None:
     return f"{epoch} ({best.get('monitor')} {value:.4f})" if isinstance(value, (int, float)) else str(epoch)
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+def _size(n: float) -> str:
+    """'512 B', '3.4 KB', '1.2 MB'."""
+    if n < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KB", "MB", "GB"):
         n /= 1024
-    return f"{n} B"
+        if n < 1024 or unit == "GB":
+            return f"{n:.1f} {unit}"
 
 
 ABSENT = object()  # a key one run's config does not have (unlike one set to null)

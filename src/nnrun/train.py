@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import platform
 import shlex
-import shutil
 import socket
 import subprocess
 import sys
@@ -66,7 +65,6 @@ def fit_run(
     progress lines a run prints when the output is not a terminal."""
     stop = stop or StopRequest()
     with stop.handling_signals():
-        run = create()
         clock = Clock()
         config = saved_config(spec, arrays.preprocess)
         metrics: dict[str, Any] = {
@@ -74,11 +72,7 @@ def fit_run(
             "epochs": epochs, "params": int(model.count_params()), "pid": os.getpid(), "host": socket.gethostname(),
             "config": config,  # the resolved config again, as JSON: compare reads one small file per run
         }
-        try:
-            run.write_json("metrics.json", metrics)  # first: from here on the folder says what happened
-        except BaseException:
-            shutil.rmtree(run.path, ignore_errors=True)
-            raise
+        run = RunFolder.start(create, metrics)
         guard = DivergenceGuard()
         early = keras.callbacks.EarlyStopping(**spec.early_stopping.model_dump(), verbose=0) \
             if spec.early_stopping is not None else None
