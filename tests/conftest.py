@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import sys
+import tempfile
+import urllib.error
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,11 @@ REPO = Path(__file__).resolve().parents[1]
 if os.environ.get("NNRUN_DATA_DIR"):
     os.environ["NNRUN_DATA_DIR"] = str(Path(os.environ["NNRUN_DATA_DIR"]).resolve())
 CONFIGS = REPO / "configs"
+# Keras's dataset cache ($KERAS_HOME/datasets) starts empty for every test session, whatever the developer has
+# downloaded: a test that wants an archive writes a stand-in (tests/keras_archives.py) through keras_offline.
+_KERAS_HOME = tempfile.mkdtemp(prefix="nnrun-tests-keras-home-")
+os.environ["KERAS_HOME"] = _KERAS_HOME
+atexit.register(shutil.rmtree, _KERAS_HOME, ignore_errors=True)
 
 
 def shared_datasets() -> Path | None:
@@ -77,3 +87,40 @@ def tiny_config(**overrides) -> dict:
     }
     config.update(overrides)
     return config
+
+
+def import_keras():
+    """Keras, imported the way nnrun imports it when nothing has yet ($KERAS_BACKEND, else the first installed)."""
+    if "keras" not in sys.modules:
+        from nnrun.backend import BACKENDS, activate, installed
+
+        backend = os.environ.get("KERAS_BACKEND") or next((b for b in BACKENDS if installed(b)), None)
+        if backend is None:
+            pytest.skip("no Keras backend is installed")
+        activate(backend)
+    import keras
+
+    return keras
+
+
+def _offline(url, *args, **kwargs):
+    raise urllib.error.URLError(f"offline test: refusing to download {url}")
+
+
+@pytest.fixture
+def keras_offline(tmp_path: Path, monkeypatch) -> Path:
+    """Keras (and nnrun) reading Keras's datasets from tmp_path/"datasets" only; returns that folder (not yet
+    created). Only the network fetch and the archives' hash check are stubbed.
+
+    Keras reads $KERAS_HOME once, when it is imported, into config._KERAS_DIR, which get_file reads on each call;
+    nnrun reads $KERAS_HOME itself (to name the folder in errors and in `nnrun datasets`): both are set."""
+    import_keras()
+    from keras.src.backend import config
+    from keras.src.utils import file_utils
+
+    assert file_utils.config is config
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path))
+    monkeypatch.setattr(file_utils, "validate_file", lambda *args, **kwargs: True)  # the real files' hashes
+    monkeypatch.setattr(file_utils, "urlretrieve", _offline)
+    return tmp_path / "datasets"

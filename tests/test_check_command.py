@@ -169,7 +169,7 @@ def test_recursive_alias_is_an_error_not_a_crash(cli, write_config):
 # --- unknown keys ---
 
 TOP_KEYS = "name, seed, backend, dataset, layers, activation, loss, optimizer, metrics, epochs, batch_size, early_stopping, kfold"
-DATASET_KEYS = "path, source, inline, header, separator, encoding, target, features, missing, test, validation, scale"
+DATASET_KEYS = "path, source, inline, header, separator, encoding, target, features, missing, test, validation, scale, flatten, num_words, encode, maxlen"
 
 
 @pytest.mark.parametrize(
@@ -258,8 +258,39 @@ BAD_VALUES = {
     "test 1.5": (with_dataset(test=1.5), "dataset.test", "got 1.5", "must be a fraction 0 <= f < 1"),
     "test string": (with_dataset(test="x"), "dataset.test", "got x", "an int N >= 0 (the last N rows) or a fraction"),
     "test bool": (with_dataset(test=True), "dataset.test", "got true", "an int N >= 0 (the last N rows) or a fraction"),
-    "validation 1.0": (with_dataset(validation=1.0), "dataset.validation", "got 1.0", "must be less than 1"),
-    "validation -0.1": (with_dataset(validation=-0.1), "dataset.validation", "got -0.1", "greater than or equal to 0"),
+    "validation 1.0": (with_dataset(validation=1.0), "dataset.validation", "got 1.0", "must be a fraction 0 <= f < 1, or an int N"),
+    "validation -0.1": (with_dataset(validation=-0.1), "dataset.validation", "got -0.1", "must be a fraction 0 <= f < 1"),
+    "validation -5": (with_dataset(validation=-5), "dataset.validation", "got -5", "an int N >= 0 (the first N training rows)"),
+    "validation text": (with_dataset(validation="first"), "dataset.validation", "got first", "or an int N >= 0"),
+    "flatten text": (with_dataset(flatten="maybe"), "dataset.flatten", "got maybe", "valid boolean"),
+    "num_words on iris": (
+        tiny_config(dataset={"source": "sklearn:iris", "num_words": 100}),
+        "dataset", None, "num_words only apply to keras:imdb and keras:reuters, not to sklearn:iris data",
+    ),
+    "encode on csv": (
+        tiny_config(dataset={**CSV, "encode": "sequence"}),
+        "dataset", None, "encode only apply to keras:imdb and keras:reuters, not to path data",
+    ),
+    "maxlen with multi_hot": (
+        tiny_config(dataset={"source": "keras:imdb", "maxlen": 100}),
+        "dataset", None, "maxlen applies to encode: sequence; multi_hot rows have num_words values",
+    ),
+    "encode unknown": (
+        tiny_config(dataset={"source": "keras:imdb", "encode": "one_hot"}),
+        "dataset.encode", "got one_hot", "'multi_hot' or 'sequence'",
+    ),
+    "num_words 0": (
+        tiny_config(dataset={"source": "keras:reuters", "num_words": 0}),
+        "dataset.num_words", "got 0", "greater than 0",
+    ),
+    "source keras typo": (
+        tiny_config(dataset={"source": "keras:mnits"}),
+        "dataset.source", "got keras:mnits", "(did you mean 'keras:mnist'?); valid: sklearn:iris",
+    ),
+    "source without prefix": (
+        tiny_config(dataset={"source": "fashion_mnist"}),
+        "dataset.source", "got fashion_mnist", "(did you mean 'keras:fashion_mnist'?)",
+    ),
     "scale zscore": (with_dataset(scale="zscore"), "dataset.scale", "got zscore", "one of none, standard, minmax, or a number > 0"),
     "scale -1": (with_dataset(scale=-1), "dataset.scale", "got -1", "one of none, standard, minmax, or a number > 0"),
     "scale inf": (with_dataset(scale=float("inf")), "dataset.scale", "got .inf", "a number > 0 to divide by"),
@@ -452,7 +483,7 @@ def test_check_fills_dataset_defaults_for_a_csv_path(cli, write_config):
     resolved = check_ok(cli, write_config(tiny_config(dataset={"path": "data.csv"})))
     assert resolved["dataset"] == {
         "path": "data.csv", "header": "auto", "separator": ",", "encoding": "utf-8", "target": None,
-        "features": None, "missing": "error", "test": 0.2, "validation": 0.0, "scale": "none",
+        "features": None, "missing": "error", "test": 0.2, "validation": 0.0, "scale": "none", "flatten": False,
     }  # check does not read the CSV: a missing file is for --deep or train to report
 
 

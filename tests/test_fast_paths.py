@@ -1,5 +1,5 @@
-"""The fast commands stay fast: `nnrun --help`, `--version`, `check`, `schema`, and `compare`, `show` and `diff`
-(which read run folders) import no ML framework."""
+"""The fast commands stay fast: `nnrun --help`, `--version`, `check`, `schema`, `datasets`, and `compare`, `show`
+and `diff` (which read run folders) import no ML framework."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ print("HEAVY:" + ",".join(m for m in {heavy!r} if m in sys.modules), "EXIT:" + s
         ["check", str(CONFIGS / "pima.yaml")],
         ["check", str(CONFIGS / "quickstart.yaml"), "--set", "epochs=5"],
         ["schema"],
+        ["datasets"],
+        ["check", str(CONFIGS / "mnist.yaml")],  # a Keras dataset is checked without Keras
         ["train", str(CONFIGS / "pima.yaml"), "--set", "epochs=0"],  # a bad config is rejected before any import
     ],
 )

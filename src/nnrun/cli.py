@@ -362,6 +362,33 @@ def diff(
         console.print(part, soft_wrap=True)
 
 
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def datasets(
+    format_: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
+) -> None:
+    """Every dataset nnrun knows by name: what to write in a config, its task and size, where it comes from,
+    and whether it is already on this machine."""
+    import dataclasses
+
+    from nnrun.catalog import data_dir, entries, keras_cache
+    from nnrun.report import datasets_table
+
+    known = entries()
+    if format_ is ListFormat.json:
+        typer.echo(json.dumps([dataclasses.asdict(e) for e in known], indent=2))
+        return
+    console = _wide_console()
+    console.print(datasets_table(known))
+    console.print(f"registry files are kept in {escape(str(data_dir().resolve()))} ($NNRUN_DATA_DIR); Keras's in "
+                  f"{escape(str(keras_cache()))} ($KERAS_HOME/datasets); both are downloaded on first use",
+                  soft_wrap=True)
+
+
 def _wide_console() -> Console:
     """On a terminal, its width; in a pipe or file, long values and tables at their natural width."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else 1000)

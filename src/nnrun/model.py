@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import keras
@@ -178,6 +179,10 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
     shape = tuple(arrays.preprocess.input_shape)
     x = keras.Input(shape=shape)
     layers = []
+    channels = channel_axis(spec, shape)
+    if channels is not None:
+        x = channels(x)
+        layers.append(channels)
     for i in range(len(spec.layers)):
         layer = _layer(spec, i, is_last=i == len(spec.layers) - 1)
         before = x.shape
@@ -192,6 +197,17 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
     check_output(spec, model, arrays, notes if notes is not None else [])
     model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec))
     return model
+
+
+def channel_axis(spec: Spec, shape: tuple[int, ...]) -> keras.layers.Layer | None:
+    """A Reshape adding the channel axis that a first Conv2D / MaxPooling2D / ... needs when the samples have
+    none (28x28 grayscale images become 28x28x1), else None. Colour images (32x32x3) already have one."""
+    first = spec.layers[0]
+    dims = re.search(r"([123])D$", first.type)
+    if dims is None or len(shape) != int(dims.group(1)):
+        return None
+    target = (1, *shape) if first.kwargs().get("data_format") == "channels_first" else (*shape, 1)
+    return keras.layers.Reshape(target, name="channel_axis")
 
 
 def _last_activation(model: keras.Model) -> str:
@@ -209,6 +225,12 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
     units = model.output_shape[-1]
     act = _last_activation(model)
     last = ("layers", len(spec.layers) - 1)
+    if len(model.output_shape) > 2:
+        raise spec.error(
+            last, f"the output has shape {tuple(model.output_shape)}, one prediction per position of each "
+            f"{'x'.join(map(str, pre.input_shape))} sample instead of one per sample: add {{type: Flatten}} before "
+            "the first Dense layer, or set dataset.flatten: true"
+        )
     loss_name, loss_args = _split(spec.loss)
     logits = bool(loss_args.get("from_logits", False))
     want_act = "linear" if logits else None

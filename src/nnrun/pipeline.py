@@ -35,6 +35,18 @@ def _data_errors_located(spec: Spec):
         raise
 
 
+def _activate_for_data(spec: Spec, options: Options):
+    """Keras's own datasets load through Keras, which must be imported with the run's backend: activate it
+    before loading them (returns backend.Activated). Other data is checked first, without the slow import."""
+    from nnrun.catalog import keras_source
+
+    if keras_source(spec.dataset.source) is None:
+        return None
+    from nnrun.backend import activate
+
+    return activate(spec.backend, options.device)
+
+
 def prepare_data(spec: Spec, options: Options) -> tuple[Arrays, int]:
     """Load and split the data and check the spec can train on it; returns (arrays, epochs to run)."""
     with _data_errors_located(spec):
@@ -60,8 +72,9 @@ def prepare(spec: Spec, options: Options) -> Prepared:
     """Data, backend, seeds and the compiled model, each step rejecting the experiment as early as it can."""
     from nnrun.backend import activate, seed_everything
 
+    early = _activate_for_data(spec, options)
     arrays, epochs = prepare_data(spec, options)
-    act = activate(spec.backend, options.device)
+    act = early or activate(spec.backend, options.device)
     from nnrun import model as model_builder  # imports Keras: only once the backend is set
 
     seed_everything(spec.seed, act.backend)
@@ -92,12 +105,13 @@ def kfold(spec: Spec, options: Options, report=None):
     from nnrun.backend import activate, seed_everything
     from nnrun.data import load_folds
 
+    early = _activate_for_data(spec, options)
     with _data_errors_located(spec):
         folds = load_folds(spec, spec.kfold.k, announce=lambda note: show_notes([note], options))
     show_notes(folds.loaded.notes, options)
     training_problems(spec, has_validation=True)
     epochs = 1 if options.smoke else spec.epochs
-    act = activate(spec.backend, options.device)
+    act = early or activate(spec.backend, options.device)
     from nnrun import model as model_builder  # imports Keras: only once the backend is set
     from nnrun.kfold import run_kfold
     from nnrun.runs import RunFolder

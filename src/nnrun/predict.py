@@ -99,6 +99,9 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
     pre = Preprocess.from_json(read_json(folder / "preprocess.json"))
     env = read_json(folder / "env.json")
     config, _ = parse_yaml((folder / "config.yaml").read_text(encoding="utf-8"), str(folder / "config.yaml"))
+    if pre.source in ("keras:imdb", "keras:reuters"):
+        raise DataError(f"{run_dir}: this model reads {pre.source.partition(':')[2]} texts as word indices, which "
+                        "nnrun predict cannot take from a CSV file of feature columns")
     if not csv_path.is_file():
         raise DataError(f"{csv_path}: {'is a directory' if csv_path.is_dir() else 'no such file'}; give a CSV file of rows to predict")
     csv = pre.csv or {"header": "auto", "separator": ",", "encoding": "utf-8"}
@@ -113,6 +116,7 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
     import keras
 
     model = keras.saving.load_model(folder / "model.keras", compile=False, safe_mode=True)
+    x = x.reshape(len(x), *pre.input_shape)  # image rows (784 pixel columns) back into the model's 28x28
     out = np.asarray(model.predict(pre.scaler.apply(x), batch_size=1024, verbose=0))
     loss = config.get("loss") if isinstance(config, dict) else None
     logits = isinstance(loss, dict) and bool(loss.get("from_logits"))

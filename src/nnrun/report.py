@@ -1,5 +1,6 @@
-"""What `train` and `kfold` print when a run ends: the result tables, one line per finished fold, and the
-line that explains an interrupted or diverged run. Reads only metrics.json data (Rich, no ML framework)."""
+"""What nnrun prints: when a `train` or `kfold` run ends, the result tables, one line per finished fold and the
+line that explains an interrupted or diverged run; and the table of `nnrun datasets`. Reads only metrics.json
+data and the catalog (Rich, no ML framework)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,30 @@ from nnrun.runs import ordered
 def plural(n: int, word: str) -> str:
     """'1 epoch', '5 epochs'."""
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def human_size(n: float) -> str:
+    """'512 B', '3.4 KB', '1.2 MB'."""
+    if n < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KB", "MB", "GB"):
+        n /= 1024
+        if n < 1024 or unit == "GB":
+            return f"{n:.1f} {unit}"
+
+
+def datasets_table(entries: list) -> Table:
+    """`nnrun datasets`: one row per catalog.Entry, what to write in a config first."""
+    table = Table(show_lines=False)
+    for name, justify in (("dataset", "left"), ("task", "left"), ("rows", "right"), ("sample", "left"),
+                          ("download", "right"), ("here", "left"), ("from", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for e in entries:
+        here = "[green]yes[/]" if e.here else "no"
+        rows = f"{e.rows:,}" if e.test_rows is None else f"{e.rows - e.test_rows:,} + {e.test_rows:,} test"
+        table.add_row(e.config, e.task, rows, e.sample, "-" if e.size is None else human_size(e.size), here,
+                      e.origin)
+    return table
 
 
 def _fmt(value) -> str:

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nnrun.compare import cell
+from nnrun.report import human_size
 from nnrun.run_record import RunRecord
 from nnrun.runs import higher_is_better
 from nnrun.yamlfile import dump_yaml
@@ -35,7 +36,7 @@ def show_run(record: RunRecord) -> list:
         out.append("[bold]config[/]\n" + escape(dump_yaml(record.config).rstrip()))
     files = sorted(record.path.iterdir())
     out.append("[bold]files[/]\n" + "\n".join(
-        f"{escape(p.name)}/" if p.is_dir() else f"{escape(p.name)}  ({_size(p.stat().st_size)})" for p in files))
+        f"{escape(p.name)}/" if p.is_dir() else f"{escape(p.name)}  ({human_size(p.stat().st_size)})" for p in files))
     return out
 
 
@@ -47,16 +48,6 @@ def _best(metrics: dict[str, Any]) -> str | None:
     best = metrics.get("best") or {}
     value = best.get("value")
     return f"{epoch} ({best.get('monitor')} {value:.4f})" if isinstance(value, (int, float)) else str(epoch)
-
-
-def _size(n: float) -> str:
-    """'512 B', '3.4 KB', '1.2 MB'."""
-    if n < 1024:
-        return f"{n:.0f} B"
-    for unit in ("KB", "MB", "GB"):
-        n /= 1024
-        if n < 1024 or unit == "GB":
-            return f"{n:.1f} {unit}"
 
 
 ABSENT = object()  # a key one run's config does not have (unlike one set to null)

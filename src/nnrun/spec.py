@@ -25,13 +25,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from nnrun.catalog import KERAS, SKLEARN, keras_source, sources
 from nnrun.errors import ConfigError, did_you_mean, keypath
 from nnrun.overrides import apply_override, parse_override
 from nnrun.yamlfile import read_yaml, show_value
 
-SKLEARN_DATASETS = ("iris", "wine", "breast_cancer", "digits", "diabetes")
 SCALES = ("none", "standard", "minmax")
 CSV_ONLY = ("header", "separator", "encoding", "target", "features", "missing")
+TEXT_ONLY = ("num_words", "encode", "maxlen")  # the word-index datasets' options (keras:imdb, keras:reuters)
+DEFAULT_TEST = 0.2
+DEFAULT_NUM_WORDS = 10_000  # the seeds' choice; all of IMDB's 88,584 words would make 88,584-wide multi-hot rows
 # Layer keyword arguments nnrun sets itself: the input shape comes from the data.
 INPUT_SHAPE_KEYS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length")
 
@@ -88,6 +91,26 @@ def _check_test(value: Any) -> int | float:
 TestSize = Annotated[
     int | float,
     PlainValidator(_check_test),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]}
+    ),
+]
+
+
+def _check_validation(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _custom("validation", "must be a fraction 0 <= f < 1 (seeded random rows) or an int N >= 0 (the first N "
+                      "training rows)")
+    if isinstance(value, int) and value < 0:
+        raise _custom("validation", "must be an int N >= 0 (the first N training rows); 0 means no validation")
+    if isinstance(value, float) and not 0 <= value < 1:
+        raise _custom("validation", "must be a fraction 0 <= f < 1, or an int N for the first N training rows")
+    return value
+
+
+ValidationSize = Annotated[
+    int | float,
+    PlainValidator(_check_validation),
     WithJsonSchema(
         {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]}
     ),
@@ -209,9 +232,10 @@ class DatasetSpec(_Section):
     )
     source: str | None = Field(
         None,
-        description="An embedded dataset: sklearn:iris | sklearn:wine | sklearn:breast_cancer | "
-        "sklearn:digits | sklearn:diabetes.",
-        examples=["sklearn:breast_cancer"],
+        description="An embedded dataset (sklearn:iris | wine | breast_cancer | digits | diabetes) or a Keras "
+        "dataset (keras:mnist | fashion_mnist | cifar10 | imdb | reuters | boston_housing), downloaded once into "
+        "$KERAS_HOME/datasets; `nnrun datasets` lists them all.",
+        examples=["sklearn:breast_cancer", "keras:mnist"],
     )
     inline: InlineData | None = Field(None, description="The data itself: {x: [[...], ...], y: [...]}.")
     header: Header = Field("auto", description="CSV: true if the first row holds column names; auto detects it.")
@@ -226,16 +250,36 @@ class DatasetSpec(_Section):
     missing: Literal["error", "drop"] = Field(
         "error", description="CSV: what to do with rows that have empty cells: error, or drop those rows."
     )
-    test: TestSize = Field(
-        0.2,
+    test: TestSize | None = Field(
+        None,
         description="Held-out test rows: an int N = the last N rows in file order; a fraction = seeded random "
-        "rows (stratified for classification); 0 = no test set.",
+        "rows (stratified for classification); 0 = no test set. null = 0.2, or for a keras: source its own test "
+        "split (its test rows come last).",
     )
-    validation: Fraction = Field(
-        0.0, description="Fraction of the training rows held out and watched during fit (val_* metrics)."
+    validation: ValidationSize = Field(
+        0.0, description="Training rows held out and watched during fit (val_* metrics): a fraction = seeded random "
+        "rows; an int N = the first N training rows (as the seeds take x_train[:10000]).",
     )
     scale: Scale = Field(
-        "none", description="Feature scaling fitted on the training rows only: none | standard | minmax | a divisor."
+        "none", description="Feature scaling fitted on the training rows only: none | standard | minmax | a divisor "
+        "(255 for images).",
+    )
+    flatten: bool = Field(
+        False, description="Reshape each sample into one vector (28x28 images into 784 values), as the seeds' "
+        "reshape((60000, 28 * 28)) does; false keeps the shape, for Flatten or Conv2D layers.",
+    )
+    num_words: PositiveInt | None = Field(
+        None, description="keras:imdb and keras:reuters: keep the N most frequent words; rarer ones become the "
+        f"out-of-vocabulary index 2. null = {DEFAULT_NUM_WORDS}.",
+    )
+    encode: Literal["multi_hot", "sequence"] | None = Field(
+        None, description="keras:imdb and keras:reuters: multi_hot = one 0/1 vector of num_words values per text "
+        "(the seeds' vectorize_sequences); sequence = the word indices padded to maxlen, for Embedding layers. "
+        "null = multi_hot.",
+    )
+    maxlen: PositiveInt | None = Field(
+        None, description="encode: sequence: pad or cut every text to this many word indices (cutting the start, "
+        "as keras.utils.pad_sequences does); null = the longest text.",
     )
 
     @field_validator("source")
@@ -244,10 +288,10 @@ class DatasetSpec(_Section):
         if value is None:
             return value
         kind, _, name = value.partition(":")
-        if kind != "sklearn" or name not in SKLEARN_DATASETS:
-            names = ", ".join(f"sklearn:{n}" for n in SKLEARN_DATASETS)
-            hint = did_you_mean(value, [f"sklearn:{n}" for n in SKLEARN_DATASETS])
-            raise _custom("source", f"unknown dataset source{hint}; valid: {names}")
+        if not ((kind == "sklearn" and name in SKLEARN) or (kind == "keras" and name in KERAS)):
+            valid = sources()
+            hint = did_you_mean(value, valid + [name for name in valid if name.partition(":")[2] == value])
+            raise _custom("source", f"unknown dataset source{hint}; valid: {', '.join(valid)}")
         return value
 
     @field_validator("separator")
@@ -267,6 +311,19 @@ class DatasetSpec(_Section):
             csv_only = sorted(self.model_fields_set & set(CSV_ONLY))
             if csv_only:
                 raise _custom("dataset", f"{', '.join(csv_only)} only apply to a CSV path, not to {given[0]} data")
+        keras = keras_source(self.source)
+        if keras is not None and keras.text:
+            self.num_words = self.num_words or DEFAULT_NUM_WORDS
+            self.encode = self.encode or "multi_hot"
+            if self.maxlen is not None and self.encode != "sequence":
+                raise _custom("dataset", f"maxlen applies to encode: sequence; {self.encode} rows have num_words values")
+        else:
+            text_only = [k for k in TEXT_ONLY if getattr(self, k) is not None]
+            if text_only:
+                raise _custom("dataset", f"{', '.join(text_only)} only apply to keras:imdb and keras:reuters, not to "
+                              f"{self.source or given[0]} data")
+        if self.test is None and keras is None:  # a Keras dataset's own test split is known once it is loaded
+            self.test = DEFAULT_TEST
         return self
 
 
@@ -416,6 +473,9 @@ class Spec(_Section):
                 del ds[key]
         if "path" not in ds:  # CSV reading options do not apply to embedded or inline data
             for key in CSV_ONLY:
+                del ds[key]
+        if ds["num_words"] is None:  # nor the text options to anything but imdb and reuters
+            for key in TEXT_ONLY:
                 del ds[key]
         return data
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nnrun.catalog import keras_source
 from nnrun.data.preprocess import Preprocess, Scaler
 from nnrun.data.split import Split, fold_problem, fold_rows, split_rows
 from nnrun.data.target import check_classes, encode, encode_labels, infer_task, numeric_target, plain_label, target_kind
@@ -34,6 +35,7 @@ class Loaded:
     preprocess: Preprocess
     path: Path | None = None  # the CSV file read, if any
     notes: list[str] = field(default_factory=list)
+    test: int | float = 0.2  # the test split to cut: dataset.test, or a Keras dataset's own (its last rows)
 
 
 @dataclass
@@ -72,7 +74,7 @@ def load(spec: Spec, announce: Callable[[str], None] | None = None) -> Loaded:
     download as it starts (other remarks are collected in `notes`)."""
     ds = spec.dataset
     notes: list[str] = []
-    csv_info, path = None, None
+    csv_info, path, test = None, None, ds.test
     if ds.path is not None:
         from nnrun.data.csvfile import read_table
         from nnrun.data.registry import locate
@@ -89,6 +91,12 @@ def load(spec: Spec, announce: Callable[[str], None] | None = None) -> Loaded:
             "feature_columns": table.feature_columns, "target_column": table.target_column, "n_columns": table.n_columns,
         }
         source = "csv"
+    elif (keras := keras_source(ds.source)) is not None:
+        from nnrun.data.keras_datasets import load_keras
+
+        data = load_keras(keras, ds.num_words, ds.encode, ds.maxlen)
+        x, y_raw, names, target_name, given_classes = data.x, data.y, data.feature_names, data.target_name, data.classes
+        source, test = ds.source, data.test_rows if ds.test is None else ds.test
     elif ds.source is not None:
         x, y_raw, names, target_name, given_classes = _sklearn(ds.source.partition(":")[2])
         source = ds.source
@@ -114,8 +122,10 @@ def load(spec: Spec, announce: Callable[[str], None] | None = None) -> Loaded:
         y = encode(ids, kind, len(classes))
     else:
         y = numeric_target(y_raw, target_name)
+    if ds.flatten:
+        x = x.reshape(len(x), -1)
     pre = Preprocess(source, task, kind, list(names), str(target_name), classes, Scaler(), list(x.shape[1:]), csv_info)
-    return Loaded(x.astype(np.float32, copy=False), y, ids, pre, path, notes)
+    return Loaded(x.astype(np.float32, copy=False), y, ids, pre, path, notes, test)
 
 
 def _sklearn(name: str):
@@ -150,7 +160,7 @@ def load_split(spec: Spec, announce: Callable[[str], None] | None = None) -> Arr
     loaded = load(spec, announce)
     ds = spec.dataset
     split = split_rows(
-        len(loaded.x), test=ds.test, validation=ds.validation, seed=spec.seed, labels=loaded.class_ids,
+        len(loaded.x), test=loaded.test, validation=ds.validation, seed=spec.seed, labels=loaded.class_ids,
         notes=loaded.notes,
     )
     return prepare(loaded, split, ds.scale)
@@ -187,7 +197,7 @@ def load_folds(spec: Spec, k: int, announce: Callable[[str], None] | None = None
     if ds.validation:
         loaded.notes.append(f"dataset.validation: {ds.validation} is not used by nnrun kfold: each fold validates "
                             "on its own held-out rows")
-    split = split_rows(len(loaded.x), test=ds.test, validation=0.0, seed=spec.seed, labels=loaded.class_ids,
+    split = split_rows(len(loaded.x), test=loaded.test, validation=0.0, seed=spec.seed, labels=loaded.class_ids,
                        notes=loaded.notes)
     if kf.stratify is True and loaded.class_ids is None:
         loss = spec.loss["name"] if isinstance(spec.loss, dict) else spec.loss

@@ -1,65 +1,16 @@
-"""The data directory and the registry of well-known public files nnrun can download and verify."""
+"""The data directory, and downloading (with a sha256 check) the registry's well-known public files into it."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from nnrun.catalog import REGISTRY, KnownFile, data_dir
 from nnrun.errors import DataError
 from nnrun.runs import atomic_write
-
-
-@dataclass(frozen=True)
-class KnownFile:
-    """A public dataset file: where to fetch it and the sha256 it must have."""
-
-    name: str
-    url: str
-    sha256: str
-    description: str
-
-
-_GILBUT = "https://raw.githubusercontent.com/gilbutITbook/080228/81c204745bbc7b1d9e5d7e0798b4983010b67aa1"
-REGISTRY: dict[str, KnownFile] = {
-    f.name: f
-    for f in (
-        KnownFile(
-            "pima-indians-diabetes.csv",
-            "https://raw.githubusercontent.com/jbrownlee/Datasets/357ed4a2b0d25702e92bdefe48ab8e397991cdc5/"
-            "pima-indians-diabetes.data.csv",
-            "6bfe5d0f379d17a0e0819b996407e3c09bf80febd4287f2ed212190dfff154af",
-            "UCI Pima Indians Diabetes: 768 rows, 8 features, class 0/1",
-        ),
-        KnownFile(
-            "thoracic-surgery.csv",
-            f"{_GILBUT}/deeplearning/dataset/ThoraricSurgery.csv",
-            "b51f69e60765c0b724c356fc3b9c5777b213c920b75ebb75b37b1f4b3702c379",
-            "UCI Thoracic Surgery: 470 rows, 17 features, 1-year risk 0/1",
-        ),
-        KnownFile(
-            "boston-housing.csv",
-            f"{_GILBUT}/deeplearning/dataset/housing.csv",
-            "baadf72995725d76efe787b664e1f083388c79ba21ef9a7990d87f774184735a",
-            "Boston housing (whitespace-separated): 506 rows, 13 features, median value",
-        ),
-        KnownFile(
-            "nonlinear.csv",
-            "https://raw.githubusercontent.com/dknife/ML/cbd91071181ee17a9f9953a1255102e28c6b721e/data/nonlinear.csv",
-            "11379be6b92eb399ebf489e4f7ebd2ca96b85099a1f70713a36748916d0b4a7c",
-            "Synthetic nonlinear curve: 1000 rows, x -> y",
-        ),
-    )
-}
-
-
-def data_dir() -> Path:
-    """The data directory: $NNRUN_DATA_DIR, else ./data."""
-    return Path(os.environ.get("NNRUN_DATA_DIR") or "data").expanduser()
 
 
 def locate(path: str, config_dir: Path, announce: Callable[[str], None] | None = None) -> Path:

@@ -21,10 +21,11 @@ class Split:
 
 
 def split_rows(
-    n: int, *, test: int | float, validation: float, seed: int, labels: np.ndarray | None, notes: list[str]
+    n: int, *, test: int | float, validation: int | float, seed: int, labels: np.ndarray | None, notes: list[str]
 ) -> Split:
-    """Split rows 0..n-1. `test`: int = the last N rows, float = a seeded fraction; `validation`: a fraction
-    of what remains. `labels` (class ids) makes the random splits stratified."""
+    """Split rows 0..n-1. `test`: int = the last N rows, float = a seeded fraction; `validation`: int = the
+    first N of the rows that remain (in file order), float = a seeded fraction of them. `labels` (class ids)
+    makes the random splits stratified."""
     rows = np.arange(n)
     if isinstance(test, int):
         if test >= n:
@@ -35,7 +36,13 @@ def split_rows(
         rest, test_rows = _fraction(rows, test, seed, labels, ("dataset", "test"), notes)
     else:
         rest, test_rows = rows, rows[:0]
-    if validation > 0:
+    if isinstance(validation, int) and validation > 0:
+        if validation >= len(rest):
+            raise DataError(f"got {validation}, but there are only {len(rest)} training rows; leave at least one "
+                            "to train on", key=("dataset", "validation"))
+        ordered = np.sort(rest)
+        fit_rows, val_rows = ordered[validation:], ordered[:validation]
+    elif validation > 0:
         sub_labels = labels[rest] if labels is not None else None
         fit_rows, val_rows = _fraction(rest, validation, seed, sub_labels, ("dataset", "validation"), notes)
     else:
