@@ -275,6 +275,11 @@ BAD_VALUES = {
         tiny_config(dataset={"source": "keras:imdb", "maxlen": 100}),
         "dataset", None, "maxlen applies to encode: sequence; multi_hot rows have num_words values",
     ),
+    "scale on sequences": (
+        tiny_config(dataset={"source": "keras:imdb", "encode": "sequence", "scale": 255}),
+        "dataset", None, "scale: 255.0 would change the word indices of encode: sequence, which an Embedding layer "
+        "looks up; use scale: none",
+    ),
     "encode unknown": (
         tiny_config(dataset={"source": "keras:imdb", "encode": "one_hot"}),
         "dataset.encode", "got one_hot", "'multi_hot' or 'sequence'",

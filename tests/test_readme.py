@@ -50,7 +50,8 @@ def shown_commands() -> list[tuple[list[str], str | None]]:
             match = re.match(r"^(?:\$ )?nnrun ((?:train|kfold|check) .*?)(?:\s+#.*)?$", line)
             if match:
                 args = shlex.split(match.group(1))
-                following = lines[i + 1] if i + 1 < len(lines) else ""
+                after = [line for line in lines[i + 1 :] if not line.startswith("note:")]  # notes come first
+                following = after[0] if after else ""
                 if (REPO / args[1]).is_file():
                     out.append((args, following if following.startswith("error:") else None))
     return out

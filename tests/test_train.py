@@ -105,6 +105,7 @@ def test_smoke_runs_one_epoch_and_keeps_nothing(cli, write_config, tmp_path, mon
     assert "smoke test passed" in result.stdout and "metrics.json" in result.stdout
     assert not (tmp_path / "runs").exists()
     kept = cli("train", write_config(tiny_config(epochs=50)), "--smoke", "--runs-dir", tmp_path / "kept", "-q")
+    assert kept.exit_code == 0, kept.output
     assert json.loads((only_run(tmp_path / "kept") / "metrics.json").read_text())["epochs_run"] == 1
 
 

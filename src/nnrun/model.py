@@ -192,11 +192,23 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
             raise spec.error(("layers", i), f"{spec.layers[i].type} cannot take input of shape {before}: "
                              f"{first_line(e)}") from None
         layers.append(layer)
+    _check_vocabulary(spec, layers, arrays)
     name = spec.name.replace("-", "_").replace(".", "_").replace("+", "_")
     model = keras.Sequential([keras.Input(shape=shape), *layers], name=name)
     check_output(spec, model, arrays, notes if notes is not None else [])
     model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec))
     return model
+
+
+def _check_vocabulary(spec: Spec, layers: list, arrays: Arrays) -> None:
+    """Raise ConfigError when a first Embedding layer has fewer rows than the word indices it will look up
+    (an out-of-range index is not an error in every backend: it would train on garbage)."""
+    first = layers[0]
+    if isinstance(first, keras.layers.Embedding) and len(arrays.x_train):
+        highest = int(arrays.x_train.max())
+        if highest >= first.input_dim:
+            raise spec.error(("layers", 0, "input_dim"), f"got {first.input_dim}, but the data holds word indices "
+                             f"up to {highest}: write input_dim: {spec.dataset.num_words or highest + 1}")
 
 
 def channel_axis(spec: Spec, shape: tuple[int, ...]) -> keras.layers.Layer | None:
@@ -226,10 +238,14 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
     act = _last_activation(model)
     last = ("layers", len(spec.layers) - 1)
     if len(model.output_shape) > 2:
+        fix = "add {type: Flatten} before the first Dense layer"
+        if spec.layers[0].type == "Dense" and len(pre.input_shape) > 1:
+            fix += ", or set dataset.flatten: true"
+        elif spec.layers[0].type == "Embedding":
+            fix = "add {type: GlobalAveragePooling1D} or {type: Flatten} after the Embedding layer"
         raise spec.error(
-            last, f"the output has shape {tuple(model.output_shape)}, one prediction per position of each "
-            f"{'x'.join(map(str, pre.input_shape))} sample instead of one per sample: add {{type: Flatten}} before "
-            "the first Dense layer, or set dataset.flatten: true"
+            last, f"the output has shape {tuple(model.output_shape)}, one prediction per position of each sample "
+            f"instead of one per sample: {fix}"
         )
     loss_name, loss_args = _split(spec.loss)
     logits = bool(loss_args.get("from_logits", False))

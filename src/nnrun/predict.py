@@ -100,8 +100,8 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
     env = read_json(folder / "env.json")
     config, _ = parse_yaml((folder / "config.yaml").read_text(encoding="utf-8"), str(folder / "config.yaml"))
     if pre.source in ("keras:imdb", "keras:reuters"):
-        raise DataError(f"{run_dir}: this model reads {pre.source.partition(':')[2]} texts as word indices, which "
-                        "nnrun predict cannot take from a CSV file of feature columns")
+        raise DataError(f"{run_dir}: this model reads {pre.source.partition(':')[2]} texts encoded from Keras's word "
+                        "indices, which nnrun predict cannot make from a CSV file")
     if not csv_path.is_file():
         raise DataError(f"{csv_path}: {'is a directory' if csv_path.is_dir() else 'no such file'}; give a CSV file of rows to predict")
     csv = pre.csv or {"header": "auto", "separator": ",", "encoding": "utf-8"}

@@ -317,6 +317,9 @@ class DatasetSpec(_Section):
             self.encode = self.encode or "multi_hot"
             if self.maxlen is not None and self.encode != "sequence":
                 raise _custom("dataset", f"maxlen applies to encode: sequence; {self.encode} rows have num_words values")
+            if self.encode == "sequence" and self.scale != "none":
+                raise _custom("dataset", f"scale: {show_value(self.scale)} would change the word indices of encode: "
+                              "sequence, which an Embedding layer looks up; use scale: none")
         else:
             text_only = [k for k in TEXT_ONLY if getattr(self, k) is not None]
             if text_only:
@@ -348,6 +351,8 @@ class LayerSpec(BaseModel):
     @model_validator(mode="after")
     def _no_input_shape(self) -> LayerSpec:
         for key in INPUT_SHAPE_KEYS:
+            if key == "input_dim" and self.type == "Embedding":  # there it is the vocabulary size, not a shape
+                continue
             if key in (self.model_extra or {}):
                 raise _custom(
                     "input_shape", f"remove {key}: nnrun infers the input shape from the data (and batch_size is top-level)"

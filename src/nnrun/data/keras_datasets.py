@@ -6,7 +6,11 @@ otherwise. Imports Keras: the caller activates the backend first.
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import io
+import pickle
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,17 +36,25 @@ class KerasData:
     test_rows: int  # how many of the last rows are Keras's own test split
 
 
-def load_keras(dataset: KerasDataset, num_words: int | None, encode: str | None, maxlen: int | None) -> KerasData:
-    """Load `dataset` with Keras's loader (downloading it if needed); text datasets keep `num_words` words and
-    become multi-hot rows or padded sequences (`encode`, `maxlen`). Raises DataError when the archive is
-    missing and cannot be downloaded, or cannot be read."""
+def load_keras(dataset: KerasDataset, num_words: int | None, encode: str | None, maxlen: int | None,
+               announce: Callable[[str], None]) -> KerasData:
+    """Load `dataset` with Keras's loader (downloading it if needed, which `announce` hears about first); text
+    datasets keep `num_words` words and become multi-hot rows or padded sequences (`encode`, `maxlen`). Raises
+    DataError when the archive is missing and cannot be downloaded, or cannot be read."""
     import keras
 
     loader = getattr(keras.datasets, dataset.name)
-    try:
-        (x_train, y_train), (x_test, y_test) = loader.load_data(**({"num_words": num_words} if dataset.text else {}))
+    cache = keras_cache()
+    if not all((cache / f).is_file() for f in dataset.files):
+        announce(f"downloading keras:{dataset.name} ({dataset.size / 2**20:.1f} MB) from {dataset.url} into {cache}")
+    try:  # Keras's own download messages would go to stdout, which is nnrun's (and a second error line)
+        with contextlib.redirect_stdout(io.StringIO()):
+            (x_train, y_train), (x_test, y_test) = loader.load_data(**({"num_words": num_words} if dataset.text else {}))
     except Exception as e:  # noqa: BLE001 - Keras raises a bare Exception for a failed download
-        raise _unavailable(dataset, e) from None
+        problem = _unavailable(dataset, e)
+        if problem is e:
+            raise
+        raise problem from None
     y = np.concatenate([np.asarray(y_train).reshape(-1), np.asarray(y_test).reshape(-1)])
     if dataset.text:
         sequences = [*x_train, *x_test]
@@ -58,7 +70,7 @@ def load_keras(dataset: KerasDataset, num_words: int | None, encode: str | None,
 def multi_hot(sequences, dimension: int) -> np.ndarray:
     """One row per sequence with 1.0 at each word index it holds: the seeds' vectorize_sequences."""
     lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
-    words = np.fromiter(itertools.chain.from_iterable(sequences), dtype=np.int64, count=int(lengths.sum()))
+    words = np.concatenate([np.asarray(s, dtype=np.int64) for s in sequences]) if len(sequences) else lengths
     out = np.zeros((len(sequences), dimension), dtype=np.float32)
     out[np.repeat(np.arange(len(sequences)), lengths), words] = 1.0
     return out
@@ -85,19 +97,23 @@ def _target(dataset: KerasDataset) -> tuple[str, list | None]:
     return "label", list(labels)
 
 
-def _unavailable(dataset: KerasDataset, error: Exception) -> DataError:
-    """The one-line error for a Keras dataset that could not be had: missing and not downloadable, or unreadable."""
+def _unavailable(dataset: KerasDataset, error: Exception) -> Exception:
+    """The one-line error for a Keras dataset that could not be had: missing and not downloadable, or unreadable.
+    Any other failure is returned as it is, to surface as a bug rather than as advice to delete the archive."""
     cache = keras_cache()
     missing = [f for f in dataset.files if not (cache / f).is_file()]
-    reason = str(error).strip().splitlines()[0].rsplit(" -- ", 1)[-1] if str(error).strip() else type(error).__name__
     if missing:
-        url = dataset.url_for(missing[0])
+        reason = str(error).strip().splitlines()[0].rsplit(" -- ", 1)[-1] if str(error).strip() else type(error).__name__
         return DataError(
-            f"keras:{dataset.name} is not in {cache} (no {missing[0]}) and could not be downloaded from {url} "
-            f"({reason}); download it into that folder by hand, or set KERAS_HOME to a folder whose datasets/ holds it",
-            key=("dataset", "source"),
+            f"keras:{dataset.name} is not in {cache} (no {missing[0]}) and could not be downloaded from "
+            f"{dataset.url_for(missing[0])} ({reason}); download it by hand and save it as {cache / missing[0]}, "
+            "or set KERAS_HOME to a folder whose datasets/ holds it", key=("dataset", "source"),
         )
+    if not isinstance(error, (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, pickle.UnpicklingError)):
+        return error
+    where = cache / dataset.files[0] if len(dataset.files) == 1 else cache / dataset.files[0].split("/")[0]
+    # The exception's type, not its text: numpy's text for a damaged .npz suggests loading it with allow_pickle.
     return DataError(
-        f"keras:{dataset.name}: cannot read {cache / dataset.files[0]} ({reason}); delete it so that Keras downloads "
-        "it again", key=("dataset", "source"),
+        f"keras:{dataset.name}: cannot read {where} ({type(error).__name__}): it is damaged or not the archive Keras "
+        "expects; delete it so that Keras downloads it again", key=("dataset", "source"),
     )
