@@ -261,7 +261,8 @@ BAD_VALUES = {
     "validation 1.0": (with_dataset(validation=1.0), "dataset.validation", "got 1.0", "must be a fraction 0 <= f < 1, or an int N"),
     "validation -0.1": (with_dataset(validation=-0.1), "dataset.validation", "got -0.1", "must be a fraction 0 <= f < 1"),
     "validation -5": (with_dataset(validation=-5), "dataset.validation", "got -5", "an int N >= 0 (the first N training rows)"),
-    "validation text": (with_dataset(validation="first"), "dataset.validation", "got first", "or an int N >= 0"),
+    "validation text": (with_dataset(validation="first"), "dataset.validation", "got first",
+                        "an int N >= 0 (the first N training rows) or a fraction"),
     "flatten text": (with_dataset(flatten="maybe"), "dataset.flatten", "got maybe", "valid boolean"),
     "num_words on iris": (
         tiny_config(dataset={"source": "sklearn:iris", "num_words": 100}),

@@ -78,43 +78,24 @@ Column = Annotated[
 ]
 
 
-def _check_test(value: Any) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _custom("test", "must be an int N >= 0 (the last N rows) or a fraction 0 <= f < 1 (seeded random rows)")
-    if isinstance(value, int) and value < 0:
-        raise _custom("test", "must be an int N >= 0 (the last N rows); 0 means no test set")
-    if isinstance(value, float) and not 0 <= value < 1:
-        raise _custom("test", "must be a fraction 0 <= f < 1, or an int N for the last N rows")
-    return value
+def _rows_or_fraction(kind: str, rows: str, zero: str):
+    """A field taking an int N (`rows`, e.g. "the last N rows") or a fraction 0 <= f < 1 of seeded random rows."""
+
+    def check(value: Any) -> int | float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _custom(kind, f"must be an int N >= 0 ({rows}) or a fraction 0 <= f < 1 (seeded random rows)")
+        if isinstance(value, int) and value < 0:
+            raise _custom(kind, f"must be an int N >= 0 ({rows}); 0 means {zero}")
+        if isinstance(value, float) and not 0 <= value < 1:
+            raise _custom(kind, f"must be a fraction 0 <= f < 1, or an int N for {rows}")
+        return value
+
+    schema = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]}
+    return Annotated[int | float, PlainValidator(check), WithJsonSchema(schema)]
 
 
-TestSize = Annotated[
-    int | float,
-    PlainValidator(_check_test),
-    WithJsonSchema(
-        {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]}
-    ),
-]
-
-
-def _check_validation(value: Any) -> int | float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _custom("validation", "must be a fraction 0 <= f < 1 (seeded random rows) or an int N >= 0 (the first N "
-                      "training rows)")
-    if isinstance(value, int) and value < 0:
-        raise _custom("validation", "must be an int N >= 0 (the first N training rows); 0 means no validation")
-    if isinstance(value, float) and not 0 <= value < 1:
-        raise _custom("validation", "must be a fraction 0 <= f < 1, or an int N for the first N training rows")
-    return value
-
-
-ValidationSize = Annotated[
-    int | float,
-    PlainValidator(_check_validation),
-    WithJsonSchema(
-        {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]}
-    ),
-]
+TestSize = _rows_or_fraction("test", "the last N rows", "no test set")
+ValidationSize = _rows_or_fraction("validation", "the first N training rows", "no validation")
 
 
 def _check_scale(value: Any) -> str | float:
