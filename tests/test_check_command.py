@@ -293,6 +293,10 @@ BAD_VALUES = {
         tiny_config(dataset={"source": "keras:mnits"}),
         "dataset.source", "got keras:mnits", "(did you mean 'keras:mnist'?); valid: sklearn:iris",
     ),
+    "source iris without prefix": (
+        tiny_config(dataset={"source": "iris"}),
+        "dataset.source", "got iris", "(did you mean 'sklearn:iris'?)",
+    ),
     "source without prefix": (
         tiny_config(dataset={"source": "fashion_mnist"}),
         "dataset.source", "got fashion_mnist", "(did you mean 'keras:fashion_mnist'?)",

@@ -46,6 +46,7 @@ class KnownFile:
     description: str
     size: int = 0  # bytes
     task: str = ""
+    classes: int | None = None
     rows: int = 0
     features: int = 0
 
@@ -60,14 +61,14 @@ REGISTRY: dict[str, KnownFile] = {
             "pima-indians-diabetes.data.csv",
             "6bfe5d0f379d17a0e0819b996407e3c09bf80febd4287f2ed212190dfff154af",
             "UCI Pima Indians Diabetes: diabetes within 5 years (0/1)",
-            size=23_278, task="classification (2 classes)", rows=768, features=8,
+            size=23_278, task="classification", classes=2, rows=768, features=8,
         ),
         KnownFile(
             "thoracic-surgery.csv",
             f"{_GILBUT}/deeplearning/dataset/ThoraricSurgery.csv",
             "b51f69e60765c0b724c356fc3b9c5777b213c920b75ebb75b37b1f4b3702c379",
             "UCI Thoracic Surgery: death within a year of lung surgery (0/1)",
-            size=21_257, task="classification (2 classes)", rows=470, features=17,
+            size=21_257, task="classification", classes=2, rows=470, features=17,
         ),
         KnownFile(
             "boston-housing.csv",
@@ -195,20 +196,22 @@ def entries() -> list[Entry]:
     """Every dataset nnrun knows: scikit-learn's, the registry's files, then Keras's."""
     out = []
     for d in SKLEARN.values():
-        task = f"{d.task} ({d.classes} classes)" if d.classes else d.task
-        out.append(Entry(f"source: sklearn:{d.name}", "embedded", task, d.rows, None, _features(d.features),
+        out.append(Entry(f"source: sklearn:{d.name}", "embedded", _task(d.task, d.classes), d.rows, None, _features(d.features),
                          None, True, "scikit-learn's package", "scikit-learn", d.description))
     for f in REGISTRY.values():
         where = data_dir() / f.name
-        out.append(Entry(f"path: {f.name}", "registry", f.task, f.rows, None, _features(f.features), f.size,
+        out.append(Entry(f"path: {f.name}", "registry", _task(f.task, f.classes), f.rows, None, _features(f.features), f.size,
                          where.is_file(), str(where.parent), f.url, f.description))
     for k in KERAS.values():
-        task = f"{k.task} ({k.classes} classes)" if k.classes else k.task
         sample = "word indices" if k.text else "x".join(map(str, k.shape)) if len(k.shape) > 1 else _features(k.shape[0])
         origin = k.url if len(k.files) == 1 else f"{k.url.rsplit('/', 1)[0]}/ ({len(k.files)} files)"
-        out.append(Entry(f"source: keras:{k.name}", "keras", task, k.train_rows + k.test_rows, k.test_rows, sample,
+        out.append(Entry(f"source: keras:{k.name}", "keras", _task(k.task, k.classes), k.train_rows + k.test_rows, k.test_rows, sample,
                          k.size, keras_files_present(k), str(keras_cache()), origin, k.description))
     return out
+
+
+def _task(task: str, classes: int | None) -> str:
+    return f"{task} ({classes} classes)" if classes else task
 
 
 def _features(n: int) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nnrun.catalog import keras_source
 from nnrun.data.csvfile import read_frame
 from nnrun.data.preprocess import Preprocess
 from nnrun.errors import DataError, RunError
@@ -99,7 +100,8 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
     pre = Preprocess.from_json(read_json(folder / "preprocess.json"))
     env = read_json(folder / "env.json")
     config, _ = parse_yaml((folder / "config.yaml").read_text(encoding="utf-8"), str(folder / "config.yaml"))
-    if pre.source in ("keras:imdb", "keras:reuters"):
+    known = keras_source(pre.source)
+    if known is not None and known.text:
         raise DataError(f"{run_dir}: this model reads {pre.source.partition(':')[2]} texts encoded from Keras's word "
                         "indices, which nnrun predict cannot make from a CSV file")
     if not csv_path.is_file():

@@ -271,7 +271,8 @@ class DatasetSpec(_Section):
         kind, _, name = value.partition(":")
         if not ((kind == "sklearn" and name in SKLEARN) or (kind == "keras" and name in KERAS)):
             valid = sources()
-            hint = did_you_mean(value, valid + [name for name in valid if name.partition(":")[2] == value])
+            prefixed = [v for v in valid if v.partition(":")[2] == value]  # `mnist` for keras:mnist
+            hint = f" (did you mean '{prefixed[0]}'?)" if prefixed else did_you_mean(value, valid)
             raise _custom("source", f"unknown dataset source{hint}; valid: {', '.join(valid)}")
         return value
 

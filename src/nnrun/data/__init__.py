@@ -33,9 +33,9 @@ class Loaded:
     y: np.ndarray
     class_ids: np.ndarray | None  # for stratified splits (classification only)
     preprocess: Preprocess
+    test: int | float  # the test split to cut: dataset.test, or a Keras dataset's own (its last rows)
     path: Path | None = None  # the CSV file read, if any
     notes: list[str] = field(default_factory=list)
-    test: int | float = 0.2  # the test split to cut: dataset.test, or a Keras dataset's own (its last rows)
 
 
 @dataclass
@@ -128,7 +128,7 @@ def load(spec: Spec, announce: Callable[[str], None] | None = None) -> Loaded:
     if ds.flatten:
         x = x.reshape(len(x), -1)
     pre = Preprocess(source, task, kind, list(names), str(target_name), classes, Scaler(), list(x.shape[1:]), csv_info)
-    return Loaded(x.astype(np.float32, copy=False), y, ids, pre, path, notes, test)
+    return Loaded(x.astype(np.float32, copy=False), y, ids, pre, test, path, notes)
 
 
 def _sklearn(name: str):

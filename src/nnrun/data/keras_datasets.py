@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnrun.catalog import KerasDataset, keras_cache
+from nnrun.catalog import KerasDataset, keras_cache, keras_files_present
 from nnrun.errors import DataError
 
 FASHION_LABELS = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -44,9 +44,9 @@ def load_keras(dataset: KerasDataset, num_words: int | None, encode: str | None,
     import keras
 
     loader = getattr(keras.datasets, dataset.name)
-    cache = keras_cache()
-    if not all((cache / f).is_file() for f in dataset.files):
-        announce(f"downloading keras:{dataset.name} ({dataset.size / 2**20:.1f} MB) from {dataset.url} into {cache}")
+    if not keras_files_present(dataset):
+        announce(f"downloading keras:{dataset.name} ({dataset.size / 2**20:.1f} MB) from {dataset.url} into "
+                 f"{keras_cache()}")
     try:  # Keras's own download messages would go to stdout, which is nnrun's (and a second error line)
         with contextlib.redirect_stdout(io.StringIO()):
             (x_train, y_train), (x_test, y_test) = loader.load_data(**({"num_words": num_words} if dataset.text else {}))
