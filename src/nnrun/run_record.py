@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import glob
 import json
-import os
 import re
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import yaml
 
 from nnrun.errors import RunError
+from nnrun.liveness import gone
 from nnrun.runs import read_history
 
 # Statuses a reader adds to the ones a run writes: `crashed` (says running, but its process is gone) and
@@ -77,10 +76,10 @@ def read_run(path: Path) -> RunRecord:
     except (OSError, ValueError, UnicodeDecodeError) as e:
         metrics, status = {}, "unreadable"
         warning = f"metrics.json is unreadable ({type(e).__name__}: {e}); it may have been cut off while written"
-    if status == "running" and not _alive(metrics):
-        status = "crashed"
-        warning = (f"says running, but its process (pid {metrics.get('pid')} on {metrics.get('host')}) is gone: "
-                   "it was killed or the machine stopped")
+    if status == "running":
+        reason = gone(metrics, path)
+        if reason:
+            status, warning = "crashed", f"says running, but {reason}"
     config = metrics.get("config")
     if not isinstance(config, dict):
         config = _read_config(path / "config.yaml")
@@ -111,21 +110,6 @@ def _read_config(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
-
-
-def _alive(metrics: dict[str, Any]) -> bool:
-    """Whether the process that wrote a `running` metrics.json may still be running: on this host its pid
-    is checked; on another host there is no way to tell, so it is believed."""
-    pid, host = metrics.get("pid"), metrics.get("host")
-    if not isinstance(pid, int) or host != socket.gethostname():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # alive, owned by another user
-    return True
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -152,15 +152,18 @@ def ordered(names: Iterable[str]) -> list[str]:
 
 
 def read_history(path: Path) -> list[dict[str, float]]:
-    """Rows of a history.csv as floats (a torn last line, from a crash mid-write, is ignored)."""
-    if not path.exists():
+    """Rows of a history.csv as floats. A torn last line (a crash mid-write: no newline yet, too few cells or
+    a cut number) is ignored, and so is anything after a line that does not read."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
         return []
-    with open(path, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
     out = []
-    for row in rows:
+    for row in csv.DictReader(io.StringIO(text[: text.rfind("\n") + 1])):
+        if None in row or None in row.values():  # more or fewer cells than the header
+            break
         try:
-            out.append({k: float(v) for k, v in row.items() if k is not None and v not in (None, "")})
+            out.append({k: float(v) for k, v in row.items() if v != ""})
         except ValueError:
             break
     return out

@@ -3,12 +3,15 @@ in the config, and the scores with their difference). Rich and the run's own fil
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from typing import Any
 
 from rich.markup import escape
 from rich.table import Table
 
 from nnrun.compare import cell
+from nnrun.liveness import duration, heartbeat
 from nnrun.report import human_size
 from nnrun.run_record import RunRecord
 from nnrun.runs import higher_is_better
@@ -23,7 +26,7 @@ def show_run(record: RunRecord) -> list:
     out: list = [f"[bold]{escape(str(record.path))}[/]"]
     facts = {"name": m.get("name"), "kind": record.kind, "status": record.status, "started": m.get("started"),
              "finished": cell("started", m.get("finished")) or None, "duration_s": m.get("duration_s"), "epochs run": m.get("epochs_run"),
-             "best epoch": _best(m), "params": m.get("params")}
+             "best epoch": _best(m), "params": m.get("params"), "heartbeat": _heartbeat(record)}
     out.append("\n".join(f"{k}: {escape(cell(k, v))}" for k, v in facts.items() if v is not None))
     if record.warning:
         out.append(f"[yellow]warning:[/] {escape(record.warning)}")
@@ -38,6 +41,16 @@ def show_run(record: RunRecord) -> list:
     out.append("[bold]files[/]\n" + "\n".join(
         f"{escape(p.name)}/" if p.is_dir() else f"{escape(p.name)}  ({human_size(p.stat().st_size)})" for p in files))
     return out
+
+
+def _heartbeat(record: RunRecord) -> str | None:
+    """'2026-11-22 14:31:05 (4 s ago)': a running or crashed run's last sign of life."""
+    if record.status not in ("running", "crashed"):
+        return None
+    beat = heartbeat(record.path)
+    if beat is None:
+        return None
+    return f"{datetime.fromtimestamp(beat):%Y-%m-%d %H:%M:%S} ({duration(max(0.0, time.time() - beat))} ago)"
 
 
 def _best(metrics: dict[str, Any]) -> str | None:
