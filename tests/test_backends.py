@@ -1,4 +1,4 @@
-"""Backends: jax is the default when installed; TensorFlow stays supported (one subprocess, as it is slow)."""
+"""Backends: jax is the default when installed; TensorFlow stays supported and is tested in subprocesses."""
 
 from __future__ import annotations
 
@@ -6,24 +6,32 @@ import json
 import subprocess
 import sys
 
+import pytest
 import yaml
 from conftest import tiny_config
 
-from nnrun.backend import installed
+from nnrun.backend import BACKENDS, installed
 
 
-def test_tensorflow_backend_trains_and_predicts_cleanly(tmp_path):
-    config = tmp_path / "tf.yaml"
-    config.write_text(yaml.safe_dump(tiny_config(backend="tensorflow")))
-    result = subprocess.run([sys.executable, "-m", "nnrun", "train", str(config), "--runs-dir", str(tmp_path / "runs")],
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    run = next((tmp_path / "runs").iterdir())
-    env = json.loads((run / "env.json").read_text())
-    assert env["backend"] == "tensorflow" and env["backend_version"][0] == "2"
-    assert json.loads((run / "metrics.json").read_text())["status"] == "completed"
-    # TensorFlow's native start-up notices (oneDNN, CUDA) are kept out of the user's terminal
-    assert "oneDNN" not in result.stderr and "cuda" not in result.stderr.lower(), result.stderr
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if installed(b)])
+def test_each_backend_repeats_a_run_exactly_in_a_new_process(tmp_path, backend):
+    # Two processes at once (the machine has two cores): same config and seed, so the same history to the last bit.
+    config = tmp_path / "exp.yaml"
+    config.write_text(yaml.safe_dump(tiny_config(backend=backend, epochs=5)))
+    processes = [subprocess.Popen([sys.executable, "-m", "nnrun", "train", str(config), "--runs-dir", str(tmp_path / r)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in ("a", "b")]
+    for process in processes:
+        _, stderr = process.communicate(timeout=300)
+        assert process.returncode == 0, stderr
+        # The backends' native start-up notices (oneDNN, CUDA) are kept out of the user's terminal
+        assert "oneDNN" not in stderr and "cuda" not in stderr.lower(), stderr
+    a, b = (next((tmp_path / r).iterdir()) for r in ("a", "b"))
+    assert (a / "history.csv").read_text() == (b / "history.csv").read_text()
+    assert json.loads((a / "metrics.json").read_text())["status"] == "completed"
+    env = json.loads((a / "env.json").read_text())
+    assert env["backend"] == backend and env["backend_version"][0].isdigit() and env["device"].startswith("cpu")
+    assert env["seed"] == 42 and env["command"] == f"python -m nnrun train {config} --runs-dir {tmp_path / 'a'}"
+    assert env["keras"].startswith("3.") and env["numpy"] and env["python"]
 
 
 def test_auto_backend_prefers_jax_then_tensorflow(write_config, monkeypatch):

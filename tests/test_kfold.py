@@ -410,3 +410,33 @@ def test_errors_caused_by_dash_k_name_it(cli, write_config, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip() == ("error: --k 13: kfold.k: got 13, but there are only 12 training rows; "
                                      "k can be at most 12")
+
+
+def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finished_ones(cli, write_config, tmp_path,
+                                                                                      monkeypatch):
+    from conftest import import_keras
+
+    keras = import_keras()
+    original, calls = keras.Model.fit, []
+
+    def fit_failing_in_fold_2(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("out of memory in a test")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit_failing_in_fold_2)
+    result = cli("kfold", write_config(tiny_config(kfold={"k": 3, "refit": True})), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 1, result.output
+    run = only_run(tmp_path / "runs")
+    assert result.stderr == (f"error: run failed in fold-2: RuntimeError: out of memory in a test; traceback in "
+                             f"{run / 'error.txt'}\n")
+    metrics = load(run / "metrics.json")
+    assert metrics["status"] == "failed" and metrics["stopped_in"] == "fold-2"
+    assert metrics["error"] == {"type": "RuntimeError", "message": "out of memory in a test"}
+    assert [f["status"] for f in metrics["folds"]] == ["completed"]  # the finished fold is kept, and counted
+    assert metrics["folds_done"] == 1 and "validation_mean" in metrics
+    assert (run / "fold-1" / "model.keras").exists() and load(run / "fold-1" / "metrics.json")["status"] == "completed"
+    assert load(run / "fold-2" / "metrics.json")["status"] == "failed"
+    assert "out of memory in a test" in (run / "error.txt").read_text()
+    assert not (run / "fold-3").exists() and not (run / "final").exists()

@@ -56,3 +56,16 @@ def test_a_second_ctrl_c_stops_at_once_and_still_records_the_run(tmp_path):
     assert process.returncode == 130
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["status"] == "interrupted" and metrics["epochs_run"] >= 3
+
+
+def test_a_killed_run_shows_as_crashed_in_compare(cli, tmp_path):
+    process, run = start_long_run(tmp_path)
+    process.kill()  # SIGKILL: no handler runs, metrics.json still says running
+    process.communicate(timeout=60)
+    assert json.loads((run / "metrics.json").read_text())["status"] == "running"
+    result = cli("compare", run.parent, "--format", "json")
+    assert result.exit_code == 0
+    [row] = json.loads(result.stdout)
+    assert row["status"] == "crashed"
+    assert row["epochs_run"] >= 3  # read back from history.csv, flushed every epoch
+    assert f"its process (pid {process.pid} on " in result.stderr and "it was killed" in result.stderr

@@ -145,9 +145,13 @@ def test_early_stopping_stops_and_is_recorded(cli, write_config, tmp_path):
          "layers[0].activation: got softmax; binary_crossentropy needs outputs from sigmoid: write activation: sigmoid, "
          "or activation: linear with loss: {name: binary_crossentropy, from_logits: true}"),
         ({"loss": "sparse_categorical_crossentropy"},
-         "layers[1]: the output has 1 units, but the target has 2 classes (0, 1): write units: 2"),
+         "layers[1]: the output has 1 unit, but the target has 2 classes (0, 1): write units: 2"),
         ({"layers": [{"type": "Conv2D", "filters": 2, "kernel_size": 3}, {"type": "Dense", "units": 1, "activation": "sigmoid"}]},
          "layers[0]: Conv2D cannot take input of shape (None, 2)"),
+        ({"layers": [{"type": "Lambda", "function": "__import__('os').system('touch pwned')"},
+                     {"type": "Dense", "units": 1, "activation": "sigmoid"}]},
+         "layers[0].type: got 'Lambda'; a Lambda layer runs a Python function, and nnrun runs no code from a config; "
+         "use Keras layers that do the same, such as Rescaling, Normalization, Activation or Reshape"),
         ({"early_stopping": {"monitor": "val_loss"}},
          "early_stopping.monitor: got val_loss; it needs validation rows: set dataset.validation (e.g. 0.2) or monitor: loss"),
     ],
@@ -279,3 +283,22 @@ def test_metrics_with_one_value_per_class_are_recorded(cli, write_config, tmp_pa
     header = (run / "history.csv").read_text().splitlines()[0]
     assert header == "epoch,loss,accuracy,auc,f1_score"
     assert set(json.loads((run / "metrics.json").read_text())["test"]) == {"loss", "accuracy", "auc", "f1_score"}
+
+
+def test_env_records_the_configs_git_commit_and_whether_the_tree_is_dirty(tmp_path):
+    import subprocess
+
+    from nnrun.train import _git
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(tmp_path), *args], capture_output=True, text=True, check=True).stdout
+
+    assert _git(tmp_path) is None  # not a repository: nothing to record
+    git("init", "-q")
+    (tmp_path / "exp.yaml").write_text("epochs: 3\n")
+    git("add", "exp.yaml")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "config")
+    head = git("rev-parse", "HEAD").strip()
+    assert _git(tmp_path) == {"commit": head, "dirty": False}
+    (tmp_path / "exp.yaml").write_text("epochs: 5\n")
+    assert _git(tmp_path) == {"commit": head, "dirty": True}

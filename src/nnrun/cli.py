@@ -18,10 +18,50 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup
+
 from nnrun import __version__
 from nnrun.errors import EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, NnrunError, first_line
 
+class OneLineErrors(TyperGroup):
+    """nnrun's commands, whose usage errors (a missing argument, an unknown option, a value of the wrong type)
+    are one `error:` line and exit code 2, like every other bad input, instead of Click's usage block."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)  # an Exit's code, or the command's None
+        except NoArgsIsHelpError as e:  # plain `nnrun`: the help, as Typer shows it
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(e)
+            sys.exit(e.exit_code)
+        except UsageError as e:
+            _err(escape(usage_error(e)))
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            _err("aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error(e: UsageError) -> str:
+    """'nnrun kfold: Invalid value for '--k' / '-k': ... (got 'two'); usage: nnrun kfold [OPTIONS] CONFIG'."""
+    message = e.format_message().rstrip(".")
+    errors = getattr(e.__cause__, "errors", None)  # Typer checks option values with pydantic, which keeps the input
+    if callable(errors):
+        value = (errors() or [{}])[0].get("input")
+        if value is not None and str(value) not in message:
+            message += f" (got {value!r})"
+    if e.ctx is None:
+        return message
+    return f"{e.ctx.command_path}: {message}; usage: {e.ctx.get_usage().removeprefix('Usage: ')}"
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     name="nnrun",
     help="Run Keras neural-network experiments from YAML files, and compare them.",
     add_completion=False,
@@ -36,7 +76,7 @@ SetOption = Annotated[
     typer.Option("--set", "-s", metavar="KEY.PATH=VALUE",
                  help="Override a config key, e.g. --set epochs=50 --set layers[0].units=16 (repeatable)."),
 ]
-ConfigArg = Annotated[Path, typer.Argument(help="The experiment's YAML config file.", show_default=False)]
+ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="The experiment's YAML config file.", show_default=False)]
 class Device(str, Enum):
     auto = "auto"
     cpu = "cpu"
@@ -176,11 +216,12 @@ def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke
         if state["debug"] and not isinstance(e, KeyboardInterrupt):
             traceback.print_exc()
         folder = getattr(e, "run_folder", None) if keep else None
+        where = f" in {e.stopped_in}" if getattr(e, "stopped_in", "") else ""  # a k-fold run's fold-N or final
         if isinstance(e, KeyboardInterrupt):
-            _err(escape("interrupted" + (f"; what was done is kept in {folder}" if folder else "")))
+            _err(escape(f"interrupted{where}" + (f"; what was done is kept in {folder}" if folder else "")))
             raise typer.Exit(EXIT_INTERRUPTED) from None
         detail = f"; traceback in {folder / 'error.txt'}" if folder else "; run with --debug for the traceback"
-        _err(escape(f"run failed: {type(e).__name__}: {first_line(e)}{detail}"))
+        _err(escape(f"run failed{where}: {type(e).__name__}: {first_line(e)}{detail}"))
         raise typer.Exit(EXIT_FAILED) from None
     from nnrun.report import kfold_table, train_table
 
@@ -239,8 +280,9 @@ def schema() -> None:
 @app.command()
 @handles_errors
 def predict(
-    run: Annotated[Path, typer.Argument(help="A run folder (a k-fold run uses its final/ model).", show_default=False)],
-    csv: Annotated[Path, typer.Argument(help="A CSV of rows to predict, with or without the target column.",
+    run: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder (a k-fold run uses its final/ model).",
+                                        show_default=False)],
+    csv: Annotated[Path, typer.Argument(metavar="CSV", help="A CSV of rows to predict, with or without the target column.",
                                         show_default=False)],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write predictions here "
                                                    "(CSV) instead of standard output.")] = None,
@@ -270,7 +312,7 @@ class Format(str, Enum):
 @app.command()
 @handles_errors
 def compare(
-    runs: Annotated[Optional[list[str]], typer.Argument(help="Run folders, folders of runs, or glob patterns "
+    runs: Annotated[Optional[list[str]], typer.Argument(metavar="RUNS", help="Run folders, folders of runs, or glob patterns "
                                                         "(default: every run under runs/).", show_default=False)] = None,
     sort: Annotated[Optional[str], typer.Option("--sort", help="Sort by this column; scores best first (loss, "
                                                 "mse, mae, error: lower; accuracy, auc: higher).")] = None,
@@ -337,7 +379,7 @@ def compare(
 
 @app.command()
 @handles_errors
-def show(run: Annotated[Path, typer.Argument(help="A run folder.", show_default=False)]) -> None:
+def show(run: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder.", show_default=False)]) -> None:
     """One run: status, scores, best epoch, config and files."""
     from nnrun.run_record import read_run
     from nnrun.show import show_run
@@ -350,8 +392,8 @@ def show(run: Annotated[Path, typer.Argument(help="A run folder.", show_default=
 @app.command()
 @handles_errors
 def diff(
-    run_a: Annotated[Path, typer.Argument(help="The first run folder.", show_default=False)],
-    run_b: Annotated[Path, typer.Argument(help="The second run folder.", show_default=False)],
+    run_a: Annotated[Path, typer.Argument(metavar="RUN_A", help="The first run folder.", show_default=False)],
+    run_b: Annotated[Path, typer.Argument(metavar="RUN_B", help="The second run folder.", show_default=False)],
 ) -> None:
     """Two runs side by side: the config keys that changed (old -> new) and the scores with their difference."""
     from nnrun.run_record import read_run

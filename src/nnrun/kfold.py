@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import socket
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +23,7 @@ from nnrun.callbacks import StopRequest
 from nnrun.curves import best_epoch, mean_history, summarize
 from nnrun.data import Arrays, Folds
 from nnrun.errors import first_line
+from nnrun.liveness import identity
 from nnrun.options import Options
 from nnrun.plots import kfold_png
 from nnrun.runs import Clock, RunFolder, csv_text, now_iso, read_history
@@ -52,7 +51,7 @@ def run_kfold(
             "status": "running", "kind": "kfold", "name": spec.name, "started": now_iso(), "k": k,
             "epochs": epochs, "params": int(model.count_params()), "stratified": folds.stratified,
             "rows": {"train": len(folds.split.train), "test": len(folds.split.test)},
-            "pid": os.getpid(), "host": socket.gethostname(), "folds": [],
+            **identity(), "folds": [],
             "config": saved_config(spec, folds.loaded.preprocess),  # as in a train run: for compare
         }
         run = RunFolder.start(create, metrics)
@@ -97,6 +96,7 @@ def run_kfold(
             run.write_json("metrics.json", metrics)
         except BaseException as error:
             error.run_folder = run.path  # type: ignore[attr-defined] - for the CLI's message
+            error.stopped_in = where  # type: ignore[attr-defined]
             _record_stop(run, metrics, error, clock, where)
             raise
     return Outcome(run, metrics["status"], metrics)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import platform
 import shlex
-import socket
 import subprocess
 import sys
 import traceback
@@ -28,6 +27,7 @@ from nnrun.data.registry import data_dir
 from nnrun.plots import history_png
 from nnrun.report import plural
 from nnrun.errors import first_line
+from nnrun.liveness import identity
 from nnrun.options import Options
 from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
 from nnrun.spec import Spec
@@ -69,7 +69,7 @@ def fit_run(
         config = saved_config(spec, arrays.preprocess)
         metrics: dict[str, Any] = {
             "status": "running", "kind": "train", "name": spec.name, **(about or {}), "started": now_iso(),
-            "epochs": epochs, "params": int(model.count_params()), "pid": os.getpid(), "host": socket.gethostname(),
+            "epochs": epochs, "params": int(model.count_params()), **identity(),
             "config": config,  # the resolved config again, as JSON: compare reads one small file per run
         }
         run = RunFolder.start(create, metrics)
@@ -266,11 +266,21 @@ def environment(spec: Spec, act: Activated, options: Options) -> dict[str, Any]:
         "backend_version": act.backend_version,
         "device": act.device,
         "seed": spec.seed,
-        "command": shlex.join(["nnrun", *sys.argv[1:]]) if sys.argv and "nnrun" in Path(sys.argv[0]).name else shlex.join(sys.argv),
+        "command": command_line(),
         "cwd": str(Path.cwd()),
         "git": _git(spec.config_dir),
         "smoke": options.smoke,
     }
+
+
+def command_line() -> str:
+    """How this process was started, as a user would type it again: `nnrun train ...`, `python -m nnrun train ...`."""
+    program = Path(sys.argv[0]).name if sys.argv else ""
+    if program == "__main__.py":
+        start = ["python", "-m", "nnrun"]
+    else:
+        start = ["nnrun"] if "nnrun" in program else sys.argv[:1]
+    return shlex.join([*start, *sys.argv[1:]])
 
 
 def _git(folder: Path) -> dict[str, Any] | None:
