@@ -132,7 +132,7 @@ def test_python_tags_are_refused_and_never_executed(cli, write_config, tmp_path,
 
 def test_missing_config_file(cli, tmp_path):
     path = tmp_path / "nope.yaml"
-    assert one_error(cli("check", path)) == f"{path}: no such config file"
+    assert one_error(cli("check", path)) == f"{path}: no such config file; give the path of a YAML config, such as configs/pima.yaml"
 
 
 def test_directory_given_as_config(cli, tmp_path):

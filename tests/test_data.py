@@ -326,14 +326,16 @@ def test_empty_csv(tmp_path, text):
 @pytest.mark.parametrize("header", ["auto", True])
 def test_header_only_csv(tmp_path, header):
     path = write(tmp_path, "head.csv", "a,b,y\n")
-    assert data_error(path, header=header) == f"{path}: the file holds a header but no data rows"
+    assert data_error(path, header=header) == (f"{path}: the file holds a header but no data rows; a CSV needs at least "
+                                               "one row of values below its header")
 
 
 def test_row_with_more_columns(tmp_path):
     path = write(tmp_path, "ragged.csv", "a,b,y\n1,2,0\n3,4,1,9\n5,6,0\n")
     message = data_error(path)
     assert message.startswith(f"{path}: rows have different numbers of columns")
-    assert "Expected 3 fields in line 3, saw 4" in message
+    assert message.endswith("(line 3 has 4 cells, the lines before it 3); check the separator, and quote cells "
+                            "that hold it")
 
 
 def test_row_with_fewer_columns_is_reported_at_its_row(tmp_path):
@@ -741,3 +743,28 @@ def test_infinite_features_and_targets_are_refused(tmp_path, cell):
     assert data_error(target, "mse") == (
         f"{target}: target column 'y' holds '{cell}' in data row 2; targets must be finite numbers or class labels"
     )
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "a zip archive (an Excel .xlsx file is one: save the sheet as CSV)"),
+        (b"\x1f\x8b\x08\x00", "gzip-compressed data (name it .csv.gz, or decompress it)"),
+        (b"a,b,y\n0,1\x00,0\n", "binary data"),
+    ],
+    ids=["png", "xlsx", "gzip", "nul"],
+)
+def test_a_file_that_is_not_text_is_named_for_what_it_is(tmp_path, content, kind):
+    path = write(tmp_path, "data.csv", content)
+    assert data_error(path) == f"{path}: not a CSV text file: it holds {kind}; give a text file of comma-separated rows"
+
+
+def test_compressed_and_utf16_csvs_are_read_not_refused(tmp_path):
+    import gzip
+
+    rows = "a,b,y\n" + "0,1,0\n1,1,1\n" * 3
+    assert load_csv(write(tmp_path, "data.csv.gz", gzip.compress(rows.encode())), test=0).x.shape == (6, 2)
+    utf16 = write(tmp_path, "wide.csv", rows, encoding="utf-16")
+    assert "set dataset.encoding to the file's encoding, e.g. utf-16" in data_error(utf16)
+    assert load_csv(utf16, test=0, encoding="utf-16").x.shape == (6, 2)

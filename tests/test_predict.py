@@ -68,12 +68,19 @@ def test_predict_without_the_target_writes_to_the_file_asked(cli, flower_run, tm
     rows = tmp_path / "new.csv"
     rows.write_text("sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.5,0.2\n6.7,3.0,5.2,2.3\n")
     out = tmp_path / "predictions.csv"
+    before = snapshot(run)
     result = cli("predict", run, rows, "-o", out)
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and "wrote 2 predictions" in result.stderr and "score" not in result.stderr
     table = pd.read_csv(out)
     assert list(table["prediction"]) == ["setosa", "virginica"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv", "predictions.csv"]  # nothing else written
+    assert snapshot(run) == before  # the run folder is only read
+
+
+def snapshot(folder) -> dict:
+    """Every file under `folder` with its size and modification time."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
 
 
 TAKES = "; predict takes the feature columns sepal_length, sepal_width, petal_length, petal_width and optionally the target 'species'"
@@ -132,3 +139,42 @@ def test_predict_regression_on_a_headerless_file(cli, write_config, tmp_path):
     wrong.write_text("1,2,3\n")
     bad = cli("predict", run, wrong)
     assert bad.exit_code == 2 and "has 3 columns; the model takes 1 feature columns, or 2 with the target" in bad.stderr
+
+
+def copy_run(run, tmp_path):
+    import shutil
+
+    return shutil.copytree(run, tmp_path / run.name)
+
+
+def test_a_model_holding_a_lambda_layer_is_refused_not_run(cli, flower_run, tmp_path):
+    from conftest import import_keras
+
+    keras = import_keras()
+    run, folder = flower_run
+    copy = copy_run(run, tmp_path)
+    marker = tmp_path / "code-ran"
+    # Written as the model's function: if loading or predicting ran it, the marker file would appear.
+    path = str(marker)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x + len(open(path, "w").name) * 0),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.save(copy / "model.keras")
+    marker.unlink()  # building the model above called the function once
+    before = snapshot(copy)
+    result = cli("predict", copy, folder / "flowers.csv", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (f"error: {copy / 'model.keras'}: holds Python code (a Lambda layer's function), which "
+                             "nnrun does not run: models are loaded in Keras's safe mode; save the model without Lambda "
+                             "layers (Keras layers such as Rescaling or Activation do the same safely)\n")
+    assert not marker.exists() and not (tmp_path / "out.csv").exists() and snapshot(copy) == before
+
+
+def test_a_damaged_model_file_is_one_line(cli, flower_run, tmp_path):
+    run, folder = flower_run
+    copy = copy_run(run, tmp_path)
+    (copy / "model.keras").write_bytes(b"PK\x03\x04 cut off")
+    result = cli("predict", copy, folder / "flowers.csv")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {copy / 'model.keras'}: cannot load this model (")
+    assert result.stderr.endswith("); is it a .keras file that nnrun train wrote?\n")
+    assert result.stderr.count("\n") == 1

@@ -33,6 +33,14 @@ ACTIVATION_RANGE = {
 }
 
 
+# Layers that wrap code or a saved program rather than describe a computation: a config cannot hold them safely.
+CODE_LAYERS = {
+    "Lambda": "a Lambda layer runs a Python function",
+    "JaxLayer": "a JaxLayer runs a JAX function", "FlaxLayer": "a FlaxLayer runs a Flax module",
+    "TorchModuleWrapper": "a TorchModuleWrapper runs a PyTorch module",
+    "TFSMLayer": "a TFSMLayer runs a TensorFlow SavedModel loaded from disk",
+}
+
 # Registry entries that are base classes or wrappers, not something to train with.
 _INTERNAL = {"initializer", "regularizer", "constraint", "loss", "loss_function_wrapper", "metric",
              "mean_metric_wrapper", "optimizer", "optimizermap", "lossscaleoptimizer", "multioptimizer"}
@@ -60,10 +68,14 @@ def _split(value: str | dict) -> tuple[str, dict]:
     return value["name"], rest
 
 
+def _units(n: int) -> str:
+    return f"{n} unit" if n == 1 else f"{n} units"
+
+
 def _check_kwargs(spec: Spec, loc: tuple, owner: str, cls: type, kwargs: dict, extra_ok: tuple = ()) -> None:
     """Raise when a keyword is not an argument of `cls` (with a did-you-mean from its signature)."""
     params = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "args", "kwargs")]
-    params += list(extra_ok)
+    params = list(dict.fromkeys([*params, *extra_ok]))  # Layer's own arguments may repeat in a subclass's signature
     for key in kwargs:
         if key not in params:
             hint = f" (Keras 3 calls it '{RENAMED[key]}')" if RENAMED.get(key) in params else did_you_mean(key, params)
@@ -90,6 +102,10 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
             (*loc, "type"), f"got {layer_spec.type!r}; not a Keras layer{did_you_mean(layer_spec.type, names)}; "
             "use a class name from keras.layers such as Dense, Dropout, Flatten, Conv2D"
         )
+    if layer_spec.type in CODE_LAYERS:
+        raise spec.error((*loc, "type"), f"got {layer_spec.type!r}; {CODE_LAYERS[layer_spec.type]}, and nnrun runs no "
+                         "code from a config; use Keras layers that do the same, such as Rescaling, Normalization, "
+                         "Activation or Reshape")
     kwargs = layer_spec.kwargs()
     takes_activation = "activation" in inspect.signature(cls.__init__).parameters
     if spec.activation and takes_activation and "activation" not in kwargs and not is_last:
@@ -253,7 +269,7 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
     if pre.target_kind == "binary":
         if units != 1:
             raise spec.error(
-                last, f"the output has {units} units, but {loss_name} needs 1: write {{type: Dense, units: 1, "
+                last, f"the output has {_units(units)}, but {loss_name} needs 1: write {{type: Dense, units: 1, "
                 f"activation: sigmoid}}" + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)"
                                             if units == 2 else "")
             )
@@ -263,12 +279,12 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
         if units != n:
             shown = ", ".join(map(str, pre.classes[:5])) + (", ..." if n > 5 else "")
             raise spec.error(
-                last, f"the output has {units} units, but the target has {n} classes ({shown}): write units: {n}"
+                last, f"the output has {_units(units)}, but the target has {n} classes ({shown}): write units: {n}"
             )
         want_act = want_act or "softmax"
     else:
         if units != 1:
-            raise spec.error(last, f"the output has {units} units, but the target is one value per row: write units: 1")
+            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write units: 1")
         if act == "softmax":
             raise spec.error(last, "softmax over one unit always outputs 1.0: use activation: linear for a regression")
         low, high = ACTIVATION_RANGE.get(act, (-math.inf, math.inf))

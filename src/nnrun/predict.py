@@ -16,7 +16,7 @@ import pandas as pd
 from nnrun.catalog import keras_source
 from nnrun.data.csvfile import read_frame
 from nnrun.data.preprocess import Preprocess
-from nnrun.errors import DataError, RunError
+from nnrun.errors import DataError, RunError, first_line
 from nnrun.runs import atomic_write, read_json
 from nnrun.yamlfile import parse_yaml
 
@@ -33,7 +33,8 @@ class Predictions:
 def model_folder(run_dir: Path) -> Path:
     """The folder holding the model to use: the run itself, or a k-fold run's `final/` refit."""
     if not run_dir.is_dir():
-        raise RunError(f"{run_dir}: not a run folder (no such directory)")
+        raise RunError(f"{run_dir}: not a run folder (no such directory); give a folder that nnrun train or kfold "
+                       "wrote, such as runs/20261122-143005-pima (nnrun compare lists them)")
     if (run_dir / "final" / "model.keras").exists():
         return run_dir / "final"
     if not (run_dir / "model.keras").exists():
@@ -47,6 +48,9 @@ def model_folder(run_dir: Path) -> Path:
                 raise RunError(f"{run_dir}: this k-fold run has no final/ model (it ran without kfold.refit); "
                                f"rerun it with --set kfold.refit=true, or predict with one fold's model: "
                                f"{run_dir / 'fold-1'}")
+            if metrics.get("status") == "completed":
+                raise RunError(f"{run_dir}: no model.keras in this run folder, though it completed (the file was "
+                               "deleted or moved); put it back, or train the run again")
             if metrics.get("status"):
                 status = f" (its status is {metrics['status']})"
         raise RunError(f"{run_dir}: no model.keras in this run folder{status}; predict needs a run that finished training")
@@ -115,9 +119,7 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
 
     backend = env.get("backend") if installed(env.get("backend", "")) else "jax" if installed("jax") else "tensorflow"
     activate(backend, device)
-    import keras
-
-    model = keras.saving.load_model(folder / "model.keras", compile=False, safe_mode=True)
+    model = load_model(folder / "model.keras")
     x = x.reshape(len(x), *pre.input_shape)  # image rows (784 pixel columns) back into the model's 28x28
     out = np.asarray(model.predict(pre.scaler.apply(x), batch_size=1024, verbose=0))
     loss = config.get("loss") if isinstance(config, dict) else None
@@ -143,6 +145,23 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
             err = values - t
             score = {"mae": float(np.nanmean(np.abs(err))), "mse": float(np.nanmean(err**2))}
     return Predictions(table, score, len(table))
+
+
+def load_model(path: Path):
+    """The Keras model saved at `path`, loaded in Keras's safe mode: a model that would run code when loaded (a
+    Python lambda in a Lambda layer) is refused, not executed. RunError naming the file when it cannot load."""
+    import keras
+
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as e:  # noqa: BLE001 - any failure to read a file the user gave is a one-line answer
+        text = first_line(e)
+        if "safe_mode" in text:
+            raise RunError(f"{path}: holds Python code (a Lambda layer's function), which nnrun does not run: models "
+                           "are loaded in Keras's safe mode; save the model without Lambda layers (Keras layers such "
+                           "as Rescaling or Activation do the same safely)") from None
+        raise RunError(f"{path}: cannot load this model ({type(e).__name__}: {text}); is it a .keras file that "
+                       "nnrun train wrote?") from None
 
 
 def _probabilities(out: np.ndarray, kind: str, logits: bool) -> np.ndarray:
@@ -174,6 +193,7 @@ def write_csv(table: pd.DataFrame, out: Path | None) -> str | None:
     if out.is_dir():
         raise DataError(f"-o {out}: is a directory; give a file name such as predictions.csv")
     if not out.parent.exists():
-        raise DataError(f"-o {out}: the folder {out.parent} does not exist")
+        raise DataError(f"-o {out}: the folder {out.parent} does not exist; create it first, or write into an "
+                        "existing folder")
     atomic_write(out, buffer.getvalue())
     return None

@@ -41,9 +41,25 @@ Loader.yaml_implicit_resolvers["="] = [
 ]
 
 
+# PyYAML's wording of the usual slips, and what they mean in plain words.
+_HINTS = (
+    ("expected <block end>", "this line is indented differently from the lines above it: the keys of one mapping "
+                             "need the same indentation"),
+    ("expected ',' or ']'", "a [ list is not closed with ], or its items are not separated by commas"),
+    ("expected ',' or '}'", "a { mapping is not closed with }, or its entries are not separated by commas"),
+    ("mapping values are not allowed here", "a second ': ' on one line: quote the value, or put the nested key on "
+                                            "a line of its own"),
+    ("that cannot start any token", "YAML is indented with spaces, never tabs"),
+)
+
+
 def yaml_problem(e: yaml.YAMLError) -> str:
     """The problem part of a YAML error, with Python-object tags explained rather than PyYAML's jargon."""
     problem = getattr(e, "problem", None) or getattr(e, "context", None) or str(e).splitlines()[0] or "invalid YAML"
+    context = getattr(e, "context", None) or ""
+    hint = next((h for pattern, h in _HINTS if pattern in problem or pattern in context), None)
+    if hint:
+        problem = f"{problem} ({hint})"
     if problem == "but found another document":
         problem = "a second YAML document starts here ('---'); a config is one document"
     tag = re.search(r"for the tag '([^']+)'", problem)
@@ -57,7 +73,7 @@ def yaml_problem(e: yaml.YAMLError) -> str:
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Read a YAML file with the safe loader; return (data, root node). Errors name line and column."""
     if not path.exists():
-        raise ConfigError(f"{path}: no such config file")
+        raise ConfigError(f"{path}: no such config file; give the path of a YAML config, such as configs/pima.yaml")
     if path.is_dir():
         raise ConfigError(f"{path}: is a directory; give a YAML config file")
     try:
@@ -65,7 +81,7 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8")
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}")
+        raise ConfigError(f"{path}: cannot read it ({e.strerror}); check that the file is readable by you")
     return parse_yaml(text, str(path))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def separator_regex(separator: str) -> str:
 
 def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str, key: str = "dataset") -> tuple[pd.DataFrame, bool]:
     """Read every cell as text; return (frame with column names, whether the file had a header row)."""
+    _refuse_binary(path, encoding)
     try:
         raw = pd.read_csv(
             path,
@@ -63,9 +65,11 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
         raise DataError(f"got {encoding}; not an encoding Python knows (e.g. utf-8, cp949, latin-1)",
                         key=(key, "encoding")) from None
     except pd.errors.ParserError as e:
-        raise DataError(f"{path}: rows have different numbers of columns ({str(e).strip().splitlines()[-1]})") from None
+        raise DataError(f"{path}: rows have different numbers of columns ({_ragged(e)}); check the separator, and "
+                        "quote cells that hold it") from None
     except OSError as e:
-        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
+        raise DataError(f"{path}: cannot read it ({e.strerror or e}); check that the file is readable by you",
+                        key=(key, "path") if key == "dataset" else None) from None
     if raw.shape[1] == 1:
         guess = _guess_separator(path, encoding)
         if guess and guess != separator:
@@ -81,7 +85,8 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
     else:
         raw.columns = [str(i) for i in range(raw.shape[1])]
     if raw.empty:
-        raise DataError(f"{path}: the file holds a header but no data rows")
+        raise DataError(f"{path}: the file holds a header but no data rows; a CSV needs at least one row of values "
+                        "below its header")
     return raw, has_header
 
 
@@ -123,8 +128,47 @@ def _guess_separator(path: Path, encoding: str) -> str | None:
     return {"\t": "tab"}.get(delimiter, delimiter)
 
 
+# The first bytes of files people pass for a CSV by mistake, and what to tell them.
+_BINARY = {
+    b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a zip archive (an Excel .xlsx file is one: save the sheet as CSV)",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls or Office file (save the sheet as CSV)",
+    b"\x1f\x8b": "gzip-compressed data (name it .csv.gz, or decompress it)",
+    b"\x93NUMPY": "a NumPy .npy array", b"\x80": "a Python pickle",
+}
+_COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")  # pandas decompresses these by their extension
+_UTF_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 and UTF-32 text holds NUL bytes too
+
+
+def _refuse_binary(path: Path, encoding: str) -> None:
+    """DataError for a file that is not text at all (an image, an archive, a spreadsheet), which pandas would
+    otherwise misread as rows of odd columns."""
+    if path.suffix.lower() in _COMPRESSED or encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8192)
+    except OSError:
+        return  # read_csv reports it
+    kind = next((what for magic, what in _BINARY.items() if head.startswith(magic)), None)
+    if kind is None and b"\x00" in head and not head.startswith(_UTF_BOMS):
+        kind = "binary data"
+    if kind is not None:
+        raise DataError(f"{path}: not a CSV text file: it holds {kind}; give a text file of comma-separated rows")
+
+
+def _ragged(error: pd.errors.ParserError) -> str:
+    """pandas' "Error tokenizing data. C error: Expected 3 fields in line 6, saw 4" as "line 6 has 4 cells,
+    the lines before it 3"."""
+    text = str(error).strip().splitlines()[-1]
+    m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
+    return f"line {m[2]} has {m[3]} cells, the lines before it {m[1]}" if m else text
+
+
 def _guess_encoding(path: Path) -> str:
     data = path.read_bytes()[:65536]
+    if data.startswith(_UTF_BOMS):
+        return "utf-16"
     for candidate in ("cp949", "shift_jis", "gb18030"):
         try:
             data.decode(candidate)
