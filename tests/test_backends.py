@@ -29,7 +29,7 @@ def test_each_backend_repeats_a_run_exactly_in_a_new_process(tmp_path, backend):
     assert (a / "history.csv").read_text() == (b / "history.csv").read_text()
     assert json.loads((a / "metrics.json").read_text())["status"] == "completed"
     env = json.loads((a / "env.json").read_text())
-    assert env["backend"] == backend and env["backend_version"][0].isdigit() and env["device"].startswith("cpu")
+    assert env["backend"] == backend and env["backend_version"][0].isdigit() and env["device"].startswith(("cpu", "gpu"))
     assert env["seed"] == 42 and env["command"] == f"python -m nnrun train {config} --runs-dir {tmp_path / 'a'}"
     assert env["keras"].startswith("3.") and env["numpy"] and env["python"]
 

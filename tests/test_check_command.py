@@ -592,3 +592,8 @@ def test_schema_allows_the_documented_shorthands(schema):
     assert {"type": "boolean"} in schema["properties"]["early_stopping"]["anyOf"]
     assert schema["properties"]["seed"]["default"] == 42
     assert schema["properties"]["optimizer"]["default"] == "rmsprop"
+
+
+def test_an_option_without_its_value_is_one_line(cli, write_config):
+    path = write_config(BASE_YAML)
+    assert one_error(cli("check", path, "--set")) == "nnrun check: Option '--set' requires an argument; see nnrun check --help"

@@ -768,3 +768,9 @@ def test_compressed_and_utf16_csvs_are_read_not_refused(tmp_path):
     utf16 = write(tmp_path, "wide.csv", rows, encoding="utf-16")
     assert "set dataset.encoding to the file's encoding, e.g. utf-16" in data_error(utf16)
     assert load_csv(utf16, test=0, encoding="utf-16").x.shape == (6, 2)
+    bare = write(tmp_path, "bare.csv", rows, encoding="utf-16-le")  # no byte-order mark
+    assert data_error(bare) == (f"{bare}: not utf-8 text: it looks like UTF-16 without a byte-order mark; "
+                                "set dataset.encoding: utf-16-le")
+    assert load_csv(bare, test=0, encoding="utf_16_le").x.shape == (6, 2)
+    euro = write(tmp_path, "prices.csv", rows.replace("a,", "\u20ac,"), encoding="cp1252")  # starts with byte 0x80
+    assert load_csv(euro, test=0, encoding="cp1252").x.shape == (6, 2)

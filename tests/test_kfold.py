@@ -440,3 +440,19 @@ def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finishe
     assert load(run / "fold-2" / "metrics.json")["status"] == "failed"
     assert "out of memory in a test" in (run / "error.txt").read_text()
     assert not (run / "fold-3").exists() and not (run / "final").exists()
+
+
+def test_a_failure_after_the_last_fold_blames_no_fold(cli, write_config, tmp_path, monkeypatch):
+    import nnrun.kfold
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(nnrun.kfold, "kfold_png", full_disk)
+    result = cli("kfold", write_config(tiny_config(kfold=2)), "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 1, result.output
+    run = only_run(tmp_path / "runs")
+    assert result.stderr.startswith("error: run failed: OSError: [Errno 28] No space left on device; traceback in")
+    metrics = load(run / "metrics.json")
+    assert metrics["status"] == "failed" and "stopped_in" not in metrics
+    assert [f["status"] for f in metrics["folds"]] == ["completed", "completed"]

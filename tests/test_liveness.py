@@ -10,6 +10,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from test_compare import A, CONFIGS, dead_pid, history, make_run, running_metrics
 
 from nnrun.liveness import STALE_AFTER_S, gone, heartbeat, identity
@@ -19,8 +20,10 @@ HOST = socket.gethostname()
 ELSEWHERE = HOST + "-elsewhere"
 
 
-def run_with(tmp_path, metrics, epochs=5, age_s=0.0):
-    """A running run folder whose files were last written `age_s` seconds ago."""
+def run_with(tmp_path, metrics, epochs=5, age_s=0.0, started_s_ago=None):
+    """A running run folder whose files were last written `age_s` seconds ago, started ten minutes before that
+    unless `started_s_ago` says otherwise."""
+    metrics = {**metrics, "started": _iso(time.time() - (age_s + 600 if started_s_ago is None else started_s_ago))}
     run = make_run(tmp_path / "runs", A, CONFIGS[A], metrics, history(epochs=epochs) if epochs else None)
     then = time.time() - age_s
     for name in ("metrics.json", "history.csv"):
@@ -46,7 +49,7 @@ def test_this_process_is_alive_and_a_reaped_one_is_gone(tmp_path):
 def test_a_live_pid_that_started_at_another_time_is_a_reused_pid(tmp_path):
     me = identity()
     if "process_start" not in me:
-        return  # no /proc: only the pid can be checked
+        pytest.skip("no /proc: only the pid can be checked")
     reason = gone({**me, "process_start": me["process_start"] + 1}, tmp_path)
     assert reason and "now belongs to another process" in reason
 
@@ -54,7 +57,7 @@ def test_a_live_pid_that_started_at_another_time_is_a_reused_pid(tmp_path):
 def test_a_run_from_an_earlier_boot_of_this_machine_is_gone(tmp_path):
     me = identity()
     if "boot_id" not in me:
-        return
+        pytest.skip("no /proc: the boot cannot be told")
     reason = gone({**me, "boot_id": "00000000-0000-0000-0000-000000000000"}, tmp_path)
     assert reason and "the machine has restarted since" in reason
 
@@ -65,6 +68,7 @@ def test_another_hosts_run_is_believed_while_its_heartbeat_is_recent(tmp_path):
 
 
 def test_another_hosts_run_without_a_heartbeat_for_long_is_crashed(tmp_path):
+    # 5 epochs in its first 10 minutes: two minutes an epoch, so the 30 minutes apply
     run = run_with(tmp_path, running_metrics(pid=12345, host=ELSEWHERE), age_s=2 * 3600 + 300)
     record = read_run(run)
     assert record.status == "crashed"
@@ -74,10 +78,10 @@ def test_another_hosts_run_without_a_heartbeat_for_long_is_crashed(tmp_path):
 
 
 def test_long_epochs_on_another_host_stretch_the_wait(tmp_path):
-    # 3 epochs in the 6 hours since it started: 2 h an epoch, so 3 h of silence is not yet a crash
-    started = time.time() - 9 * 3600
-    metrics = {**running_metrics(pid=12345, host=ELSEWHERE), "started": _iso(started)}
-    run = run_with(tmp_path, metrics, epochs=3, age_s=3 * 3600)
+    # 3 epochs in the 6 hours before its last heartbeat: 2 h an epoch, so 3 h of silence is not yet a crash
+    metrics = running_metrics(pid=12345, host=ELSEWHERE)
+    run = run_with(tmp_path, metrics, epochs=3, age_s=3 * 3600, started_s_ago=9 * 3600)
+    metrics = json.loads((run / "metrics.json").read_text())
     assert heartbeat(run) is not None and read_run(run).status == "running"
     assert gone(metrics, run, now=time.time() + 18 * 3600) is not None  # ten epochs' time: it is gone
 
@@ -91,16 +95,21 @@ def test_a_kfold_runs_heartbeat_is_its_newest_fold(tmp_path):
     assert read_run(run).status == "running"
 
 
-def test_a_running_run_without_pid_or_host_is_believed(tmp_path):
-    metrics = {k: v for k, v in running_metrics(pid=1, host=HOST).items() if k not in ("pid", "host")}
-    assert read_run(run_with(tmp_path, metrics, age_s=10 * 3600)).status == "running"
+@pytest.mark.parametrize("who", [{}, {"pid": "123", "host": HOST}, {"pid": True, "host": HOST}, {"pid": 5}],
+                         ids=["none", "pid-text", "pid-bool", "no-host"])
+def test_a_run_whose_process_cannot_be_checked_is_judged_by_its_heartbeat(tmp_path, who):
+    metrics = {**{k: v for k, v in running_metrics(pid=1, host=HOST).items() if k not in ("pid", "host")},
+               **who}
+    assert read_run(run_with(tmp_path, metrics, age_s=60)).status == "running"
+    stale = read_run(run_with(tmp_path / "old", metrics, age_s=10 * 3600))
+    assert stale.status == "crashed" and "has sent no heartbeat for 10 h 00 min" in stale.warning
 
 
 def test_show_gives_a_running_runs_heartbeat(cli, tmp_path):
-    run = run_with(tmp_path, {**running_metrics(pid=os.getpid(), host=HOST), **identity()}, age_s=42)
+    run = run_with(tmp_path, {**running_metrics(pid=os.getpid(), host=HOST), **identity()}, age_s=3600 + 30)
     lines = cli("show", run).stdout.splitlines()
     [line] = [line for line in lines if line.startswith("heartbeat: ")]
-    assert line.endswith(("(42 s ago)", "(43 s ago)"))
+    assert line.endswith("(1 h 00 min ago)")
     assert "heartbeat" not in json.dumps(json.loads((run / "metrics.json").read_text()))  # a file time, not a write
 
 

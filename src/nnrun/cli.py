@@ -18,7 +18,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from typer._click.exceptions import NoArgsIsHelpError, UsageError
+try:  # Typer >= 0.29 carries its own copy of Click
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+except ImportError:  # pragma: no cover - a Typer that uses Click itself again
+    from click.exceptions import ClickException, NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from nnrun import __version__
@@ -28,36 +31,38 @@ class OneLineErrors(TyperGroup):
     """nnrun's commands, whose usage errors (a missing argument, an unknown option, a value of the wrong type)
     are one `error:` line and exit code 2, like every other bad input, instead of Click's usage block."""
 
-    def main(self, *args, standalone_mode: bool = True, **kwargs):
+    def main(self, args=None, *rest, standalone_mode: bool = True, **kwargs):
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(args, *rest, standalone_mode=False, **kwargs)
         try:
-            code = super().main(*args, standalone_mode=False, **kwargs)  # an Exit's code, or the command's None
+            code = super().main(args, *rest, standalone_mode=False, **kwargs)  # an Exit's code, or None
         except NoArgsIsHelpError as e:  # plain `nnrun`: the help, as Typer shows it
             from typer import rich_utils
 
             rich_utils.rich_format_error(e)
             sys.exit(e.exit_code)
-        except UsageError as e:
-            _err(escape(usage_error(e)))
+        except ClickException as e:
+            _err(escape(usage_error(e, list(sys.argv[1:] if args is None else args), self.commands)))
             sys.exit(e.exit_code)
         except typer.Abort:
             _err("aborted")
             sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
 
 
-def usage_error(e: UsageError) -> str:
-    """'nnrun kfold: Invalid value for '--k' / '-k': ... (got 'two'); usage: nnrun kfold [OPTIONS] CONFIG'."""
+def usage_error(e: ClickException, args: list[str], commands: dict) -> str:
+    """'nnrun kfold: Invalid value for '--k' / '-k': ... (got 'two'); usage: nnrun kfold [OPTIONS] {CONFIG}'."""
     message = e.format_message().rstrip(".")
     errors = getattr(e.__cause__, "errors", None)  # Typer checks option values with pydantic, which keeps the input
     if callable(errors):
         value = (errors() or [{}])[0].get("input")
         if value is not None and str(value) not in message:
             message += f" (got {value!r})"
-    if e.ctx is None:
-        return message
-    return f"{e.ctx.command_path}: {message}; usage: {e.ctx.get_usage().removeprefix('Usage: ')}"
+    ctx = getattr(e, "ctx", None)
+    if ctx is not None:
+        return f"{ctx.command_path}: {message}; usage: {ctx.get_usage().removeprefix('Usage: ')}"
+    command = next((a for a in args if a in commands), None)  # some parser errors carry no context
+    return f"nnrun {command}: {message}; see nnrun {command} --help" if command else f"nnrun: {message}"
 
 
 app = typer.Typer(

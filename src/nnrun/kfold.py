@@ -82,6 +82,7 @@ def run_kfold(
                     status = outcome.status
                     metrics.update(stopped_in=where, **_why(outcome))
                     break
+            where = ""  # every fold has finished: what fails now is the run's own summary
             if any(histories):
                 kfold_png(histories, mean, run.path / "history.png",
                           title=f"{spec.name}: {k}-fold ({status})", monitor=kf.monitor_for(spec.early_stopping),
@@ -92,6 +93,7 @@ def run_kfold(
                 status = outcome.status
                 if status != "completed":
                     metrics.update(stopped_in=where, **_why(outcome))
+                where = ""
             metrics.update(status=status, finished=now_iso(), duration_s=clock.seconds())
             run.write_json("metrics.json", metrics)
         except BaseException as error:
@@ -211,6 +213,8 @@ def _record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Clo
     metrics.update(status="interrupted" if interrupted else "failed", finished=now_iso(), duration_s=clock.seconds())
     if where:
         metrics["stopped_in"] = where
+    else:
+        metrics.pop("stopped_in", None)  # a fold that ended early is not what stopped the run
     if interrupted:
         metrics["interrupted_by"] = "KeyboardInterrupt (stopped at once, mid-epoch)"
     else:

@@ -71,13 +71,12 @@ def _epochs_seen(folder: Path) -> int:
 
 def gone(metrics: dict[str, Any], folder: Path, now: float | None = None) -> str | None:
     """Why the process of a run whose metrics.json says `running` cannot be running any more, or None when it
-    may be. On this host the pid is checked (and that it is still the same process); on another host, only
-    a heartbeat that has stopped for long can tell."""
+    may be. On this host the pid is checked (and that it is still the same process); on another host, or when
+    no usable pid was recorded, only a heartbeat that has stopped for long can tell."""
     pid, host = metrics.get("pid"), metrics.get("host")
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0 or not isinstance(host, str):
-        return None  # nothing to check against
-    who = f"its process (pid {pid} on {host})"
-    if host == socket.gethostname():
+    checkable = isinstance(pid, int) and not isinstance(pid, bool) and pid > 0 and isinstance(host, str)
+    who = f"its process (pid {pid} on {host})" if checkable else "its process"
+    if checkable and host == socket.gethostname():
         boot = metrics.get("boot_id")
         if isinstance(boot, str) and _boot_id() not in (None, boot):
             return f"{who} is gone: the machine has restarted since"
@@ -90,17 +89,17 @@ def gone(metrics: dict[str, Any], folder: Path, now: float | None = None) -> str
     beat = heartbeat(folder)
     if beat is None:
         return None
-    now = time.time() if now is None else now
-    silent = now - beat
+    silent = (time.time() if now is None else now) - beat
     limit = STALE_AFTER_S
     start = _timestamp(metrics.get("started"))
     epochs = _epochs_seen(folder)
     if start is not None and epochs:
         limit = max(limit, STALE_EPOCHS * (beat - start) / epochs)
-    if silent > limit:
-        return (f"{who} has sent no heartbeat for {duration(silent)} (its pid cannot be checked from this host, "
-                f"{socket.gethostname()})")
-    return None
+    if silent <= limit:
+        return None
+    why = (f"its pid cannot be checked from this host, {socket.gethostname()}" if checkable
+           else "it recorded no pid and host to check")
+    return f"{who} has sent no heartbeat for {duration(silent)} ({why})"
 
 
 def _pid_exists(pid: int) -> bool:

@@ -50,7 +50,12 @@ def _heartbeat(record: RunRecord) -> str | None:
     beat = heartbeat(record.path)
     if beat is None:
         return None
-    return f"{datetime.fromtimestamp(beat):%Y-%m-%d %H:%M:%S} ({duration(max(0.0, time.time() - beat))} ago)"
+    started = record.metrics.get("started")
+    try:  # in the zone `started` is shown in (the writer's), so the two times compare at a glance
+        zone = datetime.fromisoformat(started).tzinfo if isinstance(started, str) else None
+    except ValueError:
+        zone = None
+    return f"{datetime.fromtimestamp(beat, tz=zone):%Y-%m-%d %H:%M:%S} ({duration(max(0.0, time.time() - beat))} ago)"
 
 
 def _best(metrics: dict[str, Any]) -> str | None:

@@ -41,15 +41,19 @@ Loader.yaml_implicit_resolvers["="] = [
 ]
 
 
-# PyYAML's wording of the usual slips, and what they mean in plain words.
+# PyYAML's wording of the usual slips (problem, then context), and what they mean in plain words.
 _HINTS = (
-    ("expected <block end>", "this line is indented differently from the lines above it: the keys of one mapping "
-                             "need the same indentation"),
-    ("expected ',' or ']'", "a [ list is not closed with ], or its items are not separated by commas"),
-    ("expected ',' or '}'", "a { mapping is not closed with }, or its entries are not separated by commas"),
-    ("mapping values are not allowed here", "a second ': ' on one line: quote the value, or put the nested key on "
-                                            "a line of its own"),
-    ("that cannot start any token", "YAML is indented with spaces, never tabs"),
+    (r"but found '<block (mapping|sequence) start>'", "this line is indented differently from the lines above "
+                                                       "it: the keys of one mapping, or the items of one list, "
+                                                       "need the same indentation"),
+    (r"expected <block end>, but found '<scalar>'", "text follows a quoted value: quote the whole value, in "
+                                                     "double quotes if it holds a '"),
+    (r"expected ',' or '\]'", "a [ list is not closed with ], or its items are not separated by commas"),
+    (r"expected ',' or '\}'", "a { mapping is not closed with }, or its entries are not separated by commas"),
+    (r"mapping values are not allowed here", "a second ': ' on one line: quote the value, or put the nested key "
+                                             "on a line of its own"),
+    (r"found character '\\t' that cannot start any token", "YAML is indented with spaces, never tabs"),
+    (r"found character '[@`]' that cannot start any token", "YAML reserves @ and ` at the start of a value: quote it"),
 )
 
 
@@ -57,7 +61,7 @@ def yaml_problem(e: yaml.YAMLError) -> str:
     """The problem part of a YAML error, with Python-object tags explained rather than PyYAML's jargon."""
     problem = getattr(e, "problem", None) or getattr(e, "context", None) or str(e).splitlines()[0] or "invalid YAML"
     context = getattr(e, "context", None) or ""
-    hint = next((h for pattern, h in _HINTS if pattern in problem or pattern in context), None)
+    hint = next((h for pattern, h in _HINTS if re.search(pattern, problem) or re.search(pattern, context)), None)
     if hint:
         problem = f"{problem} ({hint})"
     if problem == "but found another document":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.io.common import infer_compression
 
 from nnrun.errors import DataError, did_you_mean
 
@@ -42,7 +44,7 @@ def separator_regex(separator: str) -> str:
 
 def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str, key: str = "dataset") -> tuple[pd.DataFrame, bool]:
     """Read every cell as text; return (frame with column names, whether the file had a header row)."""
-    _refuse_binary(path, encoding)
+    _refuse_binary(path, encoding, key)
     try:
         raw = pd.read_csv(
             path,
@@ -134,16 +136,20 @@ _BINARY = {
     b"PK\x03\x04": "a zip archive (an Excel .xlsx file is one: save the sheet as CSV)",
     b"\xd0\xcf\x11\xe0": "an old Excel .xls or Office file (save the sheet as CSV)",
     b"\x1f\x8b": "gzip-compressed data (name it .csv.gz, or decompress it)",
-    b"\x93NUMPY": "a NumPy .npy array", b"\x80": "a Python pickle",
+    b"\x93NUMPY": "a NumPy .npy array",
+    **{bytes([0x80, protocol]): "a Python pickle" for protocol in (2, 3, 4, 5)},  # not 0x80 alone: cp1252's euro sign
 }
-_COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")  # pandas decompresses these by their extension
 _UTF_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16 and UTF-32 text holds NUL bytes too
 
 
-def _refuse_binary(path: Path, encoding: str) -> None:
+def _refuse_binary(path: Path, encoding: str, key: str) -> None:
     """DataError for a file that is not text at all (an image, an archive, a spreadsheet), which pandas would
-    otherwise misread as rows of odd columns."""
-    if path.suffix.lower() in _COMPRESSED or encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+    otherwise misread as rows of odd columns; UTF-16 without a byte-order mark is named as such."""
+    try:
+        wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        return  # read_csv reports the unknown encoding
+    if wide or infer_compression(str(path), "infer"):  # NUL bytes are expected; pandas decompresses by extension
         return
     try:
         with open(path, "rb") as f:
@@ -152,6 +158,10 @@ def _refuse_binary(path: Path, encoding: str) -> None:
         return  # read_csv reports it
     kind = next((what for magic, what in _BINARY.items() if head.startswith(magic)), None)
     if kind is None and b"\x00" in head and not head.startswith(_UTF_BOMS):
+        for order, zeros in (("le", head[1::2]), ("be", head[0::2])):  # ASCII as UTF-16: every other byte is 0
+            if zeros and zeros.count(0) > 0.9 * len(zeros):
+                raise DataError(f"{path}: not {encoding} text: it looks like UTF-16 without a byte-order mark; "
+                                f"set {key}.encoding: utf-16-{order}")
         kind = "binary data"
     if kind is not None:
         raise DataError(f"{path}: not a CSV text file: it holds {kind}; give a text file of comma-separated rows")
