@@ -92,6 +92,7 @@ def test_show_a_crashed_run_says_so_and_why(cli, tmp_path):
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert "status: crashed" in lines and "epochs run: 5" in lines
+    assert "split" not in result.stdout  # no scores yet: no empty score table
     [warning] = lines_starting(result.stdout, "warning:")
     assert "is gone" in warning
 

@@ -34,6 +34,8 @@ def show_run(record: RunRecord) -> list:
         out.append(f"[red]error:[/] {escape(str(m['error'].get('type')))}: {escape(str(m['error'].get('message')))}")
     if record.status not in ("unreadable",) and m.get("name"):
         for part in (kfold_table if record.kind == "kfold" else train_table)({**m, "status": record.status})[1:]:
+            if isinstance(part, Table) and not part.row_count:
+                continue  # a run that stopped before any score (crashed, failed early) has none to tabulate
             out.append(part if isinstance(part, Table) else escape(str(part)))
     if record.config:
         out.append("[bold]config[/]\n" + escape(dump_yaml(record.config).rstrip()))
