@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import tiny_config
+from test_check_command import BASE_YAML  # line 8 is epochs
 from typer.testing import CliRunner
 
 from nnrun.cli import app
@@ -31,19 +32,6 @@ OR_ROWS = ["0,0,0", "0,1,1", "1,0,1", "1,1,1"] * 4
 GOOD_CSV = "a,b,y\n" + "\n".join(OR_ROWS) + "\n"
 # The start of a PNG image: the binary file a user may pass by mistake.
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 3
-
-# A valid config as text, for rows whose problem is in the YAML itself (line 8 is epochs).
-BASE_YAML = """\
-dataset:
-  inline: {x: [[0, 0], [0, 1], [1, 0], [1, 1], [0, 0], [0, 1], [1, 0], [1, 1]], y: [0, 1, 1, 1, 0, 1, 1, 1]}
-  test: 0
-layers:
-  - {type: Dense, units: 4, activation: relu}
-  - {type: Dense, units: 1, activation: sigmoid}
-loss: binary_crossentropy
-epochs: 3
-"""
-
 
 @dataclass(frozen=True)
 class Case:

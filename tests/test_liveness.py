@@ -115,3 +115,14 @@ def test_show_gives_a_running_runs_heartbeat(cli, tmp_path):
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds).astimezone().isoformat(timespec="seconds")
+
+
+@pytest.mark.parametrize("torn", ["6,0.16", "6,0.1\n", "6,0.1,0.2,0.3,0.4,0.5\n", "6,0.1,0.2,0.3,0.4\n6,0"],
+                         ids=["no-newline", "too-few-cells", "too-many-cells", "cut-after-a-full-line"])
+def test_a_crashed_runs_torn_history_line_is_not_counted(tmp_path, torn):
+    run = run_with(tmp_path, running_metrics(pid=dead_pid(), host=HOST), epochs=5)
+    with open(run / "history.csv", "a") as f:  # the writer died in the middle of epoch 6's line
+        f.write(torn)
+    expected = 6 if torn.startswith("6,0.1,0.2,0.3,0.4\n") else 5
+    record = read_run(run)
+    assert record.status == "crashed" and record.metrics["epochs_run"] == expected

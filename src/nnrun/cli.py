@@ -27,6 +27,7 @@ from typer.core import TyperGroup
 from nnrun import __version__
 from nnrun.errors import EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, NnrunError, first_line
 
+
 class OneLineErrors(TyperGroup):
     """nnrun's commands, whose usage errors (a missing argument, an unknown option, a value of the wrong type)
     are one `error:` line and exit code 2, like every other bad input, instead of Click's usage block."""
