@@ -168,7 +168,7 @@ def test_recursive_alias_is_an_error_not_a_crash(cli, write_config):
 
 # --- unknown keys ---
 
-TOP_KEYS = "name, seed, backend, dataset, layers, activation, loss, optimizer, metrics, epochs, batch_size, early_stopping, kfold"
+TOP_KEYS = "name, seed, backend, dataset, layers, activation, loss, optimizer, metrics, epochs, batch_size, steps_per_execution, early_stopping, kfold"
 DATASET_KEYS = "path, source, inline, header, separator, encoding, target, features, missing, test, validation, scale, flatten, num_words, encode, maxlen"
 
 

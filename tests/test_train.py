@@ -302,3 +302,15 @@ def test_env_records_the_configs_git_commit_and_whether_the_tree_is_dirty(tmp_pa
     assert _git(tmp_path) == {"commit": head, "dirty": False}
     (tmp_path / "exp.yaml").write_text("epochs: 5\n")
     assert _git(tmp_path) == {"commit": head, "dirty": True}
+
+
+def test_steps_per_execution_auto_runs_an_epoch_per_call_with_the_same_history(cli, write_config, tmp_path):
+    histories = {}
+    for steps in ("auto", 1):
+        config = write_config(tiny_config(epochs=4, steps_per_execution=steps), name=f"spe-{steps}")
+        assert cli("train", config, "--runs-dir", tmp_path / str(steps), "-q").exit_code == 0
+        run = only_run(tmp_path / str(steps))
+        histories[steps] = (run / "history.csv").read_text()
+        env = json.loads((run / "env.json").read_text())
+        assert env["performance"] == {"steps_per_execution": 3 if steps == "auto" else 1, "jit_compile": True}
+    assert histories["auto"] == histories[1]  # 12 training rows, batch 4: three steps, in one call or three

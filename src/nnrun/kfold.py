@@ -58,7 +58,7 @@ def run_kfold(
         where = ""
         try:
             run.write_text("config.yaml", dump_yaml(metrics["config"]))
-            run.write_json("env.json", environment(spec, act, options))
+            run.write_json("env.json", environment(spec, act, options, model))
             run.write_text("folds.json", _fold_rows(folds))
             histories: list[list[dict[str, float]]] = []
             status = "completed"

@@ -212,8 +212,23 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
     name = spec.name.replace("-", "_").replace(".", "_").replace("+", "_")
     model = keras.Sequential([keras.Input(shape=shape), *layers], name=name)
     check_output(spec, model, arrays, notes if notes is not None else [])
-    model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec))
+    model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec),
+                  steps_per_execution=steps_per_execution(spec, arrays))
     return model
+
+
+def steps_per_execution(spec: Spec, arrays: Arrays) -> int:
+    """The config's steps_per_execution; auto = the steps of one epoch, so that Keras calls into the backend, and
+    runs its per-step callback machinery, once an epoch instead of once a batch (nnrun's callbacks all work at
+    epoch ends). The weights follow the same steps either way."""
+    if spec.steps_per_execution != "auto":
+        return spec.steps_per_execution
+    return max(1, math.ceil(len(arrays.x_train) / spec.batch_size))
+
+
+def performance(model: keras.Model) -> dict[str, Any]:
+    """The performance settings in force, for env.json."""
+    return {"steps_per_execution": int(model.steps_per_execution), "jit_compile": bool(model.jit_compile)}
 
 
 def _check_vocabulary(spec: Spec, layers: list, arrays: Arrays) -> None:

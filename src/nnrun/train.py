@@ -30,6 +30,7 @@ from nnrun.errors import first_line
 from nnrun.liveness import identity
 from nnrun.options import Options
 from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
+from nnrun.model import performance
 from nnrun.spec import Spec
 from nnrun.yamlfile import dump_yaml
 
@@ -81,7 +82,7 @@ def fit_run(
         validation = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else None
         try:
             run.write_text("config.yaml", dump_yaml(config))
-            run.write_json("env.json", environment(spec, act, options))
+            run.write_json("env.json", environment(spec, act, options, model))
             run.write_json("preprocess.json", arrays.preprocess.to_json())
             run.write_text("summary.txt", summary_text(spec, model))
             fit_clock = Clock()
@@ -254,8 +255,8 @@ def summary_text(spec: Spec, model: keras.Model) -> str:
     return "\n".join(p.rstrip("\n") for p in parts) + "\n"
 
 
-def environment(spec: Spec, act: Activated, options: Options) -> dict[str, Any]:
-    """env.json: versions, backend, device, seed, command line and git commit."""
+def environment(spec: Spec, act: Activated, options: Options, model: keras.Model) -> dict[str, Any]:
+    """env.json: versions, backend, device, seed, the performance settings, command line and git commit."""
     return {
         "nnrun": __version__,
         "python": platform.python_version(),
@@ -266,6 +267,7 @@ def environment(spec: Spec, act: Activated, options: Options) -> dict[str, Any]:
         "backend_version": act.backend_version,
         "device": act.device,
         "seed": spec.seed,
+        "performance": performance(model),
         "command": command_line(),
         "cwd": str(Path.cwd()),
         "git": _git(spec.config_dir),
