@@ -26,6 +26,11 @@ CONFIGS = REPO / "configs"
 _KERAS_HOME = tempfile.mkdtemp(prefix="nnrun-tests-keras-home-")
 os.environ["KERAS_HOME"] = _KERAS_HOME
 atexit.register(shutil.rmtree, _KERAS_HOME, ignore_errors=True)
+# jax's compilation cache likewise starts empty, so no developer's cache can change what a test sees; shared
+# by the session's subprocesses, which it speeds up.
+_JAX_CACHE = tempfile.mkdtemp(prefix="nnrun-tests-jax-cache-")
+os.environ["JAX_COMPILATION_CACHE_DIR"] = _JAX_CACHE
+atexit.register(shutil.rmtree, _JAX_CACHE, ignore_errors=True)
 
 
 def shared_datasets() -> Path | None:

@@ -72,3 +72,26 @@ def test_an_uninstalled_backend_is_a_config_error(write_config, monkeypatch):
     with pytest.raises(ConfigError, match=r"backend: got torch, which is not installed here; pip install torch, "
                                           r"or use one of: jax"):
         load_spec(write_config(tiny_config(backend="torch")))
+
+
+def test_the_jax_compilation_cache_folder(monkeypatch, tmp_path):
+    from nnrun.backend import compilation_cache
+
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "mine"))
+    assert compilation_cache() == str(tmp_path / "mine")  # the user's choice first
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert compilation_cache() == str(tmp_path / "xdg" / "nnrun" / "jax")
+    monkeypatch.setenv("NNRUN_JAX_CACHE", "off")
+    assert compilation_cache() is None
+
+
+def test_training_on_jax_fills_the_compilation_cache(cli, write_config, tmp_path):
+    import os
+
+    from conftest import import_keras
+
+    if import_keras().backend.backend() != "jax":
+        pytest.skip("the cache is jax's")
+    assert cli("train", write_config(tiny_config()), "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
+    assert any(os.scandir(os.environ["JAX_COMPILATION_CACHE_DIR"]))  # compiled steps kept for the next run

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -312,5 +313,6 @@ def test_steps_per_execution_auto_runs_an_epoch_per_call_with_the_same_history(c
         run = only_run(tmp_path / str(steps))
         histories[steps] = (run / "history.csv").read_text()
         env = json.loads((run / "env.json").read_text())
-        assert env["performance"] == {"steps_per_execution": 3 if steps == "auto" else 1, "jit_compile": True}
+        assert env["performance"] == {"steps_per_execution": 3 if steps == "auto" else 1, "jit_compile": True,
+                                      "compilation_cache": os.environ["JAX_COMPILATION_CACHE_DIR"]}
     assert histories["auto"] == histories[1]  # 12 training rows, batch 4: three steps, in one call or three

@@ -228,7 +228,11 @@ def steps_per_execution(spec: Spec, arrays: Arrays) -> int:
 
 def performance(model: keras.Model) -> dict[str, Any]:
     """The performance settings in force, for env.json."""
-    return {"steps_per_execution": int(model.steps_per_execution), "jit_compile": bool(model.jit_compile)}
+    from nnrun.backend import compilation_cache
+
+    cache = compilation_cache() if keras.backend.backend() == "jax" else None
+    return {"steps_per_execution": int(model.steps_per_execution), "jit_compile": bool(model.jit_compile),
+            "compilation_cache": cache}
 
 
 def _check_vocabulary(spec: Spec, layers: list, arrays: Arrays) -> None:

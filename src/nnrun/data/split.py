@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from nnrun.errors import DataError, keypath
 
@@ -67,6 +66,8 @@ def _fraction(rows: np.ndarray, fraction: float, seed: int, labels, key: str, no
                 f"{keypath(key)}: {held} of {n} rows cannot hold every class in proportion "
                 f"(smallest class: {counts.min()} rows); split without stratification"
             )
+    from sklearn.model_selection import train_test_split  # here: importing scikit-learn takes a second
+
     kept, out = train_test_split(rows, test_size=held, random_state=seed, shuffle=True, stratify=stratify)
     return kept, out
 
