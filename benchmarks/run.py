@@ -109,7 +109,7 @@ def p1(repeat: int) -> list[Row]:
     return [Row("P1 pima, 1500 epochs, batch 64", f"{median(b):.1f} s", f"{median(a):.1f} s (tensorflow)",
                 f"{ratio:.1f}x", ">= 10x; accuracy within 3 points", ratio >= 10 and gap <= 0.03,
                 f"test accuracy {median(b_acc):.3f} vs {median(a_acc):.3f}",
-                "nnrun train configs/pima.yaml -q  |  KERAS_BACKEND=tensorflow python benchmarks/baselines/pima.py "
+                "nnrun train configs/pima.yaml -q` against `KERAS_BACKEND=tensorflow python benchmarks/baselines/pima.py "
                 "pima-indians-diabetes.csv", {"nnrun_s": b, "baseline_s": a})]
 
 
