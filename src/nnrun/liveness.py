@@ -45,11 +45,16 @@ def identity() -> dict[str, Any]:
     return {k: v for k, v in me.items() if v is not None}
 
 
+def _histories(folder: Path) -> list[Path]:
+    """The run's history.csv and its folds' (a k-fold run trains in fold-N/ and final/)."""
+    return [folder / "history.csv", *folder.glob("*/history.csv")]
+
+
 def heartbeat(folder: Path) -> float | None:
     """The last sign of life of the run in `folder` (seconds since the epoch): the newest modification time of
-    its metrics.json and history.csv, and of its folds' (a k-fold run trains in fold-N/ and final/)."""
+    its metrics.json and of its history files."""
     times = []
-    for path in (folder / "metrics.json", folder / "history.csv", *folder.glob("*/history.csv")):
+    for path in (folder / "metrics.json", *_histories(folder)):
         try:
             times.append(path.stat().st_mtime)
         except OSError:
@@ -60,7 +65,7 @@ def heartbeat(folder: Path) -> float | None:
 def _epochs_seen(folder: Path) -> int:
     """Epochs written to the run's history files so far (lines past each header)."""
     total = 0
-    for path in (folder / "history.csv", *folder.glob("*/history.csv")):
+    for path in _histories(folder):
         try:
             with open(path, "rb") as f:
                 total += max(0, sum(1 for _ in f) - 1)
@@ -91,10 +96,10 @@ def gone(metrics: dict[str, Any], folder: Path, now: float | None = None) -> str
         return None
     silent = (time.time() if now is None else now) - beat
     limit = STALE_AFTER_S
-    start = _timestamp(metrics.get("started"))
+    start = started_at(metrics)
     epochs = _epochs_seen(folder)
     if start is not None and epochs:
-        limit = max(limit, STALE_EPOCHS * (beat - start) / epochs)
+        limit = max(limit, STALE_EPOCHS * (beat - start.timestamp()) / epochs)
     if silent <= limit:
         return None
     why = (f"its pid cannot be checked from this host, {socket.gethostname()}" if checkable
@@ -114,9 +119,11 @@ def _pid_exists(pid: int) -> bool:
     return True
 
 
-def _timestamp(text: Any) -> float | None:
+def started_at(metrics: dict[str, Any]) -> datetime | None:
+    """metrics.json's `started` (an ISO time with the writer's offset), or None when missing or unreadable."""
+    text = metrics.get("started")
     try:
-        return datetime.fromisoformat(text).timestamp() if isinstance(text, str) else None
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
     except ValueError:
         return None
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nnrun.compare import cell
-from nnrun.liveness import duration, heartbeat
+from nnrun.liveness import duration, heartbeat, started_at
 from nnrun.report import human_size
 from nnrun.run_record import RunRecord
 from nnrun.runs import higher_is_better
@@ -52,11 +52,8 @@ def _heartbeat(record: RunRecord) -> str | None:
     beat = heartbeat(record.path)
     if beat is None:
         return None
-    started = record.metrics.get("started")
-    try:  # in the zone `started` is shown in (the writer's), so the two times compare at a glance
-        zone = datetime.fromisoformat(started).tzinfo if isinstance(started, str) else None
-    except ValueError:
-        zone = None
+    started = started_at(record.metrics)
+    zone = started.tzinfo if started else None  # the zone `started` is shown in (the writer's): they compare at a glance
     return f"{datetime.fromtimestamp(beat, tz=zone):%Y-%m-%d %H:%M:%S} ({duration(max(0.0, time.time() - beat))} ago)"
 
 
