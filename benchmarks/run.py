@@ -1,13 +1,19 @@
 """nnrun against the seed's plain Keras scripts, side by side on this machine (issue 7).
 
-    NNRUN_DATA_DIR=../shared/datasets python benchmarks/run.py [p1] [p4] [p5] [--repeat 2] [--out docs/benchmarks.md]
+    NNRUN_DATA_DIR=../shared/datasets python benchmarks/run.py [p1] [p2] [p3] [p4] [p5] [--repeat 3] [--out docs/benchmarks.md]
 
 Each workload runs its baseline and nnrun alternately (A B A B ...), each as a new process the way a user
 starts it, and takes the median wall time (and peak memory) of each. It checks that both reached the same
 quality band, and writes the table, with the machine, the versions and the date, to --out.
 
 - p1: configs/pima.yaml (1500 epochs, batch 64) against benchmarks/baselines/pima.py on tensorflow, as the
-  lecture runs it; target: nnrun at least 10x faster, test accuracy within 3 points.
+  lecture runs it, seed i on both sides in run i; target: nnrun at least 10x faster, median test accuracy within
+  3 points.
+- p2: 4-fold cross-validation of Boston housing, 500 epochs of batch 1, on the seed script's own rows and folds,
+  against benchmarks/baselines/boston_kfold.py on tensorflow (run once: 15 minutes); target: at least 20x faster,
+  mean validation MAE within 10 %.
+- p3: an MNIST-shaped MLP (60,000 x 784 random rows, Dense 512-10, batch 128): nnrun's training GFLOP/s at least
+  75 % of numpy's matrix product's, measured in the same run.
 - p4: `nnrun --help` and `nnrun check` under 0.3 s, `nnrun compare` over 1,000 runs under 1 s.
 - p5: peak memory of a 10-fold run within 10 % of a 2-fold run's (configs/boston.yaml, 20 epochs: memory does
   not grow with epochs).
@@ -93,24 +99,129 @@ def newest_metrics(runs: Path) -> dict:
 
 
 def p1(repeat: int) -> list[Row]:
-    """Pima, 1500 epochs: the seed script on tensorflow (A) against `nnrun train configs/pima.yaml` (B)."""
+    """Pima, 1500 epochs: the seed script on tensorflow (A) against `nnrun train configs/pima.yaml` (B). Run i of
+    each side uses seed i, so that the quality band compares the median of several initialisations on each side
+    (on 68 test rows one row is 1.5 points, and a few seeds start with dead ReLUs on either side)."""
     csv = data_file("pima-indians-diabetes.csv")
-    baseline_cmd = [sys.executable, str(HERE / "baselines" / "pima.py"), str(csv), "--epochs", "1500"]
     a, b, a_acc, b_acc = [], [], [], []
     with tempfile.TemporaryDirectory() as runs:
-        for _ in range(repeat):
-            done = measure(baseline_cmd, {"KERAS_BACKEND": "tensorflow"})
+        for seed in range(1, repeat + 1):
+            done = measure([sys.executable, str(HERE / "baselines" / "pima.py"), str(csv), "--seed", str(seed)],
+                           {"KERAS_BACKEND": "tensorflow"})
             a.append(done.seconds)
             a_acc.append(json.loads(done.stdout.splitlines()[-1])["test_accuracy"])
-            b.append(measure([*NNRUN, "train", "configs/pima.yaml", "-q", "--runs-dir", runs]).seconds)
+            b.append(measure([*NNRUN, "train", "configs/pima.yaml", "-q", "--set", f"seed={seed}",
+                              "--runs-dir", runs]).seconds)
             b_acc.append(newest_metrics(Path(runs))["test"]["accuracy"])
     ratio = median(a) / median(b)
     gap = abs(median(a_acc) - median(b_acc))
     return [Row("P1 pima, 1500 epochs, batch 64", f"{median(b):.1f} s", f"{median(a):.1f} s (tensorflow)",
                 f"{ratio:.1f}x", ">= 10x; accuracy within 3 points", ratio >= 10 and gap <= 0.03,
-                f"test accuracy {median(b_acc):.3f} vs {median(a_acc):.3f}",
-                "nnrun train configs/pima.yaml -q` against `KERAS_BACKEND=tensorflow python benchmarks/baselines/pima.py "
-                "pima-indians-diabetes.csv", {"nnrun_s": b, "baseline_s": a})]
+                f"median test accuracy over seeds 1-{repeat}: {median(b_acc):.3f} vs {median(a_acc):.3f}",
+                "nnrun train configs/pima.yaml -q --set seed=S` against `KERAS_BACKEND=tensorflow python "
+                "benchmarks/baselines/pima.py pima-indians-diabetes.csv --seed S",
+                {"nnrun_s": b, "baseline_s": a, "nnrun_accuracy": b_acc, "baseline_accuracy": a_acc})]
+
+
+P2_CONFIG = """name: boston-p2
+seed: 113
+dataset: {{path: {rows}, separator: whitespace, header: false, target: 13, test: 0, scale: standard}}
+layers: [{{type: Dense, units: 64}}, {{type: Dense, units: 64}}, {{type: Dense, units: 1, activation: linear}}]
+activation: relu
+loss: mse
+optimizer: rmsprop
+metrics: [mae]
+epochs: 500
+batch_size: 1
+kfold: {{k: 4, shuffle: false, refit: false}}
+"""
+
+
+def p2(repeat: int) -> list[Row]:
+    """Boston 4-fold, 500 epochs, batch 1: the seed's loop on tensorflow (A, once: it takes about 15 minutes)
+    against `nnrun kfold` (B) on the same 404 training rows in the same order, so that both score the same four
+    folds of 101 rows."""
+    csv = data_file("boston-housing.csv")
+    script = HERE / "baselines" / "boston_kfold.py"
+    b, b_mae = [], []
+    with tempfile.TemporaryDirectory() as root:
+        rows, config = Path(root) / "boston-train.txt", Path(root) / "boston-p2.yaml"
+        measure([sys.executable, str(script), str(csv), "--rows", str(rows)], {"KERAS_BACKEND": "tensorflow"})
+        config.write_text(P2_CONFIG.format(rows=rows))
+        done = measure([sys.executable, str(script), str(csv)], {"KERAS_BACKEND": "tensorflow"})
+        a, a_mae = [done.seconds], [json.loads(done.stdout.splitlines()[-1])["mean_val_mae"]]
+        for _ in range(repeat):
+            b.append(measure([*NNRUN, "kfold", str(config), "-q", "--runs-dir", root + "/runs"]).seconds)
+            b_mae.append(newest_metrics(Path(root) / "runs")["validation_mean"]["mae"])
+    ratio = median(a) / median(b)
+    gap = median(b_mae) / median(a_mae) - 1
+    return [Row("P2 Boston 4-fold, 500 epochs, batch 1", f"{median(b):.1f} s", f"{median(a):.0f} s (tensorflow, 1 run)",
+                f"{ratio:.0f}x", ">= 20x; mean validation MAE within 10 %", ratio >= 20 and abs(gap) <= 0.10,
+                f"mean validation MAE {median(b_mae):.2f} vs {median(a_mae):.2f} ({gap:+.0%})",
+                "nnrun kfold boston-p2.yaml -q` (the seed's 404 rows and folds, written by the runner) against "
+                "`KERAS_BACKEND=tensorflow python benchmarks/baselines/boston_kfold.py boston-housing.csv",
+                {"nnrun_s": b, "baseline_s": a, "nnrun_mae": b_mae, "baseline_mae": a_mae})]
+
+
+P3_CONFIG = """name: mnist-shaped
+seed: 1
+dataset: {{path: {csv}, header: false, target: 784, test: 0, scale: 255}}
+layers: [{{type: Dense, units: 512, activation: relu}}, {{type: Dense, units: 10, activation: softmax}}]
+loss: sparse_categorical_crossentropy
+optimizer: rmsprop
+metrics: [accuracy]
+epochs: 2
+batch_size: 128
+"""
+MNIST_FLOP = 60_000 * (784 * 512 + 512 * 10) * 2 * 3  # an epoch: forward and backward through both matrix products
+
+
+def numpy_gflops(repeat: int = 7) -> float:
+    """numpy's single-precision product of an epoch's inputs with the first layer's weights (60,000 x 784 by
+    784 x 512), the best of `repeat`: the hardware's practical floor for this MLP."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x, w = rng.random((60_000, 784), dtype=np.float32), rng.random((784, 512), dtype=np.float32)
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        x @ w
+        best = min(best, time.perf_counter() - start)
+    return 2 * 60_000 * 784 * 512 / best / 1e9
+
+
+def p3(repeat: int) -> list[Row]:
+    """MNIST-shaped MLP on random data: nnrun's training throughput, from the fit time of 6 epochs less that of
+    2 (which holds compilation and warm-up), against numpy's matrix product measured in the same run; the seed
+    script's own GFLOP/s on tensorflow for reference."""
+    import numpy as np
+
+    a, b, floor = [], [], []
+    with tempfile.TemporaryDirectory() as root:
+        csv, config = Path(root) / "mnist-shaped.csv", Path(root) / "mnist-shaped.yaml"
+        rng = np.random.default_rng(0)
+        table = np.concatenate([rng.integers(0, 256, (60_000, 784)), rng.integers(0, 10, (60_000, 1))], axis=1)
+        np.savetxt(csv, table, fmt="%d", delimiter=",")
+        del table
+        config.write_text(P3_CONFIG.format(csv=csv))
+        for _ in range(repeat):
+            done = measure([sys.executable, str(HERE / "baselines" / "mnist_mlp.py")], {"KERAS_BACKEND": "tensorflow"})
+            a.append(json.loads(done.stdout.splitlines()[-1])["gflops"])
+            fit_s = {}
+            for epochs in (2, 6):
+                measure([*NNRUN, "train", str(config), "-q", "--set", f"epochs={epochs}", "--runs-dir", root + "/runs"])
+                fit_s[epochs] = newest_metrics(Path(root) / "runs")["fit_s"]
+            b.append(4 * MNIST_FLOP / (fit_s[6] - fit_s[2]) / 1e9)
+            floor.append(numpy_gflops())
+    share = median(b) / median(floor)
+    return [Row("P3 MNIST-shaped MLP, 60,000 x 784, Dense 512-10, batch 128", f"{median(b):.0f} GFLOP/s",
+                f"numpy {median(floor):.0f} GFLOP/s; seed script {median(a):.0f} GFLOP/s (tensorflow)",
+                f"{share:.0%} of numpy", ">= 75 % of numpy's matrix product", share >= 0.75, "",
+                "nnrun train mnist-shaped.yaml --set epochs=6` less `--set epochs=2` (random data written by the "
+                "runner) against numpy's 60,000x784 @ 784x512 product, and `KERAS_BACKEND=tensorflow python "
+                "benchmarks/baselines/mnist_mlp.py",
+                {"nnrun_gflops": b, "numpy_gflops": floor, "baseline_gflops": a})]
 
 
 def p4(repeat: int) -> list[Row]:
@@ -147,7 +258,7 @@ def p5(repeat: int) -> list[Row]:
                 {"k10_mb": b, "k2_mb": a})]
 
 
-WORKLOADS = {"p1": p1, "p4": p4, "p5": p5}
+WORKLOADS = {"p1": p1, "p2": p2, "p3": p3, "p4": p4, "p5": p5}
 
 
 def machine() -> str:
@@ -199,7 +310,7 @@ def markdown(rows: list[Row], repeat: int, command: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD", help=f"{', '.join(WORKLOADS)} (default: all)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs of each side per workload (default 2)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side per workload (default 3)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args()
     unknown = set(args.workloads) - set(WORKLOADS)

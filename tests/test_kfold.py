@@ -416,16 +416,18 @@ def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finishe
                                                                                       monkeypatch):
     from conftest import import_keras
 
-    keras = import_keras()
-    original, calls = keras.Model.fit, []
+    import_keras()
+    import nnrun.train
 
-    def fit_failing_in_fold_2(self, *args, **kwargs):
+    original, calls = nnrun.train.fit, []
+
+    def fit_failing_in_fold_2(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("out of memory in a test")
-        return original(self, *args, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(keras.Model, "fit", fit_failing_in_fold_2)
+    monkeypatch.setattr(nnrun.train, "fit", fit_failing_in_fold_2)
     result = cli("kfold", write_config(tiny_config(kfold={"k": 3, "refit": True})), "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 1, result.output
     run = only_run(tmp_path / "runs")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import tiny_config
+from conftest import import_keras, tiny_config
 
 from nnrun.spec import load_spec
 
@@ -180,12 +180,13 @@ def test_an_output_activation_that_cannot_reach_the_target_is_noted(cli, write_c
 
 
 def test_a_failure_inside_training_is_recorded(cli, write_config, tmp_path, monkeypatch):
-    import keras
+    import_keras()
+    import nnrun.train
 
-    def broken_fit(self, *args, **kwargs):
+    def broken_fit(*args, **kwargs):
         raise RuntimeError("out of memory in a test")
 
-    monkeypatch.setattr(keras.Model, "fit", broken_fit)
+    monkeypatch.setattr(nnrun.train, "fit", broken_fit)
     result = cli("train", write_config(tiny_config()), "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 1
     run = only_run(tmp_path / "runs")
@@ -197,16 +198,17 @@ def test_a_failure_inside_training_is_recorded(cli, write_config, tmp_path, monk
 
 
 def test_ctrl_c_keeps_the_history_and_says_interrupted(cli, write_config, tmp_path, monkeypatch):
-    import keras
+    keras = import_keras()
 
     class StopAtEpoch2(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 1:
                 raise KeyboardInterrupt
 
-    original = keras.Model.fit
-    monkeypatch.setattr(keras.Model, "fit",
-                        lambda self, *a, **k: original(self, *a, **{**k, "callbacks": [*k["callbacks"], StopAtEpoch2()]}))
+    import nnrun.train
+
+    original = nnrun.train.fit
+    monkeypatch.setattr(nnrun.train, "fit", lambda *a, **k: original(*a[:6], [*a[6], StopAtEpoch2()], **k))
     result = cli("train", write_config(tiny_config(epochs=10)), "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 130 and "interrupted" in result.stderr
     run = only_run(tmp_path / "runs")
@@ -305,7 +307,7 @@ def test_env_records_the_configs_git_commit_and_whether_the_tree_is_dirty(tmp_pa
     assert _git(tmp_path) == {"commit": head, "dirty": True}
 
 
-def test_steps_per_execution_auto_runs_an_epoch_per_call_with_the_same_history(cli, write_config, tmp_path):
+def test_steps_per_execution_auto_runs_compiled_epochs_with_keras_fits_history(cli, write_config, tmp_path):
     histories = {}
     for steps in ("auto", 1):
         config = write_config(tiny_config(epochs=4, steps_per_execution=steps), name=f"spe-{steps}")
@@ -313,6 +315,9 @@ def test_steps_per_execution_auto_runs_an_epoch_per_call_with_the_same_history(c
         run = only_run(tmp_path / str(steps))
         histories[steps] = (run / "history.csv").read_text()
         env = json.loads((run / "env.json").read_text())
-        assert env["performance"] == {"steps_per_execution": 3 if steps == "auto" else 1, "jit_compile": True,
-                                      "compilation_cache": os.environ["JAX_COMPILATION_CACHE_DIR"]}
-    assert histories["auto"] == histories[1]  # 12 training rows, batch 4: three steps, in one call or three
+        assert env["performance"] == {
+            "training_loop": "compiled epochs" if steps == "auto" else "keras fit",
+            "steps_per_execution": 3 if steps == "auto" else 1, "jit_compile": True,
+            "compilation_cache": os.environ["JAX_COMPILATION_CACHE_DIR"]}
+    # 12 training rows, batch 4: nnrun's one compiled call per epoch, or Keras's fit with one call per step
+    assert histories["auto"] == histories[1]

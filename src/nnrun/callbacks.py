@@ -40,6 +40,8 @@ def format_logs(logs: dict, limit: int = 6) -> str:
 class EpochProgress(keras.callbacks.Callback):
     """A Rich progress bar (epoch, ETA, loss and metrics) on a terminal; plain periodic lines otherwise."""
 
+    logs_only = True  # reads nothing but the logs (see fitting.fit)
+
     def __init__(self, console: Console, epochs: int, label: str = "", lines: int = 20):
         super().__init__()
         self.console = console
@@ -97,6 +99,8 @@ class EpochProgress(keras.callbacks.Callback):
 class HistoryWriter(keras.callbacks.Callback):
     """Appends each epoch to the run's history.csv (epoch, loss, metrics, val_loss, val_metrics)."""
 
+    logs_only = True  # reads nothing but the logs (see fitting.fit)
+
     def __init__(self, run: RunFolder):
         super().__init__()
         self.run = run  # fit_run closes its history file, also when fit raises
@@ -107,6 +111,8 @@ class HistoryWriter(keras.callbacks.Callback):
 
 class DivergenceGuard(keras.callbacks.Callback):
     """Stops training when the epoch's loss is NaN or infinite, and remembers the epoch."""
+
+    logs_only = True  # reads nothing but the logs (see fitting.fit)
 
     def __init__(self):
         super().__init__()
@@ -126,6 +132,8 @@ class StopRequest(keras.callbacks.Callback):
     Raising KeyboardInterrupt at an arbitrary point inside a compiled training step can leave the backend's
     arrays deleted, or be swallowed by a callback of the backend, so the first signal only sets a flag.
     """
+
+    logs_only = True  # reads nothing but the logs (see fitting.fit)
 
     def __init__(self):
         super().__init__()

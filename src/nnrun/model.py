@@ -220,18 +220,21 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
 def steps_per_execution(spec: Spec, arrays: Arrays) -> int:
     """The config's steps_per_execution; auto = the steps of one epoch, so that Keras calls into the backend, and
     runs its per-step callback machinery, once an epoch instead of once a batch (nnrun's callbacks all work at
-    epoch ends). The weights follow the same steps either way."""
+    epoch ends). The weights follow the same steps either way. (On jax, auto also means fitting.fit's compiled
+    epochs, which do not use it.)"""
     if spec.steps_per_execution != "auto":
         return spec.steps_per_execution
     return max(1, math.ceil(len(arrays.x_train) / spec.batch_size))
 
 
-def performance(model: keras.Model) -> dict[str, Any]:
+def performance(spec: Spec, model: keras.Model) -> dict[str, Any]:
     """The performance settings in force, for env.json."""
     from nnrun.backend import compilation_cache
+    from nnrun.fitting import loop
 
     cache = compilation_cache() if keras.backend.backend() == "jax" else None
-    return {"steps_per_execution": int(model.steps_per_execution), "jit_compile": bool(model.jit_compile),
+    return {"training_loop": loop(model, spec.steps_per_execution == "auto"),
+            "steps_per_execution": int(model.steps_per_execution), "jit_compile": bool(model.jit_compile),
             "compilation_cache": cache}
 
 

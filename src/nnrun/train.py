@@ -27,6 +27,7 @@ from nnrun.data.registry import data_dir
 from nnrun.plots import history_png
 from nnrun.report import plural
 from nnrun.errors import first_line
+from nnrun.fitting import fit
 from nnrun.liveness import identity
 from nnrun.options import Options
 from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
@@ -87,8 +88,8 @@ def fit_run(
             run.write_text("summary.txt", summary_text(spec, model))
             fit_clock = Clock()
             if not stop.requested:
-                model.fit(arrays.x_train, arrays.y_train, validation_data=validation, epochs=epochs,
-                          batch_size=spec.batch_size, verbose=0, callbacks=callbacks)
+                fit(model, arrays.x_train, arrays.y_train, validation, epochs, spec.batch_size, callbacks,
+                    auto=spec.steps_per_execution == "auto")
             metrics["fit_s"] = fit_clock.seconds()
             history = read_history(run.path / "history.csv")
             status = ("interrupted" if stop.requested and len(history) < epochs
@@ -267,7 +268,7 @@ def environment(spec: Spec, act: Activated, options: Options, model: keras.Model
         "backend_version": act.backend_version,
         "device": act.device,
         "seed": spec.seed,
-        "performance": performance(model),
+        "performance": performance(spec, model),
         "command": command_line(),
         "cwd": str(Path.cwd()),
         "git": _git(spec.config_dir),
