@@ -1,4 +1,5 @@
-"""How a compiled model is fitted: on jax, one compiled call per epoch; elsewhere, Keras's own `fit`.
+"""How a compiled model is fitted: on jax, one compiled call per epoch; on tensorflow, Keras's fit fed a cached
+tf.data pipeline; elsewhere, or when the config sets steps_per_execution itself, Keras's fit on the arrays.
 
 Keras's jax trainer calls into XLA once per batch and copies its whole state back into the model's variables at
 every epoch's end; for the small models nnrun's users train, that per-call machinery, not the arithmetic, is most
@@ -10,13 +11,12 @@ stay on the device. Imports Keras: import this module only once the backend is a
 
 from __future__ import annotations
 
-from typing import Any
-
 import keras
 import numpy as np
 
 EPOCH_LOOP = "compiled epochs"
 KERAS_FIT = "keras fit"
+TF_DATA = "keras fit, cached tf.data"
 
 
 def loop(model: keras.Model, auto: bool) -> str:
@@ -24,17 +24,34 @@ def loop(model: keras.Model, auto: bool) -> str:
     compiled with jit and steps_per_execution was left to nnrun (`auto`); Keras's fit otherwise."""
     if auto and keras.backend.backend() == "jax" and model.jit_compile and not model.run_eagerly:
         return EPOCH_LOOP
+    if auto and keras.backend.backend() == "tensorflow":
+        return TF_DATA
     return KERAS_FIT
 
 
 def fit(model: keras.Model, x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None,
         epochs: int, batch_size: int, callbacks: list[keras.callbacks.Callback], auto: bool = True) -> None:
     """Train `model` on (x, y) for `epochs`, scoring `validation` after each one, with Keras `callbacks`."""
-    if loop(model, auto) == KERAS_FIT:
+    chosen = loop(model, auto)
+    if chosen == EPOCH_LOOP:
+        _EpochLoop(model, batch_size).fit(x, y, validation, epochs, callbacks)
+    elif chosen == TF_DATA:
+        train, val = _tf_datasets(x, y, validation, batch_size)
+        model.fit(train, validation_data=val, epochs=epochs, verbose=0, callbacks=callbacks)
+    else:
         model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, verbose=0,
                   callbacks=callbacks)
-        return
-    _EpochLoop(model, batch_size).fit(x, y, validation, epochs, callbacks)
+
+
+def _tf_datasets(x, y, validation, batch_size: int):
+    """(training, validation) tf.data pipelines that keep the rows in memory once and reshuffle every epoch
+    (seeded by the global seed Keras sets); Keras's own pipeline for arrays gathers each batch anew."""
+    import tensorflow as tf
+
+    train = (tf.data.Dataset.from_tensor_slices((x, y)).cache().shuffle(len(x), reshuffle_each_iteration=True)
+             .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    val = tf.data.Dataset.from_tensor_slices(validation).batch(batch_size).cache() if validation is not None else None
+    return train, val
 
 
 def _log_only(callback: keras.callbacks.Callback) -> bool:
