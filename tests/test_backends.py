@@ -33,7 +33,7 @@ def test_each_backend_repeats_a_run_exactly_in_a_new_process(tmp_path, backend):
     assert env["seed"] == 42 and env["command"] == f"python -m nnrun train {config} --runs-dir {tmp_path / 'a'}"
     assert env["keras"].startswith("3.") and env["numpy"] and env["python"]
     # each backend's fastest loop is the default (benchmarks/run.py measures them)
-    assert env["performance"]["training_loop"] == {"jax": "compiled epochs", "tensorflow": "keras fit, cached tf.data",
+    assert env["performance"]["training_loop"] == {"jax": "compiled epochs", "tensorflow": "keras fit, tf.data",
                                                    "torch": "keras fit"}[backend]
 
 

@@ -14,62 +14,119 @@ if keras.backend.backend() != "jax":
 from nnrun.fitting import EPOCH_LOOP, KERAS_FIT, fit, loop  # noqa: E402 - after Keras has its backend
 
 
-def _model(seed: int = 3, **compile_args) -> keras.Model:
-    keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(5, activation="relu"),
-                              keras.layers.Dropout(0.2), keras.layers.Dense(1, activation="sigmoid")])
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy", "auc"], **compile_args)
+def _model(steps: int, kind: str = "binary") -> keras.Model:
+    """A small model of `kind`: binary (Dropout, two metrics) or classes (BatchNormalization, integer labels),
+    compiled to run `steps` steps per call into the backend (what Keras's fit obeys)."""
+    keras.utils.set_random_seed(3)
+    if kind == "binary":
+        layers = [keras.layers.Dense(5, activation="relu"), keras.layers.Dropout(0.2),
+                  keras.layers.Dense(1, activation="sigmoid")]
+        loss, metrics = "binary_crossentropy", ["accuracy", "auc"]
+    else:
+        layers = [keras.layers.Dense(6), keras.layers.BatchNormalization(), keras.layers.Activation("relu"),
+                  keras.layers.Dense(3, activation="softmax")]
+        loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
+    model = keras.Sequential([keras.Input((3,)), *layers])
+    model.compile(optimizer="adam", loss=loss, metrics=metrics, steps_per_execution=steps)
     return model
 
 
-def _data(rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _data(rows: int, seed: int = 0, kind: str = "binary") -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(rows, 3)).astype("float32")
-    return x, (x.sum(axis=1) > 0).astype("float32")
+    if kind == "binary":
+        return x, (x.sum(axis=1) > 0).astype("float32")
+    return x, np.digitize(x[:, 0], [-0.5, 0.5])  # integer class ids 0, 1, 2
 
 
-def _train(auto: bool, rows: int, batch_size: int, epochs: int = 4, validation: bool = True, callbacks=()):
-    model = _model(steps_per_execution=-(-rows // batch_size) if auto else 1)
-    x, y = _data(rows)
-    fit(model, x, y, _data(7, seed=1) if validation else None, epochs, batch_size, list(callbacks), auto=auto)
+def _train(auto: bool, rows: int, batch_size: int, epochs: int = 4, validation: bool = True, callbacks=(),
+           kind: str = "binary", model: keras.Model | None = None, keras_steps: int = 1) -> keras.Model:
+    steps = -(-rows // batch_size)
+    model = model or _model(steps if auto else keras_steps, kind)
+    x, y = _data(rows, kind=kind)
+    fit(model, x, y, _data(7, seed=1, kind=kind) if validation else None, epochs, batch_size, list(callbacks),
+        auto=auto)
     return model
 
 
-@pytest.mark.parametrize("rows, batch_size", [(10, 4), (12, 4), (3, 8)],
-                         ids=["a partial last batch", "full batches only", "one batch smaller than batch_size"])
-def test_compiled_epochs_train_as_keras_fit_does(rows, batch_size):
-    ours, theirs = _train(True, rows, batch_size), _train(False, rows, batch_size)
-    assert loop(ours, True) == EPOCH_LOOP and loop(theirs, False) == KERAS_FIT
-    assert list(ours.history.history) == list(theirs.history.history) == [
-        "accuracy", "auc", "loss", "val_accuracy", "val_auc", "val_loss"]
+def _same(ours: keras.Model, theirs: keras.Model) -> None:
+    """The same history, weights (BatchNormalization's statistics too) and optimizer state."""
+    assert list(ours.history.history) == list(theirs.history.history)
     for name, values in theirs.history.history.items():
-        np.testing.assert_allclose(ours.history.history[name], values, rtol=1e-5, err_msg=name)
-    for mine, keras_weights in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(mine, keras_weights, rtol=1e-5)
-    # the optimizer's state is in the model too: a later fit, or a saved model, continues from it
-    assert int(ours.optimizer.iterations) == int(theirs.optimizer.iterations) == 4 * -(-rows // batch_size)
+        np.testing.assert_allclose(ours.history.history[name], values, rtol=1e-5, atol=1e-7, err_msg=name)
+    for mine, keras_weights in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(mine, keras_weights, rtol=1e-5, atol=1e-7)
+    for mine, keras_value in zip(ours.optimizer.variables, theirs.optimizer.variables, strict=True):
+        np.testing.assert_allclose(np.asarray(mine), np.asarray(keras_value), rtol=1e-5, atol=1e-7)
 
 
-def test_callbacks_that_read_the_model_see_each_epochs_weights_and_can_restore_the_best():
-    seen = {True: [], False: []}
+@pytest.mark.parametrize("rows, batch_size, kind, validation", [
+    (10, 4, "binary", True), (12, 4, "binary", True), (3, 8, "binary", True), (10, 4, "binary", False),
+    (11, 4, "classes", True),
+], ids=["a partial last batch", "full batches only", "one batch smaller than batch_size", "no validation",
+        "batch normalization and integer labels"])
+def test_compiled_epochs_train_as_keras_fit_does(rows, batch_size, kind, validation):
+    ours = _train(True, rows, batch_size, kind=kind, validation=validation)
+    theirs = _train(False, rows, batch_size, kind=kind, validation=validation)
+    assert loop(ours, True) == EPOCH_LOOP and loop(theirs, False) == KERAS_FIT
+    assert set(ours.history.history) >= {"loss", "accuracy"} and ("val_loss" in ours.history.history) == validation
+    _same(ours, theirs)
+    assert int(ours.optimizer.iterations) == 4 * -(-rows // batch_size)
 
-    class Weights(keras.callbacks.Callback):
-        def __init__(self, into):
-            super().__init__()
-            self.into = into
 
-        def on_epoch_end(self, epoch, logs=None):
-            self.into.append(self.model.get_weights()[0].copy())
+def test_a_second_fit_continues_as_keras_fit_continues():
+    ours, theirs = _train(True, 10, 4, epochs=2), _train(False, 10, 4, epochs=2)
+    again = {}
+    for auto, model in ((True, ours), (False, theirs)):
+        np.random.seed(5)  # the shuffle's generator, as both models' first fits left it
+        again[auto] = _train(auto, 10, 4, epochs=3, model=model)
+    _same(again[True], again[False])
 
-    restored = {}
+
+class Recorder(keras.callbacks.Callback):
+    """Records every hook Keras calls, with the weights' sum at each epoch's end."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls, self.weights = [], []
+
+    def __getattribute__(self, name):
+        attribute = super().__getattribute__(name)
+        if name.startswith("on_") and callable(attribute):
+            def record(*args, **kwargs):
+                self.calls.append(name)
+                if name == "on_epoch_end":
+                    self.weights.append(self.model.get_weights()[0].copy())
+                return attribute(*args, **kwargs)
+            return record
+        return attribute
+
+
+def test_callbacks_see_the_hooks_and_the_weights_keras_fit_gives_them():
+    ours, theirs = Recorder(), Recorder()
+    _train(True, 10, 4, epochs=3, callbacks=[ours])
+    _train(False, 10, 4, epochs=3, callbacks=[theirs], keras_steps=3)  # Keras too calls into jax once an epoch
+    assert ours.calls == theirs.calls
+    # (Keras's base Callback forwards on_train_batch_* to on_batch_*: those are recorded too)
+    assert [c for c in ours.calls if not c.startswith("on_batch")][:9] == ["on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
+                              "on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end",
+                              "on_epoch_end"]
+    assert len(ours.weights) == 3 and not np.allclose(ours.weights[0], ours.weights[-1])
+    for mine, keras_weights in zip(ours.weights, theirs.weights, strict=True):
+        np.testing.assert_allclose(mine, keras_weights, rtol=1e-5, atol=1e-7)
+
+
+def test_callbacks_that_change_the_model_are_obeyed_and_can_restore_the_best():
+    def halving(epoch, learning_rate):
+        return learning_rate / 2
+
+    models = {}
     for auto in (True, False):
         early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=100, restore_best_weights=True)
-        restored[auto] = _train(auto, 10, 4, epochs=6, callbacks=[Weights(seen[auto]), early]).get_weights()[0]
-        assert early.best_epoch >= 0
-    assert len(seen[True]) == 6 and not np.allclose(seen[True][0], seen[True][-1])
-    for ours, theirs in zip(seen[True], seen[False]):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
-    np.testing.assert_allclose(restored[True], restored[False], rtol=1e-5)
+        schedule = keras.callbacks.LearningRateScheduler(halving)
+        models[auto] = _train(auto, 10, 4, epochs=6, callbacks=[schedule, early])
+    assert float(models[True].optimizer.learning_rate) == pytest.approx(0.001 / 2**6)
+    _same(models[True], models[False])
 
 
 def test_a_callback_stops_training_after_the_epoch_it_asks_in():
@@ -85,8 +142,6 @@ def test_a_callback_stops_training_after_the_epoch_it_asks_in():
 
 
 def test_an_exception_in_a_callback_leaves_the_model_at_its_last_finished_epoch():
-    weights = []
-
     class FailIn3(keras.callbacks.Callback):
         logs_only = True
 
@@ -94,16 +149,17 @@ def test_an_exception_in_a_callback_leaves_the_model_at_its_last_finished_epoch(
             if epoch == 2:
                 raise KeyboardInterrupt
 
-    model = _model(steps_per_execution=3)
+    model = _model(3)
     x, y = _data(10)
     with pytest.raises(KeyboardInterrupt):
         fit(model, x, y, None, 5, 4, [FailIn3()])
-    weights = model.get_weights()
-    reference = _train(True, 10, 4, epochs=3, validation=False)
-    for mine, full in zip(weights, reference.get_weights()):
-        np.testing.assert_allclose(mine, full, rtol=1e-5)
+    _same_weights = _train(False, 10, 4, epochs=3, validation=False).get_weights()  # Keras's fit, 3 epochs
+    for mine, keras_weights in zip(model.get_weights(), _same_weights, strict=True):
+        np.testing.assert_allclose(mine, keras_weights, rtol=1e-5, atol=1e-7)
 
 
 def test_explicit_steps_per_execution_keeps_keras_fit():
-    assert loop(_model(), auto=False) == KERAS_FIT
-    assert loop(_model(jit_compile=False), auto=True) == KERAS_FIT  # the epoch loop is jit-compiled by nature
+    assert loop(_model(3), auto=False) == KERAS_FIT
+    model = _model(3)
+    model.jit_compile = False
+    assert loop(model, auto=True) == KERAS_FIT  # the epoch loop is jit-compiled by nature

@@ -1,12 +1,12 @@
-"""How a compiled model is fitted: on jax, one compiled call per epoch; on tensorflow, Keras's fit fed a cached
+"""How a compiled model is fitted: on jax, one compiled call per epoch; on tensorflow, Keras's fit fed a
 tf.data pipeline; elsewhere, or when the config sets steps_per_execution itself, Keras's fit on the arrays.
 
 Keras's jax trainer calls into XLA once per batch and copies its whole state back into the model's variables at
 every epoch's end; for the small models nnrun's users train, that per-call machinery, not the arithmetic, is most
 of the time (pima: about 2 of the 2.3 ms an epoch takes). `fit` here keeps Keras's own `train_step` and
 `test_step`, its metrics and its callbacks, and its shuffle order (numpy's global generator, one permutation per
-epoch), but runs each epoch — shuffle, every batch, then validation — as one compiled jax function on arrays that
-stay on the device. Imports Keras: import this module only once the backend is active.
+epoch), its callback hooks, but runs each epoch's batches as one compiled jax call (and its validation as a
+second) on arrays that stay on the device. Imports Keras: import this module only once the backend is active.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 EPOCH_LOOP = "compiled epochs"
 KERAS_FIT = "keras fit"
-TF_DATA = "keras fit, cached tf.data"
+TF_DATA = "keras fit, tf.data"
 
 
 def loop(model: keras.Model, auto: bool) -> str:
@@ -44,13 +44,16 @@ def fit(model: keras.Model, x: np.ndarray, y: np.ndarray, validation: tuple[np.n
 
 
 def _tf_datasets(x, y, validation, batch_size: int):
-    """(training, validation) tf.data pipelines that keep the rows in memory once and reshuffle every epoch
-    (seeded by the global seed Keras sets); Keras's own pipeline for arrays gathers each batch anew."""
+    """(training, validation) tf.data pipelines: the rows are sliced once, and each epoch shuffles them in a buffer
+    of the whole set (seeded from numpy's generator, which the run's seed sets). Keras's own pipeline for arrays
+    gathers every batch from a new permutation, which costs tensorflow ~4x more per epoch on small data; the
+    buffer holds one more copy of the training rows."""
     import tensorflow as tf
 
-    train = (tf.data.Dataset.from_tensor_slices((x, y)).cache().shuffle(len(x), reshuffle_each_iteration=True)
+    train = (tf.data.Dataset.from_tensor_slices((x, y))
+             .shuffle(len(x), seed=int(np.random.randint(2**31 - 1)), reshuffle_each_iteration=True)
              .batch(batch_size).prefetch(tf.data.AUTOTUNE))
-    val = tf.data.Dataset.from_tensor_slices(validation).batch(batch_size).cache() if validation is not None else None
+    val = tf.data.Dataset.from_tensor_slices(validation).batch(batch_size) if validation is not None else None
     return train, val
 
 
@@ -58,6 +61,14 @@ def _log_only(callback: keras.callbacks.Callback) -> bool:
     """True for callbacks that read nothing but the logs (nnrun's own say so): the model's variables need not be
     brought up to date for them after every epoch."""
     return getattr(callback, "logs_only", False)
+
+
+def _builds_from_a_batch(model: keras.Model) -> bool:
+    """Whether Keras's fit would draw a batch (and so one shuffle) to build `model` before its first epoch: the
+    condition of Keras's Trainer._symbolic_build."""
+    compiled = (model._compile_metrics, model._compile_loss)
+    return (not all(layer.built for layer in model._flatten_layers())
+            or any(part is not None and not part.built for part in compiled))
 
 
 class _EpochLoop:
@@ -72,37 +83,34 @@ class _EpochLoop:
         self._train = jax.jit(self._train_epoch, static_argnames=("rows",))
         self._test = jax.jit(self._test_epoch, static_argnames=("rows",))
 
-    def _batches(self, data: tuple, rows: int):
-        """(stacked full batches, the partial last batch or None) of `data`'s first `rows` rows."""
-        full, rest = divmod(rows, self.batch_size)
-        stacked = tuple(a[:full * self.batch_size].reshape((full, self.batch_size) + a.shape[1:]) for a in data)
-        tail = tuple(a[full * self.batch_size:rows] for a in data) if rest else None
-        return (stacked if full else None), tail
-
-    def _scan(self, step, state, data: tuple, rows: int):
-        """Run `step` (Keras's train_step or test_step) over `data` in batches; gives (last logs, state)."""
-        lax = self.jax.lax
-        stacked, tail = self._batches(data, rows)
+    def _scan(self, step, state, x, y, order, rows: int):
+        """Run `step` (Keras's train_step or test_step) over the rows of (x, y), in `order` when one is given (each
+        batch gathered as it is used: the data is never copied whole), else as they are; gives (last logs, state)."""
+        jax, size = self.jax, self.batch_size
+        full, rest = divmod(rows, size)
+        if order is None:
+            order = jax.numpy.arange(rows)
         logs = None
-        if stacked is not None:
-            def body(carry, batch):
-                logs, carry = step(carry, batch)
+        if full:
+            def body(carry, batch_rows):
+                logs, carry = step(carry, (x[batch_rows], y[batch_rows]))
                 return carry, logs
 
-            state, every = lax.scan(body, state, stacked)
-            logs = self.jax.tree_util.tree_map(lambda t: t[-1], every)
-        if tail is not None:
-            logs, state = step(state, tail)
+            state, every = jax.lax.scan(body, state, order[:full * size].reshape(full, size))
+            logs = jax.tree_util.tree_map(lambda t: t[-1], every)
+        if rest:
+            tail = order[full * size:]
+            logs, state = step(state, (x[tail], y[tail]))
         return logs, state
 
     def _train_epoch(self, state, fresh_metrics, x, y, order, rows: int):
         trainable, non_trainable, optimizer, _ = state
-        data = (x[order], y[order])
-        return self._scan(self.model.train_step, (trainable, non_trainable, optimizer, fresh_metrics), data, rows)
+        return self._scan(self.model.train_step, (trainable, non_trainable, optimizer, fresh_metrics), x, y, order,
+                          rows)
 
     def _test_epoch(self, state, fresh_metrics, x, y, rows: int):
         trainable, non_trainable = state
-        logs, _ = self._scan(self.model.test_step, (trainable, non_trainable, fresh_metrics), (x, y), rows)
+        logs, _ = self._scan(self.model.test_step, (trainable, non_trainable, fresh_metrics), x, y, None, rows)
         return logs
 
     def _state(self) -> tuple[list, list, list, list]:
@@ -121,18 +129,21 @@ class _EpochLoop:
     def fit(self, x: np.ndarray, y: np.ndarray, validation, epochs: int, callbacks: list) -> None:
         jax, model = self.jax, self.model
         rows = len(x)
+        steps = -(-rows // self.batch_size)
+        draws = _builds_from_a_batch(model)
         # Builds the layers, the optimizer's slots and the compiled metrics, as Keras's fit does before epoch 1.
         model._symbolic_build(data_batch=(x[:self.batch_size], y[:self.batch_size]))
+        if draws:  # Keras's fit draws one permutation for that batch: so does this loop, for the same batches after
+            np.random.permutation(rows)
         model.reset_metrics()
         fresh = [v.value for v in model.metrics_variables]
         x_dev, y_dev = jax.device_put(x), jax.device_put(y)
         val = tuple(jax.device_put(a) for a in validation) if validation is not None else None
-        every_epoch = not all(_log_only(c) for c in callbacks)
+        # Callbacks that read or change the model (EarlyStopping, a learning-rate schedule) see its variables up to
+        # date at every epoch's end, and what they change is read back; nnrun's own read only the logs.
+        in_sync = not all(_log_only(c) for c in callbacks)
         hooks = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=False, model=model,
-                                             epochs=epochs, steps=-(-rows // self.batch_size), verbose=0)
-        # Keras's fit draws one permutation more, for the batch it builds the model with; drawing it too keeps
-        # the same seed giving the same batches in both loops.
-        np.random.permutation(rows)
+                                             epochs=epochs, steps=steps, verbose=0)
         model.stop_training = False
         state = self._state()
         finished, logs = False, {}
@@ -140,17 +151,23 @@ class _EpochLoop:
             hooks.on_train_begin()
             for epoch in range(epochs):
                 hooks.on_epoch_begin(epoch)
+                if in_sync:
+                    state = self._state()
                 # Keras's array adapter draws each epoch's order from numpy's global generator: so does this loop,
                 # so that a seed gives the same batches either way.
                 order = np.random.permutation(rows).astype(np.int32)
-                train_logs, state = self._train(state, fresh, x_dev, y_dev, order, rows=rows)
-                if val is not None:
-                    val_logs = self._test(state[:2], fresh, *val, rows=len(val[0]))
-                    train_logs = {**train_logs, **{f"val_{k}": v for k, v in val_logs.items()}}
+                hooks.on_train_batch_begin(0)  # one call per epoch, as Keras's fit makes them per execution
+                train_logs, trained = self._train(state, fresh, x_dev, y_dev, order, rows=rows)
                 logs = {k: np.asarray(v) for k, v in jax.device_get(train_logs).items()}
-                if every_epoch:
+                state = trained  # only now: until the epoch's results are on the host, the model keeps the last
+                hooks.on_train_batch_end(steps - 1, logs)
+                if val is not None:
+                    logs = {**logs, **self._validate(hooks, state, fresh, val)}
+                if in_sync:
                     self._write_back(state)
                 hooks.on_epoch_end(epoch, logs)
+                if in_sync:
+                    state = self._state()
                 if model.stop_training:
                     break
             finished = True
@@ -159,3 +176,13 @@ class _EpochLoop:
             model.optimizer.finalize_variable_values(model.trainable_weights)
         if finished:
             hooks.on_train_end(logs)
+
+    def _validate(self, hooks, state, fresh, val) -> dict[str, np.ndarray]:
+        """Score the validation rows, with the hooks Keras's evaluate calls; gives the val_ logs."""
+        hooks.on_test_begin()
+        hooks.on_test_batch_begin(0)
+        logs = {k: np.asarray(v) for k, v in self.jax.device_get(self._test(state[:2], fresh, *val,
+                                                                             rows=len(val[0]))).items()}
+        hooks.on_test_batch_end(-(-len(val[0]) // self.batch_size) - 1, logs)
+        hooks.on_test_end(logs)
+        return {f"val_{k}": v for k, v in logs.items()}

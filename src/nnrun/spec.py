@@ -431,8 +431,9 @@ class Spec(_Section):
     epochs: PositiveInt = Field(description="Passes over the training rows.", examples=[100])
     batch_size: PositiveInt = Field(32, description="Rows per gradient step.")
     steps_per_execution: PositiveInt | Literal["auto"] = Field(
-        "auto", description="Gradient steps Keras runs per call into the backend; auto = a whole epoch's steps, "
-        "and on jax one compiled call per epoch (the fastest; results are the same)."
+        "auto", description="How training is driven; auto = the fastest: on jax one compiled call per epoch (the "
+        "history Keras's fit gives), on tensorflow Keras's fit on a tf.data pipeline (its own shuffle order). A "
+        "number = Keras's fit on the arrays, with that many gradient steps per call into the backend."
     )
     early_stopping: EarlyStoppingSpec | None = Field(None, description="Stop when the monitored value stalls.")
     kfold: KFoldSpec | None = Field(None, description="K-fold settings for `nnrun kfold`: k, or {k, shuffle, ...}.")
