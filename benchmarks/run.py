@@ -4,7 +4,8 @@
 
 Each workload runs its baseline and nnrun alternately (A B A B ...), each as a new process the way a user
 starts it, and takes the median wall time (and peak memory) of each. It checks that both reached the same
-quality band, and writes the table, with the machine, the versions and the date, to --out.
+quality band, and writes the table, with the machine, the versions and the date, to --out (every figure also to
+its .json, from which --render rewrites the table).
 
 - p1: configs/pima.yaml (1500 epochs, batch 64) against benchmarks/baselines/pima.py on tensorflow, as the
   lecture runs it, seed i on both sides in run i; target: nnrun at least 10x faster, median test accuracy within
@@ -31,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -51,7 +52,8 @@ class Measured:
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> Measured:
-    """Run `command` to its end; its wall time and its own peak RSS (wait4 reports this child's alone)."""
+    """Run `command` to its end; its wall time and its own peak RSS (wait4 reports this child's alone, but Linux
+    counts in it the runner's own peak at exec: the runner must stay small, so large arrays live in helpers)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, text=True, env={**os.environ, **(env or {})},
@@ -79,6 +81,7 @@ class Row:
     quality: str
     command: str
     samples: dict = field(default_factory=dict)
+    run: str = ""  # when and with which runner command it was measured
 
 
 def median(values: list[float]) -> float:
@@ -176,34 +179,16 @@ batch_size: 128
 MNIST_FLOP = 60_000 * (784 * 512 + 512 * 10) * 2 * 3  # an epoch: forward and backward through both matrix products
 
 
-def numpy_gflops(repeat: int = 7) -> float:
-    """numpy's single-precision product of an epoch's inputs with the first layer's weights (60,000 x 784 by
-    784 x 512), the best of `repeat`: the hardware's practical floor for this MLP."""
-    import numpy as np
-
-    rng = np.random.default_rng(0)
-    x, w = rng.random((60_000, 784), dtype=np.float32), rng.random((784, 512), dtype=np.float32)
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        x @ w
-        best = min(best, time.perf_counter() - start)
-    return 2 * 60_000 * 784 * 512 / best / 1e9
-
-
 def p3(repeat: int) -> list[Row]:
     """MNIST-shaped MLP on random data: nnrun's training throughput, from the fit time of 6 epochs less that of
     2 (which holds compilation and warm-up), against numpy's matrix product measured in the same run; the seed
-    script's own GFLOP/s on tensorflow for reference."""
-    import numpy as np
-
+    script's own GFLOP/s on tensorflow for reference. The data and numpy's product live in helper processes
+    (mnist_shaped.py): see measure()."""
+    helper = [sys.executable, str(HERE / "mnist_shaped.py")]
     a, b, floor = [], [], []
     with tempfile.TemporaryDirectory() as root:
         csv, config = Path(root) / "mnist-shaped.csv", Path(root) / "mnist-shaped.yaml"
-        rng = np.random.default_rng(0)
-        table = np.concatenate([rng.integers(0, 256, (60_000, 784)), rng.integers(0, 10, (60_000, 1))], axis=1)
-        np.savetxt(csv, table, fmt="%d", delimiter=",")
-        del table
+        measure([*helper, "write", str(csv)])
         config.write_text(P3_CONFIG.format(csv=csv))
         # One untimed run first, so that jax's compilation cache serves both timed runs alike: were the 2-epoch run
         # to compile and the 6-epoch run to load, the difference would understate the time of 4 epochs.
@@ -216,7 +201,7 @@ def p3(repeat: int) -> list[Row]:
                 measure([*NNRUN, "train", str(config), "-q", "--set", f"epochs={epochs}", "--runs-dir", root + "/runs"])
                 fit_s[epochs] = newest_metrics(Path(root) / "runs")["fit_s"]
             b.append(4 * MNIST_FLOP / (fit_s[6] - fit_s[2]) / 1e9)
-            floor.append(numpy_gflops())
+            floor.append(float(measure([*helper, "matmul"]).stdout))
     share = median(b) / median(floor)
     return [Row("P3 MNIST-shaped MLP, 60,000 x 784, Dense 512-10, batch 128", f"{median(b):.0f} GFLOP/s",
                 f"numpy {median(floor):.0f} GFLOP/s; seed script {median(a):.0f} GFLOP/s (tensorflow)",
@@ -285,16 +270,37 @@ def versions() -> str:
     return ", ".join([f"Python {platform.python_version()}", *found])
 
 
-def markdown(rows: list[Row], repeat: int, command: str) -> str:
+NOTES = {
+    "P1": "seed i on both sides in run i. The seed script runs as the lecture runs it, on tensorflow (Keras's "
+          "default backend). The quality column compares the median test accuracy over those seeds: on 68 test rows "
+          "one row is 1.5 points, and a few seeds start with dead ReLUs on either side.",
+    "P2": "the seed's loop runs once (about 15 minutes), nnrun once per repeat. nnrun trains on the 404 rows the "
+          "seed's script uses, in its order, with 4 contiguous folds of 101 rows (`kfold: {shuffle: false}`), so "
+          "both score the same folds. nnrun does more work: it scores the validation rows after every epoch (the "
+          "seed once per fold), and scales each fold with its own training rows (the seed with all 404 rows).",
+    "P3": "4 epochs of 60,000 rows x (784 x 512 + 512 x 10) x 2 x 3 FLOP, over the difference of nnrun's `fit_s` "
+          "for 6 and for 2 epochs (both after an untimed run that fills jax's compilation cache), so that start-up, "
+          "data loading and compilation cancel out. numpy: the best of 7 float32 products 60,000 x 784 @ 784 x 512 in "
+          "a helper process, with every BLAS thread. The seed script's figure is its own timing (2 epochs "
+          "after a warm-up) on tensorflow.",
+    "P4": "each a new process, as a user starts it; the median of 5.",
+    "P5": "the peak resident memory of the whole process (os.wait4's ru_maxrss).",
+}
+
+
+def markdown(record: dict) -> str:
+    """docs/benchmarks.md from a record (what main() saves as .json)."""
+    rows = [Row(**r) for r in record["rows"]]
+    runs = {r.run: [x.workload.split()[0] for x in rows if x.run == r.run] for r in rows}
     lines = [
         "# Benchmarks",
         "",
-        f"Measured {date.today().isoformat()} with `{command}`: each baseline and nnrun run alternately "
-        f"(A B A B, {repeat} of each unless noted), each a new process as a user starts it; the figures are medians "
-        "of the whole process's wall time (or peak memory).",
+        "Each baseline and nnrun run alternately (A B A B, the repeat count of each unless noted), each a new process "
+        "as a user starts it; the figures are medians of the whole process's wall time (or peak memory). Measured "
+        "with " + "; ".join(f"{run} ({', '.join(dict.fromkeys(keys))})" for run, keys in runs.items()) + ".",
         "",
-        f"- machine: {machine()}",
-        f"- versions: {versions()}",
+        f"- machine: {record['machine']}",
+        f"- versions: {record['versions']}",
         "",
         "| workload | nnrun | baseline | ratio | target | met | quality | command |",
         "|---|---|---|---|---|---|---|---|",
@@ -302,9 +308,12 @@ def markdown(rows: list[Row], repeat: int, command: str) -> str:
     for r in rows:
         lines.append(f"| {r.workload} | {r.nnrun} | {r.baseline} | {r.ratio} | {r.target} | "
                      f"{'yes' if r.met else 'no'} | {r.quality} | `{r.command}` |")
-    lines += ["", "nnrun runs with its defaults, which include jax's persistent compilation cache: the first nnrun run "
-              "of a workload on a machine compiles its training step (about 2 s for pima), later runs load it. The "
-              "samples below are in run order, so the first nnrun sample of a fresh machine is the cold one.",
+    lines += ["", "How each is measured:", ""]
+    lines += [f"- {key}: {text}" for key, text in NOTES.items() if any(r.workload.startswith(key) for r in rows)]
+    lines += ["", "nnrun runs with its defaults: the jax backend, `steps_per_execution: auto` (compiled epochs) and "
+              "jax's persistent compilation cache. The first nnrun run of a workload on a machine compiles its "
+              "training step (about 2 s for pima), later runs load it. The samples below are in run order, so the "
+              "first nnrun sample of a fresh machine is the cold one.",
               "", "Every sample, for the record:", "", "```json",
               json.dumps({r.workload: r.samples for r in rows}, indent=1), "```", ""]
     return "\n".join(lines)
@@ -314,21 +323,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workloads", nargs="*", metavar="WORKLOAD", help=f"{', '.join(WORKLOADS)} (default: all)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side per workload (default 3)")
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks.md",
+                        help="the table; the figures go to the same name with .json")
+    parser.add_argument("--render", action="store_true", help="measure nothing: rewrite --out from its .json")
     args = parser.parse_args()
     unknown = set(args.workloads) - set(WORKLOADS)
     if unknown:
         parser.error(f"unknown workload {', '.join(sorted(unknown))}; choose from {', '.join(WORKLOADS)}")
+    figures = args.out.with_suffix(".json")
+    if args.render:
+        args.out.write_text(markdown(json.loads(figures.read_text())), encoding="utf-8")
+        print(f"wrote {args.out}")
+        return
+    command = "python benchmarks/run.py " + " ".join(args.workloads or list(WORKLOADS)) + f" --repeat {args.repeat}"
+    run = f"`{command}` on {date.today().isoformat()}"
     rows = []
     for name in args.workloads or list(WORKLOADS):
         for row in WORKLOADS[name](args.repeat):
             print(f"{row.workload}: nnrun {row.nnrun}, baseline {row.baseline or '-'}, {row.ratio or ''} "
                   f"target {row.target}: {'met' if row.met else 'NOT met'} {row.quality}", flush=True)
+            row.run = run
             rows.append(row)
-    command = "python benchmarks/run.py " + " ".join(args.workloads or list(WORKLOADS)) + f" --repeat {args.repeat}"
+    # The workloads not run this time keep their last figures, with the command and date that measured them.
+    kept = [r for r in json.loads(figures.read_text())["rows"] if r["workload"] not in {x.workload for x in rows}] \
+        if figures.exists() else []
+    order = list(WORKLOADS)
+    every = sorted([*kept, *(asdict(r) for r in rows)], key=lambda r: order.index(r["workload"].split()[0].lower()))
+    record = {"machine": machine(), "versions": versions(), "rows": every}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(markdown(rows, args.repeat, command), encoding="utf-8")
-    print(f"wrote {args.out}")
+    figures.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    args.out.write_text(markdown(record), encoding="utf-8")
+    print(f"wrote {args.out} and {figures}")
 
 
 if __name__ == "__main__":
