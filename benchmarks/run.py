@@ -1,6 +1,7 @@
 """nnrun against the seed's plain Keras scripts, side by side on this machine (issue 7).
 
-    NNRUN_DATA_DIR=../shared/datasets python benchmarks/run.py [p1] [p2] [p3] [p4] [p5] [--repeat 3] [--out docs/benchmarks.md]
+    NNRUN_DATA_DIR=../shared/datasets python benchmarks/run.py [p1] [p2] [p3] [p4] [p5] [backend] [--repeat 3]
+        [--out docs/benchmarks.md] [--render]
 
 Each workload runs its baseline and nnrun alternately (A B A B ...), each as a new process the way a user
 starts it, and takes the median wall time (and peak memory) of each. It checks that both reached the same
@@ -18,6 +19,7 @@ its .json, from which --render rewrites the table).
 - p4: `nnrun --help` and `nnrun check` under 0.3 s, `nnrun compare` over 1,000 runs under 1 s.
 - p5: peak memory of a 10-fold run within 10 % of a 2-fold run's (configs/boston.yaml, 20 epochs: memory does
   not grow with epochs).
+- backend: pima in nnrun on jax against tensorflow, each with its default loop: the default must be the faster.
 """
 
 from __future__ import annotations
@@ -259,7 +261,23 @@ def p5(repeat: int) -> list[Row]:
                 {"k10_mb": b, "k2_mb": a})]
 
 
-WORKLOADS = {"p1": p1, "p2": p2, "p3": p3, "p4": p4, "p5": p5}
+def backend(repeat: int) -> list[Row]:
+    """The default backend, chosen by measurement: `nnrun train configs/pima.yaml` on jax (B) against the same on
+    tensorflow (A), each with its own default training loop."""
+    a, b = [], []
+    with tempfile.TemporaryDirectory() as runs:
+        for _ in range(repeat):
+            for name, into in (("tensorflow", a), ("jax", b)):
+                into.append(measure([*NNRUN, "train", "configs/pima.yaml", "-q", "--backend", name,
+                                     "--runs-dir", runs]).seconds)
+    ratio = median(a) / median(b)
+    return [Row("Backend: pima in nnrun, jax against tensorflow", f"{median(b):.1f} s (jax)",
+                f"{median(a):.1f} s (tensorflow)", f"{ratio:.1f}x", "the default (jax) is the faster", ratio > 1, "",
+                "nnrun train configs/pima.yaml -q --backend jax` against `--backend tensorflow",
+                {"jax_s": b, "tensorflow_s": a})]
+
+
+WORKLOADS = {"p1": p1, "p2": p2, "p3": p3, "p4": p4, "p5": p5, "backend": backend}
 
 
 def machine() -> str:
@@ -303,6 +321,8 @@ NOTES = {
           "after a warm-up) on tensorflow.",
     "P4": "each a new process, as a user starts it; the median of 5.",
     "P5": "the peak resident memory of the whole process (os.wait4's ru_maxrss).",
+    "Backend": "each backend with its own default loop (jax: compiled epochs; tensorflow: Keras's fit on a tf.data "
+               "pipeline); nnrun's default backend is the faster one.",
 }
 
 
@@ -366,7 +386,7 @@ def main() -> None:
     kept = [r for r in json.loads(figures.read_text())["rows"] if r["workload"] not in {x.workload for x in rows}] \
         if figures.exists() else []
     order = list(WORKLOADS)
-    every = sorted([*kept, *(asdict(r) for r in rows)], key=lambda r: order.index(r["workload"].split()[0].lower()))
+    every = sorted([*kept, *(asdict(r) for r in rows)], key=lambda r: order.index(r["workload"].split()[0].lower().rstrip(":")))
     record = {"machine": machine(), "versions": versions(), "rows": every}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     figures.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
