@@ -329,7 +329,7 @@ NOTES = {
 def markdown(record: dict) -> str:
     """docs/benchmarks.md from a record (what main() saves as .json)."""
     rows = [Row(**r) for r in record["rows"]]
-    runs = {r.run: [x.workload.split()[0] for x in rows if x.run == r.run] for r in rows}
+    runs = {r.run: [x.workload.split()[0].rstrip(":") for x in rows if x.run == r.run] for r in rows}
     lines = [
         "# Benchmarks",
         "",
