@@ -25,6 +25,7 @@ its .json, from which --render rewrites the table).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -232,6 +233,10 @@ def p4(repeat: int) -> list[Row]:
     sys.path.insert(0, str(HERE))
     from compare_1000_runs import write_runs
 
+    # pip compiles a package's byte-code when it installs it; an editable install under PYTHONDONTWRITEBYTECODE
+    # never does, and would recompile nnrun's sources on every start (about 30 ms). Measure what a user runs.
+    package = importlib.util.find_spec("nnrun").submodule_search_locations[0]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True)
     rows = []
     for label, command, limit in (("P4 nnrun --help", ["--help"], 0.3),
                                   ("P4 nnrun check configs/pima.yaml", ["check", "configs/pima.yaml"], 0.3)):
@@ -319,7 +324,8 @@ NOTES = {
           "data loading and compilation cancel out. numpy: the best of 7 float32 products 60,000 x 784 @ 784 x 512 in "
           "a helper process, with every BLAS thread. The seed script's figure is its own timing (2 epochs "
           "after a warm-up) on tensorflow.",
-    "P4": "each a new process, as a user starts it; the median of 5.",
+    "P4": "each a new process, as a user starts it, with nnrun's byte-code compiled as pip installs it; the median "
+          "of 5.",
     "P5": "the peak resident memory of the whole process (os.wait4's ru_maxrss).",
     "Backend": "each backend with its own default loop (jax: compiled epochs; tensorflow: Keras's fit on a tf.data "
                "pipeline); nnrun's default backend is the faster one.",
