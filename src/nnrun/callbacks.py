@@ -37,10 +37,15 @@ def format_logs(logs: dict, limit: int = 6) -> str:
     return "  ".join(f"{k} {v:.4g}" for k, v in list(scalars(logs).items())[:limit])
 
 
-class EpochProgress(keras.callbacks.Callback):
-    """A Rich progress bar (epoch, ETA, loss and metrics) on a terminal; plain periodic lines otherwise."""
+class LogsCallback(keras.callbacks.Callback):
+    """A callback that reads nothing but the logs: fitting.fit need not bring the model's variables up to date
+    for it after every epoch."""
 
-    logs_only = True  # reads nothing but the logs (see fitting.fit)
+    logs_only = True
+
+
+class EpochProgress(LogsCallback):
+    """A Rich progress bar (epoch, ETA, loss and metrics) on a terminal; plain periodic lines otherwise."""
 
     def __init__(self, console: Console, epochs: int, label: str = "", lines: int = 20):
         super().__init__()
@@ -96,10 +101,8 @@ class EpochProgress(keras.callbacks.Callback):
             self._line()  # the last epoch, also when training stopped early
 
 
-class HistoryWriter(keras.callbacks.Callback):
+class HistoryWriter(LogsCallback):
     """Appends each epoch to the run's history.csv (epoch, loss, metrics, val_loss, val_metrics)."""
-
-    logs_only = True  # reads nothing but the logs (see fitting.fit)
 
     def __init__(self, run: RunFolder):
         super().__init__()
@@ -109,10 +112,8 @@ class HistoryWriter(keras.callbacks.Callback):
         self.run.append_history({"epoch": epoch + 1, **scalars(logs or {})})
 
 
-class DivergenceGuard(keras.callbacks.Callback):
+class DivergenceGuard(LogsCallback):
     """Stops training when the epoch's loss is NaN or infinite, and remembers the epoch."""
-
-    logs_only = True  # reads nothing but the logs (see fitting.fit)
 
     def __init__(self):
         super().__init__()
@@ -125,15 +126,13 @@ class DivergenceGuard(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-class StopRequest(keras.callbacks.Callback):
+class StopRequest(LogsCallback):
     """Ctrl-C and SIGTERM stop training cleanly: the first one lets the current epoch finish, then stops
     (weights consistent, model saved, status `interrupted`); a second one stops at once.
 
     Raising KeyboardInterrupt at an arbitrary point inside a compiled training step can leave the backend's
     arrays deleted, or be swallowed by a callback of the backend, so the first signal only sets a flag.
     """
-
-    logs_only = True  # reads nothing but the logs (see fitting.fit)
 
     def __init__(self):
         super().__init__()
