@@ -114,6 +114,10 @@ class _EpochLoop:
         logs, _ = self._scan(self.model.test_step, (trainable, non_trainable, fresh_metrics), x, y, None, rows)
         return logs
 
+    def _on_host(self, logs: dict) -> dict[str, np.ndarray]:
+        """An epoch's logs as numpy values, fetched from the device in one transfer (the epoch's one wait)."""
+        return {k: np.asarray(v) for k, v in self.jax.device_get(logs).items()}
+
     def _state(self) -> tuple[list, list, list, list]:
         model = self.model
         return ([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables],
@@ -159,7 +163,7 @@ class _EpochLoop:
                 order = np.random.permutation(rows).astype(np.int32)
                 hooks.on_train_batch_begin(0)  # one call per epoch, as Keras's fit makes them per execution
                 train_logs, trained = self._train(state, fresh, x_dev, y_dev, order, rows=rows)
-                logs = {k: np.asarray(v) for k, v in jax.device_get(train_logs).items()}
+                logs = self._on_host(train_logs)
                 state = trained  # only now: until the epoch's results are on the host, the model keeps the last
                 hooks.on_train_batch_end(steps - 1, logs)
                 if val is not None:
@@ -182,8 +186,7 @@ class _EpochLoop:
         """Score the validation rows, with the hooks Keras's evaluate calls; gives the val_ logs."""
         hooks.on_test_begin()
         hooks.on_test_batch_begin(0)
-        logs = {k: np.asarray(v) for k, v in self.jax.device_get(self._test(state[:2], fresh, *val,
-                                                                             rows=len(val[0]))).items()}
+        logs = self._on_host(self._test(state[:2], fresh, *val, rows=len(val[0])))
         hooks.on_test_batch_end(-(-len(val[0]) // self.batch_size) - 1, logs)
         hooks.on_test_end(logs)
         return {f"val_{k}": v for k, v in logs.items()}
