@@ -144,6 +144,12 @@ CASES = [
          valid="usage: nnrun train [OPTIONS] {CONFIG}"),
     Case("config-is-a-directory", files={"configs": None}, argv=("{tmp}/configs",), where="configs: ",
          got="is a directory", valid="give a YAML config file"),
+    Case("yaml-unclosed-mapping", config=BASE_YAML.replace("  test: 0\n", "  test: {fraction: 0.2\n"),
+         where=re.compile(r"exp\.yaml:4:\d+: YAML syntax error"), got="expected ',' or '}'",
+         valid="the { was opened at line 3, column 9"),
+    Case("yaml-unclosed-quote", config=BASE_YAML + "name: 'pima\n",
+         where=re.compile(r"exp\.yaml:10:1: YAML syntax error"), got="found unexpected end of stream",
+         valid="the quote was opened at line 9, column 7"),
     # --- keys ---
     Case("unknown-top-key", config=BASE_YAML + "epoch: 5\n", where=at("epoch"), got="unknown key",
          valid="(did you mean 'epochs'?); valid keys here: name, seed, backend"),
@@ -155,6 +161,11 @@ CASES = [
          where=at("optimizer.lr"), got="no argument 'lr'", valid="Keras 3 calls it 'learning_rate'"),
     Case("required-key-missing", config={k: v for k, v in tiny_config().items() if k != "loss"}, where=at("loss"),
          got="required key is missing", valid="e.g. loss: binary_crossentropy"),
+    Case("misspelt-required-key", config=BASE_YAML.replace("epochs: 3", "epoch: 3"), where=at("epoch"),
+         got="unknown key", valid="(did you mean 'epochs'? it is required); valid keys here: name, seed, backend"),
+    Case("check-val-monitor-without-validation", command="check",
+         config=tiny_config(early_stopping={"monitor": "val_accuracy"}), where=at("early_stopping.monitor"),
+         got="got val_accuracy", valid="set dataset.validation (e.g. 0.2) or monitor: loss"),
     # --- wrong types and ranges ---
     Case("epochs-text", config=tiny_config(epochs="ten"), where=at("epochs"), got="got ten",
          valid="must be a valid integer"),
@@ -356,9 +367,9 @@ def test_bad_input_is_one_line_naming_where_what_and_what_is_valid(case, cli, tm
     if case.setup is not None:
         case.setup(tmp_path, monkeypatch, run)
     argv = [a.format(config=config, tmp=tmp_path, run=run) for a in case.argv]
-    if case.command != "predict":
+    if case.command in ("train", "kfold"):
         argv += ["--runs-dir", tmp_path / "runs"]
-    elif "-o" not in argv:
+    elif case.command == "predict" and "-o" not in argv:
         argv += ["-o", tmp_path / "predictions.csv"]
     before = files_under(tmp_path)
 

@@ -253,10 +253,11 @@ def check(
     device: DeviceOption = Device.cpu,
 ) -> None:
     """Validate a config and print it resolved, every default filled. Trains nothing, writes nothing."""
-    from nnrun.spec import load_spec
+    from nnrun.spec import config_problems, load_spec
     from nnrun.yamlfile import dump_yaml
 
     spec = load_spec(config, list(set_ or []))
+    config_problems(spec)
     summary = None
     if deep:
         from nnrun.options import Options

@@ -43,18 +43,25 @@ class RunError(NnrunError):
     """A run folder cannot be read or used (predict on a broken run, say)."""
 
 
-def did_you_mean(value: object, choices: Iterable[str]) -> str:
-    """Return " (did you mean 'x'?)" for the closest choice to `value`, or "" when none is close."""
+def closest(value: object, choices: Iterable[str]) -> str | None:
+    """The choice `value` most likely misspells (same letters in another case, else difflib's closest at 0.6),
+    or None when none is close."""
     if not isinstance(value, str):
-        return ""
+        return None
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
     if value.lower() in lowered and lowered[value.lower()] != value:
-        return f" (did you mean '{lowered[value.lower()]}'?)"
+        return lowered[value.lower()]
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     if not close:
         close = [lowered[c] for c in difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)]
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """Return " (did you mean 'x'?)" for the closest choice to `value`, or "" when none is close."""
+    close = closest(value, choices)
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def first_line(error: BaseException) -> str:

@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from nnrun.catalog import KERAS, SKLEARN, keras_source, sources
-from nnrun.errors import ConfigError, did_you_mean, keypath
+from nnrun.errors import ConfigError, closest, did_you_mean, keypath
 from nnrun.overrides import apply_override, parse_override
 from nnrun.yamlfile import read_yaml, show_value
 
@@ -583,11 +583,27 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
 def _first_problem(error: ValidationError, origin: Origin, data: dict) -> str:
     """Turn pydantic's errors into nnrun's one-line messages (one line per problem)."""
     lines = []
-    for err in error.errors(include_url=False):
+    errors = error.errors(include_url=False)
+    missing = {tuple(err["loc"]) for err in errors if err["type"] == "missing"}
+    # A misspelt required key (`epoch: 1500`) is one slip, not two: its unknown-key line names the missing key,
+    # and the "required key is missing" line for that key is dropped.
+    misspelt = {}
+    for err in errors:
         loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden" and isinstance(loc[-1], str):
+            close = closest(loc[-1], _fields_at(loc[:-1]))
+            if close is not None and (*loc[:-1], close) in missing:
+                misspelt[loc] = (*loc[:-1], close)
+    for err in errors:
+        loc = tuple(err["loc"])
+        if err["type"] == "missing" and loc in misspelt.values():
+            continue
         if err["type"] == "invalid_key":  # pydantic puts the bad key itself at the end of loc
             loc = loc[:-1]
-        line = f"{origin.where(loc)}{keypath(loc)}: {_problem(err, loc)}"
+        problem = _problem(err, loc)
+        if loc in misspelt:
+            problem = problem.replace("?)", f"? it is required)", 1)
+        line = f"{origin.where(loc)}{keypath(loc)}: {problem}"
         lines.append(line.replace("\n", "\\n"))  # a key with a newline in it must not split the line
     return "\n".join(dict.fromkeys(lines))
 
@@ -669,6 +685,13 @@ def training_problems(spec: Spec, *, has_validation: bool) -> None:
             ("early_stopping", "monitor"),
             f"got {es.monitor}; it needs validation rows: set dataset.validation (e.g. 0.2) or monitor: loss",
         )
+
+
+def config_problems(spec: Spec) -> None:
+    """What `training_problems` can tell from the config alone, for plain `nnrun check` (which loads no data):
+    the validation rows exist when dataset.validation is set, and in every fold of `nnrun kfold`."""
+    if spec.kfold is None:
+        training_problems(spec, has_validation=bool(spec.dataset.validation))
 
 
 def json_schema() -> dict[str, Any]:

@@ -64,6 +64,9 @@ def yaml_problem(e: yaml.YAMLError) -> str:
     hint = next((h for pattern, h in _HINTS if re.search(pattern, problem) or re.search(pattern, context)), None)
     if hint:
         problem = f"{problem} ({hint})"
+    opened = _opened_at(e)
+    if opened:
+        problem = f"{problem}; {opened}"
     if problem == "but found another document":
         problem = "a second YAML document starts here ('---'); a config is one document"
     tag = re.search(r"for the tag '([^']+)'", problem)
@@ -72,6 +75,21 @@ def yaml_problem(e: yaml.YAMLError) -> str:
         never = "never Python objects" if name.startswith("!!python/") else "no custom tags"
         problem = f"the tag {name} is not allowed: nnrun reads plain YAML only, {never}"
     return problem
+
+
+# What PyYAML's context names when a bracket or a quote is still open where the error is found.
+_OPENERS = {"while parsing a flow mapping": "the { ", "while parsing a flow sequence": "the [ ",
+            "while scanning a quoted scalar": "the quote "}
+
+
+def _opened_at(e: yaml.YAMLError) -> str | None:
+    """'the { was opened at line 2, column 10' when the error is found on a later line than the bracket or quote
+    left open: the reported line is then the one after the slip, and the opening line is where to look."""
+    context, start, found = getattr(e, "context", None), getattr(e, "context_mark", None), getattr(e, "problem_mark", None)
+    opener = _OPENERS.get(context or "")
+    if opener is None or start is None or found is None or start.line == found.line:
+        return None
+    return f"{opener}was opened at line {start.line + 1}, column {start.column + 1}"
 
 
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
