@@ -195,12 +195,12 @@ def keras_archive_mismatch(dataset: KerasDataset, rehash: bool = True) -> Mismat
     """The first file of `dataset` in Keras's cache whose hash differs from the one Keras pins (KERAS_HASHES), else
     None (missing files and files Keras pins no hash for included).
 
-    Hashing reads the whole file: about 15 ms for mnist.npz (11 MB), 0.2 s for cifar10's 170 MB. Every digest
-    computed is recorded in Keras's cache (RECORDED_HASHES) with the file's size, mtime, ctime and inode;
-    rehash=False (`nnrun datasets`) takes a recorded digest while those are unchanged. Loading rehashes: a wrong
+    Hashing reads the whole file: about 15 ms for mnist.npz (11 MB), 0.2 s for cifar10's 170 MB. rehash=False
+    (`nnrun datasets`) takes the digest recorded in Keras's cache (RECORDED_HASHES) while the file's size, mtime,
+    ctime and inode are unchanged, and records those it computes. Loading rehashes, and writes nothing: a wrong
     verdict there would cost the user the file."""
     cache = keras_cache()
-    recorded = _recorded_hashes(cache)
+    recorded = {} if rehash else _recorded_hashes(cache)
     mismatch, changed = None, False
     for file in dataset.files:
         expected = KERAS_HASHES.get(file)
@@ -211,16 +211,15 @@ def keras_archive_mismatch(dataset: KerasDataset, rehash: bool = True) -> Mismat
         st = path.stat()
         stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, algorithm]
         entry = recorded.get(file)
-        if not rehash and isinstance(entry, list) and entry[:-1] == stamp:
+        if isinstance(entry, list) and entry[:-1] == stamp:
             found = entry[-1]
         else:
             found = _digest(path, algorithm)
-            changed |= entry != [*stamp, found]
-            recorded[file] = [*stamp, found]
+            recorded[file], changed = [*stamp, found], True
         if found != expected:
             mismatch = Mismatch(path, algorithm, expected, found)
             break
-    if changed:
+    if changed and not rehash:
         _record_hashes(cache, recorded)
     return mismatch
 
