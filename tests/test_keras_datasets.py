@@ -10,7 +10,6 @@ writes the stand-ins it needs there; nothing is downloaded.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import json
 import os
