@@ -4,8 +4,9 @@ offline. Everything is tiny and deterministic from `seed`; images carry a class-
 texts a label-dependent vocabulary, so a tiny model can beat chance.
 
 Each writer takes `datasets`, the `$KERAS_HOME/datasets` folder (created if missing), and returns the arrays
-it wrote. Keras still checks each file's hash against the real download's, so a test must stub
-`keras.src.utils.file_utils.validate_file`; see tests/test_keras_archives.py for the whole set-up.
+it wrote. Keras checks each file it pins a hash for against the real download's, and so does nnrun before it
+(catalog.KERAS_HASHES): a test stubs Keras's check (`keras.src.utils.file_utils.validate_file`) and pins the
+stand-ins in nnrun's table (StandInHashes), as conftest's `keras_offline` fixture does.
 
 Format notes (Keras 3 loaders, keras/src/datasets/*.py):
 - npz files are zip archives of `<key>.npy` members; mnist and boston_housing are read with
@@ -25,11 +26,13 @@ Format notes (Keras 3 loaders, keras/src/datasets/*.py):
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import pickle
 import tarfile
 import zipfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +45,33 @@ FASHION_MNIST_FOLDER = "fashion-mnist"
 REUTERS_TOPICS = 46
 _PICKLE_PROTOCOL = 4  # Keras's RestrictedUnpickler reads 3 and 4 only (see the module docstring)
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same seed gives the same bytes
+
+
+# Every stand-in written for a file Keras pins a hash for: its absolute path -> the sha256 of the bytes written.
+WRITTEN: dict[Path, str] = {}
+
+
+def _pinned(path: Path) -> None:
+    WRITTEN[Path(path).resolve()] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class StandInHashes(Mapping):
+    """catalog.KERAS_HASHES as tests install it: a file that a writer here wrote under `datasets` is pinned to the
+    bytes written, so nnrun's check passes the stand-in as it passes Keras's own archive, and refuses it once it is
+    changed; every other file keeps Keras's pin (a real archive copied in is checked as a user's would be)."""
+
+    def __init__(self, pins: Mapping[str, str], datasets: Path):
+        self._pins, self._datasets = dict(pins), Path(datasets)
+
+    def __getitem__(self, file: str) -> str:
+        pin = self._pins[file]  # a file Keras pins no hash for stays unpinned
+        return WRITTEN.get((self._datasets / file).resolve(), pin)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pins)
+
+    def __len__(self) -> int:
+        return len(self._pins)
 
 
 def _folder(datasets: Path) -> Path:
@@ -110,6 +140,7 @@ def write_mnist(datasets: Path, n_train=64, n_test=16, seed=0) -> dict:
     """datasets/mnist.npz: x_train (N, 28, 28) uint8, y_train (N,) uint8, x_test, y_test."""
     arrays = _mnist_like(n_train, n_test, seed)
     _write_npz(_folder(datasets) / "mnist.npz", arrays)
+    _pinned(Path(datasets) / "mnist.npz")
     return arrays
 
 
@@ -197,6 +228,7 @@ def write_cifar10(datasets: Path, n_per_batch=8, n_test=8, seed=0) -> dict:
             add(f"data_batch_{i + 1}", _cifar_batch(f"training batch {i + 1} of 5", x_batches[-1], y_batches[-1]))
         add("test_batch", _cifar_batch("testing batch 1 of 1", test_rows, y_test))
 
+    _pinned(Path(datasets) / CIFAR10_ARCHIVE)
     x_train = _cifar_images(np.concatenate(x_batches))
     x_test = _cifar_images(test_rows)
     return {"x_train": x_train, "y_train": np.concatenate(y_batches).reshape(-1, 1),
@@ -240,6 +272,7 @@ def write_imdb(datasets: Path, n_train=40, n_test=20, vocabulary=50, seed=0) -> 
     arrays = {"x_train": reviews(y_train), "y_train": y_train, "x_test": reviews(y_test), "y_test": y_test}
     folder = _folder(datasets)
     _write_npz(folder / "imdb.npz", arrays)
+    _pinned(folder / "imdb.npz")
     word_index = _word_index(vocabulary)
     _write_word_index(folder / "imdb_word_index.json", word_index)
     return {**arrays, "word_index": word_index}
@@ -259,6 +292,7 @@ def write_reuters(datasets: Path, n=60, vocabulary=50, seed=0) -> dict:
     arrays = {"x": x, "y": y}
     folder = _folder(datasets)
     _write_npz(folder / "reuters.npz", arrays)
+    _pinned(folder / "reuters.npz")
     word_index = _word_index(vocabulary)
     _write_word_index(folder / "reuters_word_index.json", word_index)
     return {**arrays, "word_index": word_index}
@@ -291,6 +325,7 @@ def write_boston_housing(datasets: Path, n=50, seed=0) -> dict:
     y = np.clip(22.5 + scaled @ weight + rng.normal(0.0, 1.5, size=n), 5.0, 50.0)
     arrays = {"x": x.astype(np.float64), "y": y.astype(np.float64)}
     _write_npz(_folder(datasets) / "boston_housing.npz", arrays)
+    _pinned(Path(datasets) / "boston_housing.npz")
     return arrays
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import tiny_config
+from conftest import import_keras, tiny_config
 from test_check_command import BASE_YAML  # line 8 is epochs
 from typer.testing import CliRunner
 
@@ -95,6 +95,16 @@ def unreadable(tmp_path: Path, monkeypatch, run: Path | None) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(pandas, "read_csv", refuse)
+
+
+def changed_keras_archive(tmp_path: Path, monkeypatch, run: Path | None) -> None:
+    """Keras's cache holds a boston_housing.npz that is not Keras's (Keras would delete it); the file must stay.
+    Keras is imported first: on its first import it writes keras.json into $KERAS_HOME."""
+    import_keras()
+    archive = tmp_path / "keras-home" / "datasets" / "boston_housing.npz"
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip archive
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
 
 
 def run_without_model(tmp_path: Path, monkeypatch, run: Path) -> None:
@@ -278,6 +288,14 @@ CASES = [
     Case("text-target-for-regression", config={**on_csv(), "loss": "mse", "metrics": []},
          files={"data.csv": csv_rows(*[f"{r[:3]},{'yes' if r[-1] == '1' else 'no'}" for r in OR_ROWS])},
          where=at("dataset.target"), got="holds text ('", valid="use a classification loss"),
+    Case("keras-archive-not-keras-s", setup=changed_keras_archive,
+         config={**tiny_config(dataset={"source": "keras:boston_housing"}), "loss": "mse", "metrics": ["mae"],
+                 "layers": [{"type": "Dense", "units": 1}]},
+         where=at("dataset.source"),
+         got=re.compile(r"keras:boston_housing: \S+/keras-home/datasets/boston_housing\.npz is not the archive Keras "
+                        r"publishes \(sha256 [0-9a-f]{64}, expected f553886a1f8d\w{52}\)"),
+         valid="delete it so that nnrun downloads it again from https://storage.googleapis.com/tensorflow/"
+               "tf-keras-datasets/boston_housing.npz, or replace it with the original from that URL"),
     # --- splits ---
     Case("test-takes-every-row", config=with_dataset(test=16), where=at("dataset.test"), got="got 16",
          valid="leave at least one row for training"),

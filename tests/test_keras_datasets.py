@@ -9,9 +9,12 @@ writes the stand-ins it needs there; nothing is downloaded.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import os
 import re
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -20,7 +23,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import CONFIGS, REPO
+from conftest import CONFIGS, REPO, import_keras, shared_datasets
 from keras_archives import (FASHION_MNIST_FOLDER, write_boston_housing, write_cifar10, write_fashion_mnist,
                             write_imdb, write_mnist, write_reuters)
 from nnrun import catalog
@@ -459,17 +462,31 @@ def test_missing_fashion_mnist_names_the_first_missing_file(cli, keras_offline, 
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
-def test_unreadable_mnist_archive_says_delete_it(cli, keras_offline, tmp_path, damage):
+def test_a_changed_mnist_archive_is_refused_with_both_hashes_and_kept(cli, keras_offline, tmp_path, damage):
     write_mnist(keras_offline)
     archive = keras_offline / "mnist.npz"
-    if damage == "garbage":
-        archive.write_bytes(b"<html>not a zip file</html>\n")
-    else:
-        archive.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
+    written = archive.read_bytes()
+    damaged = b"<html>not a zip file</html>\n" if damage == "garbage" else written[: len(written) // 2]
+    archive.write_bytes(damaged)
     runs = tmp_path / "runs"
     message = one_error_line(cli("train", CONFIGS / "mnist.yaml", "--runs-dir", runs))
-    assert f"keras:mnist: cannot read {archive} (" in message
+    assert f"dataset.source: keras:mnist: {archive} is not the archive Keras publishes (sha256 " \
+           f"{hashlib.sha256(damaged).hexdigest()}, expected {hashlib.sha256(written).hexdigest()}): " in message
+    assert message.endswith(f"delete it so that nnrun downloads it again from {TF_DATASETS}/mnist.npz, or replace "
+                            "it with the original from that URL")
+    assert archive.read_bytes() == damaged
+    assert no_run_folder(runs)
+
+
+def test_an_unreadable_archive_keras_pins_no_hash_for_says_delete_it(cli, keras_offline, tmp_path):
+    write_fashion_mnist(keras_offline)
+    labels = keras_offline / FASHION_MNIST_FOLDER / "train-labels-idx1-ubyte.gz"
+    labels.write_bytes(b"<html>not a gzip file</html>\n")
+    runs = tmp_path / "runs"
+    message = one_error_line(cli("train", CONFIGS / "fashion-mnist.yaml", "--runs-dir", runs))
+    assert f"keras:fashion_mnist: cannot read {keras_offline / FASHION_MNIST_FOLDER} (BadGzipFile)" in message
     assert "delete it" in message
+    assert labels.read_bytes() == b"<html>not a gzip file</html>\n"
     assert no_run_folder(runs)
 
 
@@ -594,3 +611,147 @@ def test_a_download_is_announced_once_by_nnrun_not_by_keras(cli, keras_offline, 
     assert result.stdout.count("note: downloading keras:mnist (11.0 MB) from "
                                f"{TF_DATASETS}/mnist.npz into {keras_offline}") == 1, result.stdout
     assert "Downloading data from" not in result.output  # Keras's own line, on stdout, would repeat it
+
+
+# --- 13. an archive that is not byte for byte Keras's is kept, refused and listed as not usable ---
+
+
+def test_nnruns_table_of_pinned_hashes_is_the_installed_keras_s(monkeypatch):
+    """Every file each loader asks get_file for, and the hash it pins (file_hash, or md5_hash in old Kerases),
+    equals catalog.KERAS and catalog.KERAS_HASHES: a Keras upgrade that changes either fails here."""
+    keras = import_keras()
+    pins = {}
+    for name, dataset in catalog.KERAS.items():
+        load_data = getattr(keras.datasets, name).load_data
+        asked = []
+
+        def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",
+                     extract=False, **kwargs):
+            fname = fname or origin.rsplit("/", 1)[-1]
+            if (extract or untar) and "." not in fname:
+                fname += "_archive"  # where get_file keeps an archive it extracts into the folder `fname`
+            asked.append(Path(cache_subdir).relative_to("datasets").joinpath(fname).as_posix())
+            pins[asked[-1]] = file_hash or md5_hash
+            return "/nonexistent/" + fname  # the loader fails reading it, after asking for every file
+
+        monkeypatch.setattr(sys.modules[load_data.__module__], "get_file", get_file)
+        with pytest.raises(OSError):
+            load_data()
+        assert tuple(asked) == dataset.files, name
+    assert dict(catalog.KERAS_HASHES) == {file: pin for file, pin in pins.items() if pin is not None}
+    assert all(len(pin) in (32, 64) for pin in catalog.KERAS_HASHES.values())  # md5 or sha256, as Keras tells
+
+
+@pytest.fixture
+def real_archives() -> Path:
+    """Keras's own archives, byte for byte: $NNRUN_DATA_DIR/keras/datasets (read-only; see SOURCES.md there)."""
+    folder = shared_datasets()
+    if folder is None or not (folder / "keras" / "datasets" / "mnist.npz").is_file():
+        pytest.skip("needs NNRUN_DATA_DIR pointing at the shared datasets, with Keras's archives in keras/datasets")
+    return folder / "keras" / "datasets"
+
+
+@pytest.fixture
+def keras_as_installed(request, monkeypatch) -> Path:
+    """keras_offline, but with Keras's own hash check and nnrun's table of Keras's pins, as a user has them."""
+    import_keras()
+    from keras.src.utils import file_utils
+
+    validate_file, pins = file_utils.validate_file, catalog.KERAS_HASHES
+    folder = request.getfixturevalue("keras_offline")
+    monkeypatch.setattr(file_utils, "validate_file", validate_file)
+    monkeypatch.setattr(catalog, "KERAS_HASHES", pins)
+    return folder
+
+
+def one_byte_changed(source: Path, copy: Path) -> bytes:
+    """A copy of `source` with its middle byte changed: the same size, readable, not Keras's. Returns its bytes."""
+    content = bytearray(source.read_bytes())
+    content[len(content) // 2] ^= 0xFF
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(content)
+    return bytes(content)
+
+
+def test_keras_alone_deletes_a_changed_archive_when_offline(keras_as_installed, real_archives):
+    """What nnrun's check prevents: Keras's loader takes the changed copy for a stale download and removes it."""
+    import keras
+
+    one_byte_changed(real_archives / "mnist.npz", keras_as_installed / "mnist.npz")
+    with pytest.raises(Exception, match="URL fetch failure.*offline test"):
+        keras.datasets.mnist.load_data()
+    assert not (keras_as_installed / "mnist.npz").exists()
+
+
+@pytest.mark.parametrize("name, file, config", [("mnist", "mnist.npz", "mnist"),
+                                                ("boston_housing", "boston_housing.npz", "boston-keras")])
+def test_a_real_archive_with_one_byte_changed_is_refused_kept_and_listed_not_usable(
+        cli, keras_as_installed, real_archives, tmp_path, name, file, config):
+    archive = keras_as_installed / file
+    damaged = one_byte_changed(real_archives / file, archive)
+    path = CONFIGS / f"{config}.yaml"
+    runs = tmp_path / "runs"
+    problem = (f"keras:{name}: {archive} is not the archive Keras publishes (sha256 "
+               f"{hashlib.sha256(damaged).hexdigest()}, expected {catalog.KERAS_HASHES[file]}): it is damaged or was "
+               f"changed; delete it so that nnrun downloads it again from {TF_DATASETS}/{file}, or replace it with the "
+               "original from that URL")
+    command = "kfold" if config == "boston-keras" else "train"
+    message = one_error_line(cli(command, path, "--runs-dir", runs))
+    assert message == f"{path}:{line_of(path, f'source: keras:{name}')}: dataset.source: {problem}"
+    assert no_run_folder(runs)
+    assert archive.read_bytes() == damaged
+
+    listed = cli("datasets", "--format", "json")
+    assert listed.exit_code == 0, listed.stderr
+    (entry,) = [e for e in json.loads(listed.stdout) if e["config"] == f"source: keras:{name}"]
+    assert entry["here"] is False and entry["problem"] == problem
+    table = cli("datasets")
+    assert table.exit_code == 0, table.stderr
+    (row,) = [line for line in table.stdout.splitlines() if f"source: keras:{name} " in line]
+    assert re.search(r"│ not usable +│", row), row
+    assert f"not usable: {problem}" in table.stdout.splitlines()
+    assert archive.read_bytes() == damaged
+
+
+def test_real_archives_load_and_are_listed_here(cli, keras_as_installed, real_archives):
+    """Keras's own files, linked into the cache, pass nnrun's check and then Keras's own; fashion-mnist's
+    (which Keras pins no hash for) too."""
+    keras_as_installed.mkdir()
+    for file in ("mnist.npz", "boston_housing.npz", FASHION_MNIST_FOLDER):
+        (keras_as_installed / file).symlink_to(real_archives / file)
+    listed = {e["config"]: e for e in json.loads(cli("datasets", "--format", "json").stdout)}
+    for name in ("mnist", "fashion_mnist", "boston_housing"):
+        assert listed[f"source: keras:{name}"]["here"] is True and listed[f"source: keras:{name}"]["problem"] is None
+    result = cli("check", "--deep", CONFIGS / "mnist.yaml")
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    assert "# data: 60000 train, 10000 test rows, input shape (784,)" in result.stdout
+    assert (keras_as_installed / "mnist.npz").is_symlink()
+
+
+def test_datasets_hashes_an_archive_once_until_it_changes(cli, keras_offline, monkeypatch):
+    hashed = []
+    digest = catalog._digest
+    monkeypatch.setattr(catalog, "_digest", lambda path, algorithm: hashed.append(path) or digest(path, algorithm))
+
+    def mnist() -> dict:
+        result = cli("datasets", "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return next(e for e in json.loads(result.stdout) if e["config"] == "source: keras:mnist")
+
+    archive = keras_offline / "mnist.npz"
+    write_mnist(keras_offline)
+    assert mnist()["here"] is True and mnist()["here"] is True
+    assert hashed == [archive]
+    # One byte changed in place, its mtime put back: the ctime still tells.
+    stat = archive.stat()
+    with open(archive, "r+b") as f:
+        f.seek(stat.st_size // 2)
+        byte = f.read(1)
+        f.seek(stat.st_size // 2)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    os.utime(archive, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert mnist()["problem"].startswith(f"keras:mnist: {archive} is not the archive Keras publishes")
+    assert hashed == [archive] * 2
+    # Loading never trusts the record.
+    assert catalog.keras_archive_mismatch(catalog.KERAS["mnist"]) is not None
+    assert hashed == [archive] * 3

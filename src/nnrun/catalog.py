@@ -6,6 +6,9 @@ numpy or any machine-learning framework.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -139,6 +142,21 @@ KERAS: dict[str, KerasDataset] = {
 }
 
 
+# The hash each Keras loader pins for its archive (keras/src/datasets/<name>.py, `file_hash=` of its get_file call),
+# by the archive's path under $KERAS_HOME/datasets. Keras checks a cached archive against it and, on a mismatch,
+# downloads the file again and deletes it when that fails: nnrun checks first (keras_archive_mismatch), so that a
+# user's file is never lost. Keras reads 64 hex digits as a sha256 and anything else as an md5, as here.
+# fashion-mnist's files are absent: Keras pins no hash for them (and so never deletes them).
+# tests/test_keras_datasets.py asserts this table equals the installed Keras's pins.
+KERAS_HASHES: dict[str, str] = {
+    "mnist.npz": "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+    "cifar-10-batches-py-target_archive": "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+    "imdb.npz": "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
+    "reuters.npz": "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916",
+    "boston_housing.npz": "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5",
+}
+
+
 def data_dir() -> Path:
     """The data directory, where CSV paths are looked up and registry files downloaded: $NNRUN_DATA_DIR, else ./data."""
     return Path(os.environ.get("NNRUN_DATA_DIR") or "data").expanduser()
@@ -161,6 +179,94 @@ def keras_files_present(dataset: KerasDataset) -> bool:
     """True when every file of `dataset` is already in Keras's cache (no download needed)."""
     cache = keras_cache()
     return all((cache / f).is_file() for f in dataset.files)
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A file in Keras's cache whose bytes are not those of the archive Keras publishes."""
+
+    path: Path
+    algorithm: str  # sha256, or md5 where Keras pins an md5
+    expected: str
+    found: str
+
+
+def keras_archive_mismatch(dataset: KerasDataset, rehash: bool = True) -> Mismatch | None:
+    """The first file of `dataset` in Keras's cache whose hash differs from the one Keras pins (KERAS_HASHES), else
+    None (missing files and files Keras pins no hash for included).
+
+    Hashing reads the whole file: about 15 ms for mnist.npz (11 MB), 0.2 s for cifar10's 170 MB. rehash=False
+    (`nnrun datasets`) takes the digest recorded in Keras's cache (RECORDED_HASHES) while the file's size, mtime,
+    ctime and inode are unchanged, and records those it computes. Loading rehashes, and writes nothing: a wrong
+    verdict there would cost the user the file."""
+    cache = keras_cache()
+    recorded = {} if rehash else _recorded_hashes(cache)
+    mismatch, changed = None, False
+    for file in dataset.files:
+        expected = KERAS_HASHES.get(file)
+        path = cache / file
+        if expected is None or not path.is_file():
+            continue
+        algorithm = "sha256" if len(expected) == 64 else "md5"  # Keras's rule (file_utils.resolve_hasher)
+        st = path.stat()
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, algorithm]
+        entry = recorded.get(file)
+        if isinstance(entry, list) and entry[:-1] == stamp:
+            found = entry[-1]
+        else:
+            found = _digest(path, algorithm)
+            recorded[file], changed = [*stamp, found], True
+        if found != expected:
+            mismatch = Mismatch(path, algorithm, expected, found)
+            break
+    if changed and not rehash:
+        _record_hashes(cache, recorded)
+    return mismatch
+
+
+# In Keras's cache: {file: [size, mtime_ns, ctime_ns, inode, algorithm, digest]}, so that `nnrun datasets` hashes
+# a 170 MB archive once, not on every listing. A user cannot set a file's ctime: a file changed in place or replaced
+# gets a new one, whatever its mtime says.
+RECORDED_HASHES = ".nnrun-hashes.json"
+
+
+def _recorded_hashes(cache: Path) -> dict:
+    try:
+        recorded = json.loads((cache / RECORDED_HASHES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def _record_hashes(cache: Path, recorded: dict) -> None:
+    """Best effort, atomically (two nnruns may list at once): without the record, the next listing hashes again."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=cache, prefix=f"{RECORDED_HASHES}.", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(recorded, f)
+        os.replace(tmp, cache / RECORDED_HASHES)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def mismatch_problem(dataset: KerasDataset, mismatch: Mismatch) -> str:
+    """What is wrong with a mismatching archive and what to do, in one line (an error's or a listing's)."""
+    file = mismatch.path.relative_to(keras_cache()).as_posix()
+    return (f"keras:{dataset.name}: {mismatch.path} is not the archive Keras publishes ({mismatch.algorithm} "
+            f"{mismatch.found}, expected {mismatch.expected}): it is damaged or was changed; delete it so that nnrun "
+            f"downloads it again from {dataset.url_for(file)}, or replace it with the original from that URL")
+
+
+def _digest(path: Path, algorithm: str) -> str:
+    hasher = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            hasher.update(chunk)
+    return hasher.hexdigest()
 
 
 def keras_source(source: str | None) -> KerasDataset | None:
@@ -186,10 +292,11 @@ class Entry:
     test_rows: int | None  # Keras's own test split, counted in rows
     sample: str  # one sample's shape, or its feature count
     size: int | None  # bytes to download; None when nothing is downloaded
-    here: bool  # already on this machine
+    here: bool  # already on this machine, and usable
     location: str  # where it is (or will be) kept
     origin: str  # where it comes from: a URL, or scikit-learn's package
     description: str
+    problem: str | None = None  # why a file that is here cannot be used (here is then False), with the fix
 
 
 def entries() -> list[Entry]:
@@ -205,8 +312,10 @@ def entries() -> list[Entry]:
     for k in KERAS.values():
         sample = "word indices" if k.text else "x".join(map(str, k.shape)) if len(k.shape) > 1 else _features(k.shape[0])
         origin = k.url if len(k.files) == 1 else f"{k.url.rsplit('/', 1)[0]}/ ({len(k.files)} files)"
+        mismatch = keras_archive_mismatch(k, rehash=False)
         out.append(Entry(f"source: keras:{k.name}", "keras", _task(k.task, k.classes), k.train_rows + k.test_rows, k.test_rows, sample,
-                         k.size, keras_files_present(k), str(keras_cache()), origin, k.description))
+                         k.size, mismatch is None and keras_files_present(k), str(keras_cache()), origin, k.description,
+                         None if mismatch is None else mismatch_problem(k, mismatch)))
     return out
 
 

@@ -436,6 +436,9 @@ def datasets(
     console.print(f"registry files are kept in {escape(str(data_dir().resolve()))} ($NNRUN_DATA_DIR); Keras's in "
                   f"{escape(str(keras_cache()))} ($KERAS_HOME/datasets); both are downloaded on first use",
                   soft_wrap=True)
+    for e in known:
+        if e.problem:
+            console.print(f"not usable: {escape(e.problem)}", soft_wrap=True)
 
 
 def _wide_console() -> Console:

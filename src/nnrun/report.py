@@ -33,7 +33,7 @@ def datasets_table(entries: list) -> Table:
                           ("download", "right"), ("here", "left"), ("from", "left")):
         table.add_column(name, justify=justify, overflow="fold")
     for e in entries:
-        here = "[green]yes[/]" if e.here else "no"
+        here = "[green]yes[/]" if e.here else "[red]not usable[/]" if e.problem else "no"
         rows = f"{e.rows:,}" if e.test_rows is None else f"{e.rows - e.test_rows:,} + {e.test_rows:,} test"
         table.add_row(e.config, e.task, rows, e.sample, "-" if e.size is None else human_size(e.size), here,
                       e.origin)

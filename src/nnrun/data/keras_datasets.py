@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnrun.catalog import KerasDataset, keras_cache, keras_files_present
+from nnrun.catalog import KerasDataset, keras_archive_mismatch, keras_cache, keras_files_present, mismatch_problem
 from nnrun.errors import DataError
 
 FASHION_LABELS = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
@@ -40,7 +40,12 @@ def load_keras(dataset: KerasDataset, num_words: int | None, encode: str | None,
                announce: Callable[[str], None]) -> KerasData:
     """Load `dataset` with Keras's loader (downloading it if needed, which `announce` hears about first); text
     datasets keep `num_words` words and become multi-hot rows or padded sequences (`encode`, `maxlen`). Raises
-    DataError when the archive is missing and cannot be downloaded, or cannot be read."""
+    DataError when the archive is missing and cannot be downloaded, or cannot be read, or is not byte for byte the
+    one Keras pins a hash for (which is then left in place)."""
+    # Keras's loader would take a mismatching archive for a stale download, fetch it again and, offline, delete it.
+    mismatch = keras_archive_mismatch(dataset)
+    if mismatch is not None:
+        raise DataError(mismatch_problem(dataset, mismatch), key=("dataset", "source"))
     import keras
 
     loader = getattr(keras.datasets, dataset.name)
