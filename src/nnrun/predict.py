@@ -93,7 +93,8 @@ def features_of(frame: pd.DataFrame, has_header: bool, pre: Preprocess, path: Pa
     if values.isna().values.any():
         row, col = np.argwhere(values.isna().values)[0]
         written = "" if (decimal, thousands) == (".", None) else (
-            f"decimal {decimal!r}" + (f" and thousands {thousands!r}" if thousands else "") + " as in the training file; ")
+            f"decimal {decimal!r}" + (f" and thousands {thousands!r}" if thousands else "")
+            + " as in the training file; ")
         raise DataError(
             f"{path}: column {x_frame.columns[col]!r} holds {x_frame.iloc[row, col]!r} in data row {row + 1}; "
             f"features must be numbers ({written}empty cells too must be filled)"

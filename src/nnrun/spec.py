@@ -243,7 +243,8 @@ class DatasetSpec(_Section):
         None, description="CSV: the feature columns, by name or index; null = every column but the target."
     )
     missing: Literal["error", "drop"] = Field(
-        "error", description="CSV: what to do with rows that have empty cells: error, or drop those rows."
+        "error", description="CSV: what to do with rows that have missing values (empty cells, NA, NaN, ?, -, ...): "
+        "error, or drop those rows."
     )
     test: TestSize | None = Field(
         None,

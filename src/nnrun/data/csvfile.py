@@ -113,11 +113,9 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
     if raw.shape[1] == 1:
         guess = _guess_separator(path, encoding)
         if guess and guess != separator:
-            raise DataError(
-                f"got {separator!r}, which reads {path.name} as a single column; "
-                f"the file looks {guess}-separated{_decimal_commas(path, encoding, guess, decimal)}", key=(key, "separator"),
-            )
-    looks_named = _looks_like_header(raw, decimal, thousands)
+            raise DataError(f"got {separator!r}, which reads {path.name} as a single column; the file looks "
+                            f"{guess}-separated{_decimal_commas(path, encoding, guess, decimal)}", key=(key, "separator"))
+    looks_named = header is not True and _looks_like_header(raw, decimal, thousands)
     if header is False and looks_named:
         # Read as data, the names would be one more row: text in number columns, or an extra class of labels.
         names = ", ".join(repr(c.strip()) for c in raw.iloc[0, :8] if isinstance(c, str))
