@@ -169,7 +169,7 @@ def test_recursive_alias_is_an_error_not_a_crash(cli, write_config):
 # --- unknown keys ---
 
 TOP_KEYS = "name, seed, backend, dataset, layers, activation, loss, optimizer, metrics, epochs, batch_size, steps_per_execution, early_stopping, kfold"
-DATASET_KEYS = "path, source, inline, header, separator, encoding, target, features, missing, test, validation, scale, flatten, num_words, encode, maxlen"
+DATASET_KEYS = "path, source, inline, header, separator, encoding, decimal, thousands, target, features, missing, test, validation, scale, flatten, num_words, encode, maxlen"
 
 
 @pytest.mark.parametrize(
@@ -492,7 +492,8 @@ def test_check_prints_every_default(cli, write_config, monkeypatch):
 def test_check_fills_dataset_defaults_for_a_csv_path(cli, write_config):
     resolved = check_ok(cli, write_config(tiny_config(dataset={"path": "data.csv"})))
     assert resolved["dataset"] == {
-        "path": "data.csv", "header": "auto", "separator": ",", "encoding": "utf-8", "target": None,
+        "path": "data.csv", "header": "auto", "separator": ",", "encoding": "utf-8", "decimal": ".", "thousands": None,
+        "target": None,
         "features": None, "missing": "error", "test": 0.2, "validation": 0.0, "scale": "none", "flatten": False,
     }  # check does not read the CSV: a missing file is for --deep or train to report
 

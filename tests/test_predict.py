@@ -93,6 +93,8 @@ TAKES = "; predict takes the feature columns sepal_length, sepal_width, petal_le
         ("sepal_length,sepal_width,petal_length,petal_width,colour\n5,3,1,0,red\n", "unexpected column 'colour'" + TAKES),
         ("sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,x,0.2\n",
          "column 'petal_length' holds 'x' in data row 1; features must be numbers (empty cells too must be filled)"),
+        ("sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.4,0.2\n5.1,NA,1.4,0.2\n",
+         "column 'sepal_width' holds 'NA' in data row 2; features must be numbers (empty cells too must be filled)"),
     ],
 )
 def test_predict_input_errors(cli, flower_run, tmp_path, content, expected):
@@ -139,6 +141,54 @@ def test_predict_regression_on_a_headerless_file(cli, write_config, tmp_path):
     wrong.write_text("1,2,3\n")
     bad = cli("predict", run, wrong)
     assert bad.exit_code == 2 and "has 3 columns; the model takes 1 feature columns, or 2 with the target" in bad.stderr
+    named = tmp_path / "named.csv"
+    named.write_text("x\n0.25\n0.75\n")
+    headed = cli("predict", run, named)
+    assert headed.exit_code == 2 and headed.stderr == (
+        f"error: {named}: the first row looks like a header ('x'), but the run was trained on a file without one, so "
+        "every row is read as data; remove that row\n")
+
+
+def test_predict_reads_decimal_commas_as_the_run_was_trained(cli, write_config, tmp_path):
+    data = tmp_path / "line.csv"
+    xs = np.linspace(0, 1, 40)
+    data.write_text("x;y\n" + "".join(f"{x:.4f};{2 * x + 1:.4f}\n".replace(".", ",") for x in xs))
+    config = write_config(tiny_config(
+        dataset={"path": str(data), "test": 0, "separator": ";", "decimal": ","},
+        layers=[{"type": "Dense", "units": 1}], loss="mse", metrics=["mae"], epochs=150, batch_size=8,
+        optimizer={"name": "adam", "learning_rate": 0.1},
+    ))
+    assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
+    run = next((tmp_path / "runs").iterdir())
+    new = tmp_path / "new.csv"
+    new.write_text("x;y\n0,25;1,5\n0,75;2,5\n")
+    result = cli("predict", run, new)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(io.StringIO(result.stdout))
+    assert list(table["x"]) == ["0,25", "0,75"]  # the input rows as written
+    assert np.allclose(table["prediction"], [1.5, 2.5], atol=0.15)
+    mae = float(result.stderr.split("mae ")[1].split()[0].rstrip(","))
+    assert mae < 0.15  # the target "1,5" read as 1.5, not as a missing value
+    points = tmp_path / "points.csv"
+    points.write_text("x\n0.25\n")
+    bad = cli("predict", run, points)
+    assert bad.exit_code == 2 and bad.stderr == (
+        f"error: {points}: column 'x' holds '0.25' in data row 1; features must be numbers (decimal ',' as in the "
+        "training file; empty cells too must be filled)\n")
+
+
+def test_a_run_from_before_decimal_existed_reads_decimal_points(cli, flower_run, tmp_path):
+    import json
+
+    run, folder = flower_run
+    old = copy_run(run, tmp_path)
+    pre = json.loads((old / "preprocess.json").read_text())
+    for key in ("decimal", "thousands"):
+        del pre["csv"][key]
+    (old / "preprocess.json").write_text(json.dumps(pre))
+    result = cli("predict", old, folder / "flowers.csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == cli("predict", run, folder / "flowers.csv").stdout
 
 
 def copy_run(run, tmp_path):

@@ -342,6 +342,49 @@ def test_errors_without_a_file_still_name_the_key():
     assert str(caught.value).startswith("config: the top level must be a mapping")
 
 
+def csv_dataset(**dataset) -> dict:
+    return tiny_config(dataset={"path": "data.csv", **dataset})
+
+
+@pytest.mark.parametrize(("dataset", "message"), [
+    ({"decimal": ".."}, "dataset.decimal: got '..'; must be one character other than a digit or sign (the decimal "
+                        'mark), e.g. "," or "."'),
+    ({"decimal": ""}, "dataset.decimal: got ''; must be one character"),
+    ({"decimal": "5"}, "dataset.decimal: got '5'; must be one character"),
+    ({"thousands": "-"}, "dataset.thousands: got '-'; must be one character other than a digit or sign (the "
+                         'thousands separator), e.g. "." or ","'),
+    ({"separator": ";", "decimal": ";"}, "dataset.decimal: got ';'; the separator ';' splits the columns, so it cannot "
+                                         "be the decimal mark too; set the separator the file uses, or another decimal mark"),
+    ({"separator": "tab", "thousands": "\t"}, "dataset.thousands: got '\\t'; the separator 'tab' splits the columns"),
+    ({"separator": "whitespace", "thousands": " "}, "dataset.thousands: got ' '; the separator 'whitespace' splits"),
+    ({"decimal": ",", "thousands": ","}, "dataset.thousands: got ','; the same as decimal: a number cannot use ',' for "
+                                         'both; use thousands: ".", or null (none)'),
+    ({"thousands": "."}, "dataset.thousands: got '.'; the same as decimal: a number cannot use '.' for both; use "
+                         'thousands: ",", or null (none)'),
+])
+def test_decimal_and_thousands_are_checked_at_their_key(dataset, message):
+    assert f"exp.yaml:" in (error := build_error(csv_dataset(**dataset)))
+    assert error.split(": ", 1)[1].startswith(message)
+
+
+def test_decimal_and_thousands_from_set_blame_that_set():
+    assert build_error(csv_dataset(separator=";"), 'dataset.decimal=";"').startswith(
+        "--set dataset.decimal=\";\": dataset.decimal: got ';'; the separator ';' splits the columns")
+
+
+def test_a_comma_file_may_use_a_decimal_comma():
+    # Its numbers with a comma are quoted ("1,81"), which pandas reads with decimal ",".
+    spec = build(csv_dataset(decimal=",", thousands="."))
+    assert (spec.dataset.decimal, spec.dataset.thousands, spec.dataset.separator) == (",", ".", ",")
+    assert build(csv_dataset(separator=";", thousands=",")).dataset.thousands == ","
+
+
+def test_decimal_is_a_csv_option():
+    assert build_error(tiny_config(dataset={"source": "sklearn:iris", "decimal": ","})).endswith(
+        "dataset: decimal only apply to a CSV path, not to source data")
+    assert "decimal" not in build(tiny_config()).resolved()["dataset"]
+
+
 def test_resolved_dump_is_valid_yaml_in_schema_order():
     spec = build(tiny_config(kfold=3, optimizer={"name": "sgd", "momentum": 0.9}))
     text = dump_yaml(spec.resolved())
@@ -359,7 +402,8 @@ def test_json_schema_lists_required_keys():
 # --- property: any input ends in a Spec or an NnrunError, never another exception ---
 
 KEYS = [
-    *Spec.model_fields, "path", "source", "inline", "x", "y", "header", "separator", "target", "features", "test",
+    *Spec.model_fields, "path", "source", "inline", "x", "y", "header", "separator", "decimal", "thousands", "target",
+    "features", "test",
     "validation", "scale", "type", "units", "rate", "activation", "k", "refit", "refit_epochs", "stratify", "smoothing", "skip_epochs",
     "patience", "monitor", "name", "learning_rate", "input_shape",
 ]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nnrun.catalog import keras_source
-from nnrun.data.csvfile import read_frame
+from nnrun.data.csvfile import numbers, read_frame
 from nnrun.data.preprocess import Preprocess
 from nnrun.errors import DataError, RunError, first_line
 from nnrun.runs import atomic_write, read_json
@@ -88,12 +88,16 @@ def features_of(frame: pd.DataFrame, has_header: bool, pre: Preprocess, path: Pa
                 f"{path}: has {n} columns; the model takes {len(names)} feature columns, or {with_target} with the "
                 f"target {target!r} as in the training file"
             )
-    values = x_frame.apply(pd.to_numeric, errors="coerce")
+    decimal, thousands = (pre.csv or {}).get("decimal", "."), (pre.csv or {}).get("thousands")
+    values = x_frame.apply(numbers, args=(decimal, thousands))
     if values.isna().values.any():
         row, col = np.argwhere(values.isna().values)[0]
+        written = "" if (decimal, thousands) == (".", None) else (
+            f"decimal {decimal!r}" + (f" and thousands {thousands!r}" if thousands else "")
+            + " as in the training file; ")
         raise DataError(
             f"{path}: column {x_frame.columns[col]!r} holds {x_frame.iloc[row, col]!r} in data row {row + 1}; "
-            "features must be numbers (empty cells too must be filled)"
+            f"features must be numbers ({written}empty cells too must be filled)"
         )
     return values.to_numpy(dtype=np.float32), y
 
@@ -111,8 +115,10 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
     if not csv_path.is_file():
         raise DataError(f"{csv_path}: {'is a directory' if csv_path.is_dir() else 'no such file'}; give a CSV file of rows to predict")
     csv = pre.csv or {"header": "auto", "separator": ",", "encoding": "utf-8"}
+    # Runs from before dataset.decimal and thousands existed read numbers the default way.
     frame, has_header = read_frame(csv_path, header="auto" if not pre.csv else csv["header"], separator=csv["separator"],
-                                   encoding=csv["encoding"], key="predict input")
+                                   encoding=csv["encoding"], decimal=csv.get("decimal", "."),
+                                   thousands=csv.get("thousands"), key="predict input")
     x, truth = features_of(frame, has_header, pre, csv_path)
 
     from nnrun.backend import activate, installed
@@ -135,13 +141,13 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
         for i, label in enumerate(pre.classes):
             table[f"p_{label}"] = probs[:, i]
         if truth is not None:
-            truth_labels = [_label(v) for v in truth]
+            truth_labels = [_label(v, csv.get("decimal", "."), csv.get("thousands")) for v in truth]
             score = {"accuracy": float(np.mean([str(a) == str(b) for a, b in zip(truth_labels, labels)]))}
     else:
         values = out.reshape(len(out), -1)[:, 0]
         table["prediction"] = values
         if truth is not None:
-            t = pd.to_numeric(truth, errors="coerce").to_numpy(dtype=np.float64)
+            t = numbers(truth, csv.get("decimal", "."), csv.get("thousands")).to_numpy(dtype=np.float64)
             err = values - t
             score = {"mae": float(np.nanmean(np.abs(err))), "mse": float(np.nanmean(err**2))}
     return Predictions(table, score, len(table))
@@ -176,9 +182,9 @@ def _probabilities(out: np.ndarray, kind: str, logits: bool) -> np.ndarray:
     return out
 
 
-def _label(value):
+def _label(value, decimal: str = ".", thousands: str | None = None):
     """A label read from a CSV as it appears in preprocess.json's classes (1.0 -> 1)."""
-    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
+    number = numbers(pd.Series([value], dtype=str), decimal, thousands).iloc[0]
     if pd.notna(number) and float(number).is_integer():
         return int(number)
     return value.strip() if isinstance(value, str) else value

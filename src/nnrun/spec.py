@@ -19,6 +19,7 @@ from pydantic import (
     PlainValidator,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -31,7 +32,7 @@ from nnrun.overrides import apply_override, parse_override
 from nnrun.yamlfile import read_yaml, show_value
 
 SCALES = ("none", "standard", "minmax")
-CSV_ONLY = ("header", "separator", "encoding", "target", "features", "missing")
+CSV_ONLY = ("header", "separator", "encoding", "decimal", "thousands", "target", "features", "missing")
 TEXT_ONLY = ("num_words", "encode", "maxlen")  # the word-index datasets' options (keras:imdb, keras:reuters)
 DEFAULT_TEST = 0.2
 DEFAULT_NUM_WORDS = 10_000  # the seeds' choice; all of IMDB's 88,584 words would make 88,584-wide multi-hot rows
@@ -40,6 +41,11 @@ INPUT_SHAPE_KEYS = ("input_shape", "input_dim", "batch_input_shape", "batch_size
 
 
 # --- field types whose validation gives one clear message instead of one per union branch ---
+
+
+def _separator_chars(separator: str) -> str:
+    """The characters a config separator splits on (csvfile.separator_regex reads it; pandas is not imported here)."""
+    return {"whitespace": " \t", "tab": "\t"}.get(separator, separator.strip(" ") or separator)
 
 
 def _custom(kind: str, message: str) -> PydanticCustomError:
@@ -222,6 +228,14 @@ class DatasetSpec(_Section):
     header: Header = Field("auto", description="CSV: true if the first row holds column names; auto detects it.")
     separator: str = Field(",", description='CSV: the column separator; "whitespace" for space-separated files.')
     encoding: str = Field("utf-8", description="CSV: the text encoding (e.g. cp949, latin-1).")
+    decimal: str = Field(
+        ".", description='CSV: the decimal mark in numbers: "." or "," (spreadsheet exports such as 1,81), as pandas\' '
+        "decimal.", examples=[","],
+    )
+    thousands: str | None = Field(
+        None, description='CSV: the character between groups of thousands in numbers ("." in 1.234,5), as pandas\' '
+        "thousands; null = none.", examples=["."],
+    )
     target: Column | None = Field(
         None, description="CSV: the target column, by name or 0-based index; null = the last column."
     )
@@ -229,7 +243,8 @@ class DatasetSpec(_Section):
         None, description="CSV: the feature columns, by name or index; null = every column but the target."
     )
     missing: Literal["error", "drop"] = Field(
-        "error", description="CSV: what to do with rows that have empty cells: error, or drop those rows."
+        "error", description="CSV: what to do with rows that have missing values (empty cells, NA, NaN, ?, -, ...): "
+        "error, or drop those rows."
     )
     test: TestSize | None = Field(
         None,
@@ -281,6 +296,28 @@ class DatasetSpec(_Section):
     def _separator(cls, value: str) -> str:
         if value == "":
             raise _custom("separator", 'must not be empty; use "," or ";" or "\\t" or "whitespace"')
+        return value
+
+    @field_validator("decimal", "thousands")
+    @classmethod
+    def _number_mark(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        key = info.field_name
+        what = "decimal mark" if key == "decimal" else "thousands separator"
+        if len(value) != 1 or value.isdigit() or value in "+-":
+            examples = '"," or "."' if key == "decimal" else '"." or ","'
+            raise _custom(key, f"must be one character other than a digit or sign (the {what}), e.g. {examples}")
+        separator = info.data.get("separator")
+        # A comma file can still carry "1,81" or "1,234" in quoted cells (pandas reads them); any other clash
+        # would cut the numbers into columns.
+        if separator is not None and value != "," and value in _separator_chars(separator):
+            raise _custom(key, f"the separator {separator!r} splits the columns, so it cannot be the {what} too; "
+                          f"set the separator the file uses, or another {what}")
+        if key == "thousands" and value == info.data.get("decimal"):
+            other = '"."' if value == "," else '","'
+            raise _custom(key, f"the same as decimal: a number cannot use {value!r} for both; use thousands: {other}, "
+                          "or null (none)")
         return value
 
     @model_validator(mode="after")
@@ -642,6 +679,8 @@ def _problem(err: dict, loc: tuple) -> str:
         message = re.sub(r"\bTrue\b", "true", re.sub(r"\bFalse\b", "false", message))
     if isinstance(value, dict) and kind in _SECTION_CHECKS:
         return message[0].lower() + message[1:]
+    if kind in ("decimal", "thousands"):  # punctuation, quoted: "got ;; the separator" would read as a typo
+        return f"got {value!r}; {message}"
     return f"got {show_value(value)}; {message[0].lower() + message[1:]}"
 
 

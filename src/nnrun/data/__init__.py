@@ -82,12 +82,14 @@ def load(spec: Spec, announce: Callable[[str], None] | None = None) -> Loaded:
         path = locate(ds.path, spec.config_dir, announce or notes.append)
         table = read_table(
             path, header=ds.header, separator=ds.separator, encoding=ds.encoding,
-            target=ds.target, features=ds.features, missing=ds.missing, notes=notes,
+            target=ds.target, features=ds.features, missing=ds.missing, notes=notes, decimal=ds.decimal,
+            thousands=ds.thousands,
         )
         x, y_raw, names, target_name, given_classes = table.x, table.y, table.feature_names, table.target_name, None
         csv_info = {
             "path": str(path.resolve()),
             "header": table.header, "separator": ds.separator, "encoding": ds.encoding,
+            "decimal": ds.decimal, "thousands": ds.thousands,
             "feature_columns": table.feature_columns, "target_column": table.target_column, "n_columns": table.n_columns,
         }
         source = "csv"

@@ -14,8 +14,13 @@ from pandas.io.common import infer_compression
 
 from nnrun.errors import DataError, did_you_mean
 
-# Cells read as missing: pandas' defaults plus "?", which the UCI files use for unknown values.
-MISSING_MARKS = ["?"]
+# Cells read as missing values: pandas' default na_values, plus "?" (the UCI files' unknown value) and a lone
+# "-" (a spreadsheet's blank). Written out rather than taken from pandas' private list so that the README's list
+# stays true; matched after stripping spaces, and kept as written so that messages can quote them.
+MISSING_MARKS = frozenset({
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+    "NULL", "NaN", "None", "n/a", "nan", "null", "?", "-",
+})
 
 
 @dataclass
@@ -32,6 +37,29 @@ class Table:
     header: bool
 
 
+def numbers(cells: pd.Series, decimal: str = ".", thousands: str | None = None) -> pd.Series:
+    """The cells as float64 numbers, NaN where a cell is missing or not a number written with `decimal` as its
+    decimal mark and `thousands` (or nothing) between groups of digits. As pandas' read_csv reads them: with
+    decimal "," a cell "1.5" is not a number (unless "." is the thousands separator)."""
+    if decimal == "." and thousands is None:
+        return pd.to_numeric(cells, errors="coerce")
+    text = cells.astype("string").str.strip()
+    if thousands is not None:
+        text = text.str.replace(thousands, "", regex=False)
+    if decimal != ".":
+        text = text.mask(text.str.contains(".", regex=False).fillna(False)).str.replace(decimal, ".", regex=False)
+    return pd.to_numeric(text, errors="coerce").astype(np.float64)
+
+
+def missing_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell is empty or a missing-value mark (NA, NaN, ?, -, ...: MISSING_MARKS)."""
+    return frame.isna() | frame.apply(lambda column: column.str.strip().isin(MISSING_MARKS))
+
+
+def _is_missing(cell) -> bool:
+    return not isinstance(cell, str) or cell.strip() in MISSING_MARKS
+
+
 def separator_regex(separator: str) -> str:
     """The pandas `sep` for a config separator ("whitespace" and "tab" are spelled out in configs)."""
     named = {"whitespace": r"\s+", "tab": "\t"}
@@ -42,8 +70,11 @@ def separator_regex(separator: str) -> str:
     return separator.strip(" ") or separator
 
 
-def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str, key: str = "dataset") -> tuple[pd.DataFrame, bool]:
-    """Read every cell as text; return (frame with column names, whether the file had a header row)."""
+def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str, decimal: str = ".",
+               thousands: str | None = None, key: str = "dataset") -> tuple[pd.DataFrame, bool]:
+    """Read every cell as text, as written (missing-value marks too; empty cells are NaN); return (frame with
+    column names, whether the file had a header row). `decimal` and `thousands` say how numbers are written,
+    for telling a header row from data. DataError for a file that cannot be read as the config says."""
     _refuse_binary(path, encoding, key)
     try:
         raw = pd.read_csv(
@@ -51,7 +82,8 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
             sep=separator_regex(separator),
             header=None,
             dtype=str,
-            na_values=MISSING_MARKS,
+            keep_default_na=False,  # marks such as "NA" stay as written, for messages to quote (missing_cells)
+            na_values=[""],
             skipinitialspace=True,
             encoding=encoding,
             engine="python" if len(separator_regex(separator)) > 1 else "c",
@@ -67,7 +99,13 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
         raise DataError(f"got {encoding}; not an encoding Python knows (e.g. utf-8, cp949, latin-1)",
                         key=(key, "encoding")) from None
     except pd.errors.ParserError as e:
-        raise DataError(f"{path}: rows have different numbers of columns ({_ragged(e)}); check the separator, and "
+        ragged = _ragged(e)
+        guess = _guess_separator(path, encoding)
+        if guess and guess != separator:
+            raise DataError(f"got {separator!r}, which splits {path.name} into rows of different lengths ({ragged}); "
+                            f"the file looks {guess}-separated{_decimal_commas(path, encoding, guess, decimal)}",
+                            key=(key, "separator")) from None
+        raise DataError(f"{path}: rows have different numbers of columns ({ragged}); check the separator, and "
                         "quote cells that hold it") from None
     except OSError as e:
         raise DataError(f"{path}: cannot read it ({e.strerror or e}); check that the file is readable by you",
@@ -75,13 +113,22 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
     if raw.shape[1] == 1:
         guess = _guess_separator(path, encoding)
         if guess and guess != separator:
-            raise DataError(
-                f"got {separator!r}, which reads {path.name} as a single column; "
-                f"the file looks {guess}-separated: set separator: {guess!r}", key=(key, "separator"),
-            )
-    has_header = _looks_like_header(raw) if header == "auto" else bool(header)
+            raise DataError(f"got {separator!r}, which reads {path.name} as a single column; the file looks "
+                            f"{guess}-separated{_decimal_commas(path, encoding, guess, decimal)}", key=(key, "separator"))
+    looks_named = header is not True and _looks_like_header(raw, decimal, thousands)
+    if header is False and looks_named:
+        # Read as data, the names would be one more row: text in number columns, or an extra class of labels.
+        names = ", ".join(repr(c.strip()) for c in raw.iloc[0, :8] if isinstance(c, str))
+        more = ", ..." if raw.shape[1] > 8 else ""
+        if key == "dataset":
+            raise DataError(f"got false, but the first row of {path.name} looks like a header ({names}{more}: text "
+                            "above columns of numbers); set header: true (or leave header: auto)",
+                            key=(key, "header"))
+        raise DataError(f"{path}: the first row looks like a header ({names}{more}), but the run was trained on a "
+                        "file without one, so every row is read as data; remove that row")
+    has_header = looks_named if header == "auto" else bool(header)
     if has_header:
-        names = [str(n).strip() if isinstance(n, str) else f"column_{i}" for i, n in enumerate(raw.iloc[0])]
+        names = [n.strip() if not _is_missing(n) else f"column_{i}" for i, n in enumerate(raw.iloc[0])]
         raw = raw.iloc[1:].reset_index(drop=True)
         raw.columns = names
     else:
@@ -92,26 +139,51 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
     return raw, has_header
 
 
-def _looks_like_header(raw: pd.DataFrame) -> bool:
+def _looks_like_header(raw: pd.DataFrame, decimal: str = ".", thousands: str | None = None) -> bool:
     """A first row is a header when one of its cells is text in a column whose other cells are numbers."""
+
+    def is_number(cells: pd.Series) -> pd.Series:
+        # In either decimal notation: "1,81" below a name is a number not yet configured, not a second name.
+        return numbers(cells, decimal, thousands).notna() | numbers(cells, "," if decimal == "." else ".").notna()
+
+    def is_text(cell) -> bool:
+        return not _is_missing(cell) and not is_number(pd.Series([cell], dtype=str)).iloc[0]
+
     if len(raw) < 2:
         # A lone row of text cells is a header without data (reported as such), not a data row of text.
-        return len(raw) == 1 and all(_is_text(c) for c in raw.iloc[0])
+        return len(raw) == 1 and all(is_text(c) for c in raw.iloc[0])
     first, rest = raw.iloc[0], raw.iloc[1:]
     for column in raw.columns:
-        body = pd.to_numeric(rest[column], errors="coerce")
-        if _is_text(first[column]) and body.notna().mean() > 0.9:
+        if is_text(first[column]) and is_number(rest[column]).mean() > 0.9:
             return True
-    # Every first-row cell is text (not a number: every cell is read as a str), but no column is numbers below
-    # it (labels, gaps): a header if the first row's cells never recur below it.
-    return all(_is_text(c) for c in first) and not any(
+    # Every first-row cell is text, but no column is numbers below it (labels, gaps): a header if the first
+    # row's cells never recur below it.
+    return all(is_text(c) for c in first) and not any(
         (rest[c] == first[c]).any() for c in raw.columns
-    ) and rest.apply(pd.to_numeric, errors="coerce").notna().values.mean() > 0.5
+    ) and rest.apply(is_number).values.mean() > 0.5
 
 
-def _is_text(cell) -> bool:
-    """A cell that is neither empty nor a number."""
-    return isinstance(cell, str) and pd.isna(pd.to_numeric(cell, errors="coerce"))
+# A number written with a decimal comma, the thousands grouped by "." or not ("1,81", "-0,5", "1.234,5").
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+")
+
+
+def _decimal_commas(path: Path, encoding: str, separator: str, decimal: str) -> str:
+    """", with decimal commas ('1,81' in line 2): set separator: ';' and dataset.decimal: ","" when the file,
+    split on `separator`, holds numbers written with decimal commas; else ": set separator: ';'"."""
+    fix = f": set separator: {separator!r}"
+    if decimal == ",":
+        return fix
+    try:
+        with open(path, encoding=encoding, errors="replace") as f:
+            lines = [f.readline() for _ in range(50)]
+    except OSError:
+        return fix
+    split = {"whitespace": None, "tab": "\t"}.get(separator, separator)
+    for number, line in enumerate(lines, 1):
+        cell = next((c.strip() for c in line.split(split) if _DECIMAL_COMMA.fullmatch(c.strip().strip('"'))), None)
+        if cell is not None:
+            return f", with decimal commas ({cell!r} in line {number}){fix} and dataset.decimal: \",\""
+    return fix
 
 
 def _guess_separator(path: Path, encoding: str) -> str | None:
@@ -216,9 +288,13 @@ def read_table(
     features: list[int | str] | None,
     missing: str,
     notes: list[str],
+    decimal: str = ".",
+    thousands: str | None = None,
 ) -> Table:
-    """Read `path` and pick the target and feature columns; raise DataError for anything unusable."""
-    frame, has_header = read_frame(path, header=header, separator=separator, encoding=encoding)
+    """Read `path` and pick the target and feature columns; raise DataError for anything unusable.
+    Numbers are read with `decimal` as the decimal mark and `thousands` between digit groups (pandas' own)."""
+    frame, has_header = read_frame(path, header=header, separator=separator, encoding=encoding, decimal=decimal,
+                                   thousands=thousands)
     names = list(frame.columns)
     if len(names) < 2:
         raise DataError(f"{path}: only one column was found; nnrun needs at least one feature and a target")
@@ -235,36 +311,32 @@ def read_table(
             raise DataError(f"column {sorted(dup)[0]!r} is listed twice; list each column once", key=key)
         if not cols:
             raise DataError("the list is empty; give at least one feature column", key=key)
-    used = frame.iloc[:, cols + [t]]
-    empty = used.isna()
-    if empty.values.any():
-        rows = empty.any(axis=1)
+    used = frame.iloc[:, sorted(cols + [t])]
+    gaps = missing_cells(used)
+    if gaps.values.any():
+        rows = gaps.any(axis=1)
+        n_rows, found = int(rows.sum()), _missing_summary(used, gaps)
         if missing == "drop":
-            notes.append(f"dropped {int(rows.sum())} of {len(frame)} rows with empty cells in {path.name}")
+            notes.append(f"dropped {n_rows} of {len(frame)} rows with missing values in {path.name} ({found})")
             frame = frame.loc[~rows].reset_index(drop=True)
             if frame.empty:
-                raise DataError(f"{path}: every row has an empty cell, so dropping them leaves no data")
+                raise DataError(f"{path}: every row has a missing value, so dropping them leaves no data")
         else:
-            counts = empty.sum()
-            worst = counts[counts > 0]
-            column = worst.index[0]
-            first_row = int(empty[column].values.argmax()) + 1
-            n_rows = int(rows.sum())
             raise DataError(
-                f"{path}: {n_rows} {'row has' if n_rows == 1 else 'rows have'} empty cells (column {column!r}: "
-                f"{int(worst.iloc[0])}, first in data row {first_row}); set dataset.missing: drop to skip those rows, "
-                "or fill them in"
+                f"{path}: {n_rows} {'row has' if n_rows == 1 else 'rows have'} missing values (first in data row "
+                f"{int(rows.values.argmax()) + 1}): {found}; set dataset.missing: drop to skip those rows, or fill "
+                "in those cells"
             )
     x = np.empty((len(frame), len(cols)), dtype=np.float32)
     for j, c in enumerate(cols):
-        values = pd.to_numeric(frame.iloc[:, c], errors="coerce")
+        values = numbers(frame.iloc[:, c], decimal, thousands)
         bad = values.isna()
         if bad.any():
             row = int(bad.values.argmax())
-            raise DataError(
-                f"{path}: feature column {names[c]!r} holds text ({frame.iloc[row, c]!r} in data row {row + 1}); "
-                "features must be numbers: leave it out with dataset.features, or encode it as numbers"
-            )
+            raise DataError(f"{path}: feature column {names[c]!r} holds "
+                            + _not_a_number(frame.iloc[:, c], row, decimal, thousands, separator,
+                                            "text ({cell!r} in data row {row}); features must be numbers: leave it "
+                                            "out with dataset.features, or encode it as numbers"))
         column = values.to_numpy(dtype=np.float64)
         if not np.isfinite(column).all():
             row = int((~np.isfinite(column)).argmax())
@@ -274,10 +346,64 @@ def read_table(
             )
         x[:, j] = column
     y_text = frame.iloc[:, t]
-    y_num = pd.to_numeric(y_text, errors="coerce")
+    y_num = numbers(y_text, decimal, thousands)
+    if y_num.isna().any():
+        row = int(y_num.isna().values.argmax())
+        hint = _not_a_number(y_text, row, decimal, thousands, separator, "")
+        if hint:  # labels such as "1,5" are numbers in another notation, not classes
+            raise DataError(f"{path}: target column {names[t]!r} holds {hint}")
     y = y_num.to_numpy(dtype=np.float64) if y_num.notna().all() else y_text.str.strip().to_numpy(dtype=object)
     if y.dtype != object and not np.isfinite(y).all():
         row = int((~np.isfinite(y)).argmax())
         raise DataError(f"{path}: target column {names[t]!r} holds {y_text.iloc[row]!r} in data row {row + 1}; "
                         "targets must be finite numbers or class labels")
     return Table(x, y, [names[c] for c in cols], cols, names[t], t, len(names), has_header)
+
+
+def _missing_summary(used: pd.DataFrame, gaps: pd.DataFrame) -> str:
+    """"temp: 3 ('NA' x2, '?' x1), pressure: 1 (empty x1)": each column with missing values, in file order, how
+    many, and the marks found as written."""
+    parts = []
+    for column in used.columns[gaps.any(axis=0).to_numpy()]:
+        cells = used[column][gaps[column]]
+        marks = cells.fillna("").str.strip().value_counts(sort=True)
+        shown = ", ".join(f"{repr(m) if m else 'empty'} x{n}" for m, n in marks.items())
+        parts.append(f"{column}: {int(gaps[column].sum())} ({shown})")
+    return ", ".join(parts)
+
+
+# Other ways of writing numbers that spreadsheets export, as (decimal, thousands, what to call it, a pattern every
+# cell must match, so that "1,81" is not read as 181 with thousands ","). A cell of plain digits matches each.
+_NOTATIONS = {
+    (",", None): ("a decimal comma", re.compile(r"[+-]?\d*(,\d+)?")),
+    (",", "."): ("a decimal comma and '.' between thousands", re.compile(r"[+-]?\d{1,3}(\.\d{3})*(,\d+)?")),
+    (".", ","): ("',' between thousands", re.compile(r"[+-]?\d{1,3}(,\d{3})*(\.\d+)?")),
+    (".", None): ("a decimal point", re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")),
+}
+
+
+def _not_a_number(cells: pd.Series, row: int, decimal: str, thousands: str | None, separator: str, text: str) -> str:
+    """What the cell at 0-based `row` is, for the message "column 'x' holds ...": numbers written in another
+    notation than `decimal` and `thousands` (when every cell of the column is a number in it, and the settings
+    it needs are allowed with `separator`), else `text` formatted with cell and row (1-based)."""
+    cell = cells.iloc[row]
+    present = cells[~missing_cells(cells.to_frame()).iloc[:, 0]].str.strip()
+    # In a ,-separated file a comma within a number is quoted, and "1,234" is more often thousands.
+    order = [(",", None), (",", "."), (".", ","), (".", None)]
+    if separator_regex(separator) == ",":
+        order.insert(0, order.pop(2))
+    for notation in order:
+        if notation == (decimal, thousands):
+            continue
+        what, pattern = _NOTATIONS[notation]
+        if not pattern.fullmatch(str(cell).strip()):  # quick: the cell that failed must fit the notation first
+            continue
+        if notation[1] is not None and not present.str.contains(notation[1], regex=False).any():
+            continue  # "1.5" is a number with a decimal point, not one with thousands that happen to be absent
+        if present.map(lambda c, p=pattern: bool(p.fullmatch(c))).all() and numbers(present, *notation).notna().all():
+            fix = f'dataset.decimal: "{notation[0]}"' if notation[0] != decimal else ""
+            if notation[1] != thousands:
+                then = f'dataset.thousands: "{notation[1]}"' if notation[1] else "dataset.thousands: null"
+                fix = f"{fix} and {then}" if fix else then
+            return f"numbers written with {what} ({cell!r} in data row {row + 1}); set {fix}"
+    return text.format(cell=cell, row=row + 1)
