@@ -207,12 +207,16 @@ def check_test_split(loaded: Loaded, split: Split, test: int | float | None) -> 
     for a Keras dataset's own test split)."""
     if loaded.class_ids is None:
         return
-    ids, source = loaded.class_ids, loaded.preprocess.source
-    got = f"no value, so {source}'s own test split (its last {len(split.test):,} rows)" if test is None else \
-        _described(test, len(split.test), "last")
+    ids = loaded.class_ids
     check_scorable(Part(ids[split.test], ids[split.train], "the test rows", "test"), loaded.preprocess.classes,
-                   key=("dataset", "test"), got=got, fix=_advice("test", 0 if test is None else test),
-                   notes=loaded.notes)
+                   key=("dataset", "test"), got=_test_value(loaded, split, test),
+                   fix=_advice("test", 0 if test is None else test), notes=loaded.notes)
+
+
+def _test_value(loaded: Loaded, split: Split, test: int | float | None) -> str:
+    if test is None:
+        return f"no value, so {loaded.preprocess.source}'s own test split (its last {len(split.test):,} rows)"
+    return _described(test, len(split.test), "last")
 
 
 @dataclass
@@ -261,7 +265,10 @@ def load_folds(spec: Spec, k: int, announce: Callable[[str], None] | None = None
         check_test_split(loaded, split, ds.test)
     if loaded.class_ids is not None:
         ids, classes = loaded.class_ids, loaded.preprocess.classes
-        key, got, fix = _fold_advice(k, kf.shuffle, ids[split.train], classes)
+        if len(np.unique(ids[split.train])) == 1:  # the test rows took every other class
+            key, got, fix = ("dataset", "test"), _test_value(loaded, split, ds.test), _advice("test", ds.test or 0)
+        else:
+            key, got, fix = _fold_advice(k, kf.shuffle, ids[split.train], classes)
         for i, (fit, held) in enumerate(parts, start=1):
             check_scorable(Part(ids[held], ids[fit], f"fold {i}'s held-out rows", f"fold {i} held out",
                                 training="its training rows"),
