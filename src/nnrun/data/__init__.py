@@ -188,7 +188,9 @@ def load_split(spec: Spec, announce: Callable[[str], None] | None = None) -> Arr
 RARE = "a class with this few rows cannot be both trained on and scored: add rows of it, drop them, or try another seed"
 
 
-def _advice(key: str, value: int | float | None) -> str:
+def _advice(key: str, value: int | float) -> str:
+    """How to mend dataset.test or dataset.validation when it split off a class: file-order rows (an int) become a
+    stratified fraction; a fraction that could not be stratified needs more rows of the small class."""
     if isinstance(value, float):
         return RARE
     return f"use {key}: 0.2, which is shuffled and stratified"

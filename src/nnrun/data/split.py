@@ -114,7 +114,8 @@ class Part:
 
 
 def counts(ids: np.ndarray, classes: list, limit: int = 8) -> str:
-    """'setosa 20, versicolor 20' for the classes `ids` hold, most frequent first after the first `limit`."""
+    """'setosa 20, versicolor 20': each class that the class ids `ids` hold, in class order, with its count; past
+    `limit` classes, how many more there are."""
     found = np.bincount(ids, minlength=len(classes))
     shown = [f"{classes[i]} {found[i]}" for i in np.flatnonzero(found)]
     more = len(shown) - limit
