@@ -119,6 +119,9 @@ def failed_run(tmp_path: Path, monkeypatch, run: Path) -> None:
     (tmp_path / "failed" / "metrics.json").write_text('{"status": "failed", "kind": "train"}')
 
 
+# Rows sorted by class, as many published files are: the last rows are all class 1, the first all class 0.
+SORTED = {"x": [[i, i % 3] for i in range(16)], "y": [0] * 8 + [1] * 8}
+
 PREDICT_TAKES = "predict takes the feature columns a, b and optionally the target 'y'"
 
 CASES = [
@@ -321,6 +324,15 @@ CASES = [
          valid="leaves none to train on"),
     Case("validation-takes-every-row", config=with_dataset(validation=12), where=at("dataset.validation"),
          got="got 12", valid="leave at least one to train on"),
+    Case("test-last-rows-of-a-class-never-trained-on", config=with_dataset(inline=SORTED, test=8),
+         where=at("dataset.test"), got="got 8 (the last 8 rows): the test rows hold class 1, which the training rows "
+         "lack (test: 1 8; training: 0 8)", valid="use test: 0.2, which is shuffled and stratified"),
+    Case("test-by-set-of-a-class-never-trained-on", config=with_dataset(inline=SORTED, test=0),
+         argv=("{config}", "--set", "dataset.test=9"), where=by_set("dataset.test=9", "dataset.test"),
+         got="got 9 (the last 9 rows): the test rows hold class 1, which", valid="use test: 0.2, which is shuffled"),
+    Case("validation-first-rows-of-a-class-never-trained-on", config=with_dataset(inline=SORTED, test=0, validation=8),
+         where=at("dataset.validation"), got="got 8 (the first 8 rows): the validation rows hold class 0",
+         valid="use validation: 0.2, which is shuffled and stratified"),
     # --- k-fold ---
     Case("kfold-without-k", command="kfold", config=tiny_config(), where="exp.yaml: kfold: ", got="missing",
          valid="add `kfold: 5`"),
@@ -340,6 +352,22 @@ CASES = [
          got="No such option: --epoch", valid="usage: nnrun train [OPTIONS] {CONFIG}"),
     Case("device-unknown", config=tiny_config(), argv=("{config}", "--device", "tpu"), where="--device", got="tpu",
          valid="'auto', 'cpu', 'gpu'"),
+    Case("kfold-unshuffled-folds-of-a-sorted-file", command="kfold",
+         config=tiny_config(dataset={"inline": SORTED, "test": 0}, kfold={"k": 2, "shuffle": False, "stratify": False}),
+         where=at("kfold.shuffle"), got="got false: fold 1's held-out rows hold class 0, which its training rows lack",
+         valid="use kfold.shuffle: true, or kfold.stratify: auto"),
+    Case("kfold-class-of-one-row", command="kfold",
+         config=tiny_config(dataset={"inline": {"x": SORTED["x"], "y": [0] * 15 + [1]}, "test": 0}, kfold=2),
+         where=at("kfold.k"), got="got 2, but class 1 has a single training row",
+         valid="every class needs at least 2 rows: drop those rows or add more"),
+    Case("kfold-refit-test-of-a-class-never-trained-on", command="kfold",
+         config=tiny_config(dataset={"inline": SORTED, "test": 8}, kfold={"k": 2, "refit": True}),
+         where=at("dataset.test"), got="got 8 (the last 8 rows): the test rows hold class 1",
+         valid="use test: 0.2, which is shuffled and stratified"),
+    Case("kfold-folds-left-one-class-by-the-test", command="kfold",
+         config=tiny_config(dataset={"inline": SORTED, "test": 8}, kfold=2),
+         where=at("dataset.test"), got="got 8 (the last 8 rows): its training rows hold a single class",
+         valid="use test: 0.2, which is shuffled and stratified"),
     # --- predict ---
     Case("predict-missing-column", command="predict", files={"new.csv": "a\n0\n1\n"}, argv=("{run}", "{tmp}/new.csv"),
          where="new.csv: ", got="missing column 'b'", valid=PREDICT_TAKES),

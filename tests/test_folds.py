@@ -13,6 +13,7 @@ import pytest
 
 from nnrun.data import load_folds
 from nnrun.data.split import fold_problem, fold_rows
+from nnrun.errors import DataError
 from nnrun.spec import build_spec
 
 SIZES = [(n, k) for n, k in itertools.product((10, 37, 101), (2, 3, 5, 10)) if k <= n]
@@ -172,3 +173,84 @@ def test_a_regression_is_not_stratified_on_auto():
     spec, _ = inline_spec()
     spec = spec.model_copy(update={"loss": "mse"})
     assert load_folds(spec, 3).stratified is False
+
+
+# --- folds that cannot be scored: a class a fold's training rows lack ---
+
+
+def sorted_spec(sizes: dict[str, int], test: int | float = 0, seed: int = 42, **kfold):
+    """Inline rows sorted by class, as a published file often is; k-fold settings from `kfold`."""
+    y = [label for label, n in sizes.items() for _ in range(n)]
+    return build_spec({
+        "dataset": {"inline": {"x": [[i] for i in range(len(y))], "y": y}, "test": test},
+        "layers": [{"type": "Dense", "units": len(sizes), "activation": "softmax"}],
+        "loss": "sparse_categorical_crossentropy", "epochs": 1, "seed": seed, "kfold": kfold,
+    }, None, None)
+
+
+def refused(spec, k: int) -> DataError:
+    with pytest.raises(DataError) as err:
+        load_folds(spec, k)
+    return err.value
+
+
+def test_unshuffled_unstratified_folds_of_a_sorted_file_are_refused():
+    error = refused(sorted_spec({"a": 20, "b": 20, "c": 20}, k=3, shuffle=False, stratify=False), 3)
+    assert str(error) == (
+        "kfold.shuffle: got false: fold 1's held-out rows hold class a, which its training rows lack "
+        "(fold 1 held out: a 20; training: b 20, c 20), so the model would be scored on a class it never saw; "
+        "use kfold.shuffle: true, or kfold.stratify: auto to keep every class in every fold")
+
+
+@pytest.mark.parametrize("kfold", [{"shuffle": False}, {"stratify": False}, {}])
+def test_stratified_or_shuffled_folds_of_a_sorted_file_are_fine(kfold):
+    folds = load_folds(sorted_spec({"a": 20, "b": 20, "c": 20}, k=3, **kfold), 3)
+    assert folds.loaded.notes == []
+
+
+def test_shuffled_unstratified_folds_that_hold_a_small_class_out_whole_are_refused():
+    # seed 12 puts all 3 rows of b into one of the 3 folds; stratified folds would keep one in each
+    error = refused(sorted_spec({"a": 30, "b": 3}, seed=12, k=3, stratify=False), 3)
+    assert str(error).startswith("kfold.stratify: got false: fold ")
+    assert "hold class b, which its training rows lack" in str(error)
+    assert str(error).endswith("; use kfold.stratify: auto to keep every class in every fold")
+
+
+def test_a_class_smaller_than_k_held_out_whole_names_the_largest_k_that_works():
+    error = refused(sorted_spec({"a": 30, "b": 2}, seed=1, k=4, stratify=False), 4)
+    assert str(error).startswith("kfold.k: got 4: fold ")
+    assert str(error).endswith("; use k <= 2 with kfold.stratify: auto to keep every class in every fold")
+
+
+@pytest.mark.parametrize("stratify", ["auto", False])
+def test_a_class_of_one_training_row_cannot_be_cut_into_folds(stratify):
+    error = refused(sorted_spec({"a": 30, "b": 1}, k=3, stratify=stratify), 3)
+    assert str(error).startswith("kfold.k: got 3")
+    assert "class b has a single training row, which the fold that holds it out cannot train on" in str(error) \
+        or "hold class b, which its training rows lack" in str(error)
+    assert str(error).endswith("every class needs at least 2 rows: drop those rows or add more")
+
+
+def test_fold_problem_names_a_one_row_class_instead_of_asking_for_k_below_two():
+    message = fold_problem(11, 2, np.array([0] * 10 + [1]), ["no", "yes"])
+    assert message == ("got 2, but class yes has a single training row, which the fold that holds it out cannot "
+                       "train on; every class needs at least 2 rows: drop those rows or add more")
+
+
+def test_the_refit_test_rows_are_checked_only_with_a_refit():
+    spec = sorted_spec({"a": 20, "b": 20, "c": 20}, test=20, k=2, refit=True)
+    error = refused(spec, 2)
+    assert str(error) == (
+        "dataset.test: got 20 (the last 20 rows): the test rows hold class c, which the training rows lack "
+        "(test: c 20; training: a 20, b 20), so the model would be scored on a class it never saw; "
+        "use test: 0.2, which is shuffled and stratified")
+    folds = load_folds(sorted_spec({"a": 20, "b": 20, "c": 20}, test=20, k=2), 2)  # no refit: no test score
+    assert len(folds.split.test) == 20
+
+
+def test_folds_left_a_single_class_by_the_test_rows_are_refused_at_dataset_test():
+    error = refused(sorted_spec({"a": 20, "b": 20}, test=20, k=2), 2)
+    assert str(error) == (
+        "dataset.test: got 20 (the last 20 rows): its training rows hold a single class (fold 1 held out: a 10; "
+        "training: a 10), so the model learns to answer it whatever the features; use test: 0.2, which is shuffled "
+        "and stratified")

@@ -458,3 +458,65 @@ def test_a_failure_after_the_last_fold_blames_no_fold(cli, write_config, tmp_pat
     metrics = load(run / "metrics.json")
     assert metrics["status"] == "failed" and "stopped_in" not in metrics
     assert [f["status"] for f in metrics["folds"]] == ["completed", "completed"]
+
+
+# --- folds that cannot be scored; what --smoke trains on; an interrupted refit's table ---
+
+SORTED_ROWS = {"x": [[i, i % 3] for i in range(16)], "y": [0] * 8 + [1] * 8}  # sorted by class
+
+
+def test_unshuffled_unstratified_folds_of_a_sorted_file_are_refused_before_any_folder(cli, write_config, tmp_path,
+                                                                                       monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tiny_config(dataset={"inline": SORTED_ROWS, "test": 0},
+                                      kfold={"k": 2, "shuffle": False, "stratify": False}))
+    result = cli("kfold", config, "--smoke")  # the check is on the real folds, not --smoke's first rows
+    assert result.exit_code == 2, result.output
+    assert re.fullmatch(
+        rf"error: {re.escape(str(config))}:\d+: kfold\.shuffle: got false: fold 1's held-out rows hold class 0, "
+        r"which its training rows lack \(fold 1 held out: 0 8; training: 1 8\), so the model would be scored on a "
+        r"class it never saw; use kfold\.shuffle: true, or kfold\.stratify: auto to keep every class in every fold",
+        result.stderr.strip()), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
+    # the same folds, shuffled (by --set): fine
+    assert cli("kfold", config, "--set", "kfold.shuffle=true", "--smoke").exit_code == 0
+
+
+def test_smoke_announces_the_rows_each_fold_and_the_refit_train_on(cli, write_config, tmp_path):
+    config = write_config(tiny_config(kfold={"k": 2, "refit": True}, batch_size=2))  # 12 training rows, 4 test rows
+    result = cli("kfold", config, "--smoke")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith(
+        "exp: 2 stratified folds of 12 training rows, 4 test rows kept for the refit; --smoke: each fold trains on "
+        "the first 4 of its 6 training rows and validates on the first 2 of its 6 held-out rows; then a refit on the "
+        "first 4 of the 12 training rows, tested on the first 2 of the 4 test rows; ")
+    assert ", 1 epoch, batch 2; " in result.stdout.splitlines()[0]
+    plain = cli("kfold", config, "--set", "kfold.refit=false", "--set", "epochs=1", "--runs-dir", tmp_path / "runs")
+    assert plain.stdout.splitlines()[0].startswith(
+        "exp: 2 stratified folds of 12 training rows (6 held out each), 4 test rows set aside (scored only by "
+        "kfold.refit); ")
+
+
+def test_an_interrupted_refit_shows_no_test_baseline():
+    from rich.console import Console
+
+    from nnrun.report import kfold_table
+
+    test = {"loss": 0.5, "accuracy": 0.75}
+    folds = [{"fold": i, "status": "completed", "epochs_run": 3, "validation": test, "baseline": {"accuracy": 0.6}}
+             for i in (1, 2)]
+    metrics = {"name": "exp", "status": "interrupted", "k": 2, "folds": folds, "validation_mean": test,
+               "validation_std": {"loss": 0.0, "accuracy": 0.0}, "duration_s": 1.0, "stopped_in": "final",
+               "baseline": {"rule": "each fold's most frequent training class", "validation": {"accuracy": 0.6},
+                            "test": {"accuracy": 0.6, "loss": 0.7}},
+               "final": {"status": "interrupted", "epochs": 3, "epochs_run": 1, "train": test}}
+
+    def rows(m) -> list[str]:
+        console = Console(file=io.StringIO(), width=150, color_system=None)
+        for part in kfold_table(m):
+            console.print(part)
+        return [line.split("│")[1].strip() for line in console.file.getvalue().splitlines() if line.startswith("│")]
+
+    assert rows(metrics) == ["fold 1", "fold 2", "mean ± std", "baseline", "final: test"]
+    finished = {**metrics, "status": "completed", "final": {**metrics["final"], "status": "completed", "test": test}}
+    assert rows(finished) == ["fold 1", "fold 2", "mean ± std", "baseline", "final: test", "baseline: test"]

@@ -265,3 +265,96 @@ def test_load_split_seed_changes_the_rows(datasets):
     c = load_split(spec_for({"path": path, "test": 0.2}, seed=2))
     assert np.array_equal(a.split.test, b.split.test) and np.array_equal(a.x_test, b.x_test)
     assert not np.array_equal(a.split.test, c.split.test)
+
+
+# --- splits that cannot be scored: a class the training rows lack (case 08, a file sorted by class) ---
+
+
+def sorted_file(tmp_path, sizes=(("a", 20), ("b", 20), ("c", 20))) -> str:
+    """A CSV sorted by class, as many are published: feature x, then class y."""
+    path = tmp_path / "sorted.csv"
+    rows = [f"{i},{label}" for i, (label, n) in enumerate((label, n) for label, n in sizes for _ in range(n))]
+    path.write_text("x,y\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def three_classes(path: str, **dataset):
+    return spec_for({"path": path, **dataset}, loss="sparse_categorical_crossentropy")
+
+
+def test_last_rows_test_of_a_class_never_trained_on_is_refused(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_split(three_classes(sorted_file(tmp_path), test=20))
+    assert str(err.value) == (
+        "dataset.test: got 20 (the last 20 rows): the test rows hold class c, which the training rows lack "
+        "(test: c 20; training: a 20, b 20), so the model would be scored on a class it never saw; "
+        "use test: 0.2, which is shuffled and stratified")
+    assert err.value.key == ("dataset", "test")
+
+
+def test_a_test_set_reaching_into_the_next_class_is_refused_for_the_class_it_took_whole(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_split(three_classes(sorted_file(tmp_path), test=30))
+    assert "the test rows hold class c, which the training rows lack (test: b 10, c 20; training: a 20, b 10)" \
+        in str(err.value)
+
+
+def test_first_rows_validation_of_a_class_never_trained_on_is_refused(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_split(three_classes(sorted_file(tmp_path), test=0, validation=20))
+    assert str(err.value) == (
+        "dataset.validation: got 20 (the first 20 rows): the validation rows hold class a, which the training rows "
+        "lack (validation: a 20; training: b 20, c 20), so the model would be scored on a class it never saw; "
+        "use validation: 0.2, which is shuffled and stratified")
+    assert err.value.key == ("dataset", "validation")
+
+
+def test_validation_is_checked_against_the_rows_left_after_the_test_set(tmp_path):
+    # test takes c; validation 20 takes a: only b would be trained on
+    with pytest.raises(DataError, match=r"^dataset\.test: got 20 .* hold class c, which"):
+        load_split(three_classes(sorted_file(tmp_path), test=20, validation=20))
+
+
+def test_a_single_class_test_set_that_training_knows_gets_a_note(tmp_path):
+    arrays = load_split(three_classes(sorted_file(tmp_path), test=15))
+    assert arrays.notes == [
+        "dataset.test: 15 (the last 15 rows): the test rows hold a single class (test: c 15; training: a 20, "
+        "b 20, c 5), so their score says nothing about the others; use test: 0.2, which is shuffled and stratified"]
+    assert len(arrays.x_test) == 15
+
+
+def test_a_single_class_validation_set_gets_a_note(tmp_path):
+    arrays = load_split(three_classes(sorted_file(tmp_path), test=0.2, validation=10))
+    assert [n for n in arrays.notes if n.startswith("dataset.validation")] == [
+        "dataset.validation: 10 (the first 10 rows): the validation rows hold a single class (validation: a 10; "
+        "training: a 6, b 16, c 16), so their score says nothing about the others; use validation: 0.2, which is "
+        "shuffled and stratified"]
+
+
+def test_a_shuffled_stratified_split_of_a_sorted_file_is_fine(tmp_path):
+    arrays = load_split(three_classes(sorted_file(tmp_path), test=0.2, validation=0.2))
+    assert arrays.notes == []
+
+
+def test_a_one_row_class_drawn_into_the_test_set_is_refused(tmp_path):
+    # 40 rows, class c has one: no stratified split (a note), and seed 1 draws that row into the test set
+    path = sorted_file(tmp_path, (("a", 20), ("b", 19), ("c", 1)))
+    with pytest.raises(DataError) as err:
+        load_split(spec_for({"path": path, "test": 0.25}, loss="sparse_categorical_crossentropy", seed=1))
+    assert str(err.value).startswith("dataset.test: got 0.25 (10 rows drawn at random): the test rows hold class c, "
+                                     "which the training rows lack (test: ")
+    assert str(err.value).endswith("; a class with this few rows cannot be both trained on and scored: add rows of "
+                                   "it, drop them, or try another seed")
+
+
+def test_a_regression_on_a_sorted_file_is_not_checked(tmp_path):
+    path = tmp_path / "rising.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{i // 20}\n" for i in range(60)), encoding="utf-8")
+    arrays = load_split(spec_for({"path": str(path), "test": 20, "validation": 20}, loss="mse"))
+    assert arrays.notes == [] and len(arrays.x_test) == 20
+
+
+def test_a_binary_test_set_of_one_row_gets_no_note(tmp_path):
+    # a test set smaller than the classes cannot hold them all: not worth a note
+    arrays = load_split(spec_for({"path": sorted_file(tmp_path, (("a", 10), ("b", 10))), "test": 1}))
+    assert arrays.notes == []

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -321,3 +324,91 @@ def test_steps_per_execution_auto_runs_compiled_epochs_with_keras_fits_history(c
             "compilation_cache": os.environ["JAX_COMPILATION_CACHE_DIR"]}
     # 12 training rows, batch 4: nnrun's one compiled call per epoch, or Keras's fit with one call per step
     assert histories["auto"] == histories[1]
+
+
+# --- splits that cannot be scored (case 08: a file sorted by class, `test: 20` takes the last rows) ---
+
+CASE_08 = Path("/work/shared/cases/round-2/08-sorted-file-last-rows-test")
+SORTED_ROWS = {"x": [[i, i % 3] for i in range(16)], "y": [0] * 8 + [1] * 8}  # sorted by class
+SORTED_REFUSAL = ("the test rows hold class 1, which the training rows lack (test: 1 8; training: 0 8), so the model "
+                  "would be scored on a class it never saw; use test: 0.2, which is shuffled and stratified")
+
+
+def test_a_test_set_of_a_class_never_trained_on_is_refused_before_any_run_folder(cli, write_config, tmp_path,
+                                                                                 monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tiny_config(dataset={"inline": SORTED_ROWS, "test": 8}))
+    result = cli("train", config)
+    assert result.exit_code == 2, result.output
+    assert re.fullmatch(rf"error: {re.escape(str(config))}:\d+: dataset\.test: got 8 \(the last 8 rows\): "
+                        rf"{re.escape(SORTED_REFUSAL)}", result.stderr.strip()), result.stderr
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
+    # --smoke trains on the first rows of each split, but the check is on the real split
+    assert cli("train", config, "--smoke").exit_code == 2
+    deep = cli("check", config, "--deep")
+    assert deep.exit_code == 2 and deep.stderr.strip().endswith(SORTED_REFUSAL)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
+
+
+def test_the_sorted_flowers_case_is_refused_without_importing_keras(tmp_path):
+    if not CASE_08.is_dir():
+        pytest.skip("needs the round-2 cases")
+    from test_fast_paths import HEAVY, PROBE
+
+    args = ["train", str(CASE_08 / "config.yaml"), "--runs-dir", str(tmp_path / "runs")]
+    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY: EXIT:2", result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        f"error: {CASE_08 / 'config.yaml'}:5: dataset.test: got 20 (the last 20 rows): the test rows hold class "
+        "virginica, which the training rows lack (test: virginica 20; training: setosa 20, versicolor 20), so the "
+        "model would be scored on a class it never saw; use test: 0.2, which is shuffled and stratified")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_single_class_test_set_trains_with_a_note(cli, write_config, tmp_path):
+    config = write_config(tiny_config(dataset={"inline": SORTED_ROWS, "test": 4}, epochs=1))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        "note: dataset.test: 4 (the last 4 rows): the test rows hold a single class (test: 1 4; training: 0 8, 1 4), "
+        "so their score says nothing about the others; use test: 0.2, which is shuffled and stratified")
+
+
+def test_smoke_says_which_rows_it_trains_on(cli, write_config, tmp_path):
+    config = write_config(tiny_config(dataset={
+        "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 10, "y": [0, 1, 1, 1] * 10}, "test": 8,
+        "validation": 0.25}, batch_size=4))
+    result = cli("train", config, "--smoke", "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 0, result.output
+    assert "; rows (--smoke: the first rows of each split): 8 of 24 train, 4 of 8 validation, 4 of 8 test; " \
+        in result.stdout.splitlines()[0]
+    full = cli("train", config, "--set", "epochs=1", "--runs-dir", tmp_path / "runs")
+    assert "; rows: 24 train, 8 validation, 8 test; " in full.stdout.splitlines()[0]
+
+
+def test_an_interrupted_run_shows_no_baseline_of_a_split_it_did_not_score(cli, write_config, tmp_path, monkeypatch):
+    import_keras()  # nnrun.train imports Keras: with the backend nnrun would choose
+    import nnrun.train
+    from nnrun.callbacks import StopRequest
+
+    class SignalAfterEpoch2(StopRequest):
+        """A Ctrl-C arriving during epoch 2: the epoch finishes, then the run stops `interrupted`."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                self.requested = "SIGINT"
+            super().on_epoch_end(epoch, logs)
+
+    monkeypatch.setattr(nnrun.train, "StopRequest", SignalAfterEpoch2)
+    config = write_config(tiny_config(epochs=10, dataset={
+        "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 4, "validation": 0.25}))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 130, result.output
+    metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
+    assert metrics["status"] == "interrupted" and "test" not in metrics and "test" in metrics["baseline"]
+    rows = [line.split("│")[1].strip() for line in result.stdout.splitlines() if line.startswith("│")]
+    assert rows == ["train", "validation", "validation, baseline"]
+    shown = cli("show", only_run(tmp_path / "runs"))
+    assert [line.split("│")[1].strip() for line in shown.stdout.splitlines() if line.startswith("│")] == rows

@@ -127,20 +127,43 @@ def kfold(spec: Spec, options: Options, report=None):
     del model
     show_notes(notes, options)
     if not options.quiet:
-        options.console.print(describe_kfold(spec, folds, params, act, epochs), highlight=False, soft_wrap=True)
+        options.console.print(describe_kfold(spec, folds, params, act, epochs, options.smoke), highlight=False,
+                              soft_wrap=True)
     return run_kfold(lambda: RunFolder.create(options.runs_dir, spec.name), spec, folds,
                      lambda s, arrays: model_builder.build(s, arrays), act, options, epochs, report or (lambda _: None))
 
 
-def describe_kfold(spec: Spec, folds, params: int, act, epochs: int) -> str:
-    """One line saying what the k-fold run is about to do."""
+def describe_kfold(spec: Spec, folds, params: int, act, epochs: int, smoke: bool = False) -> str:
+    """One line saying what the k-fold run is about to do; with `smoke`, what --smoke trains on: the first
+    2 batches of each fold's training rows, validated on the first batch of its held-out rows."""
     from nnrun.report import plural
 
-    kf, held = spec.kfold, [len(h) for _, h in folds.parts]
-    sizes = f"{min(held)}" if min(held) == max(held) else f"{min(held)}-{max(held)}"
-    test = f", {len(folds.split.test)} test rows kept for the refit" if len(folds.split.test) else ""
+    kf, batch, n_test = spec.kfold, spec.batch_size, len(folds.split.test)
+    fit, held = [len(f) for f, _ in folds.parts], [len(h) for _, h in folds.parts]
+    test = "" if not n_test else f", {n_test} test rows kept for the refit" if kf.refit else \
+        f", {n_test} test rows set aside (scored only by kfold.refit)"
+    if smoke:
+        n_train = len(folds.split.train)
+        trains = _first([min(2 * batch, n) for n in fit], fit, "its")
+        validates = _first([min(batch, n) for n in held], held, "its")
+        refit = f"; then a refit on {_first([min(2 * batch, n_train)], [n_train])} training rows" + \
+            (f", tested on {_first([min(batch, n_test)], [n_test])} test rows" if n_test else "") if kf.refit else ""
+        return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of {n_train} "
+                f"training rows{test}; --smoke: each fold trains on {trains} training rows and validates on "
+                f"{validates} held-out rows{refit}; {params:,} params, {plural(epochs, 'epoch')}, batch {batch}; "
+                f"{act.backend} on {act.device}")
     refit = f"; then a refit ({'best epoch' if kf.refit_epochs == 'best' else kf.refit_epochs or epochs})" \
         if kf.refit else ""
     return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of "
-            f"{len(folds.split.train)} training rows ({sizes} held out each){test}; {params:,} params, "
-            f"{plural(epochs, 'epoch')}, batch {spec.batch_size}{refit}; {act.backend} on {act.device}")
+            f"{len(folds.split.train)} training rows ({_span(held)} held out each){test}; {params:,} params, "
+            f"{plural(epochs, 'epoch')}, batch {batch}{refit}; {act.backend} on {act.device}")
+
+
+def _first(used: list[int], whole: list[int], whose: str = "the") -> str:
+    """'the first 128 of the 560', or 'all the 101' when --smoke's first rows are all there are."""
+    return f"all {whose} {_span(whole)}" if used == whole else f"the first {_span(used)} of {whose} {_span(whole)}"
+
+
+def _span(sizes: list[int]) -> str:
+    """'140', or '46-47' when the folds differ."""
+    return f"{min(sizes)}" if min(sizes) == max(sizes) else f"{min(sizes)}-{max(sizes)}"

@@ -57,8 +57,9 @@ def train_table(metrics: dict[str, Any]) -> list:
     for split in splits:
         table.add_row(split, *(_fmt(metrics[split].get(n)) for n in names))
     base = metrics.get("baseline", {})
-    shown = "test" if "test" in base else "validation" if "validation" in base else "train"
-    if shown in base and any(n in base[shown] for n in names):
+    # The baseline of the last split scored, next to it: an interrupted run has no test score, only its baseline.
+    shown = next((s for s in reversed(splits) if s in base), None)
+    if shown is not None and any(n in base[shown] for n in names):
         table.add_row(f"{shown}, baseline", *(_fmt(base[shown].get(n)) for n in names), style="dim")
     out.append(table)
     if "rule" in base:
@@ -89,12 +90,12 @@ def kfold_table(metrics: dict[str, Any]) -> list:
         table.add_row("mean ± std", "", "", *(f"{mean[n]:.4f} ± {std[n]:.4f}" if n in mean else "" for n in names),
                       style="bold")
     base = metrics.get("baseline", {})
-    if base.get("validation"):
+    if base.get("validation") and any(f.get("validation") for f in folds):
         table.add_row("baseline", "", "", *(_fmt(base["validation"].get(n)) for n in names), style="dim")
     if final:
         table.add_row("final: test", final["status"], str(final.get("epochs_run", "")),
                       *(_fmt(final.get("test", {}).get(n)) for n in names), style="bold")
-        if base.get("test"):
+        if base.get("test") and final.get("test"):  # an interrupted refit has the test rows' baseline, no score
             table.add_row("baseline: test", "", "", *(_fmt(base["test"].get(n)) for n in names), style="dim")
     out.append(table)
     best = metrics.get("best")

@@ -46,11 +46,15 @@ class Outcome:
 
 
 def describe(spec: Spec, model: keras.Model, arrays: Arrays, act: Activated, epochs: int) -> str:
-    """One line saying what is about to train, on what, where."""
-    sizes = [f"{len(arrays.x_train)} train"]
-    sizes += [f"{len(a)} {n}" for a, n in ((arrays.x_val, "validation"), (arrays.x_test, "test")) if a is not None]
-    return (f"{spec.name}: {model.count_params():,} params, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows: "
-            f"{', '.join(sizes)}; {act.backend} on {act.device}")
+    """One line saying what is about to train, on what, where. With --smoke (arrays cut to their first rows), the
+    rows say how many of each split's rows are used: 'rows: 64 of 700 train, 32 of 68 test'."""
+    split = arrays.split
+    parts = [(len(a), len(rows), name) for a, rows, name in ((arrays.x_train, split.train, "train"),
+             (arrays.x_val, split.validation, "validation"), (arrays.x_test, split.test, "test")) if a is not None]
+    sizes = [f"{used} {name}" if used == whole else f"{used} of {whole} {name}" for used, whole, name in parts]
+    smoke = " (--smoke: the first rows of each split)" if any(used < whole for used, whole, _ in parts) else ""
+    return (f"{spec.name}: {model.count_params():,} params, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows"
+            f"{smoke}: {', '.join(sizes)}; {act.backend} on {act.device}")
 
 
 def fit_run(

@@ -16,7 +16,7 @@ import numpy as np
 
 from nnrun.catalog import keras_source
 from nnrun.data.preprocess import Preprocess, Scaler
-from nnrun.data.split import Split, fold_problem, fold_rows, split_rows
+from nnrun.data.split import Part, Split, check_scorable, fold_problem, fold_rows, single_row_classes, split_rows
 from nnrun.data.target import check_classes, encode, encode_labels, infer_task, numeric_target, plain_label, target_kind
 
 if TYPE_CHECKING:
@@ -176,7 +176,51 @@ def load_split(spec: Spec, announce: Callable[[str], None] | None = None) -> Arr
         len(loaded.x), test=loaded.test, validation=ds.validation, seed=spec.seed, labels=loaded.class_ids,
         notes=loaded.notes,
     )
+    check_test_split(loaded, split, ds.test)
+    if loaded.class_ids is not None:
+        ids, classes = loaded.class_ids, loaded.preprocess.classes
+        check_scorable(Part(ids[split.validation], ids[split.train], "the validation rows", "validation"), classes,
+                       key=("dataset", "validation"), got=_described(ds.validation, len(split.validation), "first"),
+                       fix=_advice("validation", ds.validation), notes=loaded.notes)
     return prepare(loaded, split, ds.scale)
+
+
+# The advice when a seeded, stratified fraction split leaves a class out of training: stratification was
+# impossible (a note says so), as some class has too few rows.
+RARE = "a class with this few rows cannot be both trained on and scored: add rows of it, drop them, or try another seed"
+
+
+def _advice(key: str, value: int | float) -> str:
+    """How to mend dataset.test or dataset.validation when it split off a class: file-order rows (an int) become a
+    stratified fraction; a fraction that could not be stratified needs more rows of the small class."""
+    if isinstance(value, float):
+        return RARE
+    return f"use {key}: 0.2, which is shuffled and stratified"
+
+
+def _described(value: int | float | None, rows: int, end: str) -> str:
+    """What a dataset.test or dataset.validation value took: '20 (the last 20 rows)'."""
+    if isinstance(value, float):
+        return f"{value} ({rows} rows drawn at random)"
+    return f"{value} (the {end} {rows} rows)"
+
+
+def check_test_split(loaded: Loaded, split: Split, test: int | float | None) -> None:
+    """Refuse test rows that cannot be scored by a model fitted on `split.train` (a classification's test rows
+    holding a class its training rows lack); note test rows of a single class. `test` is dataset.test (None
+    for a Keras dataset's own test split)."""
+    if loaded.class_ids is None:
+        return
+    ids = loaded.class_ids
+    check_scorable(Part(ids[split.test], ids[split.train], "the test rows", "test"), loaded.preprocess.classes,
+                   key=("dataset", "test"), got=_test_value(loaded, split, test),
+                   fix=_advice("test", 0 if test is None else test), notes=loaded.notes)
+
+
+def _test_value(loaded: Loaded, split: Split, test: int | float | None) -> str:
+    if test is None:
+        return f"no value, so {loaded.preprocess.source}'s own test split (its last {len(split.test):,} rows)"
+    return _described(test, len(split.test), "last")
 
 
 @dataclass
@@ -217,8 +261,36 @@ def load_folds(spec: Spec, k: int, announce: Callable[[str], None] | None = None
         raise DataError(f"got true, but loss {loss} makes this a regression, which has no classes "
                         "to stratify; use stratify: auto or false", key=("kfold", "stratify"))
     labels = loaded.class_ids[split.train] if loaded.class_ids is not None and kf.stratify is not False else None
-    problem = fold_problem(len(split.train), k, labels)
+    problem = fold_problem(len(split.train), k, labels, loaded.preprocess.classes)
     if problem:
         raise DataError(problem, key=("kfold", "k"))
     parts = fold_rows(split.train, k=k, shuffle=kf.shuffle, seed=spec.seed, labels=labels)
+    if kf.refit:
+        check_test_split(loaded, split, ds.test)
+    if loaded.class_ids is not None:
+        ids, classes = loaded.class_ids, loaded.preprocess.classes
+        if len(np.unique(ids[split.train])) == 1:  # the test rows took every other class
+            key, got, fix = ("dataset", "test"), _test_value(loaded, split, ds.test), _advice("test", ds.test or 0)
+        else:
+            key, got, fix = _fold_advice(k, kf.shuffle, ids[split.train], classes)
+        for i, (fit, held) in enumerate(parts, start=1):
+            check_scorable(Part(ids[held], ids[fit], f"fold {i}'s held-out rows", f"fold {i} held out",
+                                training="its training rows"),
+                           classes, key=key, got=got, fix=fix, notes=loaded.notes)
     return Folds(loaded, split, parts, stratified=labels is not None, scale=ds.scale)
+
+
+def _fold_advice(k: int, shuffle: bool, ids: np.ndarray, classes: list) -> tuple[tuple, str, str]:
+    """(key, value, advice) for unstratified folds that cannot be scored (stratified ones keep every class in
+    every fold): unshuffled folds cut a sorted file by class; shuffled ones can hold a small class out whole."""
+    if not shuffle:
+        return ("kfold", "shuffle"), "false", ("use kfold.shuffle: true, or kfold.stratify: auto to keep every class "
+                                               "in every fold")
+    found = np.bincount(ids)
+    smallest = int(found[found > 0].min())
+    if smallest >= k:
+        return ("kfold", "stratify"), "false", "use kfold.stratify: auto to keep every class in every fold"
+    if smallest >= 2:
+        return ("kfold", "k"), str(k), f"use k <= {smallest} with kfold.stratify: auto to keep every class in every fold"
+    problem = single_row_classes(k, ids, classes)
+    return ("kfold", "k"), str(k), problem.split("; ", 1)[1]

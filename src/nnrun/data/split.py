@@ -86,14 +86,72 @@ def fold_rows(
     return [(np.sort(rows[fit]), np.sort(rows[held])) for fit, held in parts]
 
 
-def fold_problem(n_rows: int, k: int, labels: np.ndarray | None) -> str | None:
+def fold_problem(n_rows: int, k: int, labels: np.ndarray | None, classes: list | None = None) -> str | None:
     """Why k folds cannot be cut from `n_rows` training rows (stratified when `labels` is given), or None."""
     if k > n_rows:
         return f"got {k}, but there are only {n_rows} training rows; k can be at most {n_rows}"
     if labels is not None:
         counts = np.bincount(labels)
         smallest = int(counts[counts > 0].min())
+        if smallest < 2:
+            return single_row_classes(k, labels, classes)
         if k > smallest:
             return (f"got {k}, but the smallest class has only {smallest} training rows, and stratified folds "
                     f"need each class in every fold; use k <= {smallest}, or kfold.stratify: false")
     return None
+
+
+@dataclass
+class Part:
+    """One split to score, as `check_scorable` names it in messages: `rows` are the class ids of the rows scored,
+    `trained` those of the rows the model that scores them is fitted on."""
+
+    rows: np.ndarray
+    trained: np.ndarray
+    name: str  # "the test rows", "fold 2's held-out rows"
+    label: str  # in the counts: "test", "fold 2 held out"
+    training: str = "the training rows"
+
+
+def counts(ids: np.ndarray, classes: list, limit: int = 8) -> str:
+    """'setosa 20, versicolor 20': each class that the class ids `ids` hold, in class order, with its count; past
+    `limit` classes, how many more there are."""
+    found = np.bincount(ids, minlength=len(classes))
+    shown = [f"{classes[i]} {found[i]}" for i in np.flatnonzero(found)]
+    more = len(shown) - limit
+    return ", ".join(shown[:limit]) + (f", and {more} more classes" if more > 0 else "") if shown else "none"
+
+
+def check_scorable(part: Part, classes: list, *, key: tuple, got: str, fix: str, notes: list[str]) -> None:
+    """Refuse a split that cannot be scored: rows of a class the training rows lack (a score of a class never
+    trained on), or training rows of a single class. A split whose rows hold a single class that training has
+    is merely lopsided: a note. `got` says what the value at `key` is (`20 (the last 20 rows)`); `fix` is the
+    advice that ends the message (`use test: 0.2, which ...`). Raises DataError at `key`."""
+    if not len(part.rows):
+        return
+    have = set(np.unique(part.trained).tolist())
+    held = np.unique(part.rows).tolist()
+    missing = [classes[i] for i in held if i not in have]
+    figures = f"{part.label}: {counts(part.rows, classes)}; training: {counts(part.trained, classes)}"
+    if missing:
+        which = ", ".join(map(str, missing[:8])) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        raise DataError(f"got {got}: {part.name} hold {'class' if len(missing) == 1 else 'classes'} {which}, which "
+                        f"{part.training} lack ({figures}), so the model would be scored on a class it never saw; "
+                        f"{fix}", key=key)
+    if len(have) == 1:
+        raise DataError(f"got {got}: {part.training} hold a single class ({figures}), so the model learns to "
+                        f"answer it whatever the features; {fix}", key=key)
+    if len(held) == 1 and len(part.rows) >= len(have):
+        notes.append(f"{keypath(key)}: {got}: {part.name} hold a single class ({figures}), so their score says nothing "
+                     f"about the others; {fix}")
+
+
+def single_row_classes(k: int, labels: np.ndarray, classes: list | None) -> str:
+    """The kfold.k problem of classes with one training row: the fold that holds such a row out has none of its
+    class to train on, stratified or not."""
+    found = np.bincount(labels)
+    ones = [str(classes[i]) if classes else str(i) for i in np.flatnonzero(found == 1)]
+    which = ", ".join(ones[:8]) + (f" and {len(ones) - 8} more" if len(ones) > 8 else "")
+    return (f"got {k}, but {'class' if len(ones) == 1 else 'classes'} {which} {'has' if len(ones) == 1 else 'have'} "
+            "a single training row, which the fold that holds it out cannot train on; every class needs at least "
+            "2 rows: drop those rows or add more")
