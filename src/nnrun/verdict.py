@@ -5,7 +5,9 @@ and the likely fixes. Standard library only: it reads metrics.json-shaped dicts.
 What decides a split: the metrics the baseline also scores (accuracy and its variants, mae, mse), else the
 loss. A classifier overfitting its training rows can have a held-out cross-entropy above the baseline's while
 its accuracy is clearly better; its accuracy is what the user reads, so the loss is judged only when no such
-metric is tracked. Independently, a loss HUGE times the baseline's or more is flagged: the model is far off.
+metric is tracked. A model that closes less than BARELY of the gap between the baseline and a perfect score
+(accuracy 1, error 0) does not beat the baseline in any sense a user relies on, and is flagged as well.
+Independently, a loss HUGE times the baseline's or more is flagged: the model is far off.
 
 The evaluated splits (test, validation) are judged; the training rows too, since a model no better than the
 baseline even on the rows it trained on has learned nothing at all, and that calls for other fixes.
@@ -20,7 +22,7 @@ from typing import Any
 from nnrun.runs import higher_is_better
 
 HUGE = 100  # a loss this many times the baseline's is "orders of magnitude" above it (a diverging fit)
-BARELY = 0.05  # training scores that close less than this share of the gap to a perfect score learned ~nothing
+BARELY = 0.05  # a score that closes less than this share of the gap to a perfect score barely beats the baseline
 _SAME = 1e-6  # relative tolerance: Keras reports float32 scores, the baseline is computed in float64
 _ALIASES = {"mean_absolute_error": "mae", "mean_squared_error": "mse", "binary_accuracy": "accuracy",
             "categorical_accuracy": "accuracy", "sparse_categorical_accuracy": "accuracy", "acc": "accuracy"}
@@ -46,22 +48,29 @@ class _Split:
 
     @property
     def worse(self) -> list[tuple[str, float, float]]:
+        """The figures no better than the baseline's."""
         return [p for p in self.pairs if _no_better(*p)]
 
     @property
-    def flagged(self) -> bool:
-        return bool(self.worse) or self.huge is not None
+    def weak(self) -> list[tuple[str, float, float]]:
+        """The figures that close less than BARELY of the gap between the baseline and a perfect score."""
+        return [p for p in self.pairs if _no_better(*p) or _gain(*p) < BARELY]
 
     @property
-    def barely(self) -> bool:
-        """Better than the baseline by less than BARELY of the way to a perfect score, on every figure."""
-        return bool(self.pairs) and all(_gain(*p) < BARELY for p in self.pairs)
+    def flagged(self) -> bool:
+        return bool(self.weak) or self.huge is not None
 
 
 def baseline_warning(scores: dict[str, Any], baseline: dict[str, Any], hints: Hints,
                      labels: dict[str, str] | None = None) -> str | None:
-    """One line (without the `warning:` prefix) when the model is no better than the baseline on a split, or
-    its loss is HUGE times the baseline's or more; None when it beats the baseline everywhere it is judged.
+    """One line (without the `warning:` prefix) when the model does not clearly beat the baseline where it is
+    judged, or its loss is HUGE times the baseline's or more; None when it does beat it.
+
+    The evaluated splits (test, validation) are judged when the run has them, else the training rows: on each,
+    a figure no better than the baseline's, or better by less than BARELY of the gap to a perfect score, flags
+    it. The training rows flag a run that has evaluated splits only when they are no better at all (nothing was
+    learned); otherwise they choose the fixes: a model that beats the baseline on its training rows only is
+    memorising them, one that barely beats it there learned next to nothing.
 
     `scores` and `baseline` map a split (train, validation, test) to {metric: value}, as in metrics.json;
     `labels` names the splits in the message (a k-fold run's "mean validation")."""
@@ -69,24 +78,24 @@ def baseline_warning(scores: dict[str, Any], baseline: dict[str, Any], hints: Hi
     judged = {s: _judge(scores[s], baseline[s]) for s in _ORDER
               if isinstance(scores.get(s), dict) and isinstance(baseline.get(s), dict)}
     judged = {s: j for s, j in judged.items() if j.pairs or j.huge}
-    flagged = [s for s, j in judged.items() if j.flagged]
+    train = judged.get("train")
+    flagged = [s for s, j in judged.items() if s != "train" and j.flagged]
+    if train is not None and (train.worse or train.huge or (train.weak and (flagged or len(judged) == 1))):
+        flagged.append("train")
     if not flagged:
         return None
-    figures = "; ".join(_figures(names[s], judged[s]) for s in flagged)
-    train = judged.get("train")
     if any(judged[s].huge for s in flagged):
         shown = [s for s in flagged if s != "train"] or flagged  # the held-out figures say it; train adds length
         figures = "; ".join(_figures(names[s], judged[s]) for s in shown)
         return f"the loss is orders of magnitude above the baseline's: {figures}; {_huge_fix(hints)}"
-    if "train" in flagged or (train is not None and train.barely):
-        if "train" not in flagged:  # learned next to nothing, even on the rows it trained on
-            figures += f"; {_figures(names['train'], train, everything=True)} (barely better)"
-        where = "" if flagged == ["train"] else " even on its training rows"
-        return f"no better than the baseline: {figures}; it learned next to nothing{where}; {_underfit_fix(hints)}"
+    figures = "; ".join(_figures(names[s], judged[s]) for s in flagged)
+    lead = "no better than the baseline" if any(judged[s].worse for s in flagged) else "barely better than the baseline"
+    if "train" in flagged:
+        where = "" if flagged == ["train"] else ", even on the rows it trained on"
+        return f"{lead}: {figures}; it learned next to nothing{where}; {_underfit_fix(hints)}"
     contrast = f" ({_figures(names['train'], train, everything=True)})" if train is not None else ""
-    return (f"no better than the baseline: {figures}{contrast}; it beats the baseline only on the rows it trained on: "
-            "try early_stopping or fewer epochs, Dropout layers or a smaller model; the features may also say "
-            "little about this target")
+    return (f"{lead}: {figures}{contrast}; it beats the baseline only on the rows it trained on: try early_stopping "
+            "or fewer epochs, Dropout layers or a smaller model; the features may also say little about this target")
 
 
 def _judge(scores: dict[str, Any], base: dict[str, Any]) -> _Split:
@@ -122,7 +131,7 @@ def _gain(name: str, model: float, ref: float) -> float:
 def _figures(label: str, split: _Split, everything: bool = False) -> str:
     """'test accuracy 0.7800 vs baseline 0.8000', 'test loss 5.9e+32 vs baseline 84.5800 (7.0e+30 times)':
     the figures no better than the baseline (every figure with `everything`), and a HUGE loss."""
-    listed = split.pairs if everything else split.worse
+    listed = split.pairs if everything else split.weak
     parts = [f"{label} {name} {_num(model)} vs baseline {_num(ref)}" for name, model, ref in listed]
     if split.huge:
         loss, ref = split.huge
