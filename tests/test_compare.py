@@ -568,8 +568,8 @@ def test_kfold_and_train_runs_in_one_table(cli, boston_runs):
 # --- 6b. runs that did not beat their baseline ---
 
 WARNED = ("no better than the baseline: test accuracy 0.7000 vs baseline 0.7000; train accuracy 0.6300 vs baseline "
-          "0.7000; it learned next to nothing, even on the rows it trained on; try more epochs (it ran 3) or another "
-          "optimizer.learning_rate; the features may also say little about this target")
+          "0.7000; it learned next to nothing, even on the rows it trained on; try more epochs (it ran 3), another "
+          "optimizer.learning_rate or a larger model; the features may also say little about this target")
 
 
 @pytest.fixture

@@ -350,8 +350,8 @@ def test_a_kfold_run_no_better_than_its_baseline_warns_once_with_the_folds_and_t
     assert result.exit_code == 0, result.output
     expected = ("no better than the baseline: refit test accuracy 0.5000 vs baseline 0.5000; mean validation accuracy "
                 "0.5000 vs baseline 0.5000; mean train accuracy 0.5000 vs baseline 0.5000; it learned next to nothing, "
-                "even on the rows it trained on; try more epochs (it ran 3) or another optimizer.learning_rate; the "
-                "features may also say little about this target")
+                "even on the rows it trained on; try more epochs (it ran 3), another optimizer.learning_rate or a "
+                "larger model; the features may also say little about this target")
     assert [line for line in result.stdout.splitlines() if "warning" in line] == [f"warning: {expected}"]
     run = only_run(tmp_path / "runs")
     metrics = load(run / "metrics.json")

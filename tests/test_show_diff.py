@@ -167,7 +167,8 @@ def test_show_a_kfold_run_says_which_folds_and_refit_stopped_early(cli, tmp_path
     assert (f"fold 2: stopped early at epoch 3 of 100: val_mae did not improve by more than 0.5 (min_delta) for 1 "
             f"epoch (patience); {kept}") in lines
     assert not [line for line in lines if line.startswith("fold 1: stopped")]
-    assert f"final: stopped early at epoch 3 of 100: loss did not improve by more than 0.5 (min_delta) for 1 epoch (patience); {kept}" in lines
+    assert (f"final: stopped early at epoch 3 of 100: loss did not improve by more than 0.5 (min_delta) for 1 epoch "
+            f"(patience); {kept}") in lines
     assert lines_starting("\n".join(lines), "warning:") == [f"warning: {metrics['warnings'][0]}"]
 
 

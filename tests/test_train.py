@@ -168,7 +168,8 @@ def test_a_model_no_better_than_the_baseline_warns_once_and_keeps_the_warning(cl
     assert result.exit_code == 0, result.output
     expected = ("no better than the baseline: test accuracy 0.5000 vs baseline 0.5000; train accuracy 0.5000 vs "
                 "baseline 0.5000; it learned next to nothing, even on the rows it trained on; try more epochs (it ran "
-                "3) or another optimizer.learning_rate; the features may also say little about this target")
+                "3), another optimizer.learning_rate or a larger model; the features may also say little about this "
+                "target")
     assert [line for line in result.stdout.splitlines() if line.startswith("warning:")] == [f"warning: {expected}"]
     assert "warning" not in result.stderr
     run = only_run(tmp_path / "runs")

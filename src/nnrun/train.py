@@ -239,15 +239,15 @@ UNSCALED = 10.0  # features beyond +-10 are not on the scale a network's default
 
 
 def hints(spec: Spec, arrays: Arrays, metrics: dict[str, Any]) -> Hints:
-    """What verdict's fixes depend on, for a run on `arrays`: the task, the largest feature value when the
-    features were not scaled (word indices never are), the epochs run and whether early stopping ended it."""
+    """What verdict's fixes depend on, for a run on `arrays`: the largest feature value when the features were
+    not scaled (word indices never are), the epochs run and whether early stopping ended it."""
     unscaled = None
     x = arrays.x_train
-    if spec.dataset.scale == "none" and spec.dataset.encode != "sequence" and x.size and np.issubdtype(x.dtype, np.number):
+    numbers = x.size and np.issubdtype(x.dtype, np.number)
+    if spec.dataset.scale == "none" and spec.dataset.encode != "sequence" and numbers:
         largest = float(np.nanmax(np.abs(x)))
         unscaled = largest if largest > UNSCALED else None
-    return Hints(arrays.preprocess.task, unscaled, int(metrics.get("epochs_run") or 0),
-                 bool(metrics.get("stopped_early")))
+    return Hints(unscaled, int(metrics.get("epochs_run") or 0), bool(metrics.get("stopped_early")))
 
 
 def saved_config(spec: Spec, preprocess: Preprocess) -> dict[str, Any]:

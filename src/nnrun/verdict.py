@@ -31,11 +31,9 @@ _ORDER = ("test", "validation", "train")
 
 @dataclass
 class Hints:
-    """What the fixes depend on: the task, the largest training feature value when the features were not
-    scaled (None when they were, or when they are small or word indices), the epochs run, whether early
-    stopping ended the run."""
+    """What the fixes depend on: the largest training feature value when the features were not scaled (None
+    when they were, or when they are small or word indices), the epochs run, whether early stopping ended the run."""
 
-    task: str
     unscaled_max: float | None = None
     epochs_run: int = 0
     stopped_early: bool = False
@@ -168,6 +166,6 @@ def _underfit_fix(hints: Hints) -> str:
         tries.append(f"a larger early_stopping.patience (it stopped at epoch {hints.epochs_run})")
     else:
         tries.append(f"more epochs (it ran {hints.epochs_run})")
-    tries.append("another optimizer.learning_rate")
+    tries += ["another optimizer.learning_rate", "a larger model"]
     listed = ", ".join(tries[:-1]) + f" or {tries[-1]}"
     return f"try {listed}; the features may also say little about this target"
