@@ -565,6 +565,47 @@ def test_kfold_and_train_runs_in_one_table(cli, boston_runs):
     assert (rows[TR]["val_mae"], rows[TR]["val_mae_std"]) == (2.4, None)
 
 
+# --- 6b. runs that did not beat their baseline ---
+
+WARNED = ("no better than the baseline: test accuracy 0.7000 vs baseline 0.7000; train accuracy 0.6300 vs baseline "
+          "0.7000; it learned next to nothing, even on the rows it trained on; try more epochs (it ran 3), another "
+          "optimizer.learning_rate or a larger model; the features may also say little about this target")
+
+
+@pytest.fixture
+def warned_runs(pima_runs) -> Path:
+    """pima_runs, where C says it is no better than its baseline (metrics.json `warnings`) and A and B say none."""
+    for name in (A, B, C):
+        path = pima_runs / name / "metrics.json"
+        metrics = json.loads(path.read_text())
+        path.write_text(json.dumps({**metrics, "warnings": [WARNED] if name == C else []}))
+    return pima_runs
+
+
+def test_a_warned_run_carries_its_warnings_in_json_and_csv(cli, warned_runs):
+    rows = {r["run"]: r for r in json_rows(cli, warned_runs)}
+    assert rows[C]["warnings"] == [WARNED] and rows[A]["warnings"] is None and rows[B]["warnings"] is None
+    assert list(rows[A])[: len(RUN_COLUMNS) + 1] == [*RUN_COLUMNS, "warnings"]
+    result = cli("compare", warned_runs, "--format", "csv")
+    by_run = {line["run"]: line for line in csv.DictReader(io.StringIO(result.stdout))}
+    assert json.loads(by_run[C]["warnings"]) == [WARNED] and by_run[A]["warnings"] == ""
+
+
+@pytest.mark.parametrize("format_", ["table", "markdown"])
+def test_a_warned_run_is_marked_in_the_table_by_its_warnings_head(cli, warned_runs, format_):
+    result = cli("compare", warned_runs, "--format", format_)
+    assert result.exit_code == 0
+    assert "no better than the baseline" in row_line(result.stdout, C)
+    assert "baseline" not in row_line(result.stdout, A)
+    assert "it learned next to nothing" not in result.stdout  # the whole line is in JSON, CSV and show
+    assert result.stderr == ""
+
+
+def test_no_warnings_column_when_no_run_has_a_warning(cli, pima_runs):
+    assert "warnings" not in json_rows(cli, pima_runs)[0]
+    assert cmp.cell("warnings", None) == "" and cmp.cell("warnings", ["a: b", "c"]) == "a; c"
+
+
 # --- 7. broken runs ---
 
 

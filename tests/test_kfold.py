@@ -202,6 +202,15 @@ def test_the_output_has_a_line_per_fold_and_the_mean_row(refit_run):
     assert f"run folder: {run}" in out
 
 
+def test_a_run_that_beats_its_baseline_has_no_warning(refit_run):
+    run, result = refit_run
+    metrics = load(run / "metrics.json")
+    assert metrics["validation_mean"]["accuracy"] > 0.9 > metrics["baseline"]["validation"]["accuracy"]
+    assert metrics["warnings"] == [] and "warning" not in result.output
+    assert metrics["baseline"]["train"]["accuracy"] == pytest.approx(
+        np.mean([load(run / f"fold-{i}" / "metrics.json")["baseline"]["train"]["accuracy"] for i in (1, 2, 3)]))
+
+
 def test_predict_on_a_kfold_run_uses_the_refit_model(refit_run, tmp_path):
     import keras
 
@@ -270,6 +279,24 @@ def test_without_refit_there_is_no_final_model_or_test_score(early_run, tmp_path
     assert len(refused.stderr.strip().splitlines()) == 1
 
 
+def test_each_fold_line_says_where_early_stopping_stopped_it_and_which_weights_it_kept(early_run, cli):
+    run, result = early_run
+    folds = load(run / "metrics.json")["folds"]
+    assert any(f["stopped_early"] for f in folds)
+    for f in folds:
+        line = next(line for line in result.stdout.splitlines() if line.startswith(f"fold {f['fold']}/2 "))
+        if not f["stopped_early"]:
+            assert "stopped early" not in line and "early_stop" not in f
+            continue
+        stop = f["early_stop"]
+        assert stop == load(run / f"fold-{f['fold']}" / "metrics.json")["early_stop"]
+        assert stop["epoch"] == f["epochs_run"] < 20 and stop["restored_epoch"] == stop["epoch"] - 1  # patience 1
+        said = (f"stopped early at epoch {stop['epoch']} of 20: val_loss did not improve for 1 epoch (patience); "
+                f"the weights of epoch {stop['restored_epoch']}, its best, were restored")
+        assert line.endswith(f" s); {said}")
+        assert f"fold {f['fold']}: {said}" in cli("show", run).stdout.splitlines()
+
+
 def test_early_stopped_folds_count_only_where_they_reached(early_run):
     run, _ = early_run
     metrics = load(run / "metrics.json")
@@ -313,6 +340,24 @@ def test_dash_k_works_without_a_kfold_key_on_a_regression(cli, write_config, tmp
     assert metrics["baseline"]["rule"] == "each fold's training mean"
     assert "2 folds of 353 training rows" in result.stdout and "stratified" not in result.stdout
     assert "val_mae" in (run / "history_mean.csv").read_text().splitlines()[0]
+
+
+def test_a_kfold_run_no_better_than_its_baseline_warns_once_with_the_folds_and_the_refit(cli, write_config, tmp_path):
+    # One constant feature: every model predicts one class for all rows, which scores what the baseline scores.
+    config = write_config(tiny_config(dataset={"inline": {"x": [[1, 1]] * 16, "y": [0, 1] * 8}, "test": 4},
+                                      kfold={"k": 2, "refit": True}))
+    result = cli("kfold", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    expected = ("no better than the baseline: refit test accuracy 0.5000 vs baseline 0.5000; mean validation accuracy "
+                "0.5000 vs baseline 0.5000; mean train accuracy 0.5000 vs baseline 0.5000; it learned next to nothing, "
+                "even on the rows it trained on; try more epochs (it ran 3), another optimizer.learning_rate or a "
+                "larger model; the features may also say little about this target")
+    assert [line for line in result.stdout.splitlines() if "warning" in line] == [f"warning: {expected}"]
+    run = only_run(tmp_path / "runs")
+    metrics = load(run / "metrics.json")
+    assert metrics["status"] == "completed" and metrics["warnings"] == [expected]
+    assert load(run / "fold-1" / "metrics.json")["warnings"]  # each fold and the refit keep their own verdict
+    assert load(run / "final" / "metrics.json")["warnings"]
 
 
 def test_smoke_passes_and_keeps_no_run_folder(cli, write_config, tmp_path, monkeypatch):

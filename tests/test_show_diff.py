@@ -142,6 +142,36 @@ def test_show_a_path_that_is_no_folder(cli, tmp_path, monkeypatch, path):
     assert f"{path}: no such run folder" in line
 
 
+def test_show_prints_the_runs_own_warnings_and_its_early_stop(cli, tmp_path):
+    warning = "no better than the baseline: test accuracy 0.7500 vs baseline 0.7500; ..."
+    stop = {"epoch": 3, "epochs": 200, "monitor": "val_loss", "patience": 2, "min_delta": 0.0, "restored_epoch": 1}
+    metrics = train_metrics("pima", *SCORES[A]) | {"warnings": [warning], "stopped_early": True, "early_stop": stop}
+    result = cli("show", make_run(tmp_path / "runs", A, CONFIGS[A], metrics, history()))
+    assert result.exit_code == 0, result.stderr
+    assert lines_starting(result.stdout, "warning:") == [f"warning: {warning}"]
+    assert ("stopped early at epoch 3 of 200: val_loss did not improve for 2 epochs (patience); the weights of "
+            "epoch 1, its best, were restored") in result.stdout.splitlines()
+
+
+def test_show_a_kfold_run_says_which_folds_and_refit_stopped_early(cli, tmp_path):
+    metrics = kfold_metrics("boston", {"loss": 14.8858, "mae": 2.5481}, {"loss": 2.9415, "mae": 0.2912},
+                            {"loss": 9.0960, "mae": 2.1150})
+    stop = {"epoch": 3, "epochs": 100, "monitor": "val_mae", "patience": 1, "min_delta": 0.5, "restored_epoch": None}
+    metrics["folds"][1] |= {"stopped_early": True, "early_stop": stop}
+    metrics["final"]["early_stop"] = stop | {"monitor": "loss"}
+    metrics["warnings"] = ["barely better than the baseline: mean validation mae 2.5481 vs baseline 2.6000; ..."]
+    run = make_run(tmp_path / "runs", KF, CONFIGS[A] | {"name": "boston"}, metrics, history(("loss", "mae")),
+                   kind="kfold")
+    lines = cli("show", run).stdout.splitlines()
+    kept = "the last epoch's weights were kept (restore_best_weights: false)"
+    assert (f"fold 2: stopped early at epoch 3 of 100: val_mae did not improve by more than 0.5 (min_delta) for 1 "
+            f"epoch (patience); {kept}") in lines
+    assert not [line for line in lines if line.startswith("fold 1: stopped")]
+    assert (f"final: stopped early at epoch 3 of 100: loss did not improve by more than 0.5 (min_delta) for 1 epoch "
+            f"(patience); {kept}") in lines
+    assert lines_starting("\n".join(lines), "warning:") == [f"warning: {metrics['warnings'][0]}"]
+
+
 # --- 11. diff ---
 
 

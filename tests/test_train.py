@@ -120,10 +120,105 @@ def test_early_stopping_stops_and_is_recorded(cli, write_config, tmp_path):
                  "validation": 0.25},
         early_stopping={"monitor": "val_loss", "patience": 2, "min_delta": 0.1},
     ))
-    assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
-    metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    run = only_run(tmp_path / "runs")
+    metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["stopped_early"] is True and metrics["epochs_run"] == 3
     assert metrics["best"]["monitor"] == "val_loss"
+    # the learning rate is too small to change val_loss by 0.1: Keras's best stays epoch 1, the first one watched
+    assert metrics["early_stop"] == {"epoch": 3, "epochs": 200, "monitor": "val_loss", "patience": 2,
+                                     "min_delta": 0.1, "restored_epoch": 1}
+    line = ("stopped early at epoch 3 of 200: val_loss did not improve by more than 0.1 (min_delta) for 2 epochs "
+            "(patience); the weights of epoch 1, its best, were restored")
+    assert line in result.stdout.splitlines()  # also with --quiet: it is part of the result
+    shown = cli("show", run)
+    assert line in shown.stdout.splitlines()
+
+
+def test_early_stopping_without_restoring_says_the_last_weights_were_kept(cli, write_config, tmp_path):
+    config = write_config(tiny_config(
+        epochs=200, optimizer={"name": "sgd", "learning_rate": 1e-9}, dataset={"inline": {
+            "x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 0, "validation": 0.25},
+        early_stopping={"monitor": "val_loss", "patience": 0, "restore_best_weights": False},
+    ))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    assert ("stopped early at epoch 2 of 200: val_loss did not improve for 1 epoch (patience); the last epoch's "
+            "weights were kept (restore_best_weights: false)") in result.stdout.splitlines()
+
+
+def test_a_run_that_stops_by_itself_says_nothing_of_early_stopping(cli, write_config, tmp_path):
+    config = write_config(tiny_config(early_stopping={"monitor": "loss", "patience": 50}))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    assert "stopped early" not in result.stdout
+    metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
+    assert metrics["stopped_early"] is False and "early_stop" not in metrics
+
+
+# --- a run that learned nothing says so ---
+
+# One constant feature: every model predicts one class for every row, which scores what the baseline (the
+# majority training class, class 0 on a tie) scores: 0.5 on these balanced rows, on the test rows and the training rows.
+NO_SIGNAL = {"inline": {"x": [[1, 1]] * 16, "y": [0, 1] * 8}, "test": 4}
+
+
+def test_a_model_no_better_than_the_baseline_warns_once_and_keeps_the_warning(cli, write_config, tmp_path):
+    config = write_config(tiny_config(dataset=NO_SIGNAL))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "--quiet")
+    assert result.exit_code == 0, result.output
+    expected = ("no better than the baseline: test accuracy 0.5000 vs baseline 0.5000; train accuracy 0.5000 vs "
+                "baseline 0.5000; it learned next to nothing, even on the rows it trained on; try more epochs (it ran "
+                "3), another optimizer.learning_rate or a larger model; the features may also say little about this "
+                "target")
+    assert [line for line in result.stdout.splitlines() if line.startswith("warning:")] == [f"warning: {expected}"]
+    assert "warning" not in result.stderr
+    run = only_run(tmp_path / "runs")
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["status"] == "completed" and metrics["warnings"] == [expected]
+    shown = cli("show", run)
+    assert f"warning: {expected}" in shown.stdout.splitlines()
+
+
+def test_a_huge_loss_on_unscaled_features_warns_and_suggests_scaling(cli, write_config, tmp_path):
+    # A linear model that starts as y = x1 + x2 on features in the hundreds, for a target in 0..2, and a
+    # learning rate too small to move it: the loss is about 10^6 times the training mean's.
+    config = write_config(tiny_config(
+        dataset={"inline": {"x": [[100 * i, 50] for i in range(16)], "y": [i % 3 for i in range(16)]}, "test": 4},
+        layers=[{"type": "Dense", "units": 1, "kernel_initializer": "ones"}], loss="mse", metrics=["mae"],
+        optimizer={"name": "sgd", "learning_rate": 1e-12}, epochs=1,
+    ))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    [warning] = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
+    assert re.fullmatch(r"warning: the loss is orders of magnitude above the baseline's: test mae \S+ vs baseline "
+                        r"\d\.\d{4}, test loss \S+ vs baseline \d\.\d{4} \(\S+ times\); try dataset\.scale: "
+                        r"standard \(the features are not scaled; values reach 1,100\), or a lower "
+                        r"optimizer\.learning_rate", warning), warning
+    metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
+    assert metrics["status"] == "completed" and metrics["warnings"] == [warning.removeprefix("warning: ")]
+    assert metrics["test"]["loss"] >= 100 * metrics["baseline"]["test"]["loss"]
+
+
+def test_a_model_that_learned_has_no_warning(cli, write_config, tmp_path):
+    config = write_config(tiny_config(epochs=60, optimizer={"name": "adam", "learning_rate": 0.1}))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] == 1.0 > metrics["baseline"]["test"]["accuracy"]
+    assert metrics["warnings"] == [] and "warning" not in result.output
+
+
+def test_a_diverged_or_smoke_run_gets_no_baseline_warning(cli, write_config, tmp_path):
+    diverged = write_config(tiny_config(dataset=NO_SIGNAL, layers=[{"type": "Dense", "units": 1}], loss="mse",
+                                        metrics=[], epochs=20, optimizer={"name": "sgd", "learning_rate": 1e30}))
+    result = cli("train", diverged, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 3 and "warning" not in result.output
+    assert "warnings" not in json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
+    smoke = cli("train", write_config(tiny_config(dataset=NO_SIGNAL), name="smoke"), "--smoke", "--runs-dir",
+                tmp_path / "smoke")
+    assert smoke.exit_code == 0 and "warning" not in smoke.output
 
 
 @pytest.mark.parametrize(

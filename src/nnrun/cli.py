@@ -235,6 +235,7 @@ def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke
         console.print(part, highlight=False, soft_wrap=True)
     if keep:
         console.print(f"run folder: {outcome.run.path}", highlight=False, soft_wrap=True)
+    pipeline.show_warnings(outcome.metrics.get("warnings") or [], options)
     if outcome.status in ("interrupted", "diverged"):
         from nnrun.report import stop_message
 

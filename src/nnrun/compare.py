@@ -20,6 +20,7 @@ from nnrun.run_record import RunRecord
 from nnrun.runs import higher_is_better
 
 RUN_COLUMNS = ("run", "kind", "status", "started", "duration_s", "epochs_run")
+WARNINGS = "warnings"  # a column only when a listed run has any (metrics.json `warnings`: see verdict.py)
 _OPS = {">=": operator.ge, "<=": operator.le, "!=": operator.ne, "==": operator.eq, "=": operator.eq,
         ">": operator.gt, "<": operator.lt}
 _FILTER = re.compile(r"^\s*([^<>=!\s]+)\s*(>=|<=|!=|==|=|>|<)\s*(.*?)\s*$")
@@ -54,15 +55,19 @@ def compare(records: list[RunRecord], *, show_all: bool = False, metrics: list[s
     result_columns.sort(key=lambda c: not c.startswith("test_"))  # test scores first, then validation (stable)
     if metrics:
         result_columns = _pick(result_columns, metrics)
+    warned = [WARNINGS] if any(r.warnings for r in records) else []
     rows = []
     for record, result in zip(records, results):
         row = {"run": record.name, "kind": record.kind, "status": record.status,
                "started": record.metrics.get("started"), "duration_s": record.metrics.get("duration_s"),
                "epochs_run": record.metrics.get("epochs_run")}
+        if warned:
+            row[WARNINGS] = record.warnings or None
         row.update({k: record.flat.get(k) for k in config_columns})
         row.update({k: _number(result.get(k)) for k in result_columns})
         rows.append(row)
-    return Comparison([*RUN_COLUMNS, *config_columns, *result_columns], rows, shared, config_columns, result_columns)
+    return Comparison([*RUN_COLUMNS, *warned, *config_columns, *result_columns], rows, shared, config_columns,
+                      result_columns)
 
 
 _MISSING = object()
@@ -203,7 +208,9 @@ def cell(column: str, value: Any, row: dict[str, Any] | None = None) -> str:
     """A value as the table and Markdown show it: scores to 4 decimals (a k-fold mean with its ± std), config
     values as written (null for an unset one)."""
     if value is None:
-        return "" if is_score(column) or column in RUN_COLUMNS else "null"
+        return "" if is_score(column) or column in (*RUN_COLUMNS, WARNINGS) else "null"
+    if column == WARNINGS and isinstance(value, list):  # their heads: the whole lines are in JSON, CSV and show
+        return "; ".join(str(w).split(":", 1)[0] for w in value)
     if column == "duration_s" and isinstance(value, (int, float)):
         return f"{value:.1f}"
     if column == "started" and isinstance(value, str):
@@ -290,6 +297,8 @@ def to_table(comparison: Comparison):
                 text = f"[bold green]{_escape(text)}[/]"
             elif column == "status" and row[column] in style:
                 text = f"[{style[row[column]]}]{_escape(text)}[/]"
+            elif column == WARNINGS and text:
+                text = f"[yellow]{_escape(text)}[/]"
             else:
                 text = _escape(text)
             cells.append(text)

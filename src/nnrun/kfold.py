@@ -28,7 +28,8 @@ from nnrun.options import Options
 from nnrun.plots import kfold_png
 from nnrun.runs import Clock, RunFolder, csv_text, now_iso, read_history
 from nnrun.spec import Spec
-from nnrun.train import Outcome, environment, fit_run, saved_config
+from nnrun.train import Outcome, environment, fit_run, hints, saved_config
+from nnrun.verdict import baseline_warning
 from nnrun.yamlfile import dump_yaml
 
 Build = Callable[[Spec, Arrays], keras.Model]
@@ -61,6 +62,7 @@ def run_kfold(
             run.write_json("env.json", environment(spec, act, options, model))
             run.write_text("folds.json", _fold_rows(folds))
             histories: list[list[dict[str, float]]] = []
+            train_baselines: list[dict[str, float]] = []
             status = "completed"
             for fold in range(1, k + 1):
                 where = f"fold-{fold}"
@@ -73,8 +75,10 @@ def run_kfold(
                 _release()
                 histories.append(read_history(outcome.run.path / "history.csv"))
                 metrics["folds"].append(_fold_summary(fold, outcome))
+                train_baselines.append(outcome.metrics.get("baseline", {}).get("train"))
                 mean = mean_history(histories)
-                metrics.update(_summary(spec, mean, len(histories), metrics["folds"], folds.loaded.preprocess.task))
+                metrics.update(_summary(spec, mean, len(histories), metrics["folds"], folds.loaded.preprocess.task,
+                                        train_baselines))
                 run.write_text("history_mean.csv", csv_text(mean))
                 run.write_json("metrics.json", metrics)
                 report(metrics["folds"][-1])
@@ -95,6 +99,9 @@ def run_kfold(
                     metrics.update(stopped_in=where, **_why(outcome))
                 where = ""
             metrics.update(status=status, finished=now_iso(), duration_s=clock.seconds())
+            if status == "completed" and not options.smoke:
+                warning = _verdict(spec, arrays, metrics)
+                metrics["warnings"] = [warning] if warning else []
             run.write_json("metrics.json", metrics)
         except BaseException as error:
             error.run_folder = run.path  # type: ignore[attr-defined] - for the CLI's message
@@ -137,7 +144,7 @@ def _refit(run: RunFolder, spec: Spec, folds: Folds, metrics: dict[str, Any], bu
     m = outcome.metrics
     metrics["final"] = {"status": outcome.status, "epochs": n, "epochs_run": m.get("epochs_run"),
                         "duration_s": m.get("duration_s"),
-                        **{s: m[s] for s in ("train", "test") if s in m}}
+                        **{s: m[s] for s in ("train", "test", "early_stop") if s in m}}
     if "test" in m:
         metrics["test"] = m["test"]  # the run's test score, where a train run keeps it
     if "baseline" in m:
@@ -168,14 +175,16 @@ def _release() -> None:
 def _fold_summary(fold: int, outcome: Outcome) -> dict[str, Any]:
     """What metrics.json's `folds` list keeps of one fold."""
     m = outcome.metrics
-    keep = ("epochs_run", "best_epoch", "stopped_early", "duration_s", "train", "validation", "diverged_at")
+    keep = ("epochs_run", "best_epoch", "stopped_early", "early_stop", "duration_s", "train", "validation",
+            "diverged_at")
     return {"fold": fold, "status": outcome.status, **{key: m[key] for key in keep if key in m},
             "baseline": m.get("baseline", {}).get("validation")}
 
 
 def _summary(spec: Spec, mean: list[dict[str, float]], n_histories: int, done: list[dict[str, Any]],
-             task: str) -> dict[str, Any]:
-    """validation_mean/std (and train_mean/std) over the finished folds; the best epoch of their mean history
+             task: str, train_baselines: list[dict[str, float] | None] = ()) -> dict[str, Any]:
+    """validation_mean/std (and train_mean/std) over the finished folds; the folds' mean baseline on their
+    validation rows (and on their training rows, from `train_baselines`); the best epoch of their mean history
     `mean` (of `n_histories` folds)."""
     out: dict[str, Any] = {"folds_done": len(done)}
     for split in ("train", "validation"):
@@ -187,6 +196,9 @@ def _summary(spec: Spec, mean: list[dict[str, float]], n_histories: int, done: l
         out["baseline"] = {"rule": "each fold's " + ("most frequent training class" if task == "classification"
                                                      else "training mean"),
                            "validation": summarize(baselines)[0]}
+        trained = [b for b in train_baselines if b]
+        if trained:
+            out["baseline"]["train"] = summarize(trained)[0]
     kf, monitor = spec.kfold, spec.kfold.monitor_for(spec.early_stopping)
     best = best_epoch(mean, monitor, smoothing=kf.smoothing, skip=kf.skip_epochs, folds=n_histories)
     if best is None and kf.skip_epochs:  # fewer epochs than skipped (a short or --smoke run): use them all
@@ -195,6 +207,17 @@ def _summary(spec: Spec, mean: list[dict[str, float]], n_histories: int, done: l
     if best is not None:
         out["best_epoch"], out["best"] = best["epoch"], best
     return out
+
+
+def _verdict(spec: Spec, arrays: Arrays, metrics: dict[str, Any]) -> str | None:
+    """The k-fold run's warning: the folds' mean validation (and mean train) scores against the folds' mean
+    baseline, the refit's test score against its baseline; `arrays` are a fold's (for the hints)."""
+    scores = {"train": metrics.get("train_mean"), "validation": metrics.get("validation_mean"),
+              "test": metrics.get("test")}
+    stopped = any(f.get("stopped_early") for f in metrics.get("folds", []))
+    found = hints(spec, arrays, {"epochs_run": metrics.get("epochs_run"), "stopped_early": stopped})
+    return baseline_warning(scores, metrics.get("baseline", {}), found,
+                            labels={"train": "mean train", "validation": "mean validation", "test": "refit test"})
 
 
 def _fold_rows(folds: Folds) -> str:

@@ -24,6 +24,14 @@ def show_notes(notes: list[str], options: Options) -> None:
         options.console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
 
 
+def show_warnings(warnings: list[str], options: Options) -> None:
+    """Print a finished run's warnings (metrics.json `warnings`), one line each, where the notes go."""
+    from rich.markup import escape
+
+    for warning in warnings:
+        options.console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def _data_errors_located(spec: Spec):
     """Turn a DataError about a config value the data cannot honour into an error that says where it is."""

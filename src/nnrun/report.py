@@ -64,7 +64,23 @@ def train_table(metrics: dict[str, Any]) -> list:
     out.append(table)
     if "rule" in base:
         out.append(f"baseline = {base['rule']}")
+    if isinstance(metrics.get("early_stop"), dict):
+        out.append(early_stop_line(metrics["early_stop"]))
     return out
+
+
+def early_stop_line(stop: dict[str, Any]) -> str:
+    """How early stopping ended a run (metrics.json `early_stop`): 'stopped early at epoch 12 of 200: val_loss
+    did not improve by more than 0.1 (min_delta) for 2 epochs (patience); the weights of epoch 10, its best,
+    were restored'."""
+    delta = f" by more than {stop['min_delta']:g} (min_delta)" if stop.get("min_delta") else ""
+    # Keras stops once `patience` epochs have passed without improvement, and after one with patience 0.
+    waited = plural(max(1, int(stop.get("patience") or 0)), "epoch")
+    restored = stop.get("restored_epoch")
+    kept = (f"the weights of epoch {restored}, its best, were restored" if restored is not None
+            else "the last epoch's weights were kept (restore_best_weights: false)")
+    return (f"stopped early at epoch {stop.get('epoch')} of {stop.get('epochs')}: {stop.get('monitor')} did not "
+            f"improve{delta} for {waited} (patience); {kept}")
 
 
 def kfold_table(metrics: dict[str, Any]) -> list:
@@ -104,14 +120,18 @@ def kfold_table(metrics: dict[str, Any]) -> list:
         out.append(f"best epoch of the mean {best['monitor']} curve: {best['epoch']} ({best['value']:.4f}{smoothed})")
     if "rule" in base:
         out.append(f"baseline = {base['rule']}")
+    if final and isinstance(final.get("early_stop"), dict):
+        out.append(f"final: {early_stop_line(final['early_stop'])}")
     return out
 
 
 def fold_line(fold: dict[str, Any], k: int) -> str:
-    """One line as a fold finishes: 'fold 2/4 completed: 100 epochs, val_loss 8.1234, val_mae 2.1000 (24.1 s)'."""
+    """One line as a fold finishes: 'fold 2/4 completed: 100 epochs, val_loss 8.1234, val_mae 2.1000 (24.1 s)',
+    and how early stopping ended it when it did."""
     scores = ", ".join(f"val_{n} {v:.4f}" for n, v in fold.get("validation", {}).items())
+    stop = f"; {early_stop_line(fold['early_stop'])}" if isinstance(fold.get("early_stop"), dict) else ""
     return (f"fold {fold['fold']}/{k} {fold['status']}: {plural(fold.get('epochs_run', 0), 'epoch')}"
-            f"{', ' + scores if scores else ''} ({fold.get('duration_s', 0):.1f} s)")
+            f"{', ' + scores if scores else ''} ({fold.get('duration_s', 0):.1f} s){stop}")
 
 
 def stop_message(metrics: dict[str, Any]) -> str:

@@ -44,6 +44,14 @@ class RunRecord:
     def kind(self) -> str:
         return str(self.metrics.get("kind") or ("kfold" if (self.path / "history_mean.csv").exists() else "train"))
 
+    @property
+    def warnings(self) -> list[str]:
+        """What the run said of its own result (metrics.json `warnings`: a model no better than its baseline)."""
+        found = self.metrics.get("warnings")
+        if isinstance(found, str):
+            return [found]
+        return [str(w) for w in found if w] if isinstance(found, list) else []
+
     def results(self) -> dict[str, float]:
         """The scores compare shows, as flat columns: test_<m>, val_<m> (a k-fold run's mean over its folds,
         with val_<m>_std beside it), in nnrun's metric order."""

@@ -20,7 +20,7 @@ from nnrun.yamlfile import dump_yaml
 
 def show_run(record: RunRecord) -> list:
     """Renderables describing one run."""
-    from nnrun.report import kfold_table, train_table
+    from nnrun.report import early_stop_line, kfold_table, train_table
 
     m = record.metrics
     out: list = [f"[bold]{escape(str(record.path))}[/]"]
@@ -28,8 +28,8 @@ def show_run(record: RunRecord) -> list:
              "finished": cell("started", m.get("finished")) or None, "duration_s": m.get("duration_s"), "epochs run": m.get("epochs_run"),
              "best epoch": _best(m), "params": m.get("params"), "heartbeat": _heartbeat(record)}
     out.append("\n".join(f"{k}: {escape(cell(k, v))}" for k, v in facts.items() if v is not None))
-    if record.warning:
-        out.append(f"[yellow]warning:[/] {escape(record.warning)}")
+    for warning in ([record.warning] if record.warning else []) + record.warnings:
+        out.append(f"[yellow]warning:[/] {escape(warning)}")
     if m.get("error"):
         out.append(f"[red]error:[/] {escape(str(m['error'].get('type')))}: {escape(str(m['error'].get('message')))}")
     if record.status not in ("unreadable",) and m.get("name"):
@@ -37,6 +37,9 @@ def show_run(record: RunRecord) -> list:
             if isinstance(part, Table) and not part.row_count:
                 continue  # a run that stopped before any score (crashed, failed early) has none to tabulate
             out.append(part if isinstance(part, Table) else escape(str(part)))
+        if record.kind == "kfold":
+            out += [escape(f"fold {f.get('fold')}: {early_stop_line(f['early_stop'])}") for f in m.get("folds") or []
+                    if isinstance(f, dict) and isinstance(f.get("early_stop"), dict)]
     if record.config:
         out.append("[bold]config[/]\n" + escape(dump_yaml(record.config).rstrip()))
     files = sorted(record.path.iterdir())

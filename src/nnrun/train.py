@@ -33,6 +33,7 @@ from nnrun.options import Options
 from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
 from nnrun.model import performance
 from nnrun.spec import Spec
+from nnrun.verdict import Hints, baseline_warning
 from nnrun.yamlfile import dump_yaml
 
 
@@ -107,8 +108,14 @@ def fit_run(
             save_model(model, run.path / "model.keras")
             metrics.update(status=status, finished=now_iso(), duration_s=clock.seconds(), epochs_run=len(history),
                            **_best(spec, history, early))
+            if early is not None and early.stopped_epoch > 0:
+                metrics["early_stop"] = early_stop(spec, early, epochs, len(history))
             if guard.diverged_at:
                 metrics["diverged_at"] = guard.diverged_at
+            if status == "completed" and not options.smoke:  # a --smoke epoch is not meant to learn
+                warning = baseline_warning({s: metrics[s] for s in ("train", "validation", "test") if s in metrics},
+                                           metrics["baseline"], hints(spec, arrays, metrics))
+                metrics["warnings"] = [warning] if warning else []
             history_png(history, run.path / "history.png", f"{spec.name} ({status})")
             run.write_json("metrics.json", metrics)
         except BaseException as error:
@@ -220,6 +227,31 @@ def _best(spec: Spec, history: list[dict[str, float]], early) -> dict[str, Any]:
     if early is not None:
         best["stopped_early"] = early.stopped_epoch > 0
     return best
+
+
+def early_stop(spec: Spec, early: keras.callbacks.EarlyStopping, epochs: int, epochs_run: int) -> dict[str, Any]:
+    """metrics.json's `early_stop` of a run early stopping ended: the epoch it stopped at (1-based) of `epochs`,
+    why (monitor, patience, min_delta), and the epoch whose weights the model holds when restore_best_weights
+    brought them back (None: the last epoch's weights were kept)."""
+    es = spec.early_stopping
+    restored = early.restore_best_weights and early.best_weights is not None
+    return {"epoch": epochs_run, "epochs": epochs, "monitor": es.monitor, "patience": es.patience,
+            "min_delta": es.min_delta, "restored_epoch": int(early.best_epoch) + 1 if restored else None}
+
+
+UNSCALED = 10.0  # features beyond +-10 are not on the scale a network's default initialisation expects
+
+
+def hints(spec: Spec, arrays: Arrays, metrics: dict[str, Any]) -> Hints:
+    """What verdict's fixes depend on, for a run on `arrays`: the largest feature value when the features were
+    not scaled (word indices never are), the epochs run and whether early stopping ended it."""
+    unscaled = None
+    x = arrays.x_train
+    numbers = x.size and np.issubdtype(x.dtype, np.number)
+    if spec.dataset.scale == "none" and spec.dataset.encode != "sequence" and numbers:
+        largest = float(np.nanmax(np.abs(x)))
+        unscaled = largest if largest > UNSCALED else None
+    return Hints(unscaled, int(metrics.get("epochs_run") or 0), bool(metrics.get("stopped_early")))
 
 
 def saved_config(spec: Spec, preprocess: Preprocess) -> dict[str, Any]:
