@@ -212,7 +212,8 @@ CASES = [
     Case("output-activation-for-binary-loss", config=with_layers({"type": "Dense", "units": 1, "activation": "softmax"}),
          where=at("layers[0].activation"), got="got softmax", valid="write activation: sigmoid"),
     Case("output-units-for-classes", config=tiny_config(loss="sparse_categorical_crossentropy"), where=at("layers[1]"),
-         got="the output has 1 unit,", valid="write units: 2"),
+         got="the output has 1 unit with sigmoid,", valid="write units: 2, activation: softmax; or keep 1 unit with "
+         "activation: sigmoid and use loss: binary_crossentropy, the simpler choice for two classes"),
     Case("binary-loss-three-classes", config=with_dataset(inline={"x": [[0], [1], [2]] * 4, "y": [0, 1, 2] * 4}),
          where=at("loss"), got="got binary_crossentropy", valid="use loss: sparse_categorical_crossentropy"),
     Case("early-stopping-without-validation", config=tiny_config(early_stopping={"monitor": "val_loss"}),

@@ -161,17 +161,24 @@ def check_arguments(spec: Spec, loc: tuple, owner: str, tags: dict[str, str], kw
     return out
 
 
-def metric_problem(name: str, traits: dict[str, Any], kind: str, loss: str) -> str | None:
+def metric_problem(name: str, traits: dict[str, Any], kind: str, loss: str, example: Any = None) -> str | None:
     """Why metric `name` means nothing for targets of `kind` (data.target.Kind) under `loss`, and what to use
-    instead; None when it can mean something. Refused: a classification metric on a regression; a metric that
+    instead; None when it can mean something. `example`, for a regression: a target value other than 0 and 1,
+    None when every target is 0 or 1 (then accuracy, thresholding the output at 0.5, is the seeds' perceptron
+    score, and the metric is judged as for 0/1 classes), or ... when the targets are not known yet (plain
+    `check` of a CSV: only what holds whatever the values are is refused).
+    Refused: a classification metric on a regression; a metric that
     expects other targets than the loss gives (categorical_accuracy on one 0/1 output is always 1.0); one that
     compares the outputs within a row when there is one output a row (NaN or constant); one that divides by
     targets that are mostly 0. Kept: mse, mae, r2_score ... on class probabilities (the Brier score and kin)."""
     what, use = TARGETS[kind]
+    if kind == "raw" and example is None:
+        kind, (what, use) = "binary", TARGETS["binary"]
     if kind == "raw":
-        if traits["family"] == "classification":
+        if traits["family"] == "classification" and example is not ...:
+            what = what.replace(")", f", such as {example:g})")
             return (f"got {name!r}, a classification metric, but loss {loss} makes this {what}, so it means nothing "
-                    f"here: use {use} (or, for 0/1 classes, loss: binary_crossentropy)")
+                    f"here: use {use} (or, for classes, a classification loss such as binary_crossentropy)")
         if traits["per_row"]:
             return (f"got {name!r}, which compares the outputs within each row, but {what} has one output a row, "
                     f"so it is NaN or constant: use {use}")
@@ -240,6 +247,9 @@ def check_names(spec: Spec) -> None:
     _named(spec, cat, ("optimizer",), spec.optimizer, "optimizers", "optimizer")
     _named(spec, cat, ("loss",), spec.loss, "losses", "loss")
     kind, loss = target_kind(spec.loss), spec.loss if isinstance(spec.loss, str) else spec.loss["name"]
+    example = ...  # a CSV's or a Keras dataset's targets are read by model.build
+    if kind == "raw" and spec.dataset.inline is not None:
+        example = non_binary(spec.dataset.inline.y)
     for i, value in enumerate(spec.metrics):
         loc = ("metrics", i)
         name = value if isinstance(value, str) else value["name"]
@@ -248,9 +258,15 @@ def check_names(spec: Spec) -> None:
         else:
             cls = _named(spec, cat, loc, value, "metrics", "metric")
             traits = cat["metric_traits"].get(cls) if cls else None
-        problem = metric_problem(name, traits, kind, loss) if traits else None
+        problem = metric_problem(name, traits, kind, loss, example) if traits else None
         if problem:
             raise spec.error(loc, problem)
+
+
+def non_binary(values) -> float | None:
+    """A regression target value other than 0 and 1 (the one farthest from them), or None when all are 0 or 1."""
+    others = [float(v) for v in values if isinstance(v, (int, float)) and v not in (0, 1)]
+    return max(others, key=lambda v: min(abs(v), abs(v - 1))) if others else None
 
 
 def unknown_layer(name: str, names: list[str]) -> str:

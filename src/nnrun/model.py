@@ -13,11 +13,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import keras
+import numpy as np
 
 from nnrun.errors import did_you_mean, first_line, keypath
 from nnrun.keras_names import (
     AUTO_ACCURACY, CODE_LAYERS, INTERNAL, SUFFIX_KIND, arg_tags, check_arguments, is_auto_accuracy, metric_problem,
-    metric_traits, unknown_layer, unknown_name,
+    metric_traits, non_binary, unknown_layer, unknown_name,
 )
 from nnrun.yamlfile import show_value
 
@@ -182,12 +183,13 @@ def loss(spec: Spec):
     return _object(spec, ("loss",), spec.loss, "losses", "loss")
 
 
-def metrics(spec: Spec) -> list:
+def metrics(spec: Spec, arrays: Arrays | None = None) -> list:
     """The metrics for `spec.metrics`; "accuracy" stays a name so Keras picks binary/categorical/sparse.
     A metric that means nothing for the loss's targets (keras_names.metric_problem) is refused at its key."""
     from nnrun.data.target import target_kind
 
     kind, loss_name = target_kind(spec.loss), _split(spec.loss)[0]
+    example = ... if arrays is None else non_binary(np.unique(arrays.y_train).tolist())
     out = []
     for i, value in enumerate(spec.metrics):
         loc = ("metrics", i)
@@ -198,7 +200,7 @@ def metrics(spec: Spec) -> list:
             obj = _object(spec, loc, value, "metrics", "metric")
             cls = class_for("metrics", name) if name is not None else None
             traits = metric_traits(cls) if cls is not None else None
-        problem = metric_problem(name, traits, kind, loss_name) if traits else None
+        problem = metric_problem(name, traits, kind, loss_name, example) if traits else None
         if problem:
             raise spec.error(loc, problem)
         out.append(obj)
@@ -234,9 +236,15 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
     name = spec.name.replace("-", "_").replace(".", "_").replace("+", "_")
     model = keras.Sequential([keras.Input(shape=shape), *layers], name=name)
     check_output(spec, model, arrays, notes if notes is not None else [])
-    model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec),
+    model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec, arrays),
                   steps_per_execution=steps_per_execution(spec, arrays))
     return model
+
+
+def param_counts(model: keras.Model) -> tuple[int, int]:
+    """(all the model's parameters, the trainable ones); the optimizer's state is not counted."""
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    return int(model.count_params()), int(trainable)
 
 
 def steps_per_execution(spec: Spec, arrays: Arrays) -> int:
@@ -310,25 +318,32 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
     loss_name, loss_args = _split(spec.loss)
     logits = bool(loss_args.get("from_logits", False))
     want_act = "linear" if logits else None
+    # A wrong unit count is reported with every other change the last layer needs, so that one fix is enough.
     if pre.target_kind == "binary":
+        want_act = want_act or "sigmoid"
         if units != 1:
             raise spec.error(
                 last, f"the output has {_units(units)}, but {loss_name} needs 1: write {{type: Dense, units: 1, "
-                f"activation: sigmoid}}" + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)"
-                                            if units == 2 else "")
+                f"activation: {want_act}}}" + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)"
+                                               if units == 2 else "")
             )
-        want_act = want_act or "sigmoid"
     elif pre.target_kind in ("sparse", "onehot"):
         n = len(pre.classes)
+        want_act = want_act or "softmax"
         if units != n:
             shown = ", ".join(map(str, pre.classes[:5])) + (", ..." if n > 5 else "")
+            fix = f"units: {n}" + (f", activation: {want_act}" if act != want_act else "")
+            simpler = "; or keep 1 unit with activation: sigmoid and use loss: binary_crossentropy, the simpler " \
+                "choice for two classes" if n == 2 and units == 1 else ""
             raise spec.error(
-                last, f"the output has {_units(units)}, but the target has {n} classes ({shown}): write units: {n}"
+                last, f"the output has {_units(units)}{f' with {act}' if act != want_act else ''}, but {loss_name} on "
+                f"{n} classes ({shown}) needs {n} units{f' with {want_act}' if act != want_act else ''}: write {fix}"
+                f"{simpler}"
             )
-        want_act = want_act or "softmax"
     else:
         if units != 1:
-            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write units: 1")
+            fix = "units: 1" + (", activation: linear" if act == "softmax" else "")
+            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write {fix}")
         if act == "softmax":
             raise spec.error(last, "softmax over one unit always outputs 1.0: use activation: linear for a regression")
         low, high = ACTIVATION_RANGE.get(act, (-math.inf, math.inf))

@@ -123,7 +123,7 @@ def kfold(spec: Spec, options: Options, report=None):
     notes: list[str] = []
     model = model_builder.build(spec, first, notes)
     model_builder.check_monitors(spec, model, first, kfold=True)
-    params = model.count_params()
+    params = model_builder.param_counts(model)
     del model
     show_notes(notes, options)
     if not options.quiet:
@@ -132,9 +132,9 @@ def kfold(spec: Spec, options: Options, report=None):
                      lambda s, arrays: model_builder.build(s, arrays), act, options, epochs, report or (lambda _: None))
 
 
-def describe_kfold(spec: Spec, folds, params: int, act, epochs: int) -> str:
-    """One line saying what the k-fold run is about to do."""
-    from nnrun.report import plural
+def describe_kfold(spec: Spec, folds, params: tuple[int, int], act, epochs: int) -> str:
+    """One line saying what the k-fold run is about to do; `params` as model.param_counts gives them."""
+    from nnrun.report import params_text, plural
 
     kf, held = spec.kfold, [len(h) for _, h in folds.parts]
     sizes = f"{min(held)}" if min(held) == max(held) else f"{min(held)}-{max(held)}"
@@ -142,5 +142,5 @@ def describe_kfold(spec: Spec, folds, params: int, act, epochs: int) -> str:
     refit = f"; then a refit ({'best epoch' if kf.refit_epochs == 'best' else kf.refit_epochs or epochs})" \
         if kf.refit else ""
     return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of "
-            f"{len(folds.split.train)} training rows ({sizes} held out each){test}; {params:,} params, "
+            f"{len(folds.split.train)} training rows ({sizes} held out each){test}; {params_text(*params)}, "
             f"{plural(epochs, 'epoch')}, batch {spec.batch_size}{refit}; {act.backend} on {act.device}")

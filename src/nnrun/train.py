@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -25,13 +26,13 @@ from nnrun.callbacks import DivergenceGuard, EpochProgress, HistoryWriter, StopR
 from nnrun.data import Arrays, Preprocess
 from nnrun.data.registry import data_dir
 from nnrun.plots import history_png
-from nnrun.report import plural
+from nnrun.report import params_text, plural
 from nnrun.errors import first_line
 from nnrun.fitting import fit
 from nnrun.liveness import identity
 from nnrun.options import Options
 from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
-from nnrun.model import performance
+from nnrun.model import param_counts, performance
 from nnrun.spec import Spec
 from nnrun.yamlfile import dump_yaml
 
@@ -49,7 +50,7 @@ def describe(spec: Spec, model: keras.Model, arrays: Arrays, act: Activated, epo
     """One line saying what is about to train, on what, where."""
     sizes = [f"{len(arrays.x_train)} train"]
     sizes += [f"{len(a)} {n}" for a, n in ((arrays.x_val, "validation"), (arrays.x_test, "test")) if a is not None]
-    return (f"{spec.name}: {model.count_params():,} params, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows: "
+    return (f"{spec.name}: {params_text(*param_counts(model))}, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows: "
             f"{', '.join(sizes)}; {act.backend} on {act.device}")
 
 
@@ -71,7 +72,7 @@ def fit_run(
         config = saved_config(spec, arrays.preprocess)
         metrics: dict[str, Any] = {
             "status": "running", "kind": "train", "name": spec.name, **(about or {}), "started": now_iso(),
-            "epochs": epochs, "params": int(model.count_params()), **identity(),
+            "epochs": epochs, **params_json(model), **identity(),
             "config": config,  # the resolved config again, as JSON: compare reads one small file per run
         }
         run = RunFolder.start(create, metrics)
@@ -238,8 +239,15 @@ def save_model(model: keras.Model, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def params_json(model: keras.Model) -> dict[str, int]:
+    """metrics.json's `params` (every weight of the model) and `trainable_params`."""
+    total, trainable = param_counts(model)
+    return {"params": total, "trainable_params": trainable}
+
+
 def summary_text(spec: Spec, model: keras.Model) -> str:
-    """The Keras model summary plus how it was compiled."""
+    """The Keras model summary plus how it was compiled. Keras's own totals (which add the optimizer's state
+    once it is built) are replaced by the count the console, metrics.json and `nnrun show` give."""
     parts: list[str] = []
     # Keras renders the table in a Rich console as wide as $COLUMNS (80 when unset) and cuts what does not fit.
     saved = os.environ.get("COLUMNS")
@@ -251,9 +259,11 @@ def summary_text(spec: Spec, model: keras.Model) -> str:
             del os.environ["COLUMNS"]
         else:
             os.environ["COLUMNS"] = saved
+    text = "\n".join(p.rstrip("\n") for p in parts)
+    text = re.sub(r"^ *(Total|Trainable|Non-trainable|Optimizer) params:.*\n?", "", text, flags=re.MULTILINE)
     metrics = ", ".join(str(m) for m in spec.metrics) or "none"
-    parts.append(f"loss: {spec.loss}\noptimizer: {spec.optimizer}\nmetrics: {metrics}\n")
-    return "\n".join(p.rstrip("\n") for p in parts) + "\n"
+    return (f"{text.rstrip()}\nmodel: {params_text(*param_counts(model))}\n"
+            f"loss: {spec.loss}\noptimizer: {spec.optimizer}\nmetrics: {metrics}\n")
 
 
 def environment(spec: Spec, act: Activated, options: Options, model: keras.Model) -> dict[str, Any]:
