@@ -598,3 +598,34 @@ def test_schema_allows_the_documented_shorthands(schema):
 def test_an_option_without_its_value_is_one_line(cli, write_config):
     path = write_config(BASE_YAML)
     assert one_error(cli("check", path, "--set")) == "nnrun check: Option '--set' requires an argument; see nnrun check --help"
+
+
+def test_plain_check_says_on_its_last_line_what_only_deep_checks(cli, write_config):
+    result = cli("check", write_config(BASE_YAML))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == ("# not checked without --deep: the data, the layer shapes, the output "
+                                              "layer against the loss and the classes, and the metrics against the "
+                                              "target values")
+
+
+def test_plain_check_catches_a_misspelled_keras_name_without_keras(cli, write_config):
+    message = one_error(cli("check", write_config(BASE_YAML), "--set", "layers[0].activation=rleu"))
+    assert message.startswith("--set layers[0].activation=rleu: layers[0].activation: got 'rleu'; unknown activation "
+                              "(did you mean 'relu'?); valid: celu, elu,")
+
+
+def test_a_value_from_the_file_is_blamed_on_its_line_not_on_a_set_beside_it(cli, write_config):
+    config = BASE_YAML + "optimizer: {name: sgd, lr: 0.5}\n"
+    message = one_error(cli("check", write_config(config), "--set", "optimizer.name=adam"))
+    assert message.startswith(f"{write_config(config)}:9: optimizer.lr: Adam takes no argument 'lr'")
+
+
+@pytest.mark.parametrize(("sets", "blamed"), [
+    (["optimizer=adam", "optimizer.lr=0.1"], "--set optimizer.lr=0.1"),  # the most specific, not the first
+    (["optimizer.lr=0.1", "optimizer.name=adam"], "--set optimizer.lr=0.1"),  # the one at the key, not the last
+    (["optimizer.lr=0.2", "optimizer=adam", "optimizer.lr=0.1"], "--set optimizer.lr=0.1"),  # a key given twice
+])
+def test_the_set_that_gave_the_value_is_blamed(cli, write_config, sets, blamed):
+    args = [a for s in sets for a in ("--set", s)]
+    message = one_error(cli("check", write_config(BASE_YAML), *args))
+    assert message.startswith(f"{blamed}: optimizer.lr: Adam takes no argument 'lr'")

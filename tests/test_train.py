@@ -64,7 +64,8 @@ def test_train_writes_a_complete_run_folder(cli, write_config, tmp_path):
     assert env["keras"].startswith("3.")
     pre = json.loads((run / "preprocess.json").read_text())
     assert pre["classes"] == [0, 1] and pre["task"] == "classification" and pre["target_kind"] == "binary"
-    assert "Total params: 17" in (run / "summary.txt").read_text(encoding="utf-8")
+    summary = (run / "summary.txt").read_text(encoding="utf-8")
+    assert "\nmodel: 17 params\n" in summary and "Total params" not in summary  # the count the console gives
     assert (run / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     out = result.stdout
@@ -244,7 +245,9 @@ def test_a_diverged_or_smoke_run_gets_no_baseline_warning(cli, write_config, tmp
          "layers[0].activation: got softmax; binary_crossentropy needs outputs from sigmoid: write activation: sigmoid, "
          "or activation: linear with loss: {name: binary_crossentropy, from_logits: true}"),
         ({"loss": "sparse_categorical_crossentropy"},
-         "layers[1]: the output has 1 unit, but the target has 2 classes (0, 1): write units: 2"),
+         "layers[1]: the output has 1 unit with sigmoid, but sparse_categorical_crossentropy on 2 classes (0, 1) "
+         "needs 2 units with softmax: write units: 2, activation: softmax; or keep 1 unit with activation: sigmoid and "
+         "use loss: binary_crossentropy, the simpler choice for two classes"),
         ({"layers": [{"type": "Conv2D", "filters": 2, "kernel_size": 3}, {"type": "Dense", "units": 1, "activation": "sigmoid"}]},
          "layers[0]: Conv2D cannot take input of shape (None, 2)"),
         ({"layers": [{"type": "Lambda", "function": "__import__('os').system('touch pwned')"},

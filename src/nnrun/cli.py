@@ -250,7 +250,8 @@ def check(
     config: ConfigArg,
     set_: SetOption = None,
     deep: Annotated[bool, typer.Option("--deep", help="Also load the data and build the model (imports Keras): "
-                                       "catches unknown layer/loss/optimizer names and output-layer mismatches.")] = False,
+                                       "checks the data, the layer shapes, the output layer against the loss and the "
+                                       "classes, and the metrics against the target values.")] = False,
     device: DeviceOption = Device.cpu,
 ) -> None:
     """Validate a config and print it resolved, every default filled. Trains nothing, writes nothing."""
@@ -263,18 +264,23 @@ def check(
     if deep:
         from nnrun.options import Options
         from nnrun.pipeline import prepare
+        from nnrun.report import params_text
 
         ready = prepare(spec, Options(device=device.value, console=Console(stderr=True, highlight=False)))
+        from nnrun.model import param_counts  # imports Keras: only once prepare has chosen the backend
         arrays = ready.arrays
         sizes = ", ".join(f"{len(a)} {n}" for a, n in ((arrays.x_train, "train"), (arrays.x_val, "validation"),
                                                        (arrays.x_test, "test")) if a is not None)
         summary = (f"# data: {sizes} rows, input shape {tuple(arrays.preprocess.input_shape)}, task "
-                   f"{arrays.preprocess.task}; model: {ready.model.count_params():,} params; output fits the loss")
+                   f"{arrays.preprocess.task}; model: {params_text(*param_counts(ready.model))}; output fits the loss")
     typer.echo(f"# {config}: valid{' (data loaded, model built)' if deep else ''}. Resolved config "
                "(every default filled):")
     typer.echo(dump_yaml(spec.resolved()).rstrip())
     if summary:
         typer.echo(summary)
+    else:  # what plain check, which reads neither the data nor Keras, leaves out
+        typer.echo("# not checked without --deep: the data, the layer shapes, the output layer against the loss and "
+                   "the classes, and the metrics against the target values")
 
 
 @app.command()

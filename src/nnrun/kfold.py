@@ -28,7 +28,7 @@ from nnrun.options import Options
 from nnrun.plots import kfold_png
 from nnrun.runs import Clock, RunFolder, csv_text, now_iso, read_history
 from nnrun.spec import Spec
-from nnrun.train import Outcome, environment, fit_run, hints, saved_config
+from nnrun.train import Outcome, environment, fit_run, hints, params_json, saved_config
 from nnrun.verdict import baseline_warning
 from nnrun.yamlfile import dump_yaml
 
@@ -50,7 +50,7 @@ def run_kfold(
         clock = Clock()
         metrics: dict[str, Any] = {
             "status": "running", "kind": "kfold", "name": spec.name, "started": now_iso(), "k": k,
-            "epochs": epochs, "params": int(model.count_params()), "stratified": folds.stratified,
+            "epochs": epochs, **params_json(model), "stratified": folds.stratified,
             "rows": {"train": len(folds.split.train), "test": len(folds.split.test)},
             **identity(), "folds": [],
             "config": saved_config(spec, folds.loaded.preprocess),  # as in a train run: for compare

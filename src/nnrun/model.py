@@ -13,17 +13,19 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import keras
+import numpy as np
 
 from nnrun.errors import did_you_mean, first_line, keypath
+from nnrun.keras_names import (
+    AUTO_ACCURACY, CODE_LAYERS, INTERNAL, SUFFIX_KIND, arg_tags, check_arguments, is_auto_accuracy, metric_problem,
+    metric_traits, non_binary, unknown_layer, unknown_name,
+)
+from nnrun.yamlfile import show_value
 
 if TYPE_CHECKING:
     from nnrun.data import Arrays
     from nnrun.spec import Spec
 
-# Keras 2 argument names people still write, and what Keras 3 calls them.
-RENAMED = {"lr": "learning_rate", "init": "kernel_initializer", "decay": "weight_decay", "output_dim": "units"}
-# The Keras registry a layer argument is resolved with, by the argument name's suffix.
-_REGISTRIES = {"_initializer": "initializers", "_regularizer": "regularizers", "_constraint": "constraints"}
 # The values each output activation can produce (closed bounds are fine for 0/1 targets).
 ACTIVATION_RANGE = {
     "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "sparse_sigmoid": (0.0, 1.0),
@@ -33,23 +35,14 @@ ACTIVATION_RANGE = {
 }
 
 
-# Layers that wrap code or a saved program rather than describe a computation: a config cannot hold them safely.
-CODE_LAYERS = {
-    "Lambda": "a Lambda layer runs a Python function",
-    "JaxLayer": "a JaxLayer runs a JAX function", "FlaxLayer": "a FlaxLayer runs a Flax module",
-    "TorchModuleWrapper": "a TorchModuleWrapper runs a PyTorch module",
-    "TFSMLayer": "a TFSMLayer runs a TensorFlow SavedModel loaded from disk",
-}
-
-# Registry entries that are base classes or wrappers, not something to train with.
-_INTERNAL = {"initializer", "regularizer", "constraint", "loss", "loss_function_wrapper", "metric",
-             "mean_metric_wrapper", "optimizer", "optimizermap", "lossscaleoptimizer", "multioptimizer"}
+def registry_keys(kind: str) -> list[str]:
+    """Every name in Keras's `keras.<kind>` registry (its ALL_OBJECTS_DICT), in every spelling it holds."""
+    return sorted(getattr(importlib.import_module(f"keras.src.{kind}"), "ALL_OBJECTS_DICT", {}))
 
 
 def registry_names(kind: str) -> list[str]:
     """The lower-case names Keras's `keras.<kind>.get` accepts (the keys of its ALL_OBJECTS_DICT registry)."""
-    registry = getattr(importlib.import_module(f"keras.src.{kind}"), "ALL_OBJECTS_DICT", {})
-    return sorted(k for k in registry if k == k.lower() and k not in _INTERNAL)
+    return [k for k in registry_keys(kind) if k == k.lower() and k not in INTERNAL]
 
 
 def layer_names() -> list[str]:
@@ -59,6 +52,32 @@ def layer_names() -> list[str]:
         if inspect.isclass(getattr(keras.layers, name)) and issubclass(getattr(keras.layers, name), keras.layers.Layer)
         and name not in ("Layer", "InputLayer")
     ]
+
+
+def layer_arg_tags(cls: type) -> dict[str, str]:
+    """The arguments a layer class takes (keras_names.arg_tags), its own and the Layer base class's."""
+    base = [p for p in inspect.signature(keras.layers.Layer.__init__).parameters if p not in ("self", "kwargs")]
+    return arg_tags(cls, extra=tuple(base))
+
+
+def kind_arg_tags(kind: str, cls: type) -> dict[str, str]:
+    """The arguments an initializer, regularizer, constraint, optimizer, loss or metric class takes."""
+    return arg_tags(cls, extra=("name", "dtype", "reduction") if kind in ("losses", "metrics") else ())
+
+
+def class_for(kind: str, name: str) -> type | None:
+    """The class that {name: <name>, <arguments>} of `kind` is built with: the registered class, or for a
+    function (mse) the class of its CamelCase name (MeanSquaredError); None when there is none."""
+    module = getattr(keras, kind)
+    obj = getattr(importlib.import_module(f"keras.src.{kind}"), "ALL_OBJECTS_DICT", {}).get(name)
+    if obj is None and kind == "optimizers":  # Keras looks optimizer names up in lower case
+        obj = keras.optimizers.get(name)
+    if obj is None:
+        return None
+    if not inspect.isclass(obj):
+        obj = type(obj) if not callable(obj) or hasattr(obj, "get_config") else \
+            getattr(module, "".join(p.capitalize() for p in obj.__name__.split("_")), None)
+    return obj if inspect.isclass(obj) else None
 
 
 def _split(value: str | dict) -> tuple[str, dict]:
@@ -72,21 +91,54 @@ def _units(n: int) -> str:
     return f"{n} unit" if n == 1 else f"{n} units"
 
 
-def _check_kwargs(spec: Spec, loc: tuple, owner: str, cls: type, kwargs: dict, extra_ok: tuple = ()) -> None:
-    """Raise when a keyword is not an argument of `cls` (with a did-you-mean from its signature)."""
-    params = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "args", "kwargs")]
-    params = list(dict.fromkeys([*params, *extra_ok]))  # Layer's own arguments may repeat in a subclass's signature
-    for key in kwargs:
-        if key not in params:
-            hint = f" (Keras 3 calls it '{RENAMED[key]}')" if RENAMED.get(key) in params else did_you_mean(key, params)
-            raise spec.error((*loc, key), f"{owner} takes no argument '{key}'{hint}; its arguments: {', '.join(params)}")
-
-
 def _resolve(spec: Spec, loc: tuple, getter, name: Any, what: str, valid: list[str]) -> Any:
     try:
         return getter(name)
     except (ValueError, TypeError):
-        raise spec.error(loc, f"got {name!r}; unknown {what}{did_you_mean(name, valid)}; valid: {', '.join(sorted(valid))}") from None
+        raise spec.error(loc, unknown_name(name, what, valid)) from None
+
+
+def _construct(spec: Spec, loc: tuple, owner: str, cls: type, kwargs: dict) -> Any:
+    """`cls(**kwargs)`; an error Keras raises is reported at the argument it names (`optimizer.clipvalue`), with
+    the value and Keras's first sentence about what is valid, else at `loc`."""
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as e:
+        text = first_line(e)
+        # Keras names an argument as `rate`, rate=1.5 or "argument l2"; blame the last one the config gave
+        # (clipnorm and clipvalue together: the second).
+        named = [k for k in kwargs if re.search(rf"(`{k}`|\b{k}=|argument {k}\b)", text)] or \
+            (list(kwargs) if len(kwargs) == 1 else [])  # Precision's "Threshold values must be in [0, 1]"
+        problem = re.split(r"\s*Received", text.replace("`", ""))[0].rstrip(" .:,")
+        unmet = re.search(r"do not satisfy (.+)$", text.replace("`", ""))
+        if unmet:  # Conv2D's kernel_size 0: "... Received kernel_size=0, including values {0} that do not satisfy ..."
+            problem += f" ({unmet.group(1).rstrip('.')})"
+        if named:
+            key = named[-1]
+            raise spec.error((*loc, key), f"got {show_value(kwargs[key])}; {owner} refuses it: {problem}") from None
+        if isinstance(e, TypeError) and "required" in text:
+            missing = text.split("argument")[-1].strip(": ").replace("'", "")
+            raise spec.error(loc, f"{owner} needs {missing} (e.g. units: 8)") from None
+        raise spec.error(loc, f"{owner} rejected its arguments: {problem or text}") from None
+
+
+def _object(spec: Spec, loc: tuple, value: str | dict, kind: str, what: str, instance: bool = False) -> Any:
+    """A Keras initializer, regularizer, constraint, optimizer, loss or metric from a config value: a name (kept
+    as the name, which Keras resolves and names things after, unless `instance`), {name: ..., <arguments>}
+    (an instance, every argument checked at its key), or Keras's own {class_name: ..., config: ...}."""
+    module = getattr(keras, kind)
+    if isinstance(value, dict) and "name" not in value:
+        return _resolve(spec, loc, module.get, value, what, registry_names(kind))
+    name, kwargs = _split(value)
+    name_loc = loc if isinstance(value, str) else (*loc, "name")
+    obj = _resolve(spec, name_loc, module.get, name, what, registry_names(kind))
+    if not kwargs and not instance:
+        return name
+    cls = class_for(kind, name) or (type(obj) if not inspect.isfunction(obj) else None)
+    if cls is None:
+        raise spec.error(loc, f"{name} takes no arguments; write it as a plain name")
+    kwargs = check_arguments(spec, loc, cls.__name__, kind_arg_tags(kind, cls), kwargs)
+    return _construct(spec, loc, cls.__name__, cls, kwargs)
 
 
 # --- layers ---
@@ -98,10 +150,7 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
     names = layer_names()
     cls = getattr(keras.layers, layer_spec.type, None)
     if not (inspect.isclass(cls) and issubclass(cls, keras.layers.Layer)) or layer_spec.type not in names:
-        raise spec.error(
-            (*loc, "type"), f"got {layer_spec.type!r}; not a Keras layer{did_you_mean(layer_spec.type, names)}; "
-            "use a class name from keras.layers such as Dense, Dropout, Flatten, Conv2D"
-        )
+        raise spec.error((*loc, "type"), unknown_layer(layer_spec.type, names))
     if layer_spec.type in CODE_LAYERS:
         raise spec.error((*loc, "type"), f"got {layer_spec.type!r}; {CODE_LAYERS[layer_spec.type]}, and nnrun runs no "
                          "code from a config; use Keras layers that do the same, such as Rescaling, Normalization, "
@@ -110,25 +159,15 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
     takes_activation = "activation" in inspect.signature(cls.__init__).parameters
     if spec.activation and takes_activation and "activation" not in kwargs and not is_last:
         kwargs["activation"] = spec.activation
-    base = [p for p in inspect.signature(keras.layers.Layer.__init__).parameters if p not in ("self", "kwargs")]
-    _check_kwargs(spec, loc, layer_spec.type, cls, kwargs, extra_ok=tuple(base))
+    kwargs = check_arguments(spec, loc, layer_spec.type, layer_arg_tags(cls), kwargs)
     for key, value in kwargs.items():
         if key == "activation" or key.endswith("_activation"):
             where = (*loc, key) if key in layer_spec.kwargs() else ("activation",)
             _resolve(spec, where, keras.activations.get, value, "activation", registry_names("activations"))
-        for suffix, kind in _REGISTRIES.items():
+        for suffix, kind in SUFFIX_KIND.items():
             if key.endswith(suffix) and value is not None:
-                getter = getattr(keras, kind).get
-                _resolve(spec, (*loc, key), getter, value, suffix.strip("_"), registry_names(kind))
-    try:
-        return cls(**kwargs)
-    except TypeError as e:
-        missing = str(e).split("argument")[-1].strip(": ") if "required" in str(e) else ""
-        if missing:
-            raise spec.error(loc, f"{layer_spec.type} needs {missing.replace(chr(39), '')} (e.g. units: 8)") from None
-        raise spec.error(loc, f"{layer_spec.type} rejected its arguments: {e}") from None
-    except ValueError as e:
-        raise spec.error(loc, f"{layer_spec.type} rejected its arguments: {first_line(e)}") from None
+                kwargs[key] = _object(spec, (*loc, key), value, kind, suffix.strip("_"))
+    return _construct(spec, loc, layer_spec.type, cls, kwargs)
 
 
 # --- optimizer, loss, metrics ---
@@ -136,50 +175,35 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
 
 def optimizer(spec: Spec) -> keras.optimizers.Optimizer:
     """The optimizer object for `spec.optimizer` (a name or {name, arguments})."""
-    name, kwargs = _split(spec.optimizer)
-    valid = registry_names("optimizers")
-    loc = ("optimizer",) if isinstance(spec.optimizer, str) else ("optimizer", "name")
-    cls = type(_resolve(spec, loc, keras.optimizers.get, name, "optimizer", valid))
-    _check_kwargs(spec, ("optimizer",), cls.__name__, cls, kwargs)
-    try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as e:
-        raise spec.error(("optimizer",), f"{cls.__name__} rejected its arguments: {first_line(e)}") from None
-
-
-def _named_object(spec: Spec, loc: tuple, value: str | dict, module, base: type, what: str):
-    """A loss or metric: the name itself when it takes no arguments (Keras names it then), else an instance."""
-    name, kwargs = _split(value)
-    valid = registry_names(module.__name__.rsplit(".", 1)[-1])
-    name_loc = loc if isinstance(value, str) else (*loc, "name")
-    obj = _resolve(spec, name_loc, module.get, name, what, valid)
-    if not kwargs:
-        return name
-    cls = obj if inspect.isclass(obj) else type(obj) if isinstance(obj, base) else None
-    if cls is None:  # a function: its class has the CamelCase spelling of the function's name
-        cls = getattr(module, "".join(p.capitalize() for p in obj.__name__.split("_")), None)
-    if cls is None:
-        raise spec.error(loc, f"{name} takes no arguments; write it as a plain name")
-    _check_kwargs(spec, loc, cls.__name__, cls, kwargs, extra_ok=("name", "dtype", "reduction"))
-    try:
-        return cls(**kwargs)
-    except (TypeError, ValueError) as e:
-        raise spec.error(loc, f"{cls.__name__} rejected its arguments: {first_line(e)}") from None
+    return _object(spec, ("optimizer",), spec.optimizer, "optimizers", "optimizer", instance=True)
 
 
 def loss(spec: Spec):
     """The loss for `spec.loss` (the Keras name, or an instance when arguments are given)."""
-    return _named_object(spec, ("loss",), spec.loss, keras.losses, keras.losses.Loss, "loss")
+    return _object(spec, ("loss",), spec.loss, "losses", "loss")
 
 
-def metrics(spec: Spec) -> list:
-    """The metrics for `spec.metrics`; "accuracy" stays a name so Keras picks binary/categorical/sparse."""
+def metrics(spec: Spec, arrays: Arrays | None = None) -> list:
+    """The metrics for `spec.metrics`; "accuracy" stays a name so Keras picks binary/categorical/sparse.
+    A metric that means nothing for the loss's targets (keras_names.metric_problem) is refused at its key."""
+    from nnrun.data.target import target_kind
+
+    kind, loss_name = target_kind(spec.loss), _split(spec.loss)[0]
+    example = ... if arrays is None else non_binary(np.unique(arrays.y_train).tolist())
     out = []
     for i, value in enumerate(spec.metrics):
-        if isinstance(value, str) and value.lower() in ("accuracy", "acc"):
-            out.append(value)
-            continue
-        out.append(_named_object(spec, ("metrics", i), value, keras.metrics, keras.metrics.Metric, "metric"))
+        loc = ("metrics", i)
+        name = value if isinstance(value, str) else value.get("name")  # None: Keras's {class_name: ...} form
+        if is_auto_accuracy(value):
+            obj, traits = value, AUTO_ACCURACY
+        else:
+            obj = _object(spec, loc, value, "metrics", "metric")
+            cls = class_for("metrics", name) if name is not None else None
+            traits = metric_traits(cls) if cls is not None else None
+        problem = metric_problem(name, traits, kind, loss_name, example) if traits else None
+        if problem:
+            raise spec.error(loc, problem)
+        out.append(obj)
     return out
 
 
@@ -212,9 +236,15 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
     name = spec.name.replace("-", "_").replace(".", "_").replace("+", "_")
     model = keras.Sequential([keras.Input(shape=shape), *layers], name=name)
     check_output(spec, model, arrays, notes if notes is not None else [])
-    model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec),
+    model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec, arrays),
                   steps_per_execution=steps_per_execution(spec, arrays))
     return model
+
+
+def param_counts(model: keras.Model) -> tuple[int, int]:
+    """(all the model's parameters, the trainable ones); the optimizer's state is not counted."""
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    return int(model.count_params()), int(trainable)
 
 
 def steps_per_execution(spec: Spec, arrays: Arrays) -> int:
@@ -288,25 +318,32 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
     loss_name, loss_args = _split(spec.loss)
     logits = bool(loss_args.get("from_logits", False))
     want_act = "linear" if logits else None
+    # A wrong unit count is reported with every other change the last layer needs, so that one fix is enough.
     if pre.target_kind == "binary":
+        want_act = want_act or "sigmoid"
         if units != 1:
             raise spec.error(
                 last, f"the output has {_units(units)}, but {loss_name} needs 1: write {{type: Dense, units: 1, "
-                f"activation: sigmoid}}" + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)"
-                                            if units == 2 else "")
+                f"activation: {want_act}}}" + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)"
+                                               if units == 2 else "")
             )
-        want_act = want_act or "sigmoid"
     elif pre.target_kind in ("sparse", "onehot"):
         n = len(pre.classes)
+        want_act = want_act or "softmax"
         if units != n:
             shown = ", ".join(map(str, pre.classes[:5])) + (", ..." if n > 5 else "")
+            fix = f"units: {n}" + (f", activation: {want_act}" if act != want_act else "")
+            simpler = "; or keep 1 unit with activation: sigmoid and use loss: binary_crossentropy, the simpler " \
+                "choice for two classes" if n == 2 and units == 1 else ""
             raise spec.error(
-                last, f"the output has {_units(units)}, but the target has {n} classes ({shown}): write units: {n}"
+                last, f"the output has {_units(units)}{f' with {act}' if act != want_act else ''}, but {loss_name} on "
+                f"{n} classes ({shown}) needs {n} units{f' with {want_act}' if act != want_act else ''}: write {fix}"
+                f"{simpler}"
             )
-        want_act = want_act or "softmax"
     else:
         if units != 1:
-            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write units: 1")
+            fix = "units: 1" + (", activation: linear" if act == "softmax" else "")
+            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write {fix}")
         if act == "softmax":
             raise spec.error(last, "softmax over one unit always outputs 1.0: use activation: linear for a regression")
         low, high = ACTIVATION_RANGE.get(act, (-math.inf, math.inf))

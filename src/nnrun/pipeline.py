@@ -131,7 +131,7 @@ def kfold(spec: Spec, options: Options, report=None):
     notes: list[str] = []
     model = model_builder.build(spec, first, notes)
     model_builder.check_monitors(spec, model, first, kfold=True)
-    params = model.count_params()
+    params = model_builder.param_counts(model)
     del model
     show_notes(notes, options)
     if not options.quiet:
@@ -141,10 +141,11 @@ def kfold(spec: Spec, options: Options, report=None):
                      lambda s, arrays: model_builder.build(s, arrays), act, options, epochs, report or (lambda _: None))
 
 
-def describe_kfold(spec: Spec, folds, params: int, act, epochs: int, smoke: bool = False) -> str:
-    """One line saying what the k-fold run is about to do; with `smoke`, what --smoke trains on: the first
-    2 batches of each fold's training rows, validated on the first batch of its held-out rows."""
-    from nnrun.report import plural
+def describe_kfold(spec: Spec, folds, params: tuple[int, int], act, epochs: int, smoke: bool = False) -> str:
+    """One line saying what the k-fold run is about to do (`params` as model.param_counts gives them); with
+    `smoke`, what --smoke trains on: the first 2 batches of each fold's training rows, validated on the first
+    batch of its held-out rows."""
+    from nnrun.report import params_text, plural
 
     kf, batch, n_test = spec.kfold, spec.batch_size, len(folds.split.test)
     fit, held = [len(f) for f, _ in folds.parts], [len(h) for _, h in folds.parts]
@@ -163,7 +164,7 @@ def describe_kfold(spec: Spec, folds, params: int, act, epochs: int, smoke: bool
     refit = f"; then a refit ({'best epoch' if kf.refit_epochs == 'best' else kf.refit_epochs or epochs})" \
         if kf.refit else ""
     return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of "
-            f"{len(folds.split.train)} training rows ({_span(held)} held out each){test}; {params:,} params, "
+            f"{len(folds.split.train)} training rows ({_span(held)} held out each){test}; {params_text(*params)}, "
             f"{plural(epochs, 'epoch')}, batch {batch}{refit}; {act.backend} on {act.device}")
 
 

@@ -16,6 +16,16 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def params_text(total: int, trainable: int | None = None) -> str:
+    """'641 params', or '657 params (641 trainable, 16 non-trainable)' when some are not trained (BatchNormalization's
+    moving statistics). The model's weights only: the optimizer's state, which Keras's own summary adds once the
+    optimizer is built, is not a parameter of the model."""
+    text = f"{total:,} params"
+    if trainable is not None and trainable != total:
+        text += f" ({trainable:,} trainable, {total - trainable:,} non-trainable)"
+    return text
+
+
 def human_size(n: float) -> str:
     """'512 B', '3.4 KB', '1.2 MB'."""
     if n < 1024:

@@ -18,6 +18,15 @@ from nnrun.runs import higher_is_better
 from nnrun.yamlfile import dump_yaml
 
 
+def _params(m: dict) -> str | None:
+    """As the console said it when the run started: '657 params (641 trainable, 16 non-trainable)'."""
+    from nnrun.report import params_text
+
+    if not isinstance(m.get("params"), int):
+        return None
+    return params_text(m["params"], m.get("trainable_params")).replace(" params", "", 1)
+
+
 def show_run(record: RunRecord) -> list:
     """Renderables describing one run."""
     from nnrun.report import early_stop_line, kfold_table, train_table
@@ -26,7 +35,7 @@ def show_run(record: RunRecord) -> list:
     out: list = [f"[bold]{escape(str(record.path))}[/]"]
     facts = {"name": m.get("name"), "kind": record.kind, "status": record.status, "started": m.get("started"),
              "finished": cell("started", m.get("finished")) or None, "duration_s": m.get("duration_s"), "epochs run": m.get("epochs_run"),
-             "best epoch": _best(m), "params": m.get("params"), "heartbeat": _heartbeat(record)}
+             "best epoch": _best(m), "params": _params(m), "heartbeat": _heartbeat(record)}
     out.append("\n".join(f"{k}: {escape(cell(k, v))}" for k, v in facts.items() if v is not None))
     for warning in ([record.warning] if record.warning else []) + record.warnings:
         out.append(f"[yellow]warning:[/] {escape(warning)}")

@@ -521,10 +521,18 @@ class Origin:
         self.overrides = overrides
 
     def where(self, loc: tuple) -> str:
-        """A "file:line: " or "--set k=v: " prefix for messages about key `loc`."""
-        for key, text in self.overrides.items():
-            if loc[: len(key)] == key or key[: len(loc)] == loc:
-                return f"{text}: "
+        """A "file:line: " or "--set k=v: " prefix for messages about key `loc`: the --set that gave the value at
+        `loc` (the most specific one: `--set optimizer.lr=0.1` rather than `--set optimizer=adam` before it),
+        else, for a key holding values that a --set gave (`optimizer` after `--set optimizer.lr=0.1`), the last
+        such --set, else the file's line."""
+        given = list(self.overrides)  # in command-line order, a key given twice at its last place
+        live = [key for i, key in enumerate(given)  # not replaced by a later --set of a key above it
+                if not any(key[: len(later)] == later for later in given[i + 1:])]
+        covering = [key for key in live if loc[: len(key)] == key]
+        inside = [key for key in live if key[: len(loc)] == loc]
+        if covering or inside:
+            key = max(covering, key=len) if covering else inside[-1]
+            return f"{self.overrides[key]}: "
         node = _find_node(self.root, loc)
         if node is not None and self.path is not None:
             return f"{self.path}:{node.start_mark.line + 1}: "
@@ -600,7 +608,9 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
         text, label = given if isinstance(given, tuple) else (given, f"--set {given}")
         try:
             loc, value = parse_override(text)
-            set_by[apply_override(data, loc, value, text, default_at, expand_shorthand)] = label
+            key = apply_override(data, loc, value, text, default_at, expand_shorthand)
+            set_by.pop(key, None)  # a key given twice: the later --set, in its own place in the order
+            set_by[key] = label
         except ConfigError as e:  # the message quotes the argument: a newline in it must not split the line
             raise ConfigError(str(e).replace("\n", "\\n")) from None
     origin = Origin(path, root, set_by)
@@ -614,6 +624,9 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
     from nnrun.backend import resolve_backend  # light: no framework import
 
     spec.backend = resolve_backend(spec)
+    from nnrun.keras_names import check_names  # light: Keras's names as data
+
+    check_names(spec)
     return spec
 
 

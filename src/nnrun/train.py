@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -24,14 +25,14 @@ from nnrun.backend import Activated
 from nnrun.callbacks import DivergenceGuard, EpochProgress, HistoryWriter, StopRequest, scalars
 from nnrun.data import Arrays, Preprocess
 from nnrun.data.registry import data_dir
-from nnrun.plots import history_png
-from nnrun.report import plural
 from nnrun.errors import first_line
 from nnrun.fitting import fit
 from nnrun.liveness import identity
+from nnrun.model import param_counts, performance
 from nnrun.options import Options
+from nnrun.plots import history_png
+from nnrun.report import params_text, plural
 from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
-from nnrun.model import performance
 from nnrun.spec import Spec
 from nnrun.verdict import Hints, baseline_warning
 from nnrun.yamlfile import dump_yaml
@@ -54,7 +55,7 @@ def describe(spec: Spec, model: keras.Model, arrays: Arrays, act: Activated, epo
              (arrays.x_val, split.validation, "validation"), (arrays.x_test, split.test, "test")) if a is not None]
     sizes = [f"{used} {name}" if used == whole else f"{used} of {whole} {name}" for used, whole, name in parts]
     smoke = " (--smoke: the first rows of each split)" if any(used < whole for used, whole, _ in parts) else ""
-    return (f"{spec.name}: {model.count_params():,} params, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows"
+    return (f"{spec.name}: {params_text(*param_counts(model))}, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows"
             f"{smoke}: {', '.join(sizes)}; {act.backend} on {act.device}")
 
 
@@ -76,7 +77,7 @@ def fit_run(
         config = saved_config(spec, arrays.preprocess)
         metrics: dict[str, Any] = {
             "status": "running", "kind": "train", "name": spec.name, **(about or {}), "started": now_iso(),
-            "epochs": epochs, "params": int(model.count_params()), **identity(),
+            "epochs": epochs, **params_json(model), **identity(),
             "config": config,  # the resolved config again, as JSON: compare reads one small file per run
         }
         run = RunFolder.start(create, metrics)
@@ -274,8 +275,15 @@ def save_model(model: keras.Model, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def params_json(model: keras.Model) -> dict[str, int]:
+    """metrics.json's `params` (every weight of the model) and `trainable_params`."""
+    total, trainable = param_counts(model)
+    return {"params": total, "trainable_params": trainable}
+
+
 def summary_text(spec: Spec, model: keras.Model) -> str:
-    """The Keras model summary plus how it was compiled."""
+    """The Keras model summary plus how it was compiled. Keras's own totals (which add the optimizer's state
+    once it is built) are replaced by the count the console, metrics.json and `nnrun show` give."""
     parts: list[str] = []
     # Keras renders the table in a Rich console as wide as $COLUMNS (80 when unset) and cuts what does not fit.
     saved = os.environ.get("COLUMNS")
@@ -287,9 +295,11 @@ def summary_text(spec: Spec, model: keras.Model) -> str:
             del os.environ["COLUMNS"]
         else:
             os.environ["COLUMNS"] = saved
+    text = "\n".join(p.rstrip("\n") for p in parts)
+    text = re.sub(r"^ *(Total|Trainable|Non-trainable|Optimizer) params:.*\n?", "", text, flags=re.MULTILINE)
     metrics = ", ".join(str(m) for m in spec.metrics) or "none"
-    parts.append(f"loss: {spec.loss}\noptimizer: {spec.optimizer}\nmetrics: {metrics}\n")
-    return "\n".join(p.rstrip("\n") for p in parts) + "\n"
+    return (f"{text.rstrip()}\nmodel: {params_text(*param_counts(model))}\n"
+            f"loss: {spec.loss}\noptimizer: {spec.optimizer}\nmetrics: {metrics}\n")
 
 
 def environment(spec: Spec, act: Activated, options: Options, model: keras.Model) -> dict[str, Any]:
