@@ -159,7 +159,7 @@ def describe_kfold(spec: Spec, folds, params: tuple[int, int], act, epochs: int,
             (f", tested on {_first([min(batch, n_test)], [n_test])} test rows" if n_test else "") if kf.refit else ""
         return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of {n_train} "
                 f"training rows{test}; --smoke: each fold trains on {trains} training rows and validates on "
-                f"{validates} held-out rows{refit}; {params:,} params, {plural(epochs, 'epoch')}, batch {batch}; "
+                f"{validates} held-out rows{refit}; {params_text(*params)}, {plural(epochs, 'epoch')}, batch {batch}; "
                 f"{act.backend} on {act.device}")
     refit = f"; then a refit ({'best epoch' if kf.refit_epochs == 'best' else kf.refit_epochs or epochs})" \
         if kf.refit else ""
