@@ -7,6 +7,7 @@ center"), so no legend covers a curve and no layout warning is raised; the tests
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,24 @@ def _scale(ax, values) -> None:
     """A log y axis when `values` (everything drawn on `ax`) span more than DECADES decades."""
     if spans_decades(values):
         ax.set_yscale("log")
+
+
+def _baseline(ax, value: float, curves: list[float], colour: str, label: str) -> bool:
+    """A dotted horizontal line at `value`; when it lies so far from the curves that showing it would squeeze
+    them into a strip (more than their own span away), an arrow at the axes' edge says where it is instead.
+    Returns whether the line was drawn (and so belongs to the axis's range)."""
+    values = _finite(curves)
+    low, high = (min(values), max(values)) if values else (value, value)
+    span = high - low
+    if values and span > 0 and not low - span <= value <= high + span:
+        above = value > high
+        ax.annotate(f"{'↑' if above else '↓'} baseline {value:.4g} (off the scale)", xy=(0.99, 0.97 if above else 0.03),
+                    xycoords="axes fraction", ha="right", va="top" if above else "bottom", fontsize="small",
+                    color=colour)
+        ax.plot([], [], color=colour, linestyle=":", label=label)  # the legend entry all the same
+        return False
+    ax.axhline(value, color=colour, linestyle=":", linewidth=1.2, label=label)
+    return True
 
 
 def _epochs_axis(ax) -> None:
@@ -136,11 +155,11 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
         if any(f"val_{name}" in r for r in rows):
             ax.plot(epochs, _column(rows, f"val_{name}"), label="validation rows", color=VALIDATION, linestyle="--")
             drawn += _column(rows, f"val_{name}")
+        curves = list(drawn)
         for split in ("train", "validation", "test"):
             value = (baseline.get(split) or {}).get(name)
-            if isinstance(value, (int, float)):
-                ax.axhline(value, color=SPLIT_COLOURS[split], linestyle=":", linewidth=1.2,
-                           label=f"baseline, {SPLIT_WORDS[split]} rows")
+            if isinstance(value, (int, float)) and _baseline(ax, value, curves, SPLIT_COLOURS[split],
+                                                             f"baseline, {SPLIT_WORDS[split]} rows"):
                 drawn.append(value)
         if kept is not None and rows:
             ax.axvline(kept, color="gray", linestyle="-.", linewidth=1, label=f"weights kept: epoch {kept} ({why})")
@@ -187,7 +206,10 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
     baseline = ((metrics.get("baseline") or {}).get("validation")) or {}
     final, test = metrics.get("final") or {}, metrics.get("test") or {}
     many = k > 10  # beyond ten folds, a legend entry each would crowd the picture: one grey entry for them all
-    colours = colormaps["viridis"].resampled(max(k, 2))
+    # Dark2 less its orange shares no colour with the mean panels' blue, orange and green; past its 7, viridis
+    # short of its pale yellow
+    dark = [colormaps["Dark2"](i) for i in (0, 2, 3, 4, 5, 6, 7)]
+    colours = dark.__getitem__ if k <= len(dark) else (lambda i: colormaps["viridis"](0.85 * i / (k - 1)))
     from_epoch = f", from epoch {skip + 1}" if skip and rows is not mean else ""
     for (left, right), name in zip(axes, names):
         val = f"val_{name}"
@@ -202,9 +224,8 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
             train = _column(rows, f"{name}_mean")
             left.plot(epochs, train, color=TRAINING, linestyle="--", label="training: mean of the folds")
             drawn += train
-        if isinstance(baseline.get(name), (int, float)):
-            left.axhline(baseline[name], color=VALIDATION, linestyle=":", linewidth=1.2,
-                         label="baseline, validation rows (mean of the folds)")
+        if isinstance(baseline.get(name), (int, float)) and _baseline(
+                left, baseline[name], list(drawn), VALIDATION, "baseline, validation rows (mean of the folds)"):
             drawn.append(baseline[name])
         if best:
             left.axvline(best["epoch"], color="gray", linestyle="-.", linewidth=1,
@@ -294,15 +315,15 @@ def overlay_figure(records, metric: str, labels: dict[str, str]):
         column = f"{metric}_mean" if mean else metric
         names.update(k.removesuffix("_mean") for k in (rows[0] if rows else {}) if not k.endswith("_std"))
         if rows and column in rows[0]:
-            label = labels.get(record.name, record.name)
-            if mean:
-                label += f" (mean of {record.metrics.get('k') or 'the'} folds)"
-            curves.append((label, [r["epoch"] for r in rows], [r[column] for r in rows]))
+            values = labels.get(record.name, record.name).removeprefix(record.name).removeprefix(": ")
+            head = record.name + (f" (mean of {record.metrics.get('k') or 'the'} folds)" if mean else "")
+            curves.append(((head, values), [r["epoch"] for r in rows], [r[column] for r in rows]))
     if not curves:
         valid = sorted(names - {"epoch", "folds"})
         raise RunError(f"--plot {metric}: none of these runs has that curve; valid: {', '.join(valid) or 'none'}")
     styles = ["-", "--", ":", "-."]
-    fig = _figure(figsize=(9, 4.2 + 0.22 * len(curves)))
+    lines = sum(1 + min(2, bool(c)) for (_, c), _, _ in curves) / (1 if len(curves) <= 8 else 2)
+    fig = _figure(figsize=(9, 4.6 + 0.19 * lines))
     ax = fig.subplots()
     same: dict[int, int] = {}  # curve index -> the index of the first curve equal to it
     for i, (_, epochs, values) in enumerate(curves):
@@ -313,15 +334,19 @@ def overlay_figure(records, metric: str, labels: dict[str, str]):
                 break
     repeats: dict[int, int] = {}
     drawn = []
-    for i, (label, epochs, values) in enumerate(curves):
+    columns = 1 if len(curves) <= 8 else 2
+    for i, ((head, config), epochs, values) in enumerate(curves):
         style, width = "-", 1.4
-        text = f"{i + 1}: {label}"
+        text = f"{i + 1}: {head}"
         if i in same:
             first = same[i]
             repeats[first] = repeats.get(first, 0) + 1
             style = styles[repeats[first] % len(styles)]
             width = 2.2
-            text += f" — same curve as {first + 1}"
+            text += f", the same curve as {first + 1}"
+        if config:  # the config values that differ, cut to two lines: the legend stays as wide as the figure
+            text += "\n" + "\n".join(textwrap.wrap(config, width=110 // columns, max_lines=2, placeholder=" …",
+                                                   initial_indent="    ", subsequent_indent="    "))
         line, = ax.plot(epochs, values, linestyle=style, linewidth=width, label=text)
         if len(curves) <= 20:  # the run's number at its last point: the key to the legend below
             ax.annotate(str(i + 1), (epochs[-1], values[-1]), xytext=(3, 0), textcoords="offset points",
@@ -333,5 +358,5 @@ def overlay_figure(records, metric: str, labels: dict[str, str]):
     identical = f"; {len(same)} identical to another (line styles)" if same else ""
     ax.set_title(f"{metric} over epochs: {len(curves)} runs{identical}")
     if len(curves) <= 30:
-        fig.legend(loc="outside lower center", ncols=1 if len(curves) <= 8 else 2, fontsize="small", frameon=False)
+        fig.legend(loc="outside lower center", ncols=columns, fontsize="small", frameon=False)
     return fig, len(curves)
