@@ -110,6 +110,13 @@ def kept_epoch(metrics: dict[str, Any]) -> tuple[int | None, str]:
     return None, ""
 
 
+def _loss_title(metrics: dict[str, Any]) -> str:
+    """'loss (mse)': the loss panel says which loss, from the run's config."""
+    loss = (metrics.get("config") or {}).get("loss")
+    name = loss.get("name") if isinstance(loss, dict) else loss
+    return f"loss ({name})" if isinstance(name, str) else "loss"
+
+
 def train_title(metrics: dict[str, Any]) -> str:
     """'pima: completed, 150 of 1500 epochs (stopped early)'; a k-fold run's refit says so, and on how many rows."""
     name, status = metrics.get("name", "run"), metrics.get("status", "")
@@ -167,7 +174,7 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
             ax.plot([kept], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
                     label="test score of the kept weights")
             drawn.append(test[name])
-        ax.set_title(name)
+        ax.set_title(_loss_title(metrics) if name == "loss" else name)
         _scale(ax, drawn)
         _epochs_axis(ax)
     fig.suptitle(train_title(metrics))

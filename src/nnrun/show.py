@@ -46,7 +46,7 @@ def show_run(record: RunRecord) -> list:
     return out
 
 
-MATRIX_CLASSES = 12  # up to this many classes show must fit in 100 columns as a matrix; beyond, the recalls
+MATRIX_WIDTH = 100  # the widest confusion matrix show prints (columns); a wider one is summed up by its recalls
 
 
 def _confusion(record: RunRecord) -> list:
@@ -68,7 +68,9 @@ def _confusion(record: RunRecord) -> list:
     heading = (f"[bold]confusion matrix[/] of the {rows} {escape(cm['split'])} rows "
                f"({where}, picture: {where.removesuffix('.csv')}.png)")
     shown = [escape(str(c))[:10] for c in classes]
-    if len(classes) <= MATRIX_CLASSES:
+    digits = len(str(max(map(max, counts), default=0)))
+    width = max(map(len, ["true \\ predicted", *shown])) + sum(max(len(c), digits) + 3 for c in shown) + 13
+    if width <= MATRIX_WIDTH:
         table = Table(title="true class (rows) by predicted class (columns)", title_justify="left")
         table.add_column("true \\ predicted", no_wrap=True)
         for name in shown:
