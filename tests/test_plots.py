@@ -171,7 +171,7 @@ def test_kfold_history_shows_every_metric_with_band_folds_best_epoch_and_refit()
     assert (list(star.get_xdata()), list(star.get_ydata())) == ([9], [2.5])
     assert len(loss_folds.get_lines()) == 3 and loss_folds.get_lines()[0].get_xdata()[0] == 3
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert {"fold 1", "fold 2", "fold 3", "smoothed (factor 0.5)", "validation: mean of 3 folds"} <= set(labels)
+    assert {"fold 1", "fold 2", "fold 3", "val_mae smoothed (factor 0.5): picks the best epoch", "validation: mean of 3 folds"} <= set(labels)
     assert_legend_outside(fig)
 
 

@@ -226,7 +226,7 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
         left.fill_between(epochs, low, high, color=VALIDATION, alpha=0.2, label="validation: ± std over the folds")
         drawn = values + [v for v in low if v > 0] + high
         if smoothing and val == monitor:
-            left.plot(epochs, smooth(values, smoothing), color="tab:red", label=f"smoothed (factor {smoothing:g})")
+            left.plot(epochs, smooth(values, smoothing), color="tab:red", label=f"{monitor} smoothed (factor {smoothing:g}): picks the best epoch")
         if f"{name}_mean" in rows[0]:
             train = _column(rows, f"{name}_mean")
             left.plot(epochs, train, color=TRAINING, linestyle="--", label="training: mean of the folds")
