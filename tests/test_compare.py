@@ -764,7 +764,8 @@ def test_plot_of_kfold_runs_uses_the_mean_history(monkeypatch, boston_runs, tmp_
     plots.overlay_png(chosen, "val_loss", out, labels={KF: "kfold", TR: "train"})
     lines = {line.get_label(): list(line.get_ydata()) for line in figures[0].axes[0].get_lines()}
     expected_mean = [r["val_loss"] for r in history(("loss", "mae"), start=20.0)]  # history_mean's val_loss_mean
-    assert lines == {"kfold": expected_mean, "train": [r["val_loss"] for r in history(("loss", "mae"), start=18.0)]}
+    assert lines == {f"1: {KF} (mean of 2 folds)\n    kfold": expected_mean,
+                     f"2: {TR}\n    train": [r["val_loss"] for r in history(("loss", "mae"), start=18.0)]}
     assert out.read_bytes()[:8] == PNG_SIGNATURE
 
 
@@ -784,22 +785,22 @@ def test_plot_needs_an_output_file(cli, pima_runs):
     assert "-o" in line
 
 
-def test_labels_name_runs_by_the_values_that_differ(pima_runs):
+def test_labels_name_every_run_then_the_values_that_differ(pima_runs):
     chosen = records(pima_runs)
     assert cmp.labels(cmp.compare(chosen), chosen) == {
-        A: "layers[0].units=8, learning_rate=0.01",
-        B: "layers[0].units=8, learning_rate=0.001",
-        C: "layers[0].units=16, learning_rate=0.01",
+        A: f"{A}: layers[0].units=8, learning_rate=0.01",
+        B: f"{B}: layers[0].units=8, learning_rate=0.001",
+        C: f"{C}: layers[0].units=16, learning_rate=0.01",
     }
 
 
-def test_labels_add_the_run_name_when_the_values_do_not_tell_runs_apart(pima_runs):
+def test_labels_are_alike_when_the_values_do_not_tell_runs_apart(pima_runs):
     make_run(pima_runs, "again", CONFIGS[A], train_metrics("pima", *SCORES[A]))  # A repeated
     chosen = records(pima_runs)
     got = cmp.labels(cmp.compare(chosen), chosen)
     assert got[A] == f"{A}: layers[0].units=8, learning_rate=0.01"
     assert got["again"] == "again: layers[0].units=8, learning_rate=0.01"
-    assert got[B] == "layers[0].units=8, learning_rate=0.001"
+    assert got[B] == f"{B}: layers[0].units=8, learning_rate=0.001"
 
 
 # --- 13. the table at a fixed width ---

@@ -11,7 +11,7 @@ import yaml
 from conftest import tiny_config
 
 RUN_FILES = {"config.yaml", "env.json", "history.csv", "history.png", "metrics.json", "model.keras",
-             "preprocess.json", "summary.txt"}
+             "preprocess.json", "summary.txt", "confusion.csv", "confusion.png"}
 
 
 def test_ten_processes_creating_a_folder_in_the_same_second_get_ten(tmp_path):

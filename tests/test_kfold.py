@@ -106,6 +106,17 @@ def test_refit_run_writes_every_file(refit_run):
     assert load(run / "final" / "metrics.json")["kind"] == "refit"
 
 
+def test_only_the_refit_draws_a_confusion_matrix_of_the_test_rows(refit_run):
+    run, _ = refit_run
+    for i in (1, 2, 3):  # each fold would cost a prediction pass for a matrix nobody asked for
+        assert not (run / f"fold-{i}" / "confusion.csv").exists()
+    final = load(run / "final" / "metrics.json")
+    assert final["confusion"]["split"] == "test" and final["confusion"]["rows"] == final["rows"]["test"]
+    assert (run / "final" / "confusion.png").exists()
+    text = (run / "final" / "confusion.csv").read_text()
+    assert text.startswith("true \\ predicted (test rows),malignant,benign\n")
+
+
 def test_validation_mean_and_std_are_numpys_over_the_folds(refit_run):
     run, _ = refit_run
     metrics = load(run / "metrics.json")

@@ -220,6 +220,28 @@ def test_a_diverged_or_smoke_run_gets_no_baseline_warning(cli, write_config, tmp
     smoke = cli("train", write_config(tiny_config(dataset=NO_SIGNAL), name="smoke"), "--smoke", "--runs-dir",
                 tmp_path / "smoke")
     assert smoke.exit_code == 0 and "warning" not in smoke.output
+    assert metrics["restored_epoch"] == 1  # restore_best_weights (on by default); min_delta: no later epoch is better
+
+
+@pytest.mark.parametrize("restore", [True, False])
+def test_restored_weights_are_recorded_as_the_epoch_kept(cli, write_config, tmp_path, restore):
+    # a learning rate so high the validation loss is best early, then worse for `patience` epochs
+    config = write_config(tiny_config(
+        epochs=50, optimizer={"name": "sgd", "learning_rate": 5.0},
+        dataset={"inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 0,
+                 "validation": 0.25},
+        early_stopping={"monitor": "val_loss", "patience": 3, "restore_best_weights": restore},
+    ))
+    assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
+    run = only_run(tmp_path / "runs")
+    metrics = json.loads((run / "metrics.json").read_text())
+    with open(run / "history.csv", newline="") as f:
+        val = [float(r["val_loss"]) for r in csv.DictReader(f)]
+    assert metrics["best_epoch"] == 1 + val.index(min(val)) < metrics["epochs_run"]
+    if restore:
+        assert metrics["restored_epoch"] == metrics["best_epoch"]  # Keras's best epoch, 1-based as history.csv
+    else:
+        assert "restored_epoch" not in metrics  # the last epoch's weights are kept
 
 
 @pytest.mark.parametrize(

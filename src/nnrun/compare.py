@@ -307,19 +307,15 @@ def to_table(comparison: Comparison):
 
 
 def labels(comparison: Comparison, records: list[RunRecord]) -> dict[str, str]:
-    """A legend label per run (by folder name): the config values that differ ("units=16, learning_rate=0.01"),
-    with the run's name when that alone does not tell the runs apart."""
+    """A legend label per run (by folder name), every one the same way: the run's name, then the config values
+    that differ ("20261122-081901-pima: units=16, learning_rate=0.01")."""
     by_name = {row["run"]: row for row in comparison.rows}
     out = {}
     for record in records:
         row = by_name.get(record.name, {})
         parts = [f"{_short(k)}={cell(k, row.get(k))}" for k in comparison.config_columns if k in row]
         out[record.name] = ", ".join(parts)
-    counts = {}
-    for label in out.values():
-        counts[label] = counts.get(label, 0) + 1
-    return {name: label if label and counts[label] == 1 else f"{name}{': ' + label if label else ''}"
-            for name, label in out.items()}
+    return {name: f"{name}: {label}" if label else name for name, label in out.items()}
 
 
 def _short(key: str) -> str:

@@ -87,10 +87,13 @@ def run_kfold(
                     metrics.update(stopped_in=where, **_why(outcome))
                     break
             where = ""  # every fold has finished: what fails now is the run's own summary
-            if any(histories):
-                kfold_png(histories, mean, run.path / "history.png",
-                          title=f"{spec.name}: {k}-fold ({status})", monitor=kf.monitor_for(spec.early_stopping),
-                          smoothing=kf.smoothing, skip=kf.skip_epochs, best=metrics.get("best"))
+            def draw(status: str) -> None:
+                if any(histories):
+                    kfold_png(histories, mean, run.path / "history.png", title=_title(spec, k, status, metrics),
+                              monitor=kf.monitor_for(spec.early_stopping), smoothing=kf.smoothing,
+                              skip=kf.skip_epochs, best=metrics.get("best"), metrics=metrics)
+
+            draw("the refit is next" if status == "completed" and kf.refit else status)  # kept if the refit fails
             if status == "completed" and kf.refit:
                 where = "final"
                 outcome = _refit(run, spec, folds, metrics, build, act, options, stop)
@@ -98,6 +101,7 @@ def run_kfold(
                 if status != "completed":
                     metrics.update(stopped_in=where, **_why(outcome))
                 where = ""
+                draw(status)  # again, with the refit's test score
             metrics.update(status=status, finished=now_iso(), duration_s=clock.seconds())
             if status == "completed" and not options.smoke:
                 warning = _verdict(spec, arrays, metrics)
@@ -109,6 +113,17 @@ def run_kfold(
             _record_stop(run, metrics, error, clock, where)
             raise
     return Outcome(run, metrics["status"], metrics)
+
+
+def _title(spec: Spec, k: int, status: str, metrics: dict[str, Any]) -> str:
+    """history.png's title: 'boston: 4-fold cross-validation (completed), 100 epochs per fold, refit on all 404
+    training rows'."""
+    done = metrics.get("folds_done", k)
+    folds = f"{k}-fold cross-validation" + (f", {done} of {k} folds run" if done != k else "")
+    refit = metrics.get("final")
+    on = f", then a refit of {refit.get('epochs_run')} epochs on all {metrics['rows']['train']} training rows" \
+        if refit and metrics.get("rows") else ""
+    return f"{spec.name}: {folds} ({status}), up to {metrics.get('epochs')} epochs per fold{on}"
 
 
 def refit_spec(spec: Spec, epochs: int) -> Spec:

@@ -1,19 +1,31 @@
-"""history.png: loss and metric curves over epochs, training against validation."""
+"""The pictures nnrun draws: history.png (one train run's curves, or a k-fold run's mean and folds), confusion.png
+and the overlay of `compare --plot`.
+
+Every figure is laid out by matplotlib's constrained layout with its legend outside the axes ("outside lower
+center"), so no legend covers a curve and no layout warning is raised; the tests draw them with warnings as errors.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
+from typing import Any
 
 from nnrun.runs import atomic_write
 
+TRAINING, VALIDATION, TEST = "tab:blue", "tab:orange", "tab:green"
+SPLIT_COLOURS = {"train": TRAINING, "validation": VALIDATION, "test": TEST}
+SPLIT_WORDS = {"train": "training", "validation": "validation", "test": "test"}
+DECADES = 2  # a panel whose positive values span more than this many powers of ten gets a log scale
+
 
 def _figure(**kwargs):
-    """A matplotlib Figure drawn by Agg (files only: no display on servers and CI). Without pyplot, which takes
-    0.4 s to import and keeps every figure until it is closed."""
+    """A matplotlib Figure drawn by Agg (files only: no display on servers and CI), with constrained layout.
+    Without pyplot, which takes 0.4 s to import and keeps every figure until it is closed."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(**kwargs)
+    fig = Figure(layout="constrained", **kwargs)
     FigureCanvasAgg(fig)
     return fig
 
@@ -27,70 +39,279 @@ def _save(fig, path: Path) -> None:
     atomic_write(path, buffer.getvalue())
 
 
-def history_png(rows: list[dict[str, float]], path: Path, title: str) -> None:
-    """Plot one panel per quantity (loss first), training solid and validation dashed; write `path` atomically."""
-    names = [k for k in (rows[0] if rows else {}) if k != "epoch" and not k.startswith("val_")]
-    names = names or ["loss"]
-    fig = _figure(figsize=(4.2 * len(names), 3.4))
-    axes = fig.subplots(1, len(names), squeeze=False)
-    epochs = [r["epoch"] for r in rows]
-    for ax, name in zip(axes[0], names):
-        ax.plot(epochs, [r.get(name, float("nan")) for r in rows], label="training", color="tab:blue")
-        if any(f"val_{name}" in r for r in rows):
-            ax.plot(epochs, [r.get(f"val_{name}", float("nan")) for r in rows], label="validation",
-                    color="tab:orange", linestyle="--")
-        ax.set_title(name)
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.suptitle(title)
-    fig.tight_layout()
+def _finite(values) -> list[float]:
+    import math
+
+    return [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+
+
+def spans_decades(values, decades: float = DECADES) -> bool:
+    """Whether the finite values are all positive and the largest is more than 10**decades times the smallest:
+    on a linear axis everything after the first epochs would look flat."""
+    values = _finite(values)
+    return bool(values) and min(values) > 0 and max(values) > 10**decades * min(values)
+
+
+def _scale(ax, values) -> None:
+    """A log y axis when `values` (everything drawn on `ax`) span more than DECADES decades."""
+    if spans_decades(values):
+        ax.set_yscale("log")
+
+
+def _baseline(ax, value: float, curves: list[float], colour: str, label: str) -> bool:
+    """A dotted horizontal line at `value`; when it lies so far from the curves that showing it would squeeze
+    them into a strip (more than their own span away), an arrow at the axes' edge says where it is instead.
+    Returns whether the line was drawn (and so belongs to the axis's range)."""
+    values = _finite(curves)
+    low, high = (min(values), max(values)) if values else (value, value)
+    span = high - low
+    if values and span > 0 and not low - span <= value <= high + span:
+        above = value > high
+        ax.annotate(f"{'↑' if above else '↓'} baseline {value:.4g} (off the scale)", xy=(0.99, 0.97 if above else 0.03),
+                    xycoords="axes fraction", ha="right", va="top" if above else "bottom", fontsize="small",
+                    color=colour)
+        ax.plot([], [], color=colour, linestyle=":", label=label)  # the legend entry all the same
+        return False
+    ax.axhline(value, color=colour, linestyle=":", linewidth=1.2, label=label)
+    return True
+
+
+def _epochs_axis(ax) -> None:
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlabel("epoch")
+    ax.grid(alpha=0.3)
+
+
+def _legend(fig, ncols: int = 4, title: str | None = None) -> None:
+    """One legend for the whole figure, below the panels (outside every axes), each label once."""
+    handles: dict[str, Any] = {}
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if not label.startswith("_"):
+                handles.setdefault(label, handle)
+    if handles:
+        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(ncols, len(handles)),
+                   fontsize="small", frameon=False, title=title, title_fontsize="small")
+
+
+def _column(rows: list[dict[str, float]], name: str) -> list[float]:
+    return [r.get(name, float("nan")) for r in rows]
+
+
+def kept_epoch(metrics: dict[str, Any]) -> tuple[int | None, str]:
+    """The epoch whose weights the run kept, and why: early stopping's restored epoch (restore_best_weights),
+    else the last epoch trained."""
+    if metrics.get("restored_epoch"):
+        best = metrics.get("best") or {}
+        why = f"best {best['monitor']}, restored" if best.get("monitor") else "restored by early stopping"
+        return int(metrics["restored_epoch"]), why
+    if metrics.get("epochs_run"):
+        return int(metrics["epochs_run"]), "the last"
+    return None, ""
+
+
+def _loss_title(metrics: dict[str, Any]) -> str:
+    """'loss (mse)': the loss panel says which loss, from the run's config."""
+    loss = (metrics.get("config") or {}).get("loss")
+    name = loss.get("name") if isinstance(loss, dict) else loss
+    return f"loss ({name})" if isinstance(name, str) else "loss"
+
+
+def train_title(metrics: dict[str, Any]) -> str:
+    """'pima: completed, 150 of 1500 epochs (stopped early)'; a k-fold run's refit says so, and on how many rows."""
+    name, status = metrics.get("name", "run"), metrics.get("status", "")
+    run, planned = metrics.get("epochs_run"), metrics.get("epochs")
+    epochs = f"{run} of {planned} epochs" if run is not None and planned and run != planned else f"{run or 0} epochs"
+    early = " (stopped early)" if metrics.get("stopped_early") else ""
+    if metrics.get("kind") == "refit":
+        rows = (metrics.get("rows") or {}).get("train")
+        on = f" on all {rows} training rows" if rows else " on every training row"
+        return f"{name}: the k-fold run's refit ({status}), {epochs}{early}{on}"
+    if metrics.get("kind") == "fold":
+        return f"{name}: fold {metrics.get('fold')} of {metrics.get('k')} ({status}), {epochs}{early}"
+    return f"{name}: {status}, {epochs}{early}"
+
+
+def history_png(rows: list[dict[str, float]], path: Path, metrics: dict[str, Any]) -> None:
+    """history.png of a train run (or a fold, or a k-fold run's refit): one panel per quantity of history.csv
+    (loss first), training solid and validation dashed; in each, the baseline of each split as a dotted line
+    (metrics["baseline"]), the epoch whose weights were kept, and the test score at that epoch.
+
+    `metrics` is the run's metrics.json content (status, epochs_run, baseline, test, restored_epoch, kind, rows);
+    the title is drawn from it. Writes `path` atomically."""
+    fig = history_figure(rows, metrics)
     _save(fig, path)
+
+
+def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
+    """The Figure history_png saves (for tests: inspect its Axes)."""
+    names = [k for k in (rows[0] if rows else {}) if k != "epoch" and not k.startswith("val_")] or ["loss"]
+    n = len(names)
+    cols = min(n, 3)
+    grid = (n + cols - 1) // cols
+    fig = _figure(figsize=(1.0 + 4.2 * cols, 1.3 + 3.2 * grid))
+    axes = fig.subplots(grid, cols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    epochs = [r["epoch"] for r in rows]
+    kept, why = kept_epoch(metrics)
+    baseline, test = metrics.get("baseline") or {}, metrics.get("test") or {}
+    for ax, name in zip(axes, names):
+        drawn = _column(rows, name)
+        ax.plot(epochs, drawn, label="training rows", color=TRAINING)
+        if any(f"val_{name}" in r for r in rows):
+            ax.plot(epochs, _column(rows, f"val_{name}"), label="validation rows", color=VALIDATION, linestyle="--")
+            drawn += _column(rows, f"val_{name}")
+        curves = list(drawn)
+        for split in ("train", "validation", "test"):
+            value = (baseline.get(split) or {}).get(name)
+            if isinstance(value, (int, float)) and _baseline(ax, value, curves, SPLIT_COLOURS[split],
+                                                             f"baseline, {SPLIT_WORDS[split]} rows"):
+                drawn.append(value)
+        if kept is not None and rows:
+            ax.axvline(kept, color="gray", linestyle="-.", linewidth=1, label=f"weights kept: epoch {kept} ({why})")
+        if isinstance(test.get(name), (int, float)) and kept is not None:
+            ax.plot([kept], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
+                    label="test score of the kept weights")
+            drawn.append(test[name])
+        ax.set_title(_loss_title(metrics) if name == "loss" else name)
+        _scale(ax, drawn)
+        _epochs_axis(ax)
+    fig.suptitle(train_title(metrics))
+    _legend(fig, ncols=3, title=f"baseline = {baseline['rule']}" if baseline.get("rule") else None)
+    return fig
 
 
 def kfold_png(histories: list[list[dict[str, float]]], mean: list[dict[str, float]], path: Path, title: str, *,
-              monitor: str, smoothing: float = 0.0, skip: int = 0, best: dict | None = None) -> None:
-    """A k-fold run's curves of `monitor`: left, the mean over folds with a +-std band (from epoch skip + 1,
-    smoothed as well when `smoothing` > 0) and the best epoch marked; right, each fold's own curve."""
+              monitor: str, smoothing: float = 0.0, skip: int = 0, best: dict | None = None,
+              metrics: dict[str, Any] | None = None) -> None:
+    """history.png of a k-fold run: one row per quantity (loss first). Left, the mean validation curve over
+    the folds with a ±std band, the training mean dashed, the folds' baseline dotted, the best epoch of the mean
+    `monitor` curve and, with a refit, its test score at the epochs it trained; right, each fold's validation
+    curve. Epochs from skip + 1; the `monitor` panel adds the curve smoothed by `smoothing` when > 0.
+    `metrics` is the run's metrics.json content (baseline, final, test). Writes `path` atomically."""
+    fig = kfold_figure(histories, mean, title, monitor=monitor, smoothing=smoothing, skip=skip, best=best,
+                       metrics=metrics)
+    _save(fig, path)
+
+
+def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best=None, metrics=None):
+    """The Figure kfold_png saves (for tests: inspect its Axes)."""
+    from matplotlib import colormaps
+
     from nnrun.curves import smooth
 
+    metrics = metrics or {}
     rows = [r for r in mean if r["epoch"] > skip] or mean
     epochs = [r["epoch"] for r in rows]
-    values = [r.get(f"{monitor}_mean", float("nan")) for r in rows]
-    spread = [r.get(f"{monitor}_std", float("nan")) for r in rows]
-    fig = _figure(figsize=(10, 3.8))
-    left, right = fig.subplots(1, 2)
-    left.plot(epochs, values, color="tab:orange", label=f"mean of {len(histories)} folds")
-    left.fill_between(epochs, [v - s for v, s in zip(values, spread)], [v + s for v, s in zip(values, spread)],
-                      color="tab:orange", alpha=0.2, label="± std")
-    if smoothing:
-        left.plot(epochs, smooth(values, smoothing), color="tab:red", label=f"smoothed (factor {smoothing:g})")
-    train = monitor.removeprefix("val_")
-    if any(f"{train}_mean" in r for r in rows):
-        left.plot(epochs, [r.get(f"{train}_mean", float("nan")) for r in rows], color="tab:blue", linestyle="--",
-                  label=f"training {train} (mean)")
-    if best:
-        left.axvline(best["epoch"], color="gray", linestyle=":", label=f"best epoch {best['epoch']}")
-    left.set_title(f"{monitor}: mean over folds" + (f", from epoch {skip + 1}" if skip and rows is not mean else ""))
-    for i, history in enumerate(histories, 1):
-        shown = [r for r in history if r["epoch"] > skip] or history
-        right.plot([r["epoch"] for r in shown], [r.get(monitor, float("nan")) for r in shown], linewidth=1,
-                   label=f"fold {i}")
-    right.set_title(f"{monitor} per fold")
-    for ax in (left, right):
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_xlabel("epoch")
-        ax.grid(alpha=0.3)
-        if ax is left or len(histories) <= 10:  # beyond ten folds a legend would cover the curves
-            ax.legend(fontsize="small")
+    names = [k.removesuffix("_mean") for k in (mean[0] if mean else {})
+             if k.endswith("_mean") and not k.startswith("val_")]
+    names = [n for n in names if f"val_{n}_mean" in mean[0]] or [monitor.removeprefix("val_")]
+    k = len(histories)
+    fig = _figure(figsize=(11, 1.4 + 3.1 * len(names)))
+    axes = fig.subplots(len(names), 2, squeeze=False)
+    baseline = ((metrics.get("baseline") or {}).get("validation")) or {}
+    final, test = metrics.get("final") or {}, metrics.get("test") or {}
+    many = k > 10  # beyond ten folds, a legend entry each would crowd the picture: one grey entry for them all
+    # Dark2 less its orange shares no colour with the mean panels' blue, orange and green; past its 7, viridis
+    # short of its pale yellow
+    dark = [colormaps["Dark2"](i) for i in (0, 2, 3, 4, 5, 6, 7)]
+    colours = dark.__getitem__ if k <= len(dark) else (lambda i: colormaps["viridis"](0.85 * i / (k - 1)))
+    from_epoch = f", from epoch {skip + 1}" if skip and rows is not mean else ""
+    for (left, right), name in zip(axes, names):
+        val = f"val_{name}"
+        values, spread = _column(rows, f"{val}_mean"), _column(rows, f"{val}_std")
+        low, high = [v - s for v, s in zip(values, spread)], [v + s for v, s in zip(values, spread)]
+        left.plot(epochs, values, color=VALIDATION, label=f"validation: mean of {k} folds")
+        left.fill_between(epochs, low, high, color=VALIDATION, alpha=0.2, label="validation: ± std over the folds")
+        drawn = values + [v for v in low if v > 0] + high
+        if smoothing and val == monitor:
+            left.plot(epochs, smooth(values, smoothing), color="tab:red", label=f"{monitor} smoothed (factor {smoothing:g}): picks the best epoch")
+        if f"{name}_mean" in rows[0]:
+            train = _column(rows, f"{name}_mean")
+            left.plot(epochs, train, color=TRAINING, linestyle="--", label="training: mean of the folds")
+            drawn += train
+        if isinstance(baseline.get(name), (int, float)) and _baseline(
+                left, baseline[name], list(drawn), VALIDATION, "baseline, validation rows (mean of the folds)"):
+            drawn.append(baseline[name])
+        if best:
+            left.axvline(best["epoch"], color="gray", linestyle="-.", linewidth=1,
+                         label=f"best epoch {best['epoch']} (of the mean {best['monitor']})")
+        at = final.get("epochs_run") or final.get("epochs")
+        if isinstance(test.get(name), (int, float)) and at:
+            left.plot([at], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
+                      label=f"test score of the refit ({at} epochs on all training rows)")
+            drawn.append(test[name])
+        left.set_title(f"{val}: mean over the folds{from_epoch}")
+        _scale(left, drawn)
+        shown_all = []
+        for i, history in enumerate(histories, 1):
+            shown = [r for r in history if r["epoch"] > skip] or history
+            curve = _column(shown, val)
+            shown_all += curve
+            label = (f"each of the {k} folds" if i == 1 else "_") if many else f"fold {i}"
+            right.plot([r["epoch"] for r in shown], curve, linewidth=1, label=label,
+                       color="gray" if many else colours(i - 1), alpha=0.6 if many else 1.0)
+        right.set_title(f"{val} of each fold{from_epoch}")
+        _scale(right, shown_all)
+        for ax in (left, right):
+            _epochs_axis(ax)
     fig.suptitle(title)
-    fig.tight_layout()
-    _save(fig, path)
+    _legend(fig, ncols=4)
+    return fig
+
+
+def confusion_png(matrix, classes: list, path: Path, title: str) -> None:
+    """confusion.png: rows are the true classes, columns the predicted ones, each cell its count of rows; the
+    colour is the share of the true class's rows (so rare classes read as clearly as common ones). Each row's
+    label ends with its recall. Writes `path` atomically."""
+    _save(confusion_figure(matrix, classes, title), path)
+
+
+def confusion_figure(matrix, classes: list, title: str):
+    """The Figure confusion_png saves."""
+    import numpy as np
+
+    matrix = np.asarray(matrix)
+    n = len(classes)
+    totals = matrix.sum(axis=1)
+    shares = np.divide(matrix, totals[:, None], out=np.zeros(matrix.shape, dtype=float), where=totals[:, None] > 0)
+    side = min(max(4.5, 0.45 * n + 2.5), 16)
+    fig = _figure(figsize=(side + 1.2, side))
+    ax = fig.subplots()
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class's rows")
+    names = [str(c) for c in classes]
+    ax.set_xticks(range(n), names, rotation=90 if n * max(map(len, names)) > 4 * side else 0)
+    recall = [f"{s:.0%}" if t else "-" for s, t in zip(np.diag(shares), totals)]
+    ax.set_yticks(range(n), [f"{c} ({r})" for c, r in zip(names, recall)])
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class (recall)")
+    if n <= 20:  # beyond, the numbers would not fit their cells: colour alone
+        size = "medium" if n <= 8 else "small" if n <= 14 else "x-small"
+        for i in range(n):
+            for j in range(n):
+                ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=size,
+                        color="white" if shares[i, j] > 0.6 else "black")
+    ax.set_title(title)
+    return fig
 
 
 def overlay_png(records, metric: str, path: Path, labels: dict[str, str]) -> int:
     """One line per run of `metric` over epochs (a k-fold run: its mean over the folds); write `path` and
-    return how many runs had that curve. RunError when none has it, naming the curves that exist."""
+    return how many runs had that curve. RunError when none has it, naming the curves that exist.
+
+    Runs are numbered in the legend (below the axes, never on the curves); a run whose curve equals an earlier
+    one's is drawn in a different line style and labelled "same curve as N"."""
+    fig, count = overlay_figure(records, metric, labels)
+    _save(fig, path)
+    return count
+
+
+def overlay_figure(records, metric: str, labels: dict[str, str]):
+    """The Figure overlay_png saves and how many curves it has."""
+    import numpy as np
+
     from nnrun.errors import RunError
     from nnrun.runs import read_history
 
@@ -101,21 +322,48 @@ def overlay_png(records, metric: str, path: Path, labels: dict[str, str]) -> int
         column = f"{metric}_mean" if mean else metric
         names.update(k.removesuffix("_mean") for k in (rows[0] if rows else {}) if not k.endswith("_std"))
         if rows and column in rows[0]:
-            curves.append((labels.get(record.name, record.name), [r["epoch"] for r in rows], [r[column] for r in rows]))
+            values = labels.get(record.name, record.name).removeprefix(record.name).removeprefix(": ")
+            head = record.name + (f" (mean of {record.metrics.get('k') or 'the'} folds)" if mean else "")
+            curves.append(((head, values), [r["epoch"] for r in rows], [r[column] for r in rows]))
     if not curves:
         valid = sorted(names - {"epoch", "folds"})
         raise RunError(f"--plot {metric}: none of these runs has that curve; valid: {', '.join(valid) or 'none'}")
-    fig = _figure(figsize=(8, 4.5))
+    styles = ["-", "--", ":", "-."]
+    lines = sum(1 + min(2, bool(c)) for (_, c), _, _ in curves) / (1 if len(curves) <= 8 else 2)
+    fig = _figure(figsize=(9, 4.6 + 0.19 * lines))
     ax = fig.subplots()
-    for label, epochs, values in curves:
-        ax.plot(epochs, values, label=label, linewidth=1.2)
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_xlabel("epoch")
+    same: dict[int, int] = {}  # curve index -> the index of the first curve equal to it
+    for i, (_, epochs, values) in enumerate(curves):
+        for j in range(i):
+            if j not in same and curves[j][1] == epochs and np.allclose(curves[j][2], values, rtol=1e-9, atol=0,
+                                                                       equal_nan=True):
+                same[i] = j
+                break
+    repeats: dict[int, int] = {}
+    drawn = []
+    columns = 1 if len(curves) <= 8 else 2
+    for i, ((head, config), epochs, values) in enumerate(curves):
+        style, width = "-", 1.4
+        text = f"{i + 1}: {head}"
+        if i in same:
+            first = same[i]
+            repeats[first] = repeats.get(first, 0) + 1
+            style = styles[repeats[first] % len(styles)]
+            width = 2.2
+            text += f", the same curve as {first + 1}"
+        if config:  # the config values that differ, cut to two lines: the legend stays as wide as the figure
+            text += "\n" + "\n".join(textwrap.wrap(config, width=110 // columns, max_lines=2, placeholder=" …",
+                                                   initial_indent="    ", subsequent_indent="    "))
+        line, = ax.plot(epochs, values, linestyle=style, linewidth=width, label=text)
+        if len(curves) <= 20:  # the run's number at its last point: the key to the legend below
+            ax.annotate(str(i + 1), (epochs[-1], values[-1]), xytext=(3, 0), textcoords="offset points",
+                        fontsize="x-small", color=line.get_color(), va="center")
+        drawn += values
+    _scale(ax, drawn)
+    _epochs_axis(ax)
     ax.set_ylabel(metric)
-    ax.set_title(f"{metric} over epochs ({len(curves)} runs)")
-    ax.grid(alpha=0.3)
-    if len(curves) <= 15:
-        ax.legend(fontsize="small")
-    fig.tight_layout()
-    _save(fig, path)
-    return len(curves)
+    identical = f"; {len(same)} identical to another (line styles)" if same else ""
+    ax.set_title(f"{metric} over epochs: {len(curves)} runs{identical}")
+    if len(curves) <= 30:
+        fig.legend(loc="outside lower center", ncols=columns, fontsize="small", frameon=False)
+    return fig, len(curves)

@@ -49,12 +49,52 @@ def show_run(record: RunRecord) -> list:
         if record.kind == "kfold":
             out += [escape(f"fold {f.get('fold')}: {early_stop_line(f['early_stop'])}") for f in m.get("folds") or []
                     if isinstance(f, dict) and isinstance(f.get("early_stop"), dict)]
+    out += _confusion(record)
     if record.config:
         out.append("[bold]config[/]\n" + escape(dump_yaml(record.config).rstrip()))
     files = sorted(record.path.iterdir())
     out.append("[bold]files[/]\n" + "\n".join(
         f"{escape(p.name)}/" if p.is_dir() else f"{escape(p.name)}  ({human_size(p.stat().st_size)})" for p in files))
     return out
+
+
+MATRIX_WIDTH = 100  # the widest confusion matrix show prints (columns); a wider one is summed up by its recalls
+
+
+def _confusion(record: RunRecord) -> list:
+    """The confusion matrix of confusion.csv (a k-fold run's: its refit's, in final/): a table of counts with
+    each true class's recall, or, with many classes, the classes of lowest recall and the file to open."""
+    from nnrun import confusion
+
+    path = next((p for p in (record.path / "confusion.csv", record.path / "final" / "confusion.csv") if p.is_file()),
+                None)
+    if path is None:
+        return []
+    where = escape(str(path.relative_to(record.path)))
+    try:
+        cm = confusion.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        return [f"[yellow]warning:[/] {where}: cannot read it ({escape(str(e))})"]
+    classes, counts, recall = cm["classes"], cm["counts"], confusion.recalls(cm["counts"])
+    rows = sum(map(sum, counts))
+    heading = (f"[bold]confusion matrix[/] of the {rows} {escape(cm['split'])} rows "
+               f"({where}, picture: {where.removesuffix('.csv')}.png)")
+    shown = [escape(str(c))[:10] for c in classes]
+    digits = len(str(max(map(max, counts), default=0)))
+    width = max(map(len, ["true \\ predicted", *shown])) + sum(max(len(c), digits) + 3 for c in shown) + 13
+    if width <= MATRIX_WIDTH:
+        table = Table(title="true class (rows) by predicted class (columns)", title_justify="left")
+        table.add_column("true \\ predicted", no_wrap=True)
+        for name in shown:
+            table.add_column(name, justify="right", no_wrap=True)
+        table.add_column("recall", justify="right", no_wrap=True)
+        for i, (name, row, r) in enumerate(zip(shown, counts, recall)):
+            cells = [f"[bold]{v}[/]" if i == j else str(v) for j, v in enumerate(row)]  # the diagonal: right
+            table.add_row(name, *cells, "-" if r is None else f"{r:.2f}")
+        return [heading, table]
+    ranked = sorted((r, c) for c, r in zip(shown, recall) if r is not None)
+    worst = ", ".join(f"{c} {r:.2f}" for r, c in ranked[:10])
+    return [f"{heading}\n{len(classes)} classes; lowest recall: {worst}"]
 
 
 def _heartbeat(record: RunRecord) -> str | None:

@@ -77,7 +77,7 @@ def fit_run(
         config = saved_config(spec, arrays.preprocess)
         metrics: dict[str, Any] = {
             "status": "running", "kind": "train", "name": spec.name, **(about or {}), "started": now_iso(),
-            "epochs": epochs, **params_json(model), **identity(),
+            "epochs": epochs, **params_json(model), "rows": split_rows(arrays), **identity(),
             "config": config,  # the resolved config again, as JSON: compare reads one small file per run
         }
         run = RunFolder.start(create, metrics)
@@ -117,7 +117,11 @@ def fit_run(
                 warning = baseline_warning({s: metrics[s] for s in ("train", "validation", "test") if s in metrics},
                                            metrics["baseline"], hints(spec, arrays, metrics))
                 metrics["warnings"] = [warning] if warning else []
-            history_png(history, run.path / "history.png", f"{spec.name} ({status})")
+            if status == "completed" and metrics.get("kind") != "fold" and arrays.preprocess.task == "classification":
+                confusion = write_confusion(run, model, arrays, spec)
+                if confusion is not None:
+                    metrics["confusion"] = confusion
+            history_png(history, run.path / "history.png", metrics)  # last: it shows the scores and the baseline
             run.write_json("metrics.json", metrics)
         except BaseException as error:
             error.run_folder = run.path  # type: ignore[attr-defined] - for the CLI's message
@@ -155,8 +159,7 @@ def _record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Clo
     if not interrupted:
         steps.append(("error.txt", lambda: run.write_text("error.txt", "".join(traceback.format_exception(error)))))
     if history:
-        title = f"{metrics['name']} ({metrics['status']})"
-        steps.append(("history.png", lambda: history_png(history, run.path / "history.png", title)))
+        steps.append(("history.png", lambda: history_png(history, run.path / "history.png", metrics)))
     if interrupted and history:
         steps.append(("model.keras", lambda: save_model(model, run.path / "model.keras")))
     for name, step in steps:
@@ -227,6 +230,8 @@ def _best(spec: Spec, history: list[dict[str, float]], early) -> dict[str, Any]:
     best = {"best_epoch": int(history[index]["epoch"]), "best": {"monitor": monitor, "value": value}}
     if early is not None:
         best["stopped_early"] = early.stopped_epoch > 0
+        if early.restore_best_weights and early.best_weights is not None:  # Keras restores them at the end of fit
+            best["restored_epoch"] = int(early.best_epoch) + 1
     return best
 
 
@@ -253,6 +258,26 @@ def hints(spec: Spec, arrays: Arrays, metrics: dict[str, Any]) -> Hints:
         largest = float(np.nanmax(np.abs(x)))
         unscaled = largest if largest > UNSCALED else None
     return Hints(unscaled, int(metrics.get("epochs_run") or 0), bool(metrics.get("stopped_early")))
+
+
+def split_rows(arrays: Arrays) -> dict[str, int]:
+    """How many rows each split holds: {"train": ..., "validation": ..., "test": ...} (the splits that exist)."""
+    return {split: len(x) for split, x in (("train", arrays.x_train), ("validation", arrays.x_val),
+                                           ("test", arrays.x_test)) if x is not None}
+
+
+def write_confusion(run: RunFolder, model: keras.Model, arrays: Arrays, spec: Spec) -> dict[str, Any] | None:
+    """confusion.csv and confusion.png of the test rows (the validation rows when there are none)."""
+    from nnrun import confusion
+
+    split, x, y = next(((s, x, y) for s, x, y in (("test", arrays.x_test, arrays.y_test),
+                                                   ("validation", arrays.x_val, arrays.y_val)) if x is not None),
+                       (None, None, None))
+    if split is None:
+        return None
+    logits = isinstance(spec.loss, dict) and bool(spec.loss.get("from_logits"))
+    return confusion.write(run.path, model, x, y, list(arrays.preprocess.classes), arrays.preprocess.target_kind,
+                           split, logits=logits, batch_size=max(spec.batch_size, 256), name=spec.name)
 
 
 def saved_config(spec: Spec, preprocess: Preprocess) -> dict[str, Any]:

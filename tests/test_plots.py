@@ -1,0 +1,345 @@
+"""The pictures: history.png of a train run and of a k-fold run, confusion.png/.csv, and `compare --plot`.
+
+Figures are drawn with warnings turned into errors (a matplotlib warning is what leaked to stderr) and inspected
+through their Axes: what each panel shows, its scale, and where the legend sits. The run-folder tests train tiny
+models (a second each)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from conftest import tiny_config
+
+from nnrun import confusion, plots
+from nnrun.run_record import read_run
+
+# What matplotlib warns would reach the user's stderr: drawing tests fail on any warning. (Not the tests that
+# train: the ML frameworks' own deprecation warnings are not ours to fail on.)
+STRICT = pytest.mark.filterwarnings("error")
+
+
+def history(n: int = 10, **curves) -> list[dict[str, float]]:
+    return [{"epoch": e + 1, **{k: f(e) for k, f in curves.items()}} for e in range(n)]
+
+
+TRAIN_METRICS = {
+    "name": "pima", "kind": "train", "status": "completed", "epochs": 10, "epochs_run": 8, "stopped_early": True,
+    "restored_epoch": 5, "best": {"monitor": "val_loss", "value": 0.4},
+    "test": {"loss": 0.45, "accuracy": 0.75},
+    "baseline": {"rule": "always 0 (the most frequent training class)", "train": {"loss": 0.64, "accuracy": 0.65},
+                 "validation": {"loss": 0.66, "accuracy": 0.62}, "test": {"loss": 0.68, "accuracy": 0.6}},
+}
+ROWS = history(8, loss=lambda e: 0.7 - 0.04 * e, accuracy=lambda e: 0.6 + 0.03 * e,
+               val_loss=lambda e: 0.7 - 0.03 * e, val_accuracy=lambda e: 0.6 + 0.02 * e)
+
+
+def drawn(fig):
+    fig.canvas.draw()  # lays the figure out (constrained layout runs here), as saving does
+    return fig
+
+
+def panels(fig):
+    return [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+
+
+def hlines(ax) -> list[float]:
+    return [line.get_ydata()[0] for line in ax.get_lines() if len(set(line.get_ydata())) == 1
+            and len(line.get_xdata()) == 2 and line.get_linestyle() == ":"]
+
+
+def vlines(ax) -> list[float]:
+    return [line.get_xdata()[0] for line in ax.get_lines() if len(line.get_xdata()) == 2
+            and line.get_xdata()[0] == line.get_xdata()[1] and line.get_linestyle() == "-."]
+
+
+def assert_legend_outside(fig):
+    """Every legend is the figure's, and its box overlaps no panel."""
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    assert fig.legends, "no legend"
+    renderer = fig.canvas.get_renderer()
+    for legend in fig.legends:
+        box = legend.get_window_extent(renderer)
+        for ax in panels(fig):
+            assert not box.overlaps(ax.get_window_extent(renderer)), ax.get_title()
+
+
+# --- history.png of a train run ---
+
+
+@STRICT
+def test_train_history_shows_baselines_kept_epoch_and_test_score():
+    fig = drawn(plots.history_figure(ROWS, TRAIN_METRICS))
+    loss, accuracy = panels(fig)
+    assert (loss.get_title(), accuracy.get_title()) == ("loss", "accuracy")
+    assert sorted(hlines(loss)) == [0.64, 0.66, 0.68] and sorted(hlines(accuracy)) == [0.6, 0.62, 0.65]
+    assert vlines(loss) == [5] and vlines(accuracy) == [5]  # the restored epoch, not the last (8)
+    [star] = [line for line in accuracy.get_lines() if line.get_marker() == "*"]
+    assert (list(star.get_xdata()), list(star.get_ydata())) == ([5], [0.75])
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "weights kept: epoch 5 (best val_loss, restored)" in labels
+    assert "test score of the kept weights" in labels and "baseline, test rows" in labels
+    assert fig.legends[0].get_title().get_text() == "baseline = always 0 (the most frequent training class)"
+    assert fig.get_suptitle() == "pima: completed, 8 of 10 epochs (stopped early)"
+    assert_legend_outside(fig)
+
+
+@STRICT
+def test_without_restored_weights_the_kept_epoch_is_the_last():
+    metrics = {k: v for k, v in TRAIN_METRICS.items() if k != "restored_epoch"}
+    loss = panels(drawn(plots.history_figure(ROWS, metrics)))[0]
+    assert vlines(loss) == [8]
+    [star] = [line for line in loss.get_lines() if line.get_marker() == "*"]
+    assert list(star.get_xdata()) == [8]
+
+
+@STRICT
+def test_a_run_without_test_rows_draws_no_test_score():
+    metrics = {k: v for k, v in TRAIN_METRICS.items() if k != "test"}
+    fig = drawn(plots.history_figure(ROWS, metrics))
+    assert not [line for ax in panels(fig) for line in ax.get_lines() if line.get_marker() == "*"]
+
+
+@STRICT
+def test_log_scale_when_values_span_more_than_two_decades():
+    falling = history(30, loss=lambda e: 1000 * 0.7**e, mae=lambda e: 5 - 0.1 * e)  # 1000 -> 0.03; 5 -> 2.1
+    loss, mae = panels(drawn(plots.history_figure(falling, {"name": "x", "status": "completed"})))
+    assert loss.get_yscale() == "log" and mae.get_yscale() == "linear"
+    assert plots.spans_decades([1000, 9.9]) and not plots.spans_decades([1000, 10.0])
+    assert not plots.spans_decades([1000, 0.001, -1.0])  # a negative value has no log
+
+
+@STRICT
+def test_a_baseline_far_off_the_curves_is_an_arrow_not_a_squeezed_axis():
+    rows = history(5, loss=lambda e: 12 - e, val_loss=lambda e: 14 - e)  # 8 .. 14
+    metrics = {"name": "boston", "status": "completed", "baseline": {"rule": "always 22.5 (the training mean)",
+                                                                    "train": {"loss": 80.7}, "validation": {"loss": 13}}}
+    [ax] = panels(drawn(plots.history_figure(rows, metrics)))
+    assert hlines(ax) == [13]
+    assert ax.get_ylim()[1] < 20
+    assert [t.get_text() for t in ax.texts] == ["↑ baseline 80.7 (off the scale)"]
+
+
+@STRICT
+def test_the_refit_says_it_is_the_refit_and_on_how_many_rows():
+    metrics = {"name": "boston", "kind": "refit", "status": "completed", "epochs": 74, "epochs_run": 74,
+               "rows": {"train": 404, "test": 102}}
+    title = drawn(plots.history_figure(history(3, loss=lambda e: 1.0 / (e + 1)), metrics)).get_suptitle()
+    assert title == "boston: the k-fold run's refit (completed), 74 epochs on all 404 training rows"
+
+
+@STRICT
+def test_many_metrics_wrap_into_rows_of_three_panels():
+    names = ["loss", "a", "b", "c", "d"]
+    rows = history(3, **{n: (lambda e: 1.0 + e) for n in names})
+    fig = drawn(plots.history_figure(rows, {"name": "x", "status": "completed"}))
+    assert [ax.get_title() for ax in panels(fig)] == names
+    assert_legend_outside(fig)
+
+
+# --- history.png of a k-fold run ---
+
+
+def kfold_inputs(k: int = 3):
+    from nnrun.curves import mean_history
+
+    histories = [history(12, loss=lambda e, i=i: 100 / (e + 1) + i, mae=lambda e, i=i: 9 - 0.5 * e + i,
+                         val_loss=lambda e, i=i: 120 / (e + 1) + i, val_mae=lambda e, i=i: 10 - 0.5 * e + i)
+                 for i in range(k)]
+    metrics = {"k": k, "baseline": {"validation": {"loss": 60.0, "mae": 6.0}},
+               "final": {"status": "completed", "epochs": 9, "epochs_run": 9}, "test": {"loss": 9.5, "mae": 2.5}}
+    return histories, mean_history(histories), metrics
+
+
+@STRICT
+def test_kfold_history_shows_every_metric_with_band_folds_best_epoch_and_refit():
+    histories, mean, metrics = kfold_inputs()
+    fig = drawn(plots.kfold_figure(histories, mean, "boston", monitor="val_mae", smoothing=0.5, skip=2,
+                                   best={"epoch": 9, "monitor": "val_mae", "value": 6.5}, metrics=metrics))
+    axes = panels(fig)
+    assert [ax.get_title() for ax in axes] == [
+        "val_loss: mean over the folds, from epoch 3", "val_loss of each fold, from epoch 3",
+        "val_mae: mean over the folds, from epoch 3", "val_mae of each fold, from epoch 3"]
+    loss_mean, loss_folds, mae_mean, mae_folds = axes
+    assert len(loss_mean.collections) == 1 and len(mae_mean.collections) == 1  # the ± std band
+    assert vlines(loss_mean) == [9] and vlines(mae_mean) == [9]
+    assert hlines(mae_mean) == [6.0]
+    [star] = [line for line in mae_mean.get_lines() if line.get_marker() == "*"]
+    assert (list(star.get_xdata()), list(star.get_ydata())) == ([9], [2.5])
+    assert len(loss_folds.get_lines()) == 3 and loss_folds.get_lines()[0].get_xdata()[0] == 3
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert {"fold 1", "fold 2", "fold 3", "val_mae smoothed (factor 0.5): picks the best epoch", "validation: mean of 3 folds"} <= set(labels)
+    assert_legend_outside(fig)
+
+
+@STRICT
+def test_kfold_with_many_folds_has_one_legend_entry_for_them():
+    histories, mean, metrics = kfold_inputs(k=12)
+    fig = drawn(plots.kfold_figure(histories, mean, "x", monitor="val_loss", metrics=metrics))
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "each of the 12 folds" in labels and "fold 1" not in labels
+    assert_legend_outside(fig)
+
+
+# --- confusion matrix ---
+
+
+@STRICT
+def test_predicted_ids_of_binary_sparse_and_one_hot_outputs():
+    assert list(confusion.predicted_ids(np.array([[0.2], [0.5], [0.51], [0.9]]), "binary")) == [0, 0, 1, 1]
+    assert list(confusion.predicted_ids(np.array([[-0.1], [0.3]]), "binary", logits=True)) == [0, 1]
+    probs = np.array([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]])
+    assert list(confusion.predicted_ids(probs, "sparse")) == [1, 0]
+    assert list(confusion.predicted_ids(probs, "onehot")) == [1, 0]
+    assert list(confusion.true_ids(np.array([[0, 0, 1], [1, 0, 0]]))) == [2, 0]
+    assert list(confusion.true_ids(np.array([[1.0], [0.0]]))) == [1, 0]
+
+
+@STRICT
+def test_confusion_matrix_counts_a_known_case():
+    truth = np.array([0, 0, 0, 1, 1, 2])
+    predicted = np.array([0, 1, 0, 1, 1, 1])
+    counts = confusion.matrix(truth, predicted, 4)  # class 3 has no rows: still a row and a column of zeros
+    assert counts.tolist() == [[2, 1, 0, 0], [0, 2, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
+    assert confusion.recalls(counts) == [pytest.approx(2 / 3), 1.0, 0.0, None]
+
+
+@STRICT
+def test_confusion_csv_names_the_rows_it_counts_and_reads_back(tmp_path):
+    counts = np.array([[5, 1], [2, 7]])
+    text = confusion.csv_text(counts, ["no", "yes"], "validation")
+    assert text == "true \\ predicted (validation rows),no,yes\nno,5,1\nyes,2,7\n"
+    (tmp_path / "confusion.csv").write_text(text)
+    assert confusion.read_csv(tmp_path / "confusion.csv") == {
+        "split": "validation", "classes": ["no", "yes"], "counts": [[5, 1], [2, 7]]}
+
+
+@STRICT
+def test_confusion_figure_has_class_names_counts_and_recall():
+    fig = drawn(plots.confusion_figure(np.array([[5, 1], [2, 7]]), ["no", "yes"], "x: test rows"))
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["no", "yes"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["no (83%)", "yes (78%)"]
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "5", "7"]
+
+
+@STRICT
+def test_confusion_figure_of_many_classes_renders():
+    counts = np.diag(np.arange(1, 47))
+    fig = drawn(plots.confusion_figure(counts, [f"topic {i}" for i in range(46)], "reuters"))
+    assert not fig.axes[0].texts  # 46 x 46 numbers would not fit their cells
+
+
+# --- compare --plot ---
+
+
+def write_run(root: Path, name: str, lr: float, losses: list[float]) -> Path:
+    folder = root / name
+    folder.mkdir(parents=True)
+    config = {"name": "pima", "optimizer": {"name": "adam", "learning_rate": lr}, "epochs": len(losses)}
+    (folder / "metrics.json").write_text(json.dumps({"status": "completed", "kind": "train", "name": "pima",
+                                                     "config": config, "epochs_run": len(losses)}))
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    (folder / "history.csv").write_text("epoch,loss,val_loss\n" + "".join(
+        f"{e + 1},{v},{v}\n" for e, v in enumerate(losses)))
+    return folder
+
+
+@STRICT
+def test_compare_plot_marks_identical_curves_labels_every_run_alike_and_keeps_the_legend_off(tmp_path):
+    from nnrun import compare as cmp
+
+    same = [0.9, 0.7, 0.6, 0.55]
+    paths = [write_run(tmp_path, "20261122-080000-pima", 0.01, same),
+             write_run(tmp_path, "20261122-081000-pima", 0.001, [0.9, 0.8, 0.75, 0.7]),
+             write_run(tmp_path, "20261122-082000-pima", 0.01, same)]
+    records = [read_run(p) for p in paths]
+    labels = cmp.labels(cmp.compare(records), records)
+    assert labels == {"20261122-080000-pima": "20261122-080000-pima: learning_rate=0.01",
+                      "20261122-081000-pima": "20261122-081000-pima: learning_rate=0.001",
+                      "20261122-082000-pima": "20261122-082000-pima: learning_rate=0.01"}
+    fig, count = plots.overlay_figure(records, "val_loss", labels)
+    drawn(fig)
+    assert count == 3
+    first, _, third = fig.axes[0].get_lines()
+    assert first.get_linestyle() != third.get_linestyle()
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts == ["1: 20261122-080000-pima\n    learning_rate=0.01", "2: 20261122-081000-pima\n    learning_rate=0.001",
+                     "3: 20261122-082000-pima, the same curve as 1\n    learning_rate=0.01"]
+    assert fig.axes[0].get_title() == "val_loss over epochs: 3 runs; 1 identical to another (line styles)"
+    assert_legend_outside(fig)
+
+
+@STRICT
+def test_compare_plot_of_many_mixed_runs_fits_and_warns_nothing(tmp_path):
+    records = [read_run(write_run(tmp_path, f"20261122-08{i:02d}00-pima", 0.01 * (i + 1),
+                                  [1000 * 0.5**e / (i + 1) for e in range(12)])) for i in range(12)]
+    long = "units=8, " * 40  # more differing values than a legend line holds
+    fig, _ = plots.overlay_figure(records, "loss", {r.name: f"{r.name}: {long}" for r in records})
+    drawn(fig)
+    assert fig.axes[0].get_yscale() == "log"
+    assert all(t.get_text().count("\n") <= 2 for t in fig.legends[0].get_texts())  # the name and two lines
+    renderer = fig.canvas.get_renderer()
+    assert fig.legends[0].get_window_extent(renderer).width <= fig.bbox.width  # inside the picture
+    assert_legend_outside(fig)
+
+
+@STRICT
+def test_compare_plot_cli_writes_nothing_but_its_line_to_stderr(cli, tmp_path):
+    for i in range(3):
+        write_run(tmp_path / "runs", f"20261122-08{i}000-pima", 0.01 * (i + 1), [0.9, 0.7, 0.6])
+    result = cli("compare", tmp_path / "runs", "--plot", "val_loss", "-o", tmp_path / "p.png")
+    assert result.exit_code == 0
+    assert result.stderr == f"wrote {tmp_path / 'p.png'}: val_loss of 3 runs\n"
+
+
+# --- the run folder ---
+
+
+def test_a_classification_run_writes_its_confusion_matrix(cli, write_config, tmp_path):
+    config = write_config(tiny_config(), name="tiny")
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "runs").iterdir()
+    assert {"confusion.csv", "confusion.png", "history.png"} <= {p.name for p in run.iterdir()}
+    metrics = json.loads((run / "metrics.json").read_text())
+    cm = confusion.read_csv(run / "confusion.csv")
+    assert cm["split"] == "test" and cm["classes"] == ["0", "1"] and sum(map(sum, cm["counts"])) == 4
+    assert metrics["confusion"]["split"] == "test" and metrics["confusion"]["rows"] == 4
+    assert metrics["confusion"]["accuracy"] == pytest.approx(metrics["test"]["accuracy"])
+    assert metrics["rows"] == {"train": 12, "test": 4}
+
+    shown = cli("show", run).stdout
+    assert "confusion matrix of the 4 test rows (confusion.csv, picture: confusion.png)" in shown
+    assert "recall" in shown
+
+
+def test_without_test_rows_the_confusion_matrix_counts_the_validation_rows(cli, write_config, tmp_path):
+    dataset = {**tiny_config()["dataset"], "test": 0, "validation": 0.25}
+    result = cli("train", write_config(tiny_config(dataset=dataset)), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "runs").iterdir()
+    assert (run / "confusion.csv").read_text().startswith("true \\ predicted (validation rows),0,1\n")
+
+
+def test_a_regression_run_has_no_confusion_matrix(cli, write_config, tmp_path):
+    config = tiny_config(loss="mse", metrics=["mae"],
+                         layers=[{"type": "Dense", "units": 4}, {"type": "Dense", "units": 1}])
+    config["dataset"]["inline"]["y"] = [0.5, 1.5, 2.0, 3.0] * 4
+    result = cli("train", write_config(config), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "runs").iterdir()
+    assert not (run / "confusion.csv").exists() and (run / "history.png").exists()
+
+
+@STRICT
+def test_show_lists_the_recalls_of_many_classes(cli, tmp_path):
+    run = write_run(tmp_path, "20261122-080000-digits", 0.01, [0.9])
+    counts = np.diag(np.arange(1, 21))
+    counts[3, 3], counts[3, 5] = 1, 3  # class 3: recall 0.25, the lowest
+    (run / "confusion.csv").write_text(confusion.csv_text(counts, [f"c{i}" for i in range(20)], "test"))
+    shown = cli("show", run).stdout
+    assert "20 classes; lowest recall: c3 0.25, c0 1.00" in shown
