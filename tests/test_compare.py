@@ -251,7 +251,8 @@ def test_all_makes_every_config_key_a_column(cli, pima_runs):
     result = cli("compare", pima_runs, "--all", "--format", "json")
     keys = list(json.loads(result.stdout)[0])
     flat = [k for k in read_run(pima_runs / A).flat if k != "name"]  # the run column names the run already
-    assert keys == [*RUN_COLUMNS, *flat, "test_loss", "test_accuracy", "val_loss", "val_accuracy"]
+    filled = ["steps_per_execution", "kfold"]  # pima_config lacks them: their defaults are filled in
+    assert keys == [*RUN_COLUMNS, *flat, *filled, "test_loss", "test_accuracy", "val_loss", "val_accuracy"]
     assert "shared by every run" not in cli("compare", pima_runs, "--all").stdout
 
 
@@ -265,12 +266,18 @@ def test_a_key_only_some_runs_have_is_a_differing_column(tmp_path):
     assert [row["dataset.stratify"] for row in comparison.rows] == [None, True]
 
 
-def test_a_config_key_set_to_null_differs_from_one_that_is_absent(tmp_path):
+def test_a_key_an_older_run_lacks_reads_as_its_default(tmp_path):
     root = tmp_path / "runs"
-    make_run(root, "r1", pima_config(), train_metrics("pima", *SCORES[A]))
+    make_run(root, "r1", pima_config(steps_per_execution="auto"), train_metrics("pima", *SCORES[A]))
     make_run(root, "r2", {k: v for k, v in pima_config().items() if k != "early_stopping"},
              train_metrics("pima", *SCORES[B]))
-    assert cmp.compare(records(root)).config_columns == ["early_stopping"]
+    comparison = cmp.compare(records(root))
+    assert comparison.config_columns == []
+    assert comparison.shared["early_stopping"] is None and comparison.shared["steps_per_execution"] == "auto"
+    # a key without a default is still absent: set to null in one run and missing in another, it differs
+    make_run(root, "r3", pima_config(dataset={**pima_config()["dataset"], "stratify": None}),
+             train_metrics("pima", *SCORES[C]))
+    assert cmp.compare(records(root)).config_columns == ["dataset.stratify"]
 
 
 def test_the_config_comes_from_config_yaml_when_metrics_json_has_no_copy(tmp_path):
@@ -814,10 +821,10 @@ def test_table_header_at_a_fixed_width(tmp_path):
     console = Console(file=io.StringIO(), width=120, color_system=None)
     console.print(cmp.to_table(cmp.compare(records(root))))
     lines = console.file.getvalue().splitlines()
-    assert lines[1] == ("┃ run ┃ kind  ┃ status    ┃ started             ┃ duration_s ┃ epochs_run ┃ "
-                        "optimizer.learning_rate ┃ test_accuracy ┃")
-    assert lines[3] == ("│ r1  │ train │ completed │ 2026-11-22 08:19:01 │        3.5 │          3 │ "
-                        "0.01                    │        0.7500 │")
+    assert lines[0] == ("run  kind   status     started              duration_s  epochs_run  "
+                        "optimizer.learning_rate  test_accuracy")
+    assert lines[2] == ("r1   train  completed  2026-11-22 08:19:01         3.5           3  "
+                        "0.01                            0.7500")
     assert all(len(line) <= 120 for line in lines)
 
 

@@ -332,6 +332,9 @@ def compare(
     metrics: Annotated[Optional[str], typer.Option("--metrics", help="Score columns to show, comma-separated: "
                                                    "accuracy (test_ and val_), val_mae, ...")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Every config key as a column, not only those that differ.")] = False,
+    transpose: Annotated[Optional[bool], typer.Option("--transpose/--no-transpose", help="One column per run, one "
+                                                      "row per key (default: when that fits the terminal better).",
+                                                      show_default=False)] = None,
     format_: Annotated[Format, typer.Option("--format", "-f", help="table, csv, json or markdown.")] = Format.table,
     plot: Annotated[Optional[str], typer.Option("--plot", metavar="METRIC", help="Plot this metric's curves over "
                                                 "epochs, one line per run (needs -o FILE.png).")] = None,
@@ -350,10 +353,8 @@ def compare(
     if not records:
         err.print(f"no runs found{' under runs/' if not runs else ''}; `nnrun train CONFIG` makes one")
         return
-    table = cmp.compare(records, show_all=show_all,
-                        metrics=[m.strip() for m in metrics.split(",") if m.strip()] if metrics else None)
-    table = cmp.keep(table, records, list(filter_ or []))
-    table = cmp.sort_rows(table, sort, reverse=reverse, top=top)
+    table = cmp.select(records, filters=list(filter_ or []), sort=sort, reverse=reverse, top=top, show_all=show_all,
+                       metrics=[m.strip() for m in metrics.split(",") if m.strip()] if metrics else None)
     if plot:
         from nnrun.errors import RunError
         from nnrun.plots import overlay_png
@@ -369,12 +370,11 @@ def compare(
     # A Rich table on a terminal, while it renders quickly (Rich spends ~1 ms a row); plain text otherwise.
     if format_ is Format.table and output is None and sys.stdout.isatty() and len(table.rows) <= 200:
         console = Console(highlight=False)
-        if table.shared:
-            console.print(escape(cmp.shared_line(table)), soft_wrap=True)
-        console.print(cmp.to_table(table))
+        for part in cmp.render(table, console.width, transpose=transpose):
+            console.print(part)
         return
     if format_ is Format.table:  # a pipe, a file or a long table: plain aligned text, at its natural width
-        text = (cmp.shared_line(table) + "\n" if table.shared else "") + cmp.to_text(table)
+        text = (cmp.shared_line(table) + "\n" if table.shared else "") + cmp.to_text(table, transpose=bool(transpose))
     else:
         text = {Format.csv: cmp.to_csv, Format.json: cmp.to_json, Format.markdown: cmp.to_markdown}[format_](table)
     if output:
