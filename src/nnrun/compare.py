@@ -137,8 +137,10 @@ def _normalised(config: dict[str, Any], schema: bool) -> dict[str, Any]:
                 out[key] = None
             elif value is not None:
                 value = expand_shorthand((key,), value)
-                if isinstance(value, dict):
-                    out[key] = {**section_defaults(key), **value}
+                if isinstance(value, dict):  # in the schema's order, k first
+                    filled = {**section_defaults(key), **value}
+                    order = [*_section_fields(key), *value]
+                    out[key] = dict(sorted(filled.items(), key=lambda item: order.index(item[0])))
     for key in _NAMED:
         if isinstance(out.get(key), dict) and list(out[key]) == ["name"]:
             out[key] = out[key]["name"]
@@ -165,6 +167,13 @@ def _default(loc: tuple) -> Any:
     from nnrun.spec import default_at
 
     return default_at(loc)
+
+
+@functools.lru_cache(maxsize=None)
+def _section_fields(key: str) -> tuple[str, ...]:
+    from nnrun.spec import _fields_at
+
+    return tuple(_fields_at((key,)))
 
 
 @functools.lru_cache(maxsize=None)
@@ -337,6 +346,8 @@ def cell(column: str, value: Any, row: dict[str, Any] | None = None) -> str:
         return "true" if value else "false"
     if isinstance(value, dict):
         return _mapping_text(column, value)
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):  # metrics: [accuracy, {name: auc, ...}]
+        return "[" + ", ".join(_mapping_text("", v) if isinstance(v, dict) else json.dumps(v) for v in value) + "]"
     if isinstance(value, list):  # ", " between items: a long list may wrap between them, never inside one
         return json.dumps(value, separators=(", ", ":"), ensure_ascii=False)
     return str(value)
@@ -597,7 +608,17 @@ def _short(key: str) -> str:
 
 
 def shared_line(comparison: Comparison) -> str:
-    return "shared by every run: " + ", ".join(f"{k}={cell(k, v)}" for k, v in comparison.shared.items())
+    """'shared by every run: seed=42, ..., early_stopping={patience=5}': a section every run sets alike is one
+    entry, written as a config would (its values at their defaults left out)."""
+    parts: dict[str, str] = {}
+    for key, value in comparison.shared.items():
+        section = key.split(".", 1)[0]
+        if section in _SECTIONS and "." in key and not any(c.startswith(f"{section}.") for c in comparison.config_columns):
+            whole = {k.split(".", 1)[1]: v for k, v in comparison.shared.items() if k.startswith(f"{section}.")}
+            parts[section] = f"{section}={_mapping_text(section, whole)}"
+        else:
+            parts[key] = f"{key}={cell(key, value)}"
+    return "shared by every run: " + ", ".join(parts.values())
 
 
 def _escape(text: str) -> str:
