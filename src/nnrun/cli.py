@@ -102,6 +102,12 @@ def _err(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {message}", markup=True)
 
 
+def _loading(what: str) -> None:
+    """The first line after Enter, before the seconds-long imports (pandas, Keras and its backend): on standard
+    error, so that standard output stays what a pipe expects (predict's CSV, check's YAML)."""
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"loading {what}...", style="dim")
+
+
 def handles_errors(command):
     """Print NnrunErrors as one line and exit with their code; show tracebacks only with --debug."""
 
@@ -203,6 +209,8 @@ def _run(command: str, spec, runs_dir: Optional[Path], device: str, quiet: bool,
 
 def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke: bool, keep: bool = True):
     """Run and report; `keep` is False for a --smoke run in a temporary folder (its path is not shown)."""
+    if not quiet:
+        _loading(f"the data and keras with {spec.backend}")
     from nnrun import pipeline
     from nnrun.options import Options
 
@@ -261,6 +269,7 @@ def check(
     config_problems(spec)
     summary = None
     if deep:
+        _loading(f"the data and keras with {spec.backend}")
         from nnrun.options import Options
         from nnrun.pipeline import prepare
 
@@ -297,6 +306,7 @@ def predict(
     device: DeviceOption = Device.auto,
 ) -> None:
     """Predict new rows with a trained run's preprocessing and model."""
+    _loading(f"the model with keras on {_saved_backend(run)}")
     from nnrun.predict import predict as run_predict, write_csv
 
     result = run_predict(run, csv, device.value)
@@ -445,6 +455,16 @@ def datasets(
 def _wide_console() -> Console:
     """On a terminal, its width; in a pipe or file, long values and tables at their natural width."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else 1000)
+
+
+def _saved_backend(run: Path) -> str:
+    """The backend a run trained with (its env.json, or its refit's), for the line predict starts with."""
+    for folder in (run, run / "final"):
+        try:
+            return str(json.loads((folder / "env.json").read_text(encoding="utf-8"))["backend"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return "its backend"
 
 
 def _run_folder(path: Path) -> Path:
