@@ -4,12 +4,15 @@ bar without a plain line repeating it (a pipe gets the plain `epoch N/M` lines i
 from __future__ import annotations
 
 import io
+import re
 
 import yaml
-from conftest import tiny_config
+from conftest import import_keras, tiny_config
 from rich.console import Console
 
-from nnrun.callbacks import EpochProgress
+keras = import_keras()  # the way nnrun imports it (its backend), before nnrun.callbacks imports Keras
+
+from nnrun.callbacks import EpochProgress  # noqa: E402
 
 
 def _train(console: Console, epochs: int = 3) -> str:
@@ -34,13 +37,18 @@ def test_a_pipe_gets_the_plain_lines_once():
                                 "epoch 3/3  loss 0.1667  accuracy 0.7"]
 
 
-def test_check_deep_says_what_it_loads_first_on_stderr(cli, tmp_path):
+def test_check_deep_says_what_it_loads_first_on_stderr(cli, tmp_path, monkeypatch):
     import keras
 
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # standard error as a terminal, for Rich
+    monkeypatch.setenv("NO_COLOR", "1")
     backend = keras.backend.backend()  # the one this test process has loaded (callbacks imports Keras)
     path = tmp_path / "exp.yaml"
     path.write_text(yaml.safe_dump(tiny_config(backend=backend)), encoding="utf-8")
     result = cli("check", path, "--deep")
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.splitlines()[0] == f"loading the data and keras with {backend}..."
+    first = re.sub(r"\x1b\[[0-9;]*m", "", result.stderr.splitlines()[0])  # dim: the style, not the words
+    assert first == f"loading the data and keras with {backend}..."
     assert result.stdout.startswith(f"# {path}: valid")  # stdout stays the resolved config
+    monkeypatch.delenv("TTY_COMPATIBLE")
+    assert cli("check", path, "--deep").stderr == ""  # not a terminal: a log gets what it got before

@@ -80,7 +80,8 @@ state = {"debug": bool(os.environ.get("NNRUN_DEBUG"))}
 SetOption = Annotated[
     Optional[list[str]],
     typer.Option("--set", "-s", metavar="KEY.PATH=VALUE",
-                 help="Override a config key, e.g. --set epochs=50 --set layers[0].units=16 (repeatable)."),
+                 help="Override a config key, e.g. --set epochs=50 --set 'layers[0].units=16' (repeatable; "
+                      "quote keys with brackets for zsh)."),
 ]
 ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="The experiment's YAML config file.", show_default=False)]
 class Device(str, Enum):
@@ -104,8 +105,11 @@ def _err(message: str) -> None:
 
 def _loading(what: str) -> None:
     """The first line after Enter, before the seconds-long imports (pandas, Keras and its backend): on standard
-    error, so that standard output stays what a pipe expects (predict's CSV, check's YAML)."""
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"loading {what}...", style="dim")
+    error, so that standard output stays what a pipe expects (predict's CSV, check's YAML), and only when that
+    is a terminal, where someone waits for it (a log or a script gets the same lines as before)."""
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if console.is_terminal:
+        console.print(f"loading {what}...", style="dim")
 
 
 def handles_errors(command):
@@ -444,8 +448,10 @@ def datasets(
         return
     console = _wide_console()
     console.print(datasets_table(known))
-    console.print(f"registry files are kept in {escape(str(data_dir().resolve()))} ($NNRUN_DATA_DIR); Keras's in "
-                  f"{escape(str(keras_cache()))} ($KERAS_HOME/datasets); both are downloaded on first use",
+    moved = "set by NNRUN_DATA_DIR" if os.environ.get("NNRUN_DATA_DIR") else "set NNRUN_DATA_DIR to move it"
+    keras_moved = "set by KERAS_HOME" if os.environ.get("KERAS_HOME") else "set KERAS_HOME to move it"
+    console.print(f"registry files are kept in {escape(str(data_dir().resolve()))} ({moved}); Keras's in "
+                  f"{escape(str(keras_cache()))} ({keras_moved}); both are downloaded on first use",
                   soft_wrap=True)
     for e in known:
         if e.problem:
