@@ -251,7 +251,8 @@ def test_all_makes_every_config_key_a_column(cli, pima_runs):
     result = cli("compare", pima_runs, "--all", "--format", "json")
     keys = list(json.loads(result.stdout)[0])
     flat = [k for k in read_run(pima_runs / A).flat if k != "name"]  # the run column names the run already
-    assert keys == [*RUN_COLUMNS, *flat, "test_loss", "test_accuracy", "val_loss", "val_accuracy"]
+    filled = ["steps_per_execution", "kfold"]  # pima_config lacks them: their defaults are filled in
+    assert keys == [*RUN_COLUMNS, *flat, *filled, "test_loss", "test_accuracy", "val_loss", "val_accuracy"]
     assert "shared by every run" not in cli("compare", pima_runs, "--all").stdout
 
 
@@ -265,12 +266,18 @@ def test_a_key_only_some_runs_have_is_a_differing_column(tmp_path):
     assert [row["dataset.stratify"] for row in comparison.rows] == [None, True]
 
 
-def test_a_config_key_set_to_null_differs_from_one_that_is_absent(tmp_path):
+def test_a_key_an_older_run_lacks_reads_as_its_default(tmp_path):
     root = tmp_path / "runs"
-    make_run(root, "r1", pima_config(), train_metrics("pima", *SCORES[A]))
+    make_run(root, "r1", pima_config(steps_per_execution="auto"), train_metrics("pima", *SCORES[A]))
     make_run(root, "r2", {k: v for k, v in pima_config().items() if k != "early_stopping"},
              train_metrics("pima", *SCORES[B]))
-    assert cmp.compare(records(root)).config_columns == ["early_stopping"]
+    comparison = cmp.compare(records(root))
+    assert comparison.config_columns == []
+    assert comparison.shared["early_stopping"] is None and comparison.shared["steps_per_execution"] == "auto"
+    # a key without a default is still absent: set to null in one run and missing in another, it differs
+    make_run(root, "r3", pima_config(dataset={**pima_config()["dataset"], "stratify": None}),
+             train_metrics("pima", *SCORES[C]))
+    assert cmp.compare(records(root)).config_columns == ["dataset.stratify"]
 
 
 def test_the_config_comes_from_config_yaml_when_metrics_json_has_no_copy(tmp_path):
@@ -815,10 +822,10 @@ def test_table_header_at_a_fixed_width(tmp_path):
     console = Console(file=io.StringIO(), width=120, color_system=None)
     console.print(cmp.to_table(cmp.compare(records(root))))
     lines = console.file.getvalue().splitlines()
-    assert lines[1] == ("┃ run ┃ kind  ┃ status    ┃ started             ┃ duration_s ┃ epochs_run ┃ "
-                        "optimizer.learning_rate ┃ test_accuracy ┃")
-    assert lines[3] == ("│ r1  │ train │ completed │ 2026-11-22 08:19:01 │        3.5 │          3 │ "
-                        "0.01                    │        0.7500 │")
+    assert lines[0] == ("run  kind   status     started              duration_s  epochs_run  "
+                        "optimizer.learning_rate  test_accuracy")
+    assert lines[2] == ("r1   train  completed  2026-11-22 08:19:01         3.5           3  "
+                        "0.01                            0.7500")
     assert all(len(line) <= 120 for line in lines)
 
 
@@ -838,3 +845,189 @@ def test_a_file_is_not_a_run_folder(cli, pima_runs):
     result = cli("compare", metrics)
     assert result.exit_code == 2
     assert "not a run folder (a file)" in result.stderr
+
+
+# --- 14. readable at any width: the table fitted to the terminal, normalised keys, filtered columns, a pipe ---
+
+QS, QS2, PK = "20261122-100000-quickstart", "20261122-101500-quickstart", "20261122-103000-pima-kfold"
+
+
+def quickstart_config(**changes) -> dict:
+    """A resolved config as nnrun saves it: `optimizer: adam` stays a name, early stopping a full mapping."""
+    config = {
+        "name": "quickstart", "seed": 42, "backend": "jax",
+        "dataset": {"source": "sklearn:breast_cancer", "test": 0.2, "validation": 0.2, "scale": "standard",
+                    "flatten": False},
+        "layers": [{"type": "Dense", "units": 16}, {"type": "Dropout", "rate": 0.2}, {"type": "Dense", "units": 8},
+                   {"type": "Dense", "units": 1, "activation": "sigmoid"}],
+        "activation": "relu", "loss": "binary_crossentropy", "optimizer": "adam", "metrics": ["accuracy"],
+        "epochs": 30, "batch_size": 32, "steps_per_execution": "auto",
+        "early_stopping": {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "mode": "auto",
+                           "restore_best_weights": True, "start_from_epoch": 0},
+        "kfold": None,
+    }
+    config.update(changes)
+    return config
+
+
+@pytest.fixture
+def width_runs(tmp_path) -> Path:
+    """Two quickstart train runs (units 16 and 32; the second's optimizer a mapping with a learning rate) and a
+    pima k-fold run, as an older nnrun wrote it (`kfold: 5` and `optimizer: {name: adam}`, some keys missing)."""
+    root = tmp_path / "mixed"
+    make_run(root, QS, quickstart_config(), train_metrics("quickstart", {"loss": 0.1055, "accuracy": 0.9649},
+                                                          {"loss": 0.0885, "accuracy": 0.967}, epochs_run=30))
+    layers = [{"type": "Dense", "units": 32}, *quickstart_config()["layers"][1:]]
+    make_run(root, QS2, quickstart_config(layers=layers, optimizer={"name": "adam", "learning_rate": 0.01}),
+             train_metrics("quickstart", {"loss": 0.0911, "accuracy": 0.9737}, {"loss": 0.0807, "accuracy": 0.978},
+                           epochs_run=21))
+    make_run(root, PK, pima_config(0.01, 12, optimizer={"name": "adam"}, kfold=5, epochs=1500, batch_size=64),
+             kfold_metrics("pima-kfold", {"loss": 0.6278, "accuracy": 0.7386}, {"loss": 0.0921, "accuracy": 0.0321},
+                           {"loss": 0.7838, "accuracy": 0.75}, k=5), history(), kind="kfold")
+    return root
+
+
+def rendered(comparison, width: int, **options) -> list[str]:
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, color_system=None)
+    for part in cmp.render(comparison, width, **options):
+        console.print(part)
+    return console.file.getvalue().splitlines()
+
+
+def whole_values(comparison) -> list[str]:
+    """Every value the table shows, as it shows it (a mapping or list: each of its items, which may wrap apart);
+    not the start time, which a narrow table leaves to the run names (20261122-100000-...)."""
+    out = []
+    for row in comparison.rows:
+        for column in cmp.shown_columns(comparison):
+            if column in ("run", "started"):
+                continue
+            text = cmp.cell(column, row[column], row)
+            out += text.split(", ") if isinstance(row[column], (dict, list)) else [text]
+    return [v for v in out if v]
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_width_runs_fit_the_console_and_every_value_is_whole(width_runs, width):
+    comparison = cmp.select(records(width_runs))
+    lines = rendered(comparison, width)
+    assert max(len(line) for line in lines) <= width
+    missing = [v for v in whole_values(comparison) if not any(v in line for line in lines)]
+    assert missing == []
+    for name in (QS, QS2, PK):  # whole, or in a column header: its date and time above the rest of its name
+        stamp, rest = name[:16], name[16:]
+        assert any(name in line for line in lines) or any(stamp in a and rest in b for a, b in zip(lines, lines[1:]))
+    assert "0.7386 ± 0.0321" in "\n".join(lines)  # a k-fold mean and its spread, on one line
+
+
+def test_few_runs_and_many_keys_are_shown_one_column_per_run(width_runs):
+    lines = rendered(cmp.select(records(width_runs)), 100)
+    labels = [line.split("  ")[0] for line in lines]
+    assert "layers[0].units" in labels and "test_accuracy" in labels  # keys down the side
+    assert any(line.startswith("kfold ") and "{k=5}" in line and line.count("null") == 2 for line in lines)
+
+
+def test_runs_are_rows_with_full_headers_when_they_fit(pima_runs):
+    lines = rendered(cmp.select(records(pima_runs)), 200)
+    header = next(line for line in lines if line.startswith("run "))
+    assert "optimizer.learning_rate" in header and "test_accuracy" in header and "started" in header
+    assert sum(1 for line in lines if line.startswith("20261122-")) == 3  # a line per run
+    at_120 = rendered(cmp.select(records(pima_runs)), 120)  # shorter headers: still a line per run
+    assert sum(1 for line in at_120 if line.startswith("20261122-")) == 3 and max(map(len, at_120)) <= 120
+
+
+def test_a_narrow_console_gets_shorter_headers_then_one_column_per_run(pima_runs):
+    comparison = cmp.select(records(pima_runs))
+    at_100 = rendered(comparison, 100)
+    assert "every run: kind=train, status=completed" in at_100  # said once above the table, not in each row
+    assert any("optimizer." in line for line in at_100) and any("learning_rate" in line for line in at_100)
+    assert not any(line.startswith("started") or " started " in line for line in at_100)  # the names carry it
+    assert sum(1 for line in at_100 if line.startswith("20261122-")) == 3
+    at_80 = rendered(comparison, 80)
+    assert max(len(line) for line in at_80) <= 80
+
+
+@pytest.mark.parametrize("transpose", [True, False])
+def test_transpose_asks_for_one_layout(pima_runs, transpose):
+    lines = rendered(cmp.select(records(pima_runs)), 200, transpose=transpose)
+    runs_as_rows = sum(1 for line in lines if line.startswith("20261122-")) == 3
+    assert runs_as_rows is not transpose
+    if transpose:
+        assert any(line.startswith("test_accuracy ") for line in lines)
+
+
+def test_a_table_too_wide_for_any_layout_is_split_and_repeats_the_first_column(tmp_path):
+    root = tmp_path / "runs"
+    for i in range(12):
+        make_run(root, f"20261122-0{i:02d}000-pima", pima_config(0.01 * (i + 1), 8 + i, epochs=3 + i, batch_size=16 + i),
+                 train_metrics("pima", *SCORES[A]))
+    comparison = cmp.select(records(root))
+    lines = rendered(comparison, 80)
+    assert max(len(line) for line in lines) <= 80
+    assert [v for v in whole_values(comparison) if not any(v in line for line in lines)] == []
+    headers = [line for line in lines if line.startswith("run ") or line.startswith("    ")]
+    assert len([line for line in lines if line.startswith("─")]) >= 2  # more than one table
+
+
+def test_a_shorthand_and_its_long_form_are_one_value(tmp_path):
+    root = tmp_path / "runs"
+    es = {"monitor": "val_loss", "patience": 10, "min_delta": 0.0, "mode": "auto", "restore_best_weights": True,
+          "start_from_epoch": 0}
+    kf = {"k": 4, "shuffle": True, "stratify": "auto", "refit": False, "refit_epochs": None, "monitor": None,
+          "smoothing": 0.0, "skip_epochs": 0}
+    make_run(root, "short", pima_config(optimizer="adam", early_stopping=True, kfold=4), train_metrics("pima", *SCORES[A]))
+    make_run(root, "long", pima_config(optimizer={"name": "adam"}, early_stopping=es, kfold=kf),
+             train_metrics("pima", *SCORES[B]))
+    make_run(root, "empty", pima_config(optimizer={"name": "adam"}, early_stopping={}, kfold={"k": 4}),
+             train_metrics("pima", *SCORES[C]))
+    comparison = cmp.compare(records(root))
+    assert comparison.config_columns == []
+    assert comparison.shared["optimizer"] == "adam" and comparison.shared["kfold.k"] == 4
+    assert "early_stopping=true" in cmp.shared_line(comparison)  # every default: as a config says it
+
+
+@pytest.mark.parametrize(("key", "one", "other", "column", "cells"), [
+    ("early_stopping", None, {"patience": 5}, "early_stopping", ["null", "{patience=5}"]),
+    ("kfold", None, 4, "kfold", ["null", "{k=4}"]),
+    ("kfold", 4, {"k": 5, "refit": True}, "kfold.k kfold.refit", ["4", "5", "false", "true"]),
+    ("optimizer", "adam", {"name": "adam", "learning_rate": 0.01}, "optimizer.learning_rate", ["", "0.01"]),
+    ("optimizer", "adam", "sgd", "optimizer", ["adam", "sgd"]),
+    ("metrics", ["accuracy"], [{"name": "auc", "curve": "PR"}], "metrics", ['["accuracy"]', "{name=auc, curve=PR}"]),
+])
+def test_a_value_in_one_run_and_a_mapping_in_another_give_one_column(tmp_path, key, one, other, column, cells):
+    root = tmp_path / "runs"
+    make_run(root, "r1", pima_config(**{key: one}), train_metrics("pima", *SCORES[A]))
+    make_run(root, "r2", pima_config(**{key: other}), train_metrics("pima", *SCORES[B]))
+    comparison = cmp.compare(records(root))
+    assert [c for c in comparison.config_columns if c.split(".")[0].split("[")[0] == key] == column.split()
+    text = "\n".join(rendered(comparison, 120))
+    for value in cells:
+        assert value in text
+
+
+def test_filter_and_top_recompute_the_differing_columns(cli, pima_runs):
+    rows = json_rows(cli, pima_runs, "--filter", "layers[0].units=8")  # A and B: only the learning rate differs
+    assert [k for k in rows[0] if k not in RUN_COLUMNS and not cmp.is_score(k)] == ["optimizer.learning_rate"]
+    rows = json_rows(cli, pima_runs, "--sort", "val_accuracy", "--top", "2")  # B and A: the same
+    assert names(rows) == [B, A]
+    assert [k for k in rows[0] if k not in RUN_COLUMNS and not cmp.is_score(k)] == ["optimizer.learning_rate"]
+    text = cli("compare", pima_runs, "--filter", "optimizer.learning_rate=0.01").stdout  # A and C: the units differ
+    assert "optimizer.learning_rate=0.01" in text.splitlines()[0]  # now shared by every run listed
+    assert "0.8000" not in text  # B's best accuracy is not the best of the runs shown
+
+
+def test_a_pipe_gets_the_same_values_one_line_per_run(cli, width_runs):
+    result = cli("compare", width_runs)  # CliRunner: not a terminal
+    assert result.exit_code == 0 and result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("shared by every run: ")
+    comparison = cmp.select(records(width_runs))
+    for row in comparison.rows:
+        line = row_line(result.stdout, row["run"])
+        for column in cmp.shown_columns(comparison):
+            assert cmp.cell(column, row[column], row) in line
+    transposed = cli("compare", width_runs, "--transpose").stdout.splitlines()
+    assert all(name in transposed[1] for name in (QS, QS2, PK))  # one column per run
+    assert any(line.startswith("test_accuracy ") for line in transposed)

@@ -756,3 +756,14 @@ def test_datasets_hashes_an_archive_once_until_it_changes(cli, keras_offline, mo
     # Loading never trusts the record.
     assert catalog.keras_archive_mismatch(catalog.KERAS["mnist"]) is not None
     assert hashed == [archive] * 3
+
+
+def test_datasets_says_how_to_move_the_data_folders(cli, keras_offline, monkeypatch, tmp_path):
+    monkeypatch.delenv("NNRUN_DATA_DIR", raising=False)
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    text = " ".join(cli("datasets").stdout.split())
+    assert f"kept in {tmp_path.resolve() / 'data'} (set NNRUN_DATA_DIR to move it)" in text
+    assert "(set KERAS_HOME to move it)" in text and "$NNRUN_DATA_DIR" not in text
+    monkeypatch.setenv("NNRUN_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert f"{tmp_path / 'elsewhere'} (set by NNRUN_DATA_DIR)" in " ".join(cli("datasets").stdout.split())

@@ -54,12 +54,14 @@ class EpochProgress(LogsCallback):
         self.label = label
         self.every = max(1, math.ceil(epochs / lines))  # plain mode prints about `lines` lines per run
         self.progress: Progress | None = None
+        self.live = False  # a bar was shown: it stays on screen, and no plain line repeats it
         self.last_printed = 0
         self.done = 0
         self.last_logs: dict = {}
 
     def on_train_begin(self, logs=None):
         if self.console.is_terminal:
+            self.live = True
             self.progress = Progress(
                 TextColumn(f"{self.label}epoch" if self.label else "epoch"),
                 MofNCompleteColumn(),
@@ -93,11 +95,11 @@ class EpochProgress(LogsCallback):
 
     def close(self) -> None:
         """End the display: the live bar stops (the cursor comes back); plain mode prints the last epoch.
-        Also called when `fit` raises, since Keras then skips on_train_end."""
+        Also called when `fit` raises, since Keras then skips on_train_end, and so also after on_train_end."""
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
-        elif self.done and self.done != self.last_printed:
+        elif not self.live and self.done and self.done != self.last_printed:
             self._line()  # the last epoch, also when training stopped early
 
 

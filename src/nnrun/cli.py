@@ -80,7 +80,8 @@ state = {"debug": bool(os.environ.get("NNRUN_DEBUG"))}
 SetOption = Annotated[
     Optional[list[str]],
     typer.Option("--set", "-s", metavar="KEY.PATH=VALUE",
-                 help="Override a config key, e.g. --set epochs=50 --set layers[0].units=16 (repeatable)."),
+                 help="Override a config key, e.g. --set epochs=50 --set 'layers[0].units=16' (repeatable; "
+                      "quote keys with brackets for zsh)."),
 ]
 ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="The experiment's YAML config file.", show_default=False)]
 class Device(str, Enum):
@@ -100,6 +101,15 @@ DeviceOption = Annotated[Device, typer.Option("--device", help="auto (a GPU when
 
 def _err(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {message}", markup=True)
+
+
+def _loading(what: str) -> None:
+    """The first line after Enter, before the seconds-long imports (pandas, Keras and its backend): on standard
+    error, so that standard output stays what a pipe expects (predict's CSV, check's YAML), and only when that
+    is a terminal, where someone waits for it (a log or a script gets the same lines as before)."""
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    if console.is_terminal:
+        console.print(f"loading {what}...", style="dim")
 
 
 def handles_errors(command):
@@ -203,6 +213,8 @@ def _run(command: str, spec, runs_dir: Optional[Path], device: str, quiet: bool,
 
 def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke: bool, keep: bool = True):
     """Run and report; `keep` is False for a --smoke run in a temporary folder (its path is not shown)."""
+    if not quiet:
+        _loading(f"the data and keras with {spec.backend}")
     from nnrun import pipeline
     from nnrun.options import Options
 
@@ -262,6 +274,7 @@ def check(
     config_problems(spec)
     summary = None
     if deep:
+        _loading(f"the data and keras with {spec.backend}")
         from nnrun.options import Options
         from nnrun.pipeline import prepare
         from nnrun.report import params_text
@@ -303,6 +316,7 @@ def predict(
     device: DeviceOption = Device.auto,
 ) -> None:
     """Predict new rows with a trained run's preprocessing and model."""
+    _loading(f"the model with keras on {_saved_backend(run)}")
     from nnrun.predict import predict as run_predict, write_csv
 
     result = run_predict(run, csv, device.value)
@@ -338,6 +352,9 @@ def compare(
     metrics: Annotated[Optional[str], typer.Option("--metrics", help="Score columns to show, comma-separated: "
                                                    "accuracy (test_ and val_), val_mae, ...")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Every config key as a column, not only those that differ.")] = False,
+    transpose: Annotated[Optional[bool], typer.Option("--transpose/--no-transpose", help="One column per run, one "
+                                                      "row per key (default: when that fits the terminal better).",
+                                                      show_default=False)] = None,
     format_: Annotated[Format, typer.Option("--format", "-f", help="table, csv, json or markdown.")] = Format.table,
     plot: Annotated[Optional[str], typer.Option("--plot", metavar="METRIC", help="Plot this metric's curves over "
                                                 "epochs, one line per run (needs -o FILE.png).")] = None,
@@ -356,10 +373,8 @@ def compare(
     if not records:
         err.print(f"no runs found{' under runs/' if not runs else ''}; `nnrun train CONFIG` makes one")
         return
-    table = cmp.compare(records, show_all=show_all,
-                        metrics=[m.strip() for m in metrics.split(",") if m.strip()] if metrics else None)
-    table = cmp.keep(table, records, list(filter_ or []))
-    table = cmp.sort_rows(table, sort, reverse=reverse, top=top)
+    table = cmp.select(records, filters=list(filter_ or []), sort=sort, reverse=reverse, top=top, show_all=show_all,
+                       metrics=[m.strip() for m in metrics.split(",") if m.strip()] if metrics else None)
     if plot:
         from nnrun.errors import RunError
         from nnrun.plots import overlay_png
@@ -375,12 +390,11 @@ def compare(
     # A Rich table on a terminal, while it renders quickly (Rich spends ~1 ms a row); plain text otherwise.
     if format_ is Format.table and output is None and sys.stdout.isatty() and len(table.rows) <= 200:
         console = Console(highlight=False)
-        if table.shared:
-            console.print(escape(cmp.shared_line(table)), soft_wrap=True)
-        console.print(cmp.to_table(table))
+        for part in cmp.render(table, console.width, transpose=transpose):
+            console.print(part)
         return
     if format_ is Format.table:  # a pipe, a file or a long table: plain aligned text, at its natural width
-        text = (cmp.shared_line(table) + "\n" if table.shared else "") + cmp.to_text(table)
+        text = (cmp.shared_line(table) + "\n" if table.shared else "") + cmp.to_text(table, transpose=bool(transpose))
     else:
         text = {Format.csv: cmp.to_csv, Format.json: cmp.to_json, Format.markdown: cmp.to_markdown}[format_](table)
     if output:
@@ -440,8 +454,10 @@ def datasets(
         return
     console = _wide_console()
     console.print(datasets_table(known))
-    console.print(f"registry files are kept in {escape(str(data_dir().resolve()))} ($NNRUN_DATA_DIR); Keras's in "
-                  f"{escape(str(keras_cache()))} ($KERAS_HOME/datasets); both are downloaded on first use",
+    moved = "set by NNRUN_DATA_DIR" if os.environ.get("NNRUN_DATA_DIR") else "set NNRUN_DATA_DIR to move it"
+    keras_moved = "set by KERAS_HOME" if os.environ.get("KERAS_HOME") else "set KERAS_HOME to move it"
+    console.print(f"registry files are kept in {escape(str(data_dir().resolve()))} ({moved}); Keras's in "
+                  f"{escape(str(keras_cache()))} ({keras_moved}); both are downloaded on first use",
                   soft_wrap=True)
     for e in known:
         if e.problem:
@@ -451,6 +467,16 @@ def datasets(
 def _wide_console() -> Console:
     """On a terminal, its width; in a pipe or file, long values and tables at their natural width."""
     return Console(highlight=False, width=None if sys.stdout.isatty() else 1000)
+
+
+def _saved_backend(run: Path) -> str:
+    """The backend a run trained with (its env.json, or its refit's), for the line predict starts with."""
+    for folder in (run, run / "final"):
+        try:
+            return str(json.loads((folder / "env.json").read_text(encoding="utf-8"))["backend"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return "its backend"
 
 
 def _run_folder(path: Path) -> Path:

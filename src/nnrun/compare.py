@@ -7,16 +7,17 @@ Standard library, PyYAML and Rich only (matplotlib, for --plot, is imported by p
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nnrun.errors import RunError, did_you_mean
-from nnrun.run_record import RunRecord
+from nnrun.run_record import RunRecord, flatten
 from nnrun.runs import higher_is_better
 
 RUN_COLUMNS = ("run", "kind", "status", "started", "duration_s", "epochs_run")
@@ -36,18 +37,28 @@ class Comparison:
     shared: dict[str, Any]
     config_columns: list[str]
     result_columns: list[str]
+    flats: dict[str, dict[str, Any]] = field(default_factory=dict)  # each run's normalised config, by run name
 
 
 def compare(records: list[RunRecord], *, show_all: bool = False, metrics: list[str] | None = None) -> Comparison:
     """Rows and columns for `records`: run columns, the config keys whose values differ between the runs
-    (every key with `show_all`), then the result columns (those matching `metrics` when given)."""
-    keys = list(dict.fromkeys(k for r in records for k in r.flat if k not in _SKIPPED_KEYS))
+    (every key with `show_all`), then the result columns (those matching `metrics` when given). Configs are
+    compared normalised (see `normalised_flats`): a shorthand and its long form are one value, in one column."""
+    flats = normalised_flats(records)
+    keys = list(dict.fromkeys(k for flat in flats for k in flat if k not in _SKIPPED_KEYS))
+    sections = list(dict.fromkeys(re.split(r"[.\[]", k, maxsplit=1)[0] for k in keys))
+
+    def place(key: str) -> tuple[int, int]:  # dataset.* together, layers[1].* before layers[2].* (else stable)
+        index = re.match(r"^\w+\[(\d+)\]", key)
+        return sections.index(re.split(r"[.\[]", key, maxsplit=1)[0]), int(index.group(1)) if index else 0
+
+    keys.sort(key=place)
     shared: dict[str, Any] = {}
     config_columns = []
     for key in keys:
-        values = {_canonical(r.flat.get(key, _MISSING)) for r in records}
+        values = {_canonical(flat.get(key, _MISSING)) for flat in flats}
         if len(values) == 1 and len(records) > 1 and not show_all:
-            shared[key] = records[0].flat[key]
+            shared[key] = flats[0][key]
         else:
             config_columns.append(key)
     results = [r.results() for r in records]
@@ -57,17 +68,125 @@ def compare(records: list[RunRecord], *, show_all: bool = False, metrics: list[s
         result_columns = _pick(result_columns, metrics)
     warned = [WARNINGS] if any(r.warnings for r in records) else []
     rows = []
-    for record, result in zip(records, results):
+    for record, flat, result in zip(records, flats, results):
         row = {"run": record.name, "kind": record.kind, "status": record.status,
                "started": record.metrics.get("started"), "duration_s": record.metrics.get("duration_s"),
                "epochs_run": record.metrics.get("epochs_run")}
         if warned:
             row[WARNINGS] = record.warnings or None
-        row.update({k: record.flat.get(k) for k in config_columns})
+        row.update({k: flat.get(k) for k in config_columns})
         row.update({k: _number(result.get(k)) for k in result_columns})
         rows.append(row)
     return Comparison([*RUN_COLUMNS, *warned, *config_columns, *result_columns], rows, shared, config_columns,
-                      result_columns)
+                      result_columns, {r.name: flat for r, flat in zip(records, flats)})
+
+
+def select(records: list[RunRecord], *, filters: list[str] = (), sort: str | None = None, reverse: bool = False,
+           top: int | None = None, show_all: bool = False, metrics: list[str] | None = None) -> Comparison:
+    """`compare` of the runs that pass every filter, sorted, the first `top` of them: the differing columns,
+    the shared values and the best scores are those of the runs shown, not of every run read."""
+    comparison = sort_rows(keep(compare(records, show_all=show_all, metrics=metrics), records, list(filters)),
+                           sort, reverse=reverse, top=top)
+    by_name = {r.name: r for r in records}
+    shown = [by_name[row["run"]] for row in comparison.rows]
+    if len(shown) == len(records) and [r.name for r in shown] == [r.name for r in records]:
+        return comparison
+    return compare(shown, show_all=show_all, metrics=metrics) if shown else comparison
+
+
+# --- normalising configs ---
+
+# Keys whose value is a Keras name or {name: ..., <arguments>} (metrics' items too); sections with a shorthand.
+_NAMED = ("optimizer", "loss")
+_SECTIONS = ("kfold", "early_stopping")
+
+
+def normalised_flats(records: list[RunRecord]) -> list[dict[str, Any]]:
+    """Each run's config as dotted keys, normalised so that equal settings read equal: `optimizer: adam` and
+    `{name: adam}`, `kfold: 4` and `{k: 4}`, `early_stopping: true` and `{}` (every default filled), a key an
+    older run lacks and its default. A key that is a value in one run and a mapping in another (`early_stopping:
+    null` beside a mapping) is one column holding the whole value, never `key` and `key.subkey` both."""
+    schema = _needs_schema([r.config for r in records if r.config])
+    configs = [_normalised(r.config, schema) if r.config else {} for r in records]
+    for key in _NAMED:  # a name beside {name: ..., arguments}: both as mappings, so that the arguments line up
+        if any(isinstance(c.get(key), dict) for c in configs):
+            for c in configs:
+                if isinstance(c.get(key), str):
+                    c[key] = {"name": c[key]}
+    whole: set[str] = set()
+    while True:
+        flats = [flatten(c, whole=whole) for c in configs]
+        leaves = {k for flat in flats for k in flat}
+        split = {k for k in leaves if any(o.startswith((f"{k}.", f"{k}[")) for o in leaves)}
+        if not split:
+            return flats
+        whole |= split
+
+
+def _normalised(config: dict[str, Any], schema: bool) -> dict[str, Any]:
+    """One config in its long form; with `schema`, the defaults filled where the schema has them."""
+    out = dict(config)
+    if schema:
+        from nnrun.spec import expand_shorthand
+
+        for key in _TOP_KEYS:
+            out.setdefault(key, _default((key,)))
+        for key in _SECTIONS:
+            value = out.get(key)
+            if value is False:
+                out[key] = None
+            elif value is not None:
+                value = expand_shorthand((key,), value)
+                if isinstance(value, dict):  # in the schema's order, k first
+                    filled = {**section_defaults(key), **value}
+                    order = [*_section_fields(key), *value]
+                    out[key] = dict(sorted(filled.items(), key=lambda item: order.index(item[0])))
+    for key in _NAMED:
+        if isinstance(out.get(key), dict) and list(out[key]) == ["name"]:
+            out[key] = out[key]["name"]
+    if isinstance(out.get("metrics"), list):
+        out["metrics"] = [m["name"] if isinstance(m, dict) and list(m) == ["name"] else m for m in out["metrics"]]
+    return out
+
+
+def _needs_schema(configs: list[dict[str, Any]]) -> bool:
+    """Whether filling defaults can change anything: a key missing, a shorthand, sections of different keys.
+    Runs nnrun saved are resolved (every default filled): then the schema (pydantic, ~0.3 s) is not imported."""
+    sections = {key: {tuple(sorted(c[key])) for c in configs if isinstance(c.get(key), dict)} for key in _SECTIONS}
+    return (any(k not in c for c in configs for k in _TOP_KEYS)
+            or any(c.get(k) is not None and not isinstance(c.get(k), dict) for c in configs for k in _SECTIONS)
+            or any(len(shapes) > 1 for shapes in sections.values()))
+
+
+# The top-level keys with a default (name's is the config file's name: not one value).
+_TOP_KEYS = ("seed", "backend", "activation", "optimizer", "metrics", "batch_size", "steps_per_execution",
+             "early_stopping", "kfold")
+
+
+def _default(loc: tuple) -> Any:
+    from nnrun.spec import default_at
+
+    return default_at(loc)
+
+
+@functools.lru_cache(maxsize=None)
+def _section_fields(key: str) -> tuple[str, ...]:
+    from nnrun.spec import _fields_at
+
+    return tuple(_fields_at((key,)))
+
+
+@functools.lru_cache(maxsize=None)
+def _section_defaults(key: str) -> tuple[tuple[str, Any], ...]:
+    from nnrun.spec import _model_at
+
+    model = _model_at((key,))
+    return tuple((name, _default((key, name))) for name, f in model.model_fields.items() if not f.is_required())
+
+
+def section_defaults(key: str) -> dict[str, Any]:
+    """The schema's defaults of section `key` (kfold, early_stopping): {patience: 10, ...}; k has none."""
+    return dict(_section_defaults(key))
 
 
 _MISSING = object()
@@ -134,13 +253,14 @@ def keep(comparison: Comparison, records: list[RunRecord], filters: list[str]) -
     rows = comparison.rows
     for text in filters:
         key, op, value = parse_filter(text)
-        values = {r.name: {**r.flat, **r.results()} for r in records}  # also what --metrics hides
+        values = {r.name: {**comparison.flats.get(r.name, r.flat), **r.results()} for r in records}  # also hidden ones
         known = set(comparison.columns) | {k for v in values.values() for k in v}
         if key not in known:
             raise RunError(f"--filter {text}: no column or config key {key!r}{did_you_mean(key, sorted(known))}; "
                            f"columns: {', '.join(comparison.columns)}")
         rows = [row for row in rows if _holds(row[key] if key in row else values[row["run"]].get(key), op, value)]
-    return Comparison(comparison.columns, rows, comparison.shared, comparison.config_columns, comparison.result_columns)
+    return Comparison(comparison.columns, rows, comparison.shared, comparison.config_columns, comparison.result_columns,
+                      comparison.flats)
 
 
 def _holds(actual: Any, op, wanted: Any) -> bool:
@@ -176,7 +296,8 @@ def sort_rows(comparison: Comparison, column: str | None, *, reverse: bool = Fal
         rows = present + absent
     if top is not None:
         rows = rows[:top]
-    return Comparison(comparison.columns, rows, comparison.shared, comparison.config_columns, comparison.result_columns)
+    return Comparison(comparison.columns, rows, comparison.shared, comparison.config_columns, comparison.result_columns,
+                      comparison.flats)
 
 
 def is_score(column: str) -> bool:
@@ -223,9 +344,24 @@ def cell(column: str, value: Any, row: dict[str, Any] | None = None) -> str:
         return f"{value:g}"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, separators=(",", ":"))
+    if isinstance(value, dict):
+        return _mapping_text(column, value)
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):  # metrics: [accuracy, {name: auc, ...}]
+        return "[" + ", ".join(_mapping_text("", v) if isinstance(v, dict) else json.dumps(v) for v in value) + "]"
+    if isinstance(value, list):  # ", " between items: a long list may wrap between them, never inside one
+        return json.dumps(value, separators=(", ", ":"), ensure_ascii=False)
     return str(value)
+
+
+def _mapping_text(column: str, value: dict[str, Any]) -> str:
+    """{patience=5, monitor=val_acc}: a whole section (early_stopping set in one run, null in another) without
+    the entries at their defaults; early_stopping with every default reads `true`, as a config would say it."""
+    if column in _SECTIONS:
+        defaults = section_defaults(column)
+        value = {k: v for k, v in value.items() if k not in defaults or _canonical(defaults[k]) != _canonical(v)}
+        if not value and column == "early_stopping":
+            return "true"
+    return "{" + ", ".join(f"{k}={cell(k, v)}" for k, v in value.items()) + "}"
 
 
 def shown_columns(comparison: Comparison) -> list[str]:
@@ -265,45 +401,189 @@ def to_markdown(comparison: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_text(comparison: Comparison) -> str:
-    """The table as plain aligned text (for a pipe or a file: no box drawing, no colour), scores right-aligned."""
+def to_text(comparison: Comparison, *, transpose: bool = False) -> str:
+    """The table as plain aligned text (for a pipe or a file: no box drawing, no colour), at its natural width:
+    one line per run (`transpose`: one line per column, one column per run), scores right-aligned."""
     columns = shown_columns(comparison)
     cells = [[cell(c, row[c], row) for c in columns] for row in comparison.rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    right = [c in comparison.result_columns or c in ("duration_s", "epochs_run") for c in columns]
+    if transpose:
+        names = [row["run"] for row in comparison.rows]
+        grid = [["", *names], *([c, *(r[i] for r in cells)] for i, c in enumerate(columns) if c != "run")]
+        right = [False] * len(grid[0])
+    else:
+        grid = [columns, *cells]
+        right = [_numeric(comparison, c) for c in columns]
+    widths = [max(len(r[i]) for r in grid) for i in range(len(grid[0]))]
 
     def line(values: list[str]) -> str:
         return "  ".join(v.rjust(w) if r else v.ljust(w) for v, w, r in zip(values, widths, right)).rstrip()
 
-    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)]) + "\n"
+    return "\n".join([line(grid[0]), line(["-" * w for w in widths]), *(line(r) for r in grid[1:])]) + "\n"
+
+
+def _numeric(comparison: Comparison, column: str) -> bool:
+    return column in comparison.result_columns or column in ("duration_s", "epochs_run")
+
+
+_STATUS_STYLE = {"failed": "red", "crashed": "red", "diverged": "red", "unreadable": "red", "interrupted": "yellow",
+                 "running": "cyan"}
+_SHORT_HEADERS = {"duration_s": "secs", "epochs_run": "epochs"}
+
+
+@dataclass
+class _Cell:
+    text: str  # plain
+    markup: str  # with its style
+    whole: bool  # one value: never broken across lines (a list or mapping may break between its items)
+
+
+def _cells(comparison: Comparison, columns: list[str]) -> list[list[_Cell]]:
+    """Each row's cells, styled: the best value of each score in bold green, failed and crashed runs in red."""
+    best = best_values(comparison)
+    out = []
+    for row in comparison.rows:
+        cells = []
+        flat = comparison.flats.get(row["run"], {})
+        for column in columns:
+            # a key the run's config lacks (a CSV option of a run on embedded data) is blank; a key set to null: null
+            absent = column in comparison.config_columns and column not in flat and bool(flat)
+            text = "" if absent else cell(column, row[column], row)
+            if column in best and row[column] == best[column] and len(comparison.rows) > 1:
+                markup = f"[bold green]{_escape(text)}[/]"
+            elif column == "status" and row[column] in _STATUS_STYLE:
+                markup = f"[{_STATUS_STYLE[row[column]]}]{_escape(text)}[/]"
+            elif column == WARNINGS and text:
+                markup = f"[yellow]{_escape(text)}[/]"
+            else:
+                markup = _escape(text)
+            cells.append(_Cell(text, markup, not isinstance(row[column], (list, dict)) and column != WARNINGS))
+        out.append(cells)
+    return out
+
+
+def _min_width(texts: list[str], cells: list[_Cell]) -> int:
+    """The narrowest a column can be without breaking a value: its widest whole value, the widest word (or
+    header line) of the rest."""
+    words = [len(w) for t in texts for line in t.split("\n") for w in [line]]
+    words += [len(c.text) if c.whole else max((len(w) for w in c.text.split(" ")), default=0) for c in cells]
+    return max(words, default=1)
+
+
+def _header(column: str, compact: bool) -> str:
+    """A column's header; compact: on two lines where that makes it narrower (optimizer. / learning_rate,
+    test_ / accuracy), and secs, epochs for duration_s, epochs_run."""
+    if not compact:
+        return column
+    if column in _SHORT_HEADERS:
+        return _SHORT_HEADERS[column]
+    if is_score(column):
+        head, rest = column.split("_", 1)
+        return f"{head}_\n{rest}"
+    if "." in column:
+        head, rest = column.rsplit(".", 1)
+        return f"{head}.\n{rest}"
+    return column
+
+
+def _run_header(name: str, compact: bool) -> str:
+    """A run's name as a column header (transposed): compact, its date and time above the rest of its name."""
+    stamp = re.match(r"^(\d{8}-\d{6})-(.+)$", name)
+    return f"{stamp.group(1)}-\n{stamp.group(2)}" if compact and stamp else name
+
+
+def _layout(comparison: Comparison, compact: bool, transpose: bool) -> tuple[list[str], list[list[_Cell]], list[str], str]:
+    """(headers, rows of cells, justifications, the line above the table) of one layout, before fitting.
+    Compact: shorter headers; kind and status, when every run has the same, said above the table; the start time
+    left out when every run's name begins with it (20261122-080000-pima)."""
+    columns = shown_columns(comparison)
+    above = []
+    if compact and comparison.rows:
+        for column in ("kind", "status"):
+            values = {row[column] for row in comparison.rows}
+            if len(values) == 1 and len(comparison.rows) > 1:
+                above.append(f"{column}={cell(column, values.pop())}")
+                columns.remove(column)
+        if all(re.match(r"^\d{8}-\d{6}-", str(row["run"]).rsplit("/", 1)[-1]) for row in comparison.rows):
+            columns.remove("started")
+    note = ("every run: " + ", ".join(above)) if above else ""
+    cells = _cells(comparison, columns)
+    if not transpose:
+        headers = [_header(c, compact) for c in columns]
+        justify = ["right" if _numeric(comparison, c) else "left" for c in columns]
+        return headers, cells, justify, note
+    runs = [cells[i][0] for i in range(len(cells))]  # the run column: headers now
+    headers = ["", *(_run_header(c.text, compact) for c in runs)]
+    grid = [[_Cell(c, _escape(c), True), *(row[j] for row in cells)] for j, c in enumerate(columns) if j > 0]
+    return headers, grid, ["left"] * len(headers), note
+
+
+def _table(headers: list[str], rows: list[list[_Cell]], justify: list[str], keep: list[int]):
+    """A Rich table of the columns `keep` (indexes), every column at least as wide as its widest whole value."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for i in keep:
+        table.add_column(headers[i], justify=justify[i], overflow="fold", no_wrap=False,
+                         min_width=_min_width([headers[i]], [row[i] for row in rows]))
+    for row in rows:
+        table.add_row(*(row[i].markup for i in keep))
+    return table
+
+
+def _needed(headers: list[str], rows: list[list[_Cell]], keep: list[int]) -> int:
+    """Columns wide enough for every whole value, and the gaps between them."""
+    from rich.cells import cell_len
+
+    widths = [max(cell_len(line) for line in headers[i].split("\n")) for i in keep]
+    widths = [max(w, _min_width([], [row[i] for row in rows])) for w, i in zip(widths, keep)]
+    return sum(widths) + 2 * (len(keep) - 1)
+
+
+def _blocks(headers: list[str], rows: list[list[_Cell]], width: int) -> list[list[int]]:
+    """The columns split into tables that each fit `width`, each repeating the first column (run, or key)."""
+    blocks: list[list[int]] = [[0]]
+    for i in range(1, len(headers)):
+        if len(blocks[-1]) > 1 and _needed(headers, rows, [*blocks[-1], i]) > width:
+            blocks.append([0])
+        blocks[-1].append(i)
+    return blocks
+
+
+def render(comparison: Comparison, width: int, *, transpose: bool | None = None) -> list:
+    """What `compare` prints on a terminal `width` columns wide: the shared values, then the table, no line
+    wider than `width` and no value broken across lines (a list or mapping only between its items).
+
+    The first layout that fits: one row per run; the same with shorter headers (see `_layout`); one column per
+    run (`transpose`, chosen when there are few runs and many columns; True asks for it, False forbids it). When
+    none fits, the one that needs the fewest tables side by side, split into as many as it needs, each repeating
+    the run (or key) column."""
+    from rich.text import Text
+
+    orders = {None: [False, True], True: [True], False: [False]}[transpose]
+    tried = []
+    for flip in orders:
+        for compact in (False, True):
+            headers, rows, justify, note = _layout(comparison, compact, flip)
+            blocks = _blocks(headers, rows, width)
+            if len(blocks) == 1:
+                return _parts(comparison, note, [_table(headers, rows, justify, blocks[0])])
+            tried.append((len(blocks), headers, rows, justify, note, blocks))
+    _, headers, rows, justify, note, blocks = min(tried, key=lambda t: t[0])  # the first of the fewest
+    return _parts(comparison, note, [_table(headers, rows, justify, b) for b in blocks])
+
+
+def _parts(comparison: Comparison, note: str, tables: list) -> list:
+    from rich.text import Text
+
+    lines = [Text(line) for line in (shared_line(comparison) if comparison.shared else "", note) if line]
+    return [*lines, *tables]
 
 
 def to_table(comparison: Comparison):
-    """A Rich table; the best value of each score column in bold green, failed and crashed runs in red."""
-    from rich.table import Table
-
-    best = best_values(comparison)
-    table = Table(show_lines=False)
-    for column in shown_columns(comparison):
-        numeric = column in comparison.result_columns or column in ("duration_s", "epochs_run")
-        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
-    style = {"failed": "red", "crashed": "red", "diverged": "red", "unreadable": "red", "interrupted": "yellow",
-             "running": "cyan"}
-    for row in comparison.rows:
-        cells = []
-        for column in shown_columns(comparison):
-            text = cell(column, row[column], row)
-            if column in best and row[column] == best[column] and len(comparison.rows) > 1:
-                text = f"[bold green]{_escape(text)}[/]"
-            elif column == "status" and row[column] in style:
-                text = f"[{style[row[column]]}]{_escape(text)}[/]"
-            elif column == WARNINGS and text:
-                text = f"[yellow]{_escape(text)}[/]"
-            else:
-                text = _escape(text)
-            cells.append(text)
-        table.add_row(*cells)
-    return table
+    """The Rich table with one row per run and full headers (what `render` shows when it fits)."""
+    headers, rows, justify, _ = _layout(comparison, False, False)
+    return _table(headers, rows, justify, list(range(len(headers))))
 
 
 def labels(comparison: Comparison, records: list[RunRecord]) -> dict[str, str]:
@@ -324,7 +604,17 @@ def _short(key: str) -> str:
 
 
 def shared_line(comparison: Comparison) -> str:
-    return "shared by every run: " + ", ".join(f"{k}={cell(k, v)}" for k, v in comparison.shared.items())
+    """'shared by every run: seed=42, ..., early_stopping={patience=5}': a section every run sets alike is one
+    entry, written as a config would (its values at their defaults left out)."""
+    parts: dict[str, str] = {}
+    for key, value in comparison.shared.items():
+        section = key.split(".", 1)[0]
+        if section in _SECTIONS and "." in key and not any(c.startswith(f"{section}.") for c in comparison.config_columns):
+            whole = {k.split(".", 1)[1]: v for k, v in comparison.shared.items() if k.startswith(f"{section}.")}
+            parts[section] = f"{section}={_mapping_text(section, whole)}"
+        else:
+            parts[key] = f"{key}={cell(key, value)}"
+    return "shared by every run: " + ", ".join(parts.values())
 
 
 def _escape(text: str) -> str:

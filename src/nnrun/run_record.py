@@ -120,16 +120,18 @@ def _read_config(path: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+def flatten(value: Any, prefix: str = "", whole: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
     """{"optimizer": {"name": "sgd"}, "layers": [{"units": 8}]} -> {"optimizer.name": "sgd", "layers[0].units": 8}.
-    Lists of plain values (metrics, features, inline data) stay one value."""
+    Lists of plain values (metrics, features, inline data) stay one value, and so do the keys in `whole`."""
     out: dict[str, Any] = {}
-    if isinstance(value, dict):
+    if prefix in whole:
+        out[prefix] = value
+    elif isinstance(value, dict):
         for key, item in value.items():
-            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key), whole))
     elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         for i, item in enumerate(value):
-            out.update(flatten(item, f"{prefix}[{i}]"))
+            out.update(flatten(item, f"{prefix}[{i}]", whole))
     else:
         out[prefix] = value
     return out
