@@ -532,3 +532,25 @@ def test_an_interrupted_run_shows_no_baseline_of_a_split_it_did_not_score(cli, w
     assert rows == ["train", "validation", "validation, baseline"]
     shown = cli("show", only_run(tmp_path / "runs"))
     assert [line.split("│")[1].strip() for line in shown.stdout.splitlines() if line.startswith("│")] == rows
+
+
+def test_a_run_early_stopping_did_not_end_says_which_weights_were_restored(cli, write_config, tmp_path):
+    # Keras's EarlyStopping puts back the best epoch's weights at the end of every fit with restore_best_weights,
+    # also when patience never ran out: the scores are then the best epoch's, which the result must say.
+    config = write_config(tiny_config(
+        epochs=20, optimizer={"name": "sgd", "learning_rate": 5.0},
+        dataset={"inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 0,
+                 "validation": 0.25},
+        early_stopping={"monitor": "val_loss", "patience": 1000},
+    ))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    run = only_run(tmp_path / "runs")
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["stopped_early"] is False and metrics["epochs_run"] == 20
+    restored = metrics["restored_epoch"]
+    assert restored == metrics["best_epoch"] < 20
+    line = (f"early stopping did not stop the run, but the weights of epoch {restored}, its best, were restored at the "
+            f"end (restore_best_weights: true), so the scores are epoch {restored}'s, not epoch 20's")
+    assert line in result.stdout.splitlines()
+    assert line in cli("show", run).stdout.splitlines()

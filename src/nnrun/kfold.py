@@ -159,7 +159,7 @@ def _refit(run: RunFolder, spec: Spec, folds: Folds, metrics: dict[str, Any], bu
     m = outcome.metrics
     metrics["final"] = {"status": outcome.status, "epochs": n, "epochs_run": m.get("epochs_run"),
                         "duration_s": m.get("duration_s"),
-                        **{s: m[s] for s in ("train", "test", "early_stop") if s in m}}
+                        **{s: m[s] for s in ("train", "test", "early_stop", "restored_epoch") if s in m}}
     if "test" in m:
         metrics["test"] = m["test"]  # the run's test score, where a train run keeps it
     if "baseline" in m:
@@ -190,8 +190,8 @@ def _release() -> None:
 def _fold_summary(fold: int, outcome: Outcome) -> dict[str, Any]:
     """What metrics.json's `folds` list keeps of one fold."""
     m = outcome.metrics
-    keep = ("epochs_run", "best_epoch", "stopped_early", "early_stop", "duration_s", "train", "validation",
-            "diverged_at")
+    keep = ("epochs_run", "best_epoch", "stopped_early", "early_stop", "restored_epoch", "duration_s", "train",
+            "validation", "diverged_at")
     return {"fold": fold, "status": outcome.status, **{key: m[key] for key in keep if key in m},
             "baseline": m.get("baseline", {}).get("validation")}
 

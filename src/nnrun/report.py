@@ -74,9 +74,24 @@ def train_table(metrics: dict[str, Any]) -> list:
     out.append(table)
     if "rule" in base:
         out.append(f"baseline = {base['rule']}")
-    if isinstance(metrics.get("early_stop"), dict):
-        out.append(early_stop_line(metrics["early_stop"]))
+    kept = kept_weights_line(metrics)
+    if kept:
+        out.append(kept)
     return out
+
+
+def kept_weights_line(metrics: dict[str, Any]) -> str | None:
+    """Which epoch's weights a run's scores belong to, when they are not the last epoch's: how early stopping
+    ended the run (`early_stop`), or, for a run it did not end, the best epoch that Keras's EarlyStopping puts back
+    at the end of every fit with restore_best_weights (`restored_epoch`). None when the last epoch's weights are
+    scored."""
+    if isinstance(metrics.get("early_stop"), dict):
+        return early_stop_line(metrics["early_stop"])
+    restored, last = metrics.get("restored_epoch"), metrics.get("epochs_run")
+    if isinstance(restored, int) and isinstance(last, int) and restored != last:
+        return (f"early stopping did not stop the run, but the weights of epoch {restored}, its best, were restored "
+                f"at the end (restore_best_weights: true), so the scores are epoch {restored}'s, not epoch {last}'s")
+    return None
 
 
 def early_stop_line(stop: dict[str, Any]) -> str:
@@ -130,8 +145,9 @@ def kfold_table(metrics: dict[str, Any]) -> list:
         out.append(f"best epoch of the mean {best['monitor']} curve: {best['epoch']} ({best['value']:.4f}{smoothed})")
     if "rule" in base:
         out.append(f"baseline = {base['rule']}")
-    if final and isinstance(final.get("early_stop"), dict):
-        out.append(f"final: {early_stop_line(final['early_stop'])}")
+    kept = kept_weights_line(final) if final else None
+    if kept:
+        out.append(f"final: {kept}")
     return out
 
 
@@ -139,7 +155,8 @@ def fold_line(fold: dict[str, Any], k: int) -> str:
     """One line as a fold finishes: 'fold 2/4 completed: 100 epochs, val_loss 8.1234, val_mae 2.1000 (24.1 s)',
     and how early stopping ended it when it did."""
     scores = ", ".join(f"val_{n} {v:.4f}" for n, v in fold.get("validation", {}).items())
-    stop = f"; {early_stop_line(fold['early_stop'])}" if isinstance(fold.get("early_stop"), dict) else ""
+    kept = kept_weights_line(fold)
+    stop = f"; {kept}" if kept else ""
     return (f"fold {fold['fold']}/{k} {fold['status']}: {plural(fold.get('epochs_run', 0), 'epoch')}"
             f"{', ' + scores if scores else ''} ({fold.get('duration_s', 0):.1f} s){stop}")
 

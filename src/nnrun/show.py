@@ -29,7 +29,7 @@ def _params(m: dict) -> str | None:
 
 def show_run(record: RunRecord) -> list:
     """Renderables describing one run."""
-    from nnrun.report import early_stop_line, kfold_table, train_table
+    from nnrun.report import kept_weights_line, kfold_table, train_table
 
     m = record.metrics
     out: list = [f"[bold]{escape(str(record.path))}[/]"]
@@ -47,8 +47,8 @@ def show_run(record: RunRecord) -> list:
                 continue  # a run that stopped before any score (crashed, failed early) has none to tabulate
             out.append(part if isinstance(part, Table) else escape(str(part)))
         if record.kind == "kfold":
-            out += [escape(f"fold {f.get('fold')}: {early_stop_line(f['early_stop'])}") for f in m.get("folds") or []
-                    if isinstance(f, dict) and isinstance(f.get("early_stop"), dict)]
+            out += [escape(f"fold {f.get('fold')}: {kept}") for f in m.get("folds") or []
+                    if isinstance(f, dict) and (kept := kept_weights_line(f))]
     out += _confusion(record)
     if record.config:
         out.append("[bold]config[/]\n" + escape(dump_yaml(record.config).rstrip()))
