@@ -384,6 +384,16 @@ CASES = [
     Case("validation-first-rows-of-a-class-never-trained-on", config=with_dataset(inline=SORTED, test=0, validation=8),
          where=at("dataset.validation"), got="got 8 (the first 8 rows): the validation rows hold class 0",
          valid="use validation: 0.2, which is shuffled and stratified"),
+    Case("validation-first-rows-took-a-class-the-test-holds", config=with_dataset(inline=SORTED, test=0.25, validation=6),
+         where=at("dataset.validation"), got="got 6 (the first 6 rows: 0 6): the test rows hold class 0, which the "
+         "training rows lack", valid="use validation: 0.2, which is shuffled and stratified"),
+    Case("test-last-row-of-a-one-row-class", config=with_dataset(inline={"x": SORTED["x"], "y": [0] * 15 + [1]}, test=1),
+         where=at("dataset.test"), got="got 1 (the last 1 rows): the test rows hold class 1",
+         valid="class 1 has only 1 row, too few to be both trained on and scored: add rows of it, or drop them"),
+    Case("kfold-test-leaves-a-class-too-few-rows-for-the-folds", command="kfold",
+         config=tiny_config(dataset={"inline": SORTED, "test": 6}, kfold=3), where=at("dataset.test"),
+         got="got 6 (the last 6 rows), which takes 6 rows of class 1 and leaves it 2 rows to cut into 3 stratified folds",
+         valid="use test: 0.2, which is shuffled and stratified"),
     # --- k-fold ---
     Case("kfold-without-k", command="kfold", config=tiny_config(), where="exp.yaml: kfold: ", got="missing",
          valid="add `kfold: 5`"),

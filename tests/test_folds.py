@@ -254,3 +254,26 @@ def test_folds_left_a_single_class_by_the_test_rows_are_refused_at_dataset_test(
         "dataset.test: got 20 (the last 20 rows): its training rows hold a single class (fold 1 held out: a 10; "
         "training: a 10), so the model learns to answer it whatever the features; use test: 0.2, which is shuffled "
         "and stratified")
+
+
+# --- the key blamed is the one whose rows took the class (review finding 3) ---
+
+
+def test_a_last_rows_test_that_leaves_a_class_too_few_rows_for_stratified_folds_is_blamed():
+    error = refused(sorted_spec({"a": 20, "b": 20, "c": 12}, test=10, k=3), 3)
+    assert str(error) == ("dataset.test: got 10 (the last 10 rows), which takes 10 rows of class c and leaves it "
+                          "2 rows to cut into 3 stratified folds; use test: 0.2, which is shuffled and stratified")
+    assert error.key == ("dataset", "test")
+
+
+def test_a_last_rows_test_that_leaves_shuffled_folds_too_few_rows_of_a_class_is_blamed():
+    # seed 2 puts both remaining rows of c into fold 3
+    error = refused(sorted_spec({"a": 20, "b": 20, "c": 12}, test=10, seed=2, k=3, stratify=False), 3)
+    assert str(error).startswith("dataset.test: got 10 (the last 10 rows): fold 3's held-out rows hold class c, "
+                                 "which its training rows lack")
+    assert str(error).endswith("; use test: 0.2, which is shuffled and stratified")
+
+
+def test_unshuffled_folds_stay_blamed_when_a_test_fraction_would_not_mend_them():
+    error = refused(sorted_spec({"a": 20, "b": 20, "c": 12}, test=10, k=3, shuffle=False, stratify=False), 3)
+    assert str(error).startswith("kfold.shuffle: got false: fold 3's held-out rows hold class c")

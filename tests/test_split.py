@@ -358,3 +358,41 @@ def test_a_binary_test_set_of_one_row_gets_no_note(tmp_path):
     # a test set smaller than the classes cannot hold them all: not worth a note
     arrays = load_split(spec_for({"path": sorted_file(tmp_path, (("a", 10), ("b", 10))), "test": 1}))
     assert arrays.notes == []
+
+
+# --- the key blamed is the one whose rows took the class (review finding 3) ---
+
+
+def test_first_rows_validation_that_took_a_class_from_a_random_test_set_is_blamed(tmp_path):
+    # case 08 with test: 0.2 and validation: 20: the test draws 4 of each class, then the first 20 rows of the
+    # rest take every other row of a, which the test rows hold
+    with pytest.raises(DataError) as err:
+        load_split(three_classes(sorted_file(tmp_path), test=0.2, validation=20))
+    assert str(err.value) == (
+        "dataset.validation: got 20 (the first 20 rows: a 16, b 4): the test rows hold class a, which the training "
+        "rows lack (test: a 4, b 4, c 4; training: b 12, c 16), so the model would be scored on a class it never "
+        "saw; use validation: 0.2, which is shuffled and stratified")
+    assert err.value.key == ("dataset", "validation")
+
+
+def test_last_rows_test_and_first_rows_validation_both_become_fractions_when_one_alone_is_not_enough(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_split(three_classes(sorted_file(tmp_path), test=20, validation=20))
+    assert str(err.value).endswith("; use test: 0.2 and validation: 0.2, which are shuffled and stratified")
+    assert err.value.key == ("dataset", "test")
+
+
+def test_last_rows_test_that_left_a_random_validation_one_row_of_a_class_is_blamed(tmp_path):
+    # the test takes 10 of c's 11 rows; the validation fraction (unstratified: c has one row left) draws the last
+    with pytest.raises(DataError) as err:
+        load_split(spec_for({"path": sorted_file(tmp_path, (("a", 20), ("b", 20), ("c", 11))), "test": 10,
+                             "validation": 0.5}, loss="sparse_categorical_crossentropy", seed=0))
+    assert str(err.value).startswith("dataset.test: got 10 (the last 10 rows): the test rows hold class c")
+    assert str(err.value).endswith("; use test: 0.2, which is shuffled and stratified")
+
+
+def test_a_one_row_class_in_last_rows_test_is_not_told_a_fraction_would_help(tmp_path):
+    with pytest.raises(DataError) as err:
+        load_split(three_classes(sorted_file(tmp_path, (("a", 20), ("b", 20), ("c", 1))), test=1))
+    assert str(err.value).endswith("; class c has only 1 row, too few to be both trained on and scored: add rows of "
+                                   "it, or drop them")

@@ -17,8 +17,8 @@ THORACIC = ({"train": {"loss": 0.3992, "accuracy": 0.8595}, "test": {"loss": 0.5
 def test_a_classifier_at_its_baseline_that_learned_nothing_gets_the_figures_and_the_underfit_fixes():
     warning = baseline_warning(*THORACIC, Hints(470.0, 100))
     assert warning == (
-        "no better than the baseline: test accuracy 0.7800 vs baseline 0.8000; train accuracy 0.8595 vs baseline "
-        "0.8571; it learned next to nothing, even on the rows it trained on; try dataset.scale: standard (the "
+        "no better than the baseline: test accuracy 0.7800 vs baseline 0.8000; barely better than the baseline: "
+        "train accuracy 0.8595 vs baseline 0.8571; it learned next to nothing, even on the rows it trained on; try dataset.scale: standard (the "
         "features are not scaled; values reach 470), more epochs (it ran 100), another optimizer.learning_rate or a "
         "larger model; the features may also say little about this target")
 
@@ -139,3 +139,42 @@ def test_missing_or_non_finite_scores_are_not_judged():
     assert baseline_warning({}, {}, HINTS) is None
     assert baseline_warning({"test": {"accuracy": None}}, {"test": {"accuracy": 0.6}}, HINTS) is None
     assert baseline_warning({"test": {"f1_score[0]": 0.1}}, {"test": {"accuracy": 0.6}}, HINTS) is None
+
+
+# --- review finding 10: a lead phrase true of every figure it leads; every spelling Keras reports ---
+
+
+def test_each_figure_is_led_by_the_phrase_true_of_it():
+    # boston, unscaled, sgd, learning_rate 1e-6: the test mae is barely better, the training mae no better
+    scores = {"train": {"loss": 95.2, "mae": 6.9012}, "test": {"loss": 80.3, "mae": 7.6136}}
+    base = {"train": {"mse": 84.4, "mae": 6.6001, "loss": 84.4}, "test": {"mse": 81.0, "mae": 7.7387, "loss": 81.0}}
+    assert baseline_warning(scores, base, Hints(711.0, 30)).startswith(
+        "barely better than the baseline: test mae 7.6136 vs baseline 7.7387; no better than the baseline: train mae "
+        "6.9012 vs baseline 6.6001; it learned next to nothing, even on the rows it trained on; ")
+
+
+def test_figures_of_one_split_get_their_own_lead_phrase_too():
+    scores = {"test": {"loss": 80.0, "mae": 7.6, "mse": 82.0}}
+    base = {"test": {"mse": 81.0, "mae": 7.7, "loss": 81.0}}
+    assert baseline_warning(scores, base, HINTS).startswith(
+        "barely better than the baseline: test mae 7.6000 vs baseline 7.7000; no better than the baseline: test mse "
+        "82.0000 vs baseline 81.0000; ")
+
+
+@pytest.mark.parametrize("name", ["Accuracy", "ACCURACY", "Acc", "acc", "BinaryAccuracy", "binary_accuracy",
+                                  "SparseCategoricalAccuracy", "CategoricalAccuracy"])
+def test_every_spelling_of_accuracy_keras_reports_is_judged_as_accuracy(name):
+    # Keras reports a metric given by name under that very spelling; a high cross-entropy must not decide
+    base = {"test": {"accuracy": 0.5, "loss": 0.69}}
+    assert baseline_warning({"test": {"loss": 0.9, name: 0.9}}, base, HINTS) is None
+    assert baseline_warning({"test": {"loss": 0.5, name: 0.5}}, base, HINTS).startswith(
+        f"no better than the baseline: test {name} 0.5000 vs baseline 0.5000; ")
+
+
+@pytest.mark.parametrize(("name", "base_name"), [("MAE", "mae"), ("MeanAbsoluteError", "mae"), ("Mae", "mae"),
+                                                 ("MSE", "mse"), ("MeanSquaredError", "mse")])
+def test_every_spelling_of_the_errors_is_judged_against_the_baselines_error(name, base_name):
+    base = {"test": {"mse": 10.0, "mae": 2.0, "loss": 10.0}}
+    assert baseline_warning({"test": {"loss": 50.0, name: 0.5}}, base, HINTS) is None
+    assert baseline_warning({"test": {"loss": 5.0, name: 20.0}}, base, HINTS).startswith(
+        f"no better than the baseline: test {name} 20.0000 vs baseline {base['test'][base_name]:.4f}")

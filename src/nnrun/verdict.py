@@ -24,8 +24,11 @@ from nnrun.runs import higher_is_better
 HUGE = 100  # a loss this many times the baseline's is "orders of magnitude" above it (a diverging fit)
 BARELY = 0.05  # a score that closes less than this share of the gap to a perfect score barely beats the baseline
 _SAME = 1e-6  # relative tolerance: Keras reports float32 scores, the baseline is computed in float64
-_ALIASES = {"mean_absolute_error": "mae", "mean_squared_error": "mse", "binary_accuracy": "accuracy",
-            "categorical_accuracy": "accuracy", "sparse_categorical_accuracy": "accuracy", "acc": "accuracy"}
+# The names Keras reports a metric under (the config's own spelling for a name: `Accuracy`, `MAE`,
+# `MeanAbsoluteError`), folded to lower case without underscores, that the baseline scores under its own name.
+_ALIASES = {"mae": "mae", "meanabsoluteerror": "mae", "mse": "mse", "meansquarederror": "mse",
+            "accuracy": "accuracy", "acc": "accuracy", "binaryaccuracy": "accuracy",
+            "categoricalaccuracy": "accuracy", "sparsecategoricalaccuracy": "accuracy"}
 _ORDER = ("test", "validation", "train")
 
 
@@ -86,21 +89,41 @@ def baseline_warning(scores: dict[str, Any], baseline: dict[str, Any], hints: Hi
         shown = [s for s in flagged if s != "train"] or flagged  # the held-out figures say it; train adds length
         figures = "; ".join(_figures(names[s], judged[s]) for s in shown)
         return f"the loss is orders of magnitude above the baseline's: {figures}; {_huge_fix(hints)}"
-    figures = "; ".join(_figures(names[s], judged[s]) for s in flagged)
-    lead = "no better than the baseline" if any(judged[s].worse for s in flagged) else "barely better than the baseline"
+    figures = _led(flagged, judged, names)
     if "train" in flagged:
         where = "" if flagged == ["train"] else ", even on the rows it trained on"
-        return f"{lead}: {figures}; it learned next to nothing{where}; {_underfit_fix(hints)}"
+        return f"{figures}; it learned next to nothing{where}; {_underfit_fix(hints)}"
     contrast = f" ({_figures(names['train'], train, everything=True)})" if train is not None else ""
-    return (f"{lead}: {figures}{contrast}; it beats the baseline only on the rows it trained on: try early_stopping "
+    return (f"{figures}{contrast}; it beats the baseline only on the rows it trained on: try early_stopping "
             "or fewer epochs, Dropout layers or a smaller model; the features may also say little about this target")
+
+
+def _led(flagged: list[str], judged: dict[str, _Split], names: dict[str, str]) -> str:
+    """The weak figures of the flagged splits, in order, each run of them led by the phrase true of every figure
+    in it: 'barely better than the baseline: test mae 7.6136 vs baseline 7.7387; no better than the baseline:
+    train mae ...'. A split's figures are joined by ', ', the splits by '; '."""
+    runs: list[tuple[str, list[tuple[str, str]]]] = []
+    for s in flagged:
+        for pair in judged[s].weak:
+            lead = "no better than the baseline" if _no_better(*pair) else "barely better than the baseline"
+            figure = (s, _figures(names[s], _Split([pair], None)))
+            if runs and runs[-1][0] == lead:
+                runs[-1][1].append(figure)
+            else:
+                runs.append((lead, [figure]))
+
+    def joined(figures: list[tuple[str, str]]) -> str:
+        return "".join(("" if i == 0 else ", " if s == figures[i - 1][0] else "; ") + text
+                       for i, (s, text) in enumerate(figures))
+
+    return "; ".join(f"{lead}: {joined(figures)}" for lead, figures in runs)
 
 
 def _judge(scores: dict[str, Any], base: dict[str, Any]) -> _Split:
     pairs = []
     for name, value in scores.items():
-        key = _ALIASES.get(name, name)
-        if key != "loss" and _finite(value) and _finite(base.get(key)):
+        key = baseline_name(name)
+        if key is not None and _finite(value) and _finite(base.get(key)):
             pairs.append((name, float(value), float(base[key])))
     loss, ref = scores.get("loss"), base.get("loss")
     comparable = _finite(loss) and _finite(ref)
@@ -108,6 +131,12 @@ def _judge(scores: dict[str, Any], base: dict[str, Any]) -> _Split:
         pairs.append(("loss", float(loss), float(ref)))
     huge = (float(loss), float(ref)) if comparable and ref > 0 and loss >= HUGE * ref else None
     return _Split(pairs, huge)
+
+
+def baseline_name(metric: str) -> str | None:
+    """The name the baseline scores a reported metric under (`Accuracy`, `acc`, `binary_accuracy` -> accuracy;
+    `MAE`, `MeanAbsoluteError` -> mae), or None when the baseline has no such score."""
+    return _ALIASES.get(metric.lower().replace("_", ""))
 
 
 def _finite(value: Any) -> bool:

@@ -16,7 +16,10 @@ import numpy as np
 
 from nnrun.catalog import keras_source
 from nnrun.data.preprocess import Preprocess, Scaler
-from nnrun.data.split import Part, Split, check_scorable, fold_problem, fold_rows, single_row_classes, split_rows
+from nnrun.data.split import (
+    Part, Split, check_scorable, counts, fold_problem, fold_rows, single_row_classes, split_rows,
+)
+from nnrun.errors import DataError
 from nnrun.data.target import check_classes, encode, encode_labels, infer_task, numeric_target, plain_label, target_kind
 
 if TYPE_CHECKING:
@@ -176,13 +179,73 @@ def load_split(spec: Spec, announce: Callable[[str], None] | None = None) -> Arr
         len(loaded.x), test=loaded.test, validation=ds.validation, seed=spec.seed, labels=loaded.class_ids,
         notes=loaded.notes,
     )
-    check_test_split(loaded, split, ds.test)
     if loaded.class_ids is not None:
         ids, classes = loaded.class_ids, loaded.preprocess.classes
+
+        def blame(part: str):
+            return lambda: _split_blame(loaded, split, ds.test, ds.validation, spec.seed, part)
+
+        check_scorable(Part(ids[split.test], ids[split.train], "the test rows", "test"), classes,
+                       key=("dataset", "test"), got=_test_value(loaded, split, ds.test),
+                       fix=_advice("test", 0 if ds.test is None else ds.test), notes=loaded.notes, blame=blame("test"))
         check_scorable(Part(ids[split.validation], ids[split.train], "the validation rows", "validation"), classes,
                        key=("dataset", "validation"), got=_described(ds.validation, len(split.validation), "first"),
-                       fix=_advice("validation", ds.validation), notes=loaded.notes)
+                       fix=_advice("validation", ds.validation), notes=loaded.notes, blame=blame("validation"))
     return prepare(loaded, split, ds.scale)
+
+
+def _split_blame(loaded: Loaded, split: Split, test: int | float | None, validation: int | float, seed: int,
+                 part: str) -> tuple[tuple, str, str]:
+    """(key, value, advice) of a train split whose `part` ("test" or "validation") cannot be scored. The key
+    blamed is the one whose rows took the classes the training rows lack: the test rows, the validation rows,
+    or, when both took some, the one cut in file order (an int), which is what a sorted file defeats. Its advice
+    is a stratified fraction only when that split, with this seed, mends it."""
+    ids = loaded.class_ids
+    # The classes of the scored rows that training lacks; when it lacks none (training holds a single class),
+    # every class it lacks.
+    lost = np.setdiff1d(np.unique(ids[getattr(split, part)]), ids[split.train])
+    lost = lost if len(lost) else np.setdiff1d(np.unique(ids), ids[split.train])
+    took = {"test": np.isin(ids[split.test], lost).any(), "validation": np.isin(ids[split.validation], lost).any()}
+    values = {"test": loaded.test if test is None else test, "validation": validation}
+    ints = [k for k in ("validation", "test") if isinstance(values[k], int) and values[k] > 0]
+    if took["test"] != took["validation"]:
+        culprit = "test" if took["test"] else "validation"
+    else:
+        culprit = ints[0] if ints else part
+    rows = getattr(split, culprit)
+    got = _test_value(loaded, split, test) if culprit == "test" else _described(validation, len(rows), "first")
+    if culprit != part:  # the other split's counts show where the missing classes went
+        got = f"{got[:-1]}: {counts(ids[rows], loaded.preprocess.classes)})"
+    if culprit not in ints:
+        return ("dataset", culprit), got, RARE
+    for change in ([culprit], ints):
+        if _mended(loaded, {**values, **dict.fromkeys(change, 0.2)}, seed):
+            return ("dataset", culprit), got, ("use " + " and ".join(f"{k}: 0.2" for k in ("test", "validation") if k in change)
+                                               + (", which is" if len(change) == 1 else ", which are")
+                                               + " shuffled and stratified")
+    sizes = np.bincount(ids)
+    small = int(lost[np.argmin(sizes[lost])])
+    return ("dataset", culprit), got, (f"class {loaded.preprocess.classes[small]} has only {_rows(sizes[small])}, "
+                                       "too few to be both trained on and scored: add rows of it, or drop them")
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _mended(loaded: Loaded, values: dict, seed: int) -> bool:
+    """Whether splitting with these test and validation values stratifies both and leaves the training rows
+    every class the other splits hold, and more than one."""
+    notes: list[str] = []
+    try:
+        split = split_rows(len(loaded.x), test=values["test"], validation=values["validation"], seed=seed,
+                           labels=loaded.class_ids, notes=notes)
+    except DataError:  # an int validation that the smaller rest cannot hold
+        return False
+    ids = loaded.class_ids
+    have = set(np.unique(ids[split.train]).tolist())
+    scored = set(np.unique(ids[split.test]).tolist()) | set(np.unique(ids[split.validation]).tolist())
+    return not notes and len(have) > 1 and scored <= have
 
 
 # The advice when a seeded, stratified fraction split leaves a class out of training: stratification was
@@ -247,8 +310,6 @@ class Folds:
 def load_folds(spec: Spec, k: int, announce: Callable[[str], None] | None = None) -> Folds:
     """Load the data, set the test rows aside as `nnrun train` would, and cut the rest into k folds
     (stratified when kfold.stratify asks for it, or, on auto, for a classification)."""
-    from nnrun.errors import DataError
-
     loaded = load(spec, announce)
     ds, kf = spec.dataset, spec.kfold
     if ds.validation:
@@ -262,6 +323,15 @@ def load_folds(spec: Spec, k: int, announce: Callable[[str], None] | None = None
                         "to stratify; use stratify: auto or false", key=("kfold", "stratify"))
     labels = loaded.class_ids[split.train] if loaded.class_ids is not None and kf.stratify is not False else None
     problem = fold_problem(len(split.train), k, labels, loaded.preprocess.classes)
+    if problem and labels is not None and isinstance(loaded.test, int) and loaded.test > 0:
+        # A class too small for the folds because the last-rows test took most of it: the test is to blame.
+        ids, classes = loaded.class_ids, loaded.preprocess.classes
+        left = np.bincount(labels, minlength=len(classes))
+        small = int(np.argmin(np.where(left > 0, left, len(ids) + 1)))
+        if (ids[split.test] == small).any() and _folds_mended(loaded, spec, k):
+            raise DataError(f"got {_test_value(loaded, split, ds.test)}, which takes {_rows(int((ids == small).sum() - left[small]))} "
+                            f"of class {classes[small]} and leaves it {_rows(int(left[small]))} to cut into {k} "
+                            "stratified folds; use test: 0.2, which is shuffled and stratified", key=("dataset", "test"))
     if problem:
         raise DataError(problem, key=("kfold", "k"))
     parts = fold_rows(split.train, k=k, shuffle=kf.shuffle, seed=spec.seed, labels=labels)
@@ -269,15 +339,43 @@ def load_folds(spec: Spec, k: int, announce: Callable[[str], None] | None = None
         check_test_split(loaded, split, ds.test)
     if loaded.class_ids is not None:
         ids, classes = loaded.class_ids, loaded.preprocess.classes
-        if len(np.unique(ids[split.train])) == 1:  # the test rows took every other class
-            key, got, fix = ("dataset", "test"), _test_value(loaded, split, ds.test), _advice("test", ds.test or 0)
-        else:
-            key, got, fix = _fold_advice(k, kf.shuffle, ids[split.train], classes)
         for i, (fit, held) in enumerate(parts, start=1):
             check_scorable(Part(ids[held], ids[fit], f"fold {i}'s held-out rows", f"fold {i} held out",
                                 training="its training rows"),
-                           classes, key=key, got=got, fix=fix, notes=loaded.notes)
+                           classes, key=("kfold", "k"), got=str(k), fix="", notes=loaded.notes,
+                           blame=lambda fit=fit: _fold_blame(loaded, split, fit, ds.test, spec, k))
     return Folds(loaded, split, parts, stratified=labels is not None, scale=ds.scale)
+
+
+def _fold_blame(loaded: Loaded, split: Split, fit: np.ndarray, test: int | float | None, spec: Spec,
+                k: int) -> tuple[tuple, str, str]:
+    """(key, value, advice) for a fold that cannot be scored, its training rows being `fit`. The test rows are
+    blamed when they took rows of the classes those lack and either left the folds a single class or, cut in
+    file order, a stratified fraction would mend it; else the fold settings are."""
+    ids, kf = loaded.class_ids, spec.kfold
+    lost = np.setdiff1d(np.unique(ids), ids[fit])
+    value = loaded.test if test is None else test
+    if np.isin(ids[split.test], lost).any():
+        got = _test_value(loaded, split, test)
+        if isinstance(value, int) and value > 0 and _folds_mended(loaded, spec, k):
+            return ("dataset", "test"), got, "use test: 0.2, which is shuffled and stratified"
+        if len(np.unique(ids[split.train])) == 1:  # the test rows took every other class
+            return ("dataset", "test"), got, _advice("test", value)
+    return _fold_advice(k, kf.shuffle, ids[split.train], loaded.preprocess.classes)
+
+
+def _folds_mended(loaded: Loaded, spec: Spec, k: int) -> bool:
+    """Whether a stratified test fraction of 0.2 leaves rows that these k-fold settings cut into folds whose
+    training rows hold every class their held-out rows hold."""
+    notes: list[str] = []
+    split = split_rows(len(loaded.x), test=0.2, validation=0.0, seed=spec.seed, labels=loaded.class_ids, notes=notes)
+    ids = loaded.class_ids
+    labels = ids[split.train] if spec.kfold.stratify is not False else None
+    if notes or fold_problem(len(split.train), k, labels, loaded.preprocess.classes):
+        return False
+    parts = fold_rows(split.train, k=k, shuffle=spec.kfold.shuffle, seed=spec.seed, labels=labels)
+    return all(set(np.unique(ids[held]).tolist()) <= set(np.unique(ids[fit]).tolist())
+               and len(np.unique(ids[fit])) > 1 for fit, held in parts)
 
 
 def _fold_advice(k: int, shuffle: bool, ids: np.ndarray, classes: list) -> tuple[tuple, str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,17 +123,21 @@ def counts(ids: np.ndarray, classes: list, limit: int = 8) -> str:
     return ", ".join(shown[:limit]) + (f", and {more} more classes" if more > 0 else "") if shown else "none"
 
 
-def check_scorable(part: Part, classes: list, *, key: tuple, got: str, fix: str, notes: list[str]) -> None:
+def check_scorable(part: Part, classes: list, *, key: tuple, got: str, fix: str, notes: list[str],
+                   blame: Callable[[], tuple[tuple, str, str]] | None = None) -> None:
     """Refuse a split that cannot be scored: rows of a class the training rows lack (a score of a class never
     trained on), or training rows of a single class. A split whose rows hold a single class that training has
     is merely lopsided: a note. `got` says what the value at `key` is (`20 (the last 20 rows)`); `fix` is the
-    advice that ends the message (`use test: 0.2, which ...`). Raises DataError at `key`."""
+    advice that ends the message (`use test: 0.2, which ...`). `blame`, called only to refuse, gives another
+    (key, got, fix) when the rows of another key caused the problem. Raises DataError at `key`."""
     if not len(part.rows):
         return
     have = set(np.unique(part.trained).tolist())
     held = np.unique(part.rows).tolist()
     missing = [classes[i] for i in held if i not in have]
     figures = f"{part.label}: {counts(part.rows, classes)}; training: {counts(part.trained, classes)}"
+    if (missing or len(have) == 1) and blame is not None:
+        key, got, fix = blame()
     if missing:
         which = ", ".join(map(str, missing[:8])) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
         raise DataError(f"got {got}: {part.name} hold {'class' if len(missing) == 1 else 'classes'} {which}, which "
