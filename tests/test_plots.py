@@ -88,6 +88,14 @@ def test_train_history_shows_baselines_kept_epoch_and_test_score():
 
 
 @STRICT
+def test_a_metric_spelt_otherwise_still_gets_its_baseline():
+    # Keras reports a metric under the spelling the config gives (`Acc`, `MAE`); the baseline scores it as accuracy
+    rows = [{"epoch": r["epoch"], "loss": r["loss"], "Acc": r["accuracy"]} for r in ROWS]
+    accuracy = panels(drawn(plots.history_figure(rows, TRAIN_METRICS)))[1]
+    assert accuracy.get_title() == "Acc" and sorted(hlines(accuracy)) == [0.6, 0.62, 0.65]
+
+
+@STRICT
 def test_without_restored_weights_the_kept_epoch_is_the_last():
     metrics = {k: v for k, v in TRAIN_METRICS.items() if k != "restored_epoch"}
     loss = panels(drawn(plots.history_figure(ROWS, metrics)))[0]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nnrun.runs import atomic_write
+from nnrun.verdict import baseline_name
 
 TRAINING, VALIDATION, TEST = "tab:blue", "tab:orange", "tab:green"
 SPLIT_COLOURS = {"train": TRAINING, "validation": VALIDATION, "test": TEST}
@@ -164,7 +165,7 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
             drawn += _column(rows, f"val_{name}")
         curves = list(drawn)
         for split in ("train", "validation", "test"):
-            value = (baseline.get(split) or {}).get(name)
+            value = (baseline.get(split) or {}).get(baseline_name(name) or name)
             if isinstance(value, (int, float)) and _baseline(ax, value, curves, SPLIT_COLOURS[split],
                                                              f"baseline, {SPLIT_WORDS[split]} rows"):
                 drawn.append(value)
@@ -231,9 +232,10 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
             train = _column(rows, f"{name}_mean")
             left.plot(epochs, train, color=TRAINING, linestyle="--", label="training: mean of the folds")
             drawn += train
-        if isinstance(baseline.get(name), (int, float)) and _baseline(
-                left, baseline[name], list(drawn), VALIDATION, "baseline, validation rows (mean of the folds)"):
-            drawn.append(baseline[name])
+        base = baseline.get(baseline_name(name) or name)
+        if isinstance(base, (int, float)) and _baseline(
+                left, base, list(drawn), VALIDATION, "baseline, validation rows (mean of the folds)"):
+            drawn.append(base)
         if best:
             left.axvline(best["epoch"], color="gray", linestyle="-.", linewidth=1,
                          label=f"best epoch {best['epoch']} (of the mean {best['monitor']})")
