@@ -179,6 +179,8 @@ CASES = [
     Case("check-val-monitor-without-validation", command="check",
          config=tiny_config(early_stopping={"monitor": "val_accuracy"}), where=at("early_stopping.monitor"),
          got="got val_accuracy", valid="set dataset.validation (e.g. 0.2) or monitor: loss"),
+    Case("misspelt-layer-type", config=with_layers({"typ": "Dense", "units": 1, "activation": "sigmoid"}),
+         where=at("layers[0].typ"), got="unknown key", valid="(did you mean 'type'? it is required); e.g. type: Dense"),
     # --- wrong types and ranges ---
     Case("epochs-text", config=tiny_config(epochs="ten"), where=at("epochs"), got="got ten",
          valid="must be a valid integer"),
@@ -323,6 +325,13 @@ CASES = [
          argv=("{config}", "--set", "layers[0].kernel_constraint.max_value=abc"),
          where=by_set("layers[0].kernel_constraint.max_value=abc", "layers[0].kernel_constraint.max_value"),
          got="got 'abc'", valid="must be a number > 0"),
+    Case("set-output-units-blamed-on-units", config=tiny_config(),
+         argv=("{config}", "--set", "layers[1].units=3", "--set", "layers[1].activation=softmax"),
+         where=by_set("layers[1].units=3", "layers[1]"), got="the output has 3 units",
+         valid="write {type: Dense, units: 1, activation: sigmoid}"),
+    Case("set-section-without-its-required-key", command="check", config=tiny_config(),
+         argv=("{config}", "--set", "kfold.shuffle=false"), where=by_set("kfold.shuffle=false", "kfold.k"),
+         got="required key is missing", valid="add --set kfold.k=5 or nnrun kfold --k 5"),
     # --- the data file ---
     Case("data-file-missing", config=on_csv(path="missing.csv"), where=at("dataset.path"), got="missing.csv not found",
          valid="set NNRUN_DATA_DIR to the folder that holds it"),

@@ -403,7 +403,7 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
             raise spec.error(
                 last, f"the output has {_units(units)}, but {loss_name} needs 1: write {{type: Dense, units: 1, "
                 f"activation: {want_act}}}" + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)"
-                                               if units == 2 else "")
+                                               if units == 2 else ""), about=("units",)
             )
     elif pre.target_kind in ("sparse", "onehot"):
         n = len(pre.classes)
@@ -416,14 +416,16 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
             raise spec.error(
                 last, f"the output has {_units(units)}{f' with {act}' if act != want_act else ''}, but {loss_name} on "
                 f"{n} classes ({shown}) needs {n} units{f' with {want_act}' if act != want_act else ''}: write {fix}"
-                f"{simpler}"
+                f"{simpler}", about=("units", "activation") if act != want_act else ("units",)
             )
     else:
         if units != 1:
             fix = "units: 1" + (", activation: linear" if act == "softmax" else "")
-            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write {fix}")
+            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write {fix}",
+                             about=("units",))
         if act == "softmax":
-            raise spec.error(last, "softmax over one unit always outputs 1.0: use activation: linear for a regression")
+            raise spec.error(last, "softmax over one unit always outputs 1.0: use activation: linear for a regression",
+                             about=("units", "activation"))
         low, high = ACTIVATION_RANGE.get(act, (-math.inf, math.inf))
         y_low, y_high = arrays.target_range()
         if y_low < low or y_high > high:
