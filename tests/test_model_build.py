@@ -168,6 +168,9 @@ DEEP_ONLY = {
     "loss-axis-beyond-the-outputs": (tiny_config(loss={"name": "binary_crossentropy", "axis": 3}),
                                      "loss.axis: got 3; BinaryCrossentropy's axis must be from -2 to 1 for this model's "
                                      "outputs (shape (2, 1)), such as -1"),
+    "negative-slope-as-written": (before({"type": "LeakyReLU", "negative_slope": -1}),
+                                  "layers[0].negative_slope: got -1; LeakyReLU refuses it: The negative_slope value of a "
+                                  "Leaky ReLU layer cannot be None or negative value"),
     "accuracy-on-csv-prices": (None, "metrics[0]: got 'accuracy', a classification metric, but loss mse makes this a "
                                "regression (one number per row, such as 48.9)"),
 }
