@@ -629,3 +629,33 @@ def test_the_set_that_gave_the_value_is_blamed(cli, write_config, sets, blamed):
     args = [a for s in sets for a in ("--set", s)]
     message = one_error(cli("check", write_config(BASE_YAML), *args))
     assert message.startswith(f"{blamed}: optimizer.lr: Adam takes no argument 'lr'")
+
+
+@pytest.mark.parametrize(("sets", "blamed"), [
+    (["layers[1].units=3", "layers[1].activation=softmax"], "--set layers[1].units=3"),  # the units, not the last
+    (["layers[1].activation=softmax", "layers[1].units=3"], "--set layers[1].units=3"),
+])
+def test_an_output_layer_error_is_blamed_on_the_set_of_the_key_it_is_about(cli, write_config, sets, blamed):
+    args = [a for s in sets for a in ("--set", s)]
+    message = one_error(cli("check", write_config(BASE_YAML), "--deep", *args))
+    assert message == (f"{blamed}: layers[1]: the output has 3 units, but binary_crossentropy needs 1: write "
+                       "{type: Dense, units: 1, activation: sigmoid}")
+
+
+def test_units_from_the_file_are_blamed_on_its_line_not_on_a_set_of_the_activation(cli, write_config):
+    path = write_config(BASE_YAML)
+    message = one_error(cli("check", path, "--deep", "--set", "loss=categorical_crossentropy",
+                            "--set", "layers[1].activation=softmax"))
+    assert message.startswith(f"{path}:6: layers[1]: the output has 1 unit, but categorical_crossentropy on 2 classes")
+
+
+def test_a_section_only_a_set_gave_is_blamed_on_that_set_with_the_set_to_add(cli, write_config):
+    message = one_error(cli("check", write_config(BASE_YAML), "--set", "kfold.shuffle=false"))
+    assert message == ("--set kfold.shuffle=false: kfold.k: required key is missing; add --set kfold.k=5 or "
+                       "nnrun kfold --k 5")
+
+
+def test_a_misspelt_layer_type_is_named_with_the_key_it_misspells(cli, write_config):
+    path = write_config(BASE_YAML.replace("{type: Dense, units: 4", "{typ: Dense, units: 4"))
+    assert one_error(cli("check", path)) == (f"{path}:5: layers[0].typ: unknown key (did you mean 'type'? it is "
+                                             "required); e.g. type: Dense")

@@ -47,14 +47,14 @@ PRICES = [1.5, 2.25, 3.5, 48.9] * 4
 # (config, the error without its file:line prefix). Plain check and check --deep both give it.
 BOTH = {
     "learning-rate-text": (optimizer(learning_rate="big"),
-                           "optimizer.learning_rate: got big; Adam's learning_rate must be a number > 0, such as 0.001"),
+                           "optimizer.learning_rate: got 'big'; Adam's learning_rate must be a number > 0, such as 0.001"),
     "learning-rate-negative": (optimizer(learning_rate=-1),
                                "optimizer.learning_rate: got -1; Adam's learning_rate must be a number > 0, such as 0.001"),
     "momentum-negative": (tiny_config(optimizer={"name": "sgd", "momentum": -1}),
                           "optimizer.momentum: got -1; SGD's momentum must be a number from 0 to 1"),
     "beta-1-two": (optimizer(beta_1=2), "optimizer.beta_1: got 2; Adam's beta_1 must be a number from 0 to below 1, "
                    "such as 0.9"),
-    "epsilon-text": (optimizer(epsilon="x"), "optimizer.epsilon: got x; Adam's epsilon must be a number >= 0, such as 1e-07"),
+    "epsilon-text": (optimizer(epsilon="x"), "optimizer.epsilon: got 'x'; Adam's epsilon must be a number >= 0, such as 1e-07"),
     "amsgrad-text": (optimizer(amsgrad="yes"), "optimizer.amsgrad: got 'yes'; Adam's amsgrad must be true or false"),
     "lr-keras-2": (optimizer(lr=0.1), "optimizer.lr: Adam takes no argument 'lr' (Keras 3 calls it 'learning_rate'); "
                    "its arguments: learning_rate, beta_1"),
@@ -68,18 +68,18 @@ BOTH = {
                                     "layers[0].kernel_initializer.name: got 'random_normall'; unknown initializer "
                                     "(did you mean 'random_normal'?)"),
     "regularizer-text": (hidden(kernel_regularizer={"name": "l2", "l2": "big"}),
-                         "layers[0].kernel_regularizer.l2: got big; L2's l2 must be a number >= 0, such as 0.01"),
+                         "layers[0].kernel_regularizer.l2: got 'big'; L2's l2 must be a number >= 0, such as 0.01"),
     "regularizer-negative": (hidden(kernel_regularizer={"name": "l2", "l2": -1}),
                              "layers[0].kernel_regularizer.l2: got -1; L2's l2 must be a number >= 0, such as 0.01"),
     "batch-norm-momentum": (before({"type": "BatchNormalization", "momentum": 2}),
                             "layers[0].momentum: got 2; BatchNormalization's momentum must be a number from 0 to 1"),
     "leaky-relu-slope-text": (before({"type": "LeakyReLU", "negative_slope": "x"}),
-                              "layers[0].negative_slope: got x; LeakyReLU's negative_slope must be a number"),
+                              "layers[0].negative_slope: got 'x'; LeakyReLU's negative_slope must be a number"),
     "lstm-dropout-two": (before({"type": "Reshape", "target_shape": [2, 1]}, {"type": "LSTM", "units": 2, "dropout": 2}),
                          "layers[1].dropout: got 2; LSTM's dropout must be a fraction from 0 to below 1"),
     "layer-bool-text": (hidden(use_bias="no"), "layers[0].use_bias: got 'no'; Dense's use_bias must be true or false"),
     "loss-delta-text": (tiny_config(loss={"name": "huber", "delta": "x"}, layers=[HIDDEN, LINEAR], metrics=["mae"]),
-                        "loss.delta: got x; Huber's delta must be a number > 0, such as 1.0"),
+                        "loss.delta: got 'x'; Huber's delta must be a number > 0, such as 1.0"),
     "label-smoothing-two": (tiny_config(loss={"name": "binary_crossentropy", "label_smoothing": 2}),
                             "loss.label_smoothing: got 2; BinaryCrossentropy's label_smoothing must be a number from 0 "
                             "to 1, such as 0.1"),
@@ -109,6 +109,48 @@ BOTH = {
     "sparse-accuracy-on-one-hot": (classes("categorical_crossentropy", "sparse_categorical_accuracy"),
                                    "metrics[0]: got 'sparse_categorical_accuracy', which expects class ids, but loss "
                                    "categorical_crossentropy gives one-hot rows"),
+    "auc-thresholds-one": (tiny_config(metrics=[{"name": "auc", "num_thresholds": 1}]),
+                           "metrics[0].num_thresholds: got 1; AUC's num_thresholds must be a whole number > 1, such as 200"),
+    "auc-thresholds-text": (tiny_config(metrics=[{"name": "auc", "num_thresholds": "x"}]),
+                            "metrics[0].num_thresholds: got 'x'; AUC's num_thresholds must be a whole number > 1"),
+    "auc-thresholds-fraction": (tiny_config(metrics=[{"name": "auc", "num_thresholds": 1.5}]),
+                                "metrics[0].num_thresholds: got 1.5; AUC's num_thresholds must be a whole number > 1"),
+    "precision-threshold-two": (tiny_config(metrics=[{"name": "precision", "thresholds": 2}]),
+                                "metrics[0].thresholds: got 2; Precision's thresholds must be a number from 0 to 1, or a "
+                                "list of them"),
+    "precision-thresholds-list": (tiny_config(metrics=[{"name": "precision", "thresholds": [0.5, "x"]}]),
+                                  "metrics[0].thresholds: got [0.5, x]; Precision's thresholds must be a number from 0 "
+                                  "to 1, or a list of them"),
+    "precision-top-k-text": (tiny_config(metrics=[{"name": "precision", "top_k": "x"}]),
+                             "metrics[0].top_k: got 'x'; Precision's top_k must be a whole number > 0"),
+    "max-norm-text": (hidden(kernel_constraint={"name": "max_norm", "max_value": "x"}),
+                      "layers[0].kernel_constraint.max_value: got 'x'; MaxNorm's max_value must be a number > 0, such as 2"),
+    "max-norm-negative": (hidden(kernel_constraint={"name": "max_norm", "max_value": -1}),
+                          "layers[0].kernel_constraint.max_value: got -1; MaxNorm's max_value must be a number > 0"),
+    "constraint-axis-text": (hidden(kernel_constraint={"name": "unit_norm", "axis": "x"}),
+                             "layers[0].kernel_constraint.axis: got 'x'; UnitNorm's axis must be a whole number (an "
+                             "axis index), such as -1"),
+    "loss-axis-text": (tiny_config(loss={"name": "binary_crossentropy", "axis": "x"}),
+                       "loss.axis: got 'x'; BinaryCrossentropy's axis must be a whole number"),
+    "loss-scale-factor-text": (optimizer(loss_scale_factor="x"),
+                               "optimizer.loss_scale_factor: got 'x'; Adam's loss_scale_factor must be a number > 0"),
+    "gradient-accumulation-text": (optimizer(gradient_accumulation_steps="x"),
+                                   "optimizer.gradient_accumulation_steps: got 'x'; Adam's gradient_accumulation_steps "
+                                   "must be a whole number > 0"),
+    "initializer-seed-text": (hidden(kernel_initializer={"name": "he_normal", "seed": "x"}),
+                              "layers[0].kernel_initializer.seed: got 'x'; HeNormal's seed must be a whole number >= 0"),
+    "constraint-name-case": (hidden(kernel_constraint="maxnorm"),
+                             "layers[0].kernel_constraint: got 'maxnorm'; unknown constraint (did you mean 'max_norm'?)"),
+    "constraint-camel-lower": (hidden(kernel_constraint="nonneg"),
+                               "layers[0].kernel_constraint: got 'nonneg'; unknown constraint (did you mean 'non_neg'?)"),
+    "initializer-name-case": (hidden(kernel_initializer="henormal"),
+                              "layers[0].kernel_initializer: got 'henormal'; unknown initializer (did you mean "
+                              "'he_normal'?)"),
+    "regularizer-name-case": (hidden(kernel_regularizer="l1L2"),
+                              "layers[0].kernel_regularizer: got 'l1L2'; unknown regularizer (did you mean 'l1l2'?)"),
+    "loss-name-case": (tiny_config(loss="BINARY_CROSSENTROPY"),
+                       "loss: got 'BINARY_CROSSENTROPY'; unknown loss (did you mean 'binary_crossentropy'?)"),
+    "metric-name-case": (tiny_config(metrics=["Mae"]), "metrics[0]: got 'Mae'; unknown metric (did you mean 'mae'?)"),
 }
 # Refused by Keras itself, when the model is built: plain check cannot know.
 DEEP_ONLY = {
@@ -118,13 +160,17 @@ DEEP_ONLY = {
                               "layers[0].kernel_size: got 0; Conv1D refuses it: The kernel_size argument must be a tuple "
                               "of 1 integers (value > 0)"),
     "conv-strides-text": (before({"type": "Conv1D", "filters": 2, "kernel_size": 1, "strides": "a"}, {"type": "Flatten"}),
-                          "layers[0].strides: got a; Conv1D refuses it: The strides argument must be a tuple of 1 "
+                          "layers[0].strides: got 'a'; Conv1D refuses it: The strides argument must be a tuple of 1 "
                           "integers"),
-    "auc-thresholds-one": (tiny_config(metrics=[{"name": "auc", "num_thresholds": 1}]),
-                           "metrics[0].num_thresholds: got 1; AUC refuses it: Argument num_thresholds must be an "
-                           "integer > 1"),
-    "precision-threshold-two": (tiny_config(metrics=[{"name": "precision", "thresholds": 2}]),
-                                "metrics[0].thresholds: got 2; Precision refuses it: Threshold values must be in [0, 1]"),
+    "constraint-axis-beyond-the-kernel": (hidden(kernel_constraint={"name": "max_norm", "axis": 5}),
+                                          "layers[0].kernel_constraint.axis: got 5; MaxNorm's axis must be from -2 to 1 "
+                                          "for this layer's kernel (shape (2, 4)), such as -1"),
+    "loss-axis-beyond-the-outputs": (tiny_config(loss={"name": "binary_crossentropy", "axis": 3}),
+                                     "loss.axis: got 3; BinaryCrossentropy's axis must be from -2 to 1 for this model's "
+                                     "outputs (shape (2, 1)), such as -1"),
+    "negative-slope-as-written": (before({"type": "LeakyReLU", "negative_slope": -1}),
+                                  "layers[0].negative_slope: got -1; LeakyReLU refuses it: The negative_slope value of a "
+                                  "Leaky ReLU layer cannot be None or negative value"),
     "accuracy-on-csv-prices": (None, "metrics[0]: got 'accuracy', a classification metric, but loss mse makes this a "
                                "regression (one number per row, such as 48.9)"),
 }
@@ -138,6 +184,12 @@ GOOD = {
                                "binary_accuracy"),
     "class-id-metrics": classes("sparse_categorical_crossentropy", "acc", "sparse_top_k_categorical_accuracy"),
     "regularizer-whole-number": hidden(kernel_regularizer={"name": "l2", "l2": 1}, kernel_initializer="he_normal"),
+    "optimizer-name-in-any-case": tiny_config(optimizer="Adam"),  # Keras lower-cases optimizer names, only those
+    "whole-number-arguments": tiny_config(metrics=[{"name": "auc", "num_thresholds": 200.0},
+                                                   {"name": "precision", "thresholds": [0.3, 0.7]}],
+                                          loss={"name": "binary_crossentropy", "axis": -1}),
+    "constraint-arguments": hidden(kernel_constraint={"name": "max_norm", "max_value": 3, "axis": 0},
+                                   bias_constraint="NonNeg"),
 }
 
 

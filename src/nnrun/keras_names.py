@@ -65,7 +65,30 @@ RANGES = {
     "delta": (0, math.inf, False, False, "a number > 0, such as 1.0"),
     "l1": (0, math.inf, True, False, "a number >= 0, such as 0.01"),
     "l2": (0, math.inf, True, False, "a number >= 0, such as 0.01"),
+    "max_value": (0, math.inf, False, False, "a number > 0, such as 2"),
+    "loss_scale_factor": (0, math.inf, False, False, "a number > 0, such as 1.0"),
+    "thresholds": (0, 1, True, True, "a number from 0 to 1, or a list of them, such as 0.5"),
 }
+# Arguments of Keras's metrics, losses, optimizers, initializers, regularizers and constraints that must be whole
+# numbers: Keras takes any value and fails with Python's own words ('<=' not supported between 'str' and 'int')
+# or only when training. (the lowest valid value or None, what to say)
+WHOLE = {
+    "num_thresholds": (2, "a whole number > 1, such as 200"),
+    "k": (1, "a whole number > 0, such as 5"),
+    "top_k": (1, "a whole number > 0, such as 1"),
+    "class_id": (0, "a whole number >= 0 (a class index)"),
+    "num_labels": (1, "a whole number > 0"),
+    "num_regressors": (0, "a whole number >= 0"),
+    "axis": (None, "a whole number (an axis index), such as -1"),
+    "gradient_accumulation_steps": (1, "a whole number > 0"),
+    "ema_overwrite_frequency": (1, "a whole number > 0"),
+    "ns_steps": (1, "a whole number > 0, such as 5"),
+    "warmup_steps": (0, "a whole number >= 0"),
+    "dynamic_growth_steps": (1, "a whole number > 0, such as 2000"),
+    "seed": (0, "a whole number >= 0, such as 42"),
+}
+# Arguments that take one number or a list of them (Precision's thresholds).
+LISTS = {"thresholds"}
 # What each target encoding is, in words, and the metrics that fit it.
 TARGETS = {
     "raw": ("a regression (one number per row)", "mae, mse, root_mean_squared_error or r2_score"),
@@ -81,16 +104,19 @@ FORMS = {"binary": "0/1 targets", "sparse": "class ids", "onehot": "one-hot rows
 # --- what a Keras class takes and measures (read from the class: by the generator and by model.py) ---
 
 
-def arg_tags(cls: type, extra: tuple = ()) -> dict[str, str]:
-    """{argument: "float" | "bool" | "required" | "any"} for `cls.__init__`, in order, then `extra` names
-    (the base class's arguments a subclass passes on through **kwargs)."""
+def arg_tags(cls: type, extra: tuple = (), numbers: bool = False) -> dict[str, str]:
+    """{argument: "float" | "bool" | "int" | "required" | "any"} for `cls.__init__`, in order, then `extra`
+    names (the base class's arguments a subclass passes on through **kwargs). With `numbers` (every class but
+    layers, whose whole-number arguments often take tuples too), "int": a number (its default is a whole
+    number), a whole number when WHOLE names it."""
     tags: dict[str, str] = {}
     for name, p in inspect.signature(cls.__init__).parameters.items():
         if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         default = p.default
         tags[name] = ("required" if default is p.empty else "bool" if isinstance(default, bool)
-                      else "float" if isinstance(default, float) else "any")
+                      else "float" if isinstance(default, float)
+                      else "int" if numbers and (name in WHOLE or isinstance(default, int)) else "any")
     for name in extra:
         tags.setdefault(name, "any")
     return tags
@@ -149,16 +175,43 @@ def check_arguments(spec: Spec, loc: tuple, owner: str, tags: dict[str, str], kw
                 out[key] = [float(v) for v in value]  # some take a (low, high) pair, as RandomZoom's factors
             else:
                 text = RANGES[key][4] if key in RANGES else "a number"
-                raise spec.error((*loc, key), f"got {show_value(value)}; {owner}'s {key} must be {text}")
+                raise spec.error((*loc, key), f"got {quoted(value)}; {owner}'s {key} must be {text}")
         if tags[key] == "bool" and not isinstance(value, bool):
-            raise spec.error((*loc, key), f"got {show_value(value)}; {owner}'s {key} must be true or false")
-        if key in RANGES and value is not None and not number:
-            raise spec.error((*loc, key), f"got {show_value(value)}; {owner}'s {key} must be {RANGES[key][4]}")
-        if key in RANGES and number:
+            raise spec.error((*loc, key), f"got {quoted(value)}; {owner}'s {key} must be true or false")
+        if tags[key] == "int" and value is not None:
+            out[key] = _number(spec, (*loc, key), owner, key, value)
+        if key in RANGES and value is not None:
             low, high, low_in, high_in, text = RANGES[key]
-            if value < low or value > high or (value == low and not low_in) or (value == high and not high_in):
-                raise spec.error((*loc, key), f"got {show_value(value)}; {owner}'s {key} must be {text}")
+            values = value if key in LISTS and isinstance(value, list) and value else [value]
+            for v in values:
+                if not _is_number(v) or v < low or v > high or (v == low and not low_in) or (v == high and not high_in):
+                    raise spec.error((*loc, key), f"got {quoted(value)}; {owner}'s {key} must be {text}")
     return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(spec: Spec, loc: tuple, owner: str, key: str, value: Any) -> Any:
+    """`value` of an "int" argument, checked: a number, and a whole one in WHOLE's range when WHOLE names the
+    argument (a whole float such as 200.0 becomes the int Keras needs)."""
+    if key not in WHOLE:
+        if not _is_number(value):
+            text = RANGES[key][4] if key in RANGES else "a number"
+            raise spec.error(loc, f"got {quoted(value)}; {owner}'s {key} must be {text}")
+        return value
+    low, text = WHOLE[key]
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if not _is_number(value) or not whole or (low is not None and value < low):
+        raise spec.error(loc, f"got {quoted(value)}; {owner}'s {key} must be {text}")
+    return int(value)
+
+
+def quoted(value: Any) -> str:
+    """A received value as the user wrote it: text in quotes ('x'), anything else as YAML writes it (-1, 1.5,
+    [1, 2])."""
+    return repr(value) if isinstance(value, str) else show_value(value)
 
 
 def metric_problem(name: str, traits: dict[str, Any], kind: str, loss: str, example: Any = None) -> str | None:
@@ -214,8 +267,8 @@ def catalog() -> dict[str, Any] | None:
 
 def check_names(spec: Spec) -> None:
     """Raise ConfigError (at its key) for a name Keras does not know, an argument its class does not take or a
-    value it cannot use, and a metric that means nothing for the loss; without importing Keras. Case variants
-    of a name (Relu for relu) are left to model.build, which has Keras's own lookup."""
+    value it cannot use, and a metric that means nothing for the loss; without importing Keras. A name is
+    matched as Keras's own lookup of its kind matches it (exactly, or for optimizers in any case)."""
     from nnrun.data.target import target_kind
 
     cat = catalog()
@@ -281,9 +334,11 @@ def _named(spec: Spec, cat: dict, loc: tuple, value: Any, kind: str, what: str) 
     name = value if isinstance(value, str) else value["name"]
     table = cat[kind]
     names = table["names"]
-    lowered = {n.lower(): n for n in names}
     if not isinstance(name, str):
         return None
+    # Keras looks names up exactly (Relu, maxnorm and Mae are refused), except for the kinds it lower-cases
+    # first (optimizers: Adam).
+    lowered = {n.lower(): n for n in names} if table.get("any_case") else {}
     found = name if name in names else lowered.get(name.lower())
     if found is None:
         valid = [n for n in names if n == n.lower() and n not in INTERNAL]
@@ -322,7 +377,7 @@ def generate() -> dict[str, Any]:
                 classes[cls.__name__] = model.kind_arg_tags(kind, cls)
                 if kind == "metrics":
                     traits[cls.__name__] = metric_traits(cls)
-        data[kind] = {"names": names, "classes": dict(sorted(classes.items()))}
+        data[kind] = {"names": names, "any_case": model.any_case(kind), "classes": dict(sorted(classes.items()))}
     data["metric_traits"] = dict(sorted(traits.items()))
     return data
 

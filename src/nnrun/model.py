@@ -18,9 +18,8 @@ import numpy as np
 from nnrun.errors import did_you_mean, first_line, keypath
 from nnrun.keras_names import (
     AUTO_ACCURACY, CODE_LAYERS, INTERNAL, SUFFIX_KIND, arg_tags, check_arguments, is_auto_accuracy, metric_problem,
-    metric_traits, non_binary, unknown_layer, unknown_name,
+    metric_traits, non_binary, quoted, unknown_layer, unknown_name,
 )
-from nnrun.yamlfile import show_value
 
 if TYPE_CHECKING:
     from nnrun.data import Arrays
@@ -62,7 +61,18 @@ def layer_arg_tags(cls: type) -> dict[str, str]:
 
 def kind_arg_tags(kind: str, cls: type) -> dict[str, str]:
     """The arguments an initializer, regularizer, constraint, optimizer, loss or metric class takes."""
-    return arg_tags(cls, extra=("name", "dtype", "reduction") if kind in ("losses", "metrics") else ())
+    return arg_tags(cls, extra=("name", "dtype", "reduction") if kind in ("losses", "metrics") else (), numbers=True)
+
+
+def any_case(kind: str) -> bool:
+    """Whether `keras.<kind>.get` finds a name in any case (optimizers: Adam, ADAM), not only as registered."""
+    names = registry_keys(kind)
+    probe = next(n for n in names if n.upper() not in names)
+    try:
+        getattr(keras, kind).get(probe.upper())
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def class_for(kind: str, name: str) -> type | None:
@@ -98,28 +108,34 @@ def _resolve(spec: Spec, loc: tuple, getter, name: Any, what: str, valid: list[s
         raise spec.error(loc, unknown_name(name, what, valid)) from None
 
 
-def _construct(spec: Spec, loc: tuple, owner: str, cls: type, kwargs: dict) -> Any:
+def _construct(spec: Spec, loc: tuple, owner: str, cls: type, kwargs: dict, given: dict) -> Any:
     """`cls(**kwargs)`; an error Keras raises is reported at the argument it names (`optimizer.clipvalue`), with
-    the value and Keras's first sentence about what is valid, else at `loc`."""
+    the value as `given` in the config and Keras's first sentence about what is valid, else at `loc`."""
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as e:
-        text = first_line(e)
-        # Keras names an argument as `rate`, rate=1.5 or "argument l2"; blame the last one the config gave
-        # (clipnorm and clipvalue together: the second).
-        named = [k for k in kwargs if re.search(rf"(`{k}`|\b{k}=|argument {k}\b)", text)] or \
-            (list(kwargs) if len(kwargs) == 1 else [])  # Precision's "Threshold values must be in [0, 1]"
-        problem = re.split(r"\s*Received", text.replace("`", ""))[0].rstrip(" .:,")
-        unmet = re.search(r"do not satisfy (.+)$", text.replace("`", ""))
-        if unmet:  # Conv2D's kernel_size 0: "... Received kernel_size=0, including values {0} that do not satisfy ..."
-            problem += f" ({unmet.group(1).rstrip('.')})"
-        if named:
-            key = named[-1]
-            raise spec.error((*loc, key), f"got {show_value(kwargs[key])}; {owner} refuses it: {problem}") from None
-        if isinstance(e, TypeError) and "required" in text:
-            missing = text.split("argument")[-1].strip(": ").replace("'", "")
-            raise spec.error(loc, f"{owner} needs {missing} (e.g. units: 8)") from None
-        raise spec.error(loc, f"{owner} rejected its arguments: {problem or text}") from None
+        _refused(spec, loc, owner, given, e)
+
+
+def _refused(spec: Spec, loc: tuple, owner: str, given: dict, e: Exception, verb: str = "refuses it"):
+    """Raise the ConfigError for Keras's error `e` about `owner` built from the config's arguments `given`."""
+    kwargs = given
+    text = first_line(e)
+    # Keras names an argument as `rate`, rate=1.5 or "argument l2"; blame the last one the config gave
+    # (clipnorm and clipvalue together: the second).
+    named = [k for k in kwargs if re.search(rf"(`{k}`|\b{k}=|argument {k}\b|^{k}\b)", text)] or \
+        (list(kwargs) if len(kwargs) == 1 else [])  # Precision's "Threshold values must be in [0, 1]"
+    problem = re.split(r"\s*Received", text.replace("`", ""))[0].rstrip(" .:,")
+    unmet = re.search(r"do not satisfy (.+)$", text.replace("`", ""))
+    if unmet:  # Conv2D's kernel_size 0: "... Received kernel_size=0, including values {0} that do not satisfy ..."
+        problem += f" ({unmet.group(1).rstrip('.')})"
+    if named:
+        key = named[-1]
+        raise spec.error((*loc, key), f"got {quoted(kwargs[key])}; {owner} {verb}: {problem}") from None
+    if isinstance(e, TypeError) and "required" in text:
+        missing = text.split("argument")[-1].strip(": ").replace("'", "")
+        raise spec.error(loc, f"{owner} needs {missing} (e.g. units: 8)") from None
+    raise spec.error(loc, f"{owner} rejected its arguments: {problem or text}") from None
 
 
 def _object(spec: Spec, loc: tuple, value: str | dict, kind: str, what: str, instance: bool = False) -> Any:
@@ -137,8 +153,8 @@ def _object(spec: Spec, loc: tuple, value: str | dict, kind: str, what: str, ins
     cls = class_for(kind, name) or (type(obj) if not inspect.isfunction(obj) else None)
     if cls is None:
         raise spec.error(loc, f"{name} takes no arguments; write it as a plain name")
-    kwargs = check_arguments(spec, loc, cls.__name__, kind_arg_tags(kind, cls), kwargs)
-    return _construct(spec, loc, cls.__name__, cls, kwargs)
+    checked = check_arguments(spec, loc, cls.__name__, kind_arg_tags(kind, cls), kwargs)
+    return _construct(spec, loc, cls.__name__, cls, checked, kwargs)
 
 
 # --- layers ---
@@ -159,6 +175,7 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
     takes_activation = "activation" in inspect.signature(cls.__init__).parameters
     if spec.activation and takes_activation and "activation" not in kwargs and not is_last:
         kwargs["activation"] = spec.activation
+    given = dict(kwargs)
     kwargs = check_arguments(spec, loc, layer_spec.type, layer_arg_tags(cls), kwargs)
     for key, value in kwargs.items():
         if key == "activation" or key.endswith("_activation"):
@@ -167,7 +184,7 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
         for suffix, kind in SUFFIX_KIND.items():
             if key.endswith(suffix) and value is not None:
                 kwargs[key] = _object(spec, (*loc, key), value, kind, suffix.strip("_"))
-    return _construct(spec, loc, layer_spec.type, cls, kwargs)
+    return _construct(spec, loc, layer_spec.type, cls, kwargs, given)
 
 
 # --- optimizer, loss, metrics ---
@@ -231,14 +248,75 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
         except (ValueError, TypeError, NotImplementedError) as e:
             raise spec.error(("layers", i), f"{spec.layers[i].type} cannot take input of shape {before}: "
                              f"{first_line(e)}") from None
+        _try_constraints(spec, i, layer)
         layers.append(layer)
     _check_vocabulary(spec, layers, arrays)
     name = spec.name.replace("-", "_").replace(".", "_").replace("+", "_")
     model = keras.Sequential([keras.Input(shape=shape), *layers], name=name)
     check_output(spec, model, arrays, notes if notes is not None else [])
-    model.compile(optimizer=optimizer(spec), loss=loss(spec), metrics=metrics(spec, arrays),
+    loss_fn, metric_objs = loss(spec), metrics(spec, arrays)
+    _try_on_rows(spec, model, arrays, loss_fn, metric_objs)
+    model.compile(optimizer=optimizer(spec), loss=loss_fn, metrics=metric_objs,
                   steps_per_execution=steps_per_execution(spec, arrays))
     return model
+
+
+# Keras checks some arguments only when it first uses the object, in training: MaxNorm(axis=5) or
+# BinaryCrossentropy(axis=3) construct, and the run fails in fit. So the objects built from arguments in the
+# config are tried once here, as training will use them (the constraints on the layer's weights, the loss and
+# the metrics on a few training rows), and what Keras refuses is refused now, at its key, before any run
+# folder exists. Whatever they raise, training would raise too: every exception is caught.
+
+
+def _try_constraints(spec: Spec, index: int, layer: keras.layers.Layer) -> None:
+    given = {k: v for k, v in spec.layers[index].kwargs().items() if k.endswith("_constraint") and isinstance(v, dict)}
+    if not given:
+        return
+    holders = [layer, getattr(layer, "cell", None)]
+    for weight in layer.weights:
+        constraint = weight.constraint
+        if constraint is None:
+            continue
+        try:
+            constraint(weight.value)
+        except Exception as e:  # noqa: BLE001 - see above
+            keys = [k for k in given if any(getattr(h, k, None) is constraint for h in holders)] or list(given)
+            key = keys[0]
+            args = {k: v for k, v in given[key].items() if k != "name"}
+            _axis_problem(spec, ("layers", index, key), type(constraint).__name__, args,
+                          f"this layer's {weight.name} (shape {tuple(weight.shape)})", len(weight.shape))
+            _refused(spec, ("layers", index, key), type(constraint).__name__, args, e,
+                     f"cannot constrain this layer's {weight.name} (shape {tuple(weight.shape)})")
+
+
+def _try_on_rows(spec: Spec, model: keras.Model, arrays: Arrays, loss_fn: Any, metric_objs: list) -> None:
+    tried = [(("loss",), spec.loss, loss_fn)] if isinstance(spec.loss, dict) else []
+    tried += [(("metrics", i), v, m) for i, (v, m) in enumerate(zip(spec.metrics, metric_objs))
+              if isinstance(v, dict) and "name" in v]
+    if not tried or not len(arrays.x_train):
+        return
+    x, y = arrays.x_train[:2], arrays.y_train[:2]
+    predicted = model(x, training=False)
+    for loc, value, obj in tried:
+        try:
+            if hasattr(obj, "update_state"):
+                type(obj).from_config(obj.get_config()).update_state(y, predicted)
+            else:
+                obj(y, predicted)
+        except Exception as e:  # noqa: BLE001 - see above
+            args = {k: v for k, v in value.items() if k != "name"}
+            _axis_problem(spec, loc, type(obj).__name__, args, f"this model's outputs (shape {tuple(predicted.shape)})",
+                          len(predicted.shape))
+            _refused(spec, loc, type(obj).__name__, args, e, "fails on this model's outputs")
+
+
+def _axis_problem(spec: Spec, loc: tuple, owner: str, args: dict, what: str, ndim: int) -> None:
+    """Raise for an `axis` argument outside the `ndim` axes of `what`, the usual cause of the failures above
+    (Keras says only "tuple index out of range")."""
+    axis = args.get("axis")
+    if isinstance(axis, int) and not -ndim <= axis < ndim:
+        raise spec.error((*loc, "axis"), f"got {axis}; {owner}'s axis must be from {-ndim} to {ndim - 1} for {what}, "
+                         "such as -1") from None
 
 
 def param_counts(model: keras.Model) -> tuple[int, int]:
@@ -325,7 +403,7 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
             raise spec.error(
                 last, f"the output has {_units(units)}, but {loss_name} needs 1: write {{type: Dense, units: 1, "
                 f"activation: {want_act}}}" + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)"
-                                               if units == 2 else "")
+                                               if units == 2 else ""), about=("units",)
             )
     elif pre.target_kind in ("sparse", "onehot"):
         n = len(pre.classes)
@@ -338,14 +416,16 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
             raise spec.error(
                 last, f"the output has {_units(units)}{f' with {act}' if act != want_act else ''}, but {loss_name} on "
                 f"{n} classes ({shown}) needs {n} units{f' with {want_act}' if act != want_act else ''}: write {fix}"
-                f"{simpler}"
+                f"{simpler}", about=("units", "activation") if act != want_act else ("units",)
             )
     else:
         if units != 1:
             fix = "units: 1" + (", activation: linear" if act == "softmax" else "")
-            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write {fix}")
+            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write {fix}",
+                             about=("units",))
         if act == "softmax":
-            raise spec.error(last, "softmax over one unit always outputs 1.0: use activation: linear for a regression")
+            raise spec.error(last, "softmax over one unit always outputs 1.0: use activation: linear for a regression",
+                             about=("units", "activation"))
         low, high = ACTIVATION_RANGE.get(act, (-math.inf, math.inf))
         y_low, y_high = arrays.target_range()
         if y_low < low or y_high > high:

@@ -354,7 +354,8 @@ class LayerSpec(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True)
 
-    type: str = Field(description="A Keras layer class name, e.g. Dense, Dropout, BatchNormalization, Flatten.")
+    type: str = Field(description="A Keras layer class name, e.g. Dense, Dropout, BatchNormalization, Flatten.",
+                      examples=["Dense"])
     units: PositiveInt | None = Field(None, description="Dense and recurrent layers: number of outputs.")
     filters: PositiveInt | None = Field(None, description="Convolution layers: number of filters.")
     rate: Fraction | None = Field(None, description="Dropout layers: fraction of inputs dropped, 0 <= rate < 1.")
@@ -398,7 +399,7 @@ class EarlyStoppingSpec(_Section):
 class KFoldSpec(_Section):
     """K-fold cross-validation settings, used by `nnrun kfold`."""
 
-    k: Annotated[int, Field(strict=True, ge=2)] = Field(description="Number of folds (at least 2).")
+    k: Annotated[int, Field(strict=True, ge=2)] = Field(description="Number of folds (at least 2).", examples=[5])
     shuffle: bool = Field(True, description="Shuffle rows (with the seed) before splitting into folds.")
     stratify: Literal["auto", True, False] = Field(
         "auto", description="Keep class ratios in every fold; auto = yes for classification."
@@ -487,9 +488,10 @@ class Spec(_Section):
         """The folder relative CSV paths are resolved against (the config's own folder)."""
         return self._origin.path.parent if self._origin and self._origin.path else Path.cwd()
 
-    def error(self, loc: tuple, problem: str) -> ConfigError:
-        """A ConfigError for key `loc`, located in the YAML file or the `--set` that gave it."""
-        where = self._origin.where(loc) if self._origin else ""
+    def error(self, loc: tuple, problem: str, about: tuple[str, ...] = ()) -> ConfigError:
+        """A ConfigError for key `loc`, located in the YAML file or the `--set` that gave it; `about`: the keys
+        under `loc` the problem is about (units, for "the output has 3 units" at a layer), which decide that."""
+        where = self._origin.where(loc, about) if self._origin else ""
         return ConfigError(f"{where}{keypath(loc)}: {problem}")
 
     def resolved(self) -> dict[str, Any]:
@@ -520,23 +522,47 @@ class Origin:
         self.root = root
         self.overrides = overrides
 
-    def where(self, loc: tuple) -> str:
+    def where(self, loc: tuple, about: tuple[str, ...] = ()) -> str:
         """A "file:line: " or "--set k=v: " prefix for messages about key `loc`: the --set that gave the value at
         `loc` (the most specific one: `--set optimizer.lr=0.1` rather than `--set optimizer=adam` before it),
         else, for a key holding values that a --set gave (`optimizer` after `--set optimizer.lr=0.1`), the last
-        such --set, else the file's line."""
+        such --set, else the file's line. With `about` (keys under `loc`), only a --set of those keys, or of
+        `loc` or above it, counts: `--set layers[2].activation=softmax` is not blamed for the layer's units.
+        A key missing from the file under a section only --sets gave (`--set kfold.shuffle=false` without a
+        kfold: block) is blamed on those --sets, not on the file."""
         given = list(self.overrides)  # in command-line order, a key given twice at its last place
         live = [key for i, key in enumerate(given)  # not replaced by a later --set of a key above it
                 if not any(key[: len(later)] == later for later in given[i + 1:])]
         covering = [key for key in live if loc[: len(key)] == key]
         inside = [key for key in live if key[: len(loc)] == loc]
+        if about:
+            inside = [key for key in inside if len(key) > len(loc) and key[len(loc)] in about]
         if covering or inside:
             key = max(covering, key=len) if covering else inside[-1]
             return f"{self.overrides[key]}: "
+        found = _reached(self.root, loc)
+        if found < len(loc) - 1:  # the section holding the key is not in the file
+            made = [key for key in live if key[: found + 1] == loc[: found + 1]]
+            if made:
+                return f"{self.overrides[made[-1]]}: "
         node = _find_node(self.root, loc)
         if node is not None and self.path is not None:
             return f"{self.path}:{node.start_mark.line + 1}: "
         return f"{self.path}: " if self.path else ""
+
+
+def _reached(node: yaml.Node | None, loc: tuple) -> int:
+    """How many parts of `loc` the YAML file holds (len(loc) when it holds the key itself)."""
+    for depth, part in enumerate(loc):
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            return depth
+        if node is None:
+            return depth
+    return len(loc)
 
 
 def _find_node(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
@@ -644,16 +670,30 @@ def _first_problem(error: ValidationError, origin: Origin, data: dict) -> str:
             close = closest(loc[-1], _fields_at(loc[:-1]))
             if close is not None and (*loc[:-1], close) in missing:
                 misspelt[loc] = (*loc[:-1], close)
+    # Likewise where unknown keys are allowed (a layer's keys are Keras's arguments): `{typ: Dense}`.
+    for err in errors:
+        loc = tuple(err["loc"])
+        given = _data_at(data, loc[:-1])
+        if err["type"] == "missing" and loc not in misspelt.values() and isinstance(given, dict):
+            typo = next((k for k in given if isinstance(k, str) and k not in _fields_at(loc[:-1])
+                         and closest(k, [loc[-1]]) == loc[-1]), None)
+            if typo is not None:
+                example = _example_at(loc)
+                e_g = f"; e.g. {loc[-1]}: {example}" if example is not None else ""
+                lines.append(f"{origin.where((*loc[:-1], typo))}{keypath((*loc[:-1], typo))}: unknown key (did you "
+                             f"mean '{loc[-1]}'? it is required){e_g}".replace("\n", "\\n"))
+                misspelt[(*loc[:-1], typo)] = loc
     for err in errors:
         loc = tuple(err["loc"])
         if err["type"] == "missing" and loc in misspelt.values():
             continue
         if err["type"] == "invalid_key":  # pydantic puts the bad key itself at the end of loc
             loc = loc[:-1]
-        problem = _problem(err, loc)
+        where = origin.where(loc)
+        problem = _problem(err, loc, by_set=where.startswith("--"))
         if loc in misspelt:
             problem = problem.replace("?)", f"? it is required)", 1)
-        line = f"{origin.where(loc)}{keypath(loc)}: {problem}"
+        line = f"{where}{keypath(loc)}: {problem}"
         lines.append(line.replace("\n", "\\n"))  # a key with a newline in it must not split the line
     return "\n".join(dict.fromkeys(lines))
 
@@ -665,7 +705,7 @@ _SECTION_CHECKS = ("dataset", "inline", "input_shape")
 _SHORTHANDS = {"kfold": "an int k >= 2 (the number of folds) or ", "early_stopping": "true, false or "}
 
 
-def _problem(err: dict, loc: tuple) -> str:
+def _problem(err: dict, loc: tuple, by_set: bool = False) -> str:
     kind, value = err["type"], err.get("input")
     if kind == "extra_forbidden":
         valid = _fields_at(loc[:-1])
@@ -673,7 +713,12 @@ def _problem(err: dict, loc: tuple) -> str:
         return f"unknown key{hint}; valid keys here: {', '.join(valid)}"
     if kind == "missing":
         example = _example_at(loc)
-        return "required key is missing" + (f" (e.g. {loc[-1]}: {example})" if example is not None else "")
+        if example is None:
+            return "required key is missing"
+        if by_set:  # a --set made the section: the fix is one more --set
+            also = " or nnrun kfold --k 5" if loc == ("kfold", "k") else ""
+            return f"required key is missing; add --set {keypath(loc)}={show_value(example)}{also}"
+        return f"required key is missing (e.g. {loc[-1]}: {example})"
     if kind == "invalid_key":
         valid = _fields_at(loc)
         return f"got the key {show_value(value)}; keys are names" + (f" (valid keys here: {', '.join(valid)})" if valid else "")
@@ -695,6 +740,17 @@ def _problem(err: dict, loc: tuple) -> str:
     if kind in ("decimal", "thousands"):  # punctuation, quoted: "got ;; the separator" would read as a typo
         return f"got {value!r}; {message}"
     return f"got {show_value(value)}; {message[0].lower() + message[1:]}"
+
+
+def _data_at(data: Any, loc: tuple) -> Any:
+    """The config data at `loc` (None when it is not there)."""
+    for part in loc:
+        if isinstance(data, dict) and part in data or isinstance(data, list) and isinstance(part, int) \
+                and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
