@@ -368,6 +368,9 @@ CASES = [
     Case("header-false-on-names", config=on_csv(header=False), files={"data.csv": GOOD_CSV}, where=at("dataset.header"),
          got="got false, but the first row of data.csv looks like a header ('a', 'b', 'y'",
          valid="set header: true (or leave header: auto)"),
+    Case("header-true-on-data", config=on_csv(header=True), files={"data.csv": GOOD_CSV.split("\n", 1)[1]},
+         where=at("dataset.header"), got="got true, but the first row of data.csv looks like data ('0', '0', '0': values",
+         valid="so it would be read as column names and lost; set header: false, or leave header: auto"),
     # --- splits ---
     Case("test-takes-every-row", config=with_dataset(test=16), where=at("dataset.test"), got="got 16",
          valid="leave at least one row for training"),
@@ -445,6 +448,9 @@ CASES = [
     Case("predict-output-folder-missing", command="predict", files={"new.csv": "a,b\n0,1\n"},
          argv=("{run}", "{tmp}/new.csv", "-o", "{tmp}/out/p.csv"), where="-o ", got="out/p.csv: the folder",
          valid=then_what("does not exist")),
+    Case("predict-input-without-the-header", command="predict", files={"new.csv": "1,0\n0,1\n0,0\n1,1\n"},
+         argv=("{run}", "{tmp}/new.csv"), where="new.csv: ", got="the first row looks like data ('1', '0')",
+         valid="add the training file's header row above it"),
 ]
 
 

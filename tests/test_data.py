@@ -144,6 +144,30 @@ def test_header_false_keeps_a_first_row_that_would_be_detected(tmp_path):
     assert len(loaded.x) == 3 and loaded.preprocess.classes == ["cat", "dog"]
 
 
+def test_header_true_on_a_first_row_of_data_says_it_looks_like_data(tmp_path):
+    # The mirror of header: false on names: as names, the first flower would be lost and the columns misnamed.
+    path = write(tmp_path, "f.csv", "4.7,3.5,1.4,0.1,setosa\n5.2,3.1,1.3,0.3,setosa\n6.4,3.2,4.5,1.5,versicolor\n"
+                                    "5.5,2.3,4.0,1.3,versicolor\n")
+    assert data_error(path, "sparse_categorical_crossentropy", header=True) == (
+        "dataset.header: got true, but the first row of f.csv looks like data ('4.7', '3.5', '1.4', '0.1', 'setosa': "
+        "values like those in the rows below it), so it would be read as column names and lost; set header: false, "
+        "or leave header: auto")
+
+
+def test_header_true_on_headerless_pima_is_refused_though_a_first_cell_is_its_column_s_extreme(datasets):
+    message = data_error(datasets / "pima-indians-diabetes.csv", header=True)
+    assert message.startswith("dataset.header: got true, but the first row of pima-indians-diabetes.csv looks like data "
+                              "('6', '148', '72', '35', '0', '33.6', '0.627', '50', ...: values like")
+
+
+@pytest.mark.parametrize("names", ["2019,2020,y", "0,1,2", ",x,y"])
+def test_header_true_keeps_a_row_of_numeric_or_empty_names(tmp_path, names):
+    # Years as names, pandas' positions of unnamed columns, an unnamed index column: names, not data.
+    path = write(tmp_path, "n.csv", f"{names}\n1,2,0\n3,4,1\n0,5,1\n")
+    loaded = load_csv(path, header=True)
+    assert len(loaded.x) == 3
+
+
 def test_kaggle_pima_with_header_and_crlf_equals_the_plain_file(datasets):
     kaggle = load_csv(datasets / "extra" / "diabetes-kaggle.csv", target="Outcome")
     plain = load_csv(datasets / "pima-indians-diabetes.csv")

@@ -115,7 +115,7 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
         if guess and guess != separator:
             raise DataError(f"got {separator!r}, which reads {path.name} as a single column; the file looks "
                             f"{guess}-separated{_decimal_commas(path, encoding, guess, decimal)}", key=(key, "separator"))
-    looks_named = header is not True and _looks_like_header(raw, decimal, thousands)
+    looks_named = _looks_like_header(raw, decimal, thousands)
     if header is False and looks_named:
         # Read as data, the names would be one more row: text in number columns, or an extra class of labels.
         names = ", ".join(repr(c.strip()) for c in raw.iloc[0, :8] if isinstance(c, str))
@@ -126,6 +126,16 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
                             key=(key, "header"))
         raise DataError(f"{path}: the first row looks like a header ({names}{more}), but the run was trained on a "
                         "file without one, so every row is read as data; remove that row")
+    if header is True and not looks_named and (cells := _looks_like_data(raw, decimal, thousands)):
+        # The mirror of the check above: as names, a row of data would be lost, and the columns misnamed.
+        more = ", ..." if raw.shape[1] > 8 else ""
+        if key == "dataset":
+            raise DataError(f"got true, but the first row of {path.name} looks like data ({cells}{more}: values like "
+                            "those in the rows below it), so it would be read as column names and lost; set header: "
+                            "false, or leave header: auto", key=(key, "header"))
+        raise DataError(f"{path}: the first row looks like data ({cells}{more}), but the run was trained on a file "
+                        "with a header row, so that row would be read as column names; add the training file's "
+                        "header row above it")
     has_header = looks_named if header == "auto" else bool(header)
     if has_header:
         names = [n.strip() if not _is_missing(n) else f"column_{i}" for i, n in enumerate(raw.iloc[0])]
@@ -161,6 +171,37 @@ def _looks_like_header(raw: pd.DataFrame, decimal: str = ".", thousands: str | N
     return all(is_text(c) for c in first) and not any(
         (rest[c] == first[c]).any() for c in raw.columns
     ) and rest.apply(is_number).values.mean() > 0.5
+
+
+def _looks_like_data(raw: pd.DataFrame, decimal: str = ".", thousands: str | None = None) -> str:
+    """The first row's cells, quoted ("'4.7', '3.5', 'setosa'"), when that row is data like the rows below it:
+    in each column a number near the range of the numbers below it, or a label that recurs below it; else "".
+    A row of the column positions pandas writes for unnamed columns ("0,1,2") stays a header."""
+    if len(raw) < 2:
+        return ""
+    first, rest = raw.iloc[0], raw.iloc[1:]
+    seen = 0
+    for column in raw.columns:
+        cell = first[column]
+        if _is_missing(cell):
+            continue  # an empty name, or a gap in the data: no evidence either way
+        below = rest[column][~missing_cells(rest[[column]]).iloc[:, 0]]
+        if below.empty:
+            return ""
+        values = numbers(below, decimal, thousands)
+        if values.notna().all():
+            value = numbers(pd.Series([cell], dtype=str), decimal, thousands).iloc[0]
+            low, high = values.min(), values.max()
+            # Half the column's span either side: the first row may hold its smallest or largest value.
+            if not low - (high - low) / 2 <= value <= high + (high - low) / 2:  # NaN (text) never is
+                return ""
+        elif cell.strip() not in set(below.str.strip()):
+            return ""
+        seen += 1
+    written = [c.strip() for c in first if not _is_missing(c)]
+    if not seen or written in ([str(i) for i in range(len(first))], [str(i) for i in range(1, len(first) + 1)]):
+        return ""
+    return ", ".join(repr(c.strip()) if isinstance(c, str) else "empty" for c in first.iloc[:8])
 
 
 # A number written with a decimal comma, the thousands grouped by "." or not ("1,81", "-0,5", "1.234,5").
