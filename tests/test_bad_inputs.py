@@ -107,6 +107,15 @@ def changed_keras_archive(tmp_path: Path, monkeypatch, run: Path | None) -> None
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
 
 
+def changed_fashion_mnist_file(tmp_path: Path, monkeypatch, run: Path | None) -> None:
+    """Keras's cache holds a fashion-mnist file that is not the published one (Keras pins no hash for it)."""
+    import_keras()
+    folder = tmp_path / "keras-home" / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    (folder / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b" + bytes(10))  # a gzip header, cut short
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+
+
 def run_without_model(tmp_path: Path, monkeypatch, run: Path) -> None:
     """A copy of the trained run whose model.keras is gone (a run that failed before saving it)."""
     shutil.copytree(run, tmp_path / "no-model")
@@ -391,6 +400,14 @@ CASES = [
          files={"data.csv": csv_rows("1.234,5;0;0", "12,25;1;1", "3;0;1", header="a;b;y")},
          where=at("dataset.separator"), got="the default ',' splits data.csv into rows of different lengths",
          valid='set dataset.separator: ";", dataset.decimal: "," and dataset.thousands: "."'),
+    Case("fashion-mnist-file-not-the-published-one", setup=changed_fashion_mnist_file,
+         config={**tiny_config(dataset={"source": "keras:fashion_mnist"}), "loss": "sparse_categorical_crossentropy",
+                 "layers": [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}]},
+         where=at("dataset.source"),
+         got=re.compile(r"keras:fashion_mnist: \S+/keras-home/datasets/fashion-mnist/train-labels-idx1-ubyte\.gz is not "
+                        r"the archive Keras publishes \(sha256 [0-9a-f]{64}, expected a04f17134ac0\w{52}\)"),
+         valid="delete it so that nnrun downloads it again from https://storage.googleapis.com/tensorflow/"
+               "tf-keras-datasets/train-labels-idx1-ubyte.gz, or replace it with the original from that URL"),
     # --- splits ---
     Case("test-takes-every-row", config=with_dataset(test=16), where=at("dataset.test"), got="got 16",
          valid="leave at least one row for training"),
