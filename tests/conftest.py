@@ -116,7 +116,8 @@ def _offline(url, *args, **kwargs):
 def keras_offline(tmp_path: Path, monkeypatch) -> Path:
     """Keras (and nnrun) reading Keras's datasets from tmp_path/"datasets" only; returns that folder (not yet
     created). The network fetch is stubbed, and the archives' hash check: Keras's is skipped, and nnrun's table
-    of Keras's pins takes each stand-in tests/keras_archives.py writes there as it was written.
+    of pins (Keras's, and its own for fashion-mnist) takes each stand-in tests/keras_archives.py writes there as it
+    was written.
 
     Keras reads $KERAS_HOME once, when it is imported, into config._KERAS_DIR, which get_file reads on each call;
     nnrun reads $KERAS_HOME itself (to name the folder in errors and in `nnrun datasets`): both are set."""
@@ -133,5 +134,6 @@ def keras_offline(tmp_path: Path, monkeypatch) -> Path:
 
     monkeypatch.setattr(file_utils, "validate_file", lambda *args, **kwargs: True)  # the real files' hashes
     monkeypatch.setattr(catalog, "KERAS_HASHES", StandInHashes(catalog.KERAS_HASHES, tmp_path / "datasets"))
+    monkeypatch.setattr(catalog, "PUBLISHED_HASHES", StandInHashes(catalog.PUBLISHED_HASHES, tmp_path / "datasets"))
     monkeypatch.setattr(file_utils, "urlretrieve", _offline)
     return tmp_path / "datasets"

@@ -4,9 +4,10 @@ offline. Everything is tiny and deterministic from `seed`; images carry a class-
 texts a label-dependent vocabulary, so a tiny model can beat chance.
 
 Each writer takes `datasets`, the `$KERAS_HOME/datasets` folder (created if missing), and returns the arrays
-it wrote. Keras checks each file it pins a hash for against the real download's, and so does nnrun before it
-(catalog.KERAS_HASHES): a test stubs Keras's check (`keras.src.utils.file_utils.validate_file`) and pins the
-stand-ins in nnrun's table (StandInHashes), as conftest's `keras_offline` fixture does.
+it wrote. Keras checks each file it pins a hash for against the real download's, and nnrun checks those and
+fashion-mnist's (which Keras pins none for) before it (catalog.KERAS_HASHES, catalog.PUBLISHED_HASHES): a test
+stubs Keras's check (`keras.src.utils.file_utils.validate_file`) and pins the stand-ins in nnrun's tables
+(StandInHashes), as conftest's `keras_offline` fixture does.
 
 Format notes (Keras 3 loaders, keras/src/datasets/*.py):
 - npz files are zip archives of `<key>.npy` members; mnist and boston_housing are read with
@@ -47,7 +48,7 @@ _PICKLE_PROTOCOL = 4  # Keras's RestrictedUnpickler reads 3 and 4 only (see the 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed timestamps: the same seed gives the same bytes
 
 
-# Every stand-in written for a file Keras pins a hash for: its absolute path -> the sha256 of the bytes written.
+# Every stand-in written for a file nnrun pins a hash for: its absolute path -> the sha256 of the bytes written.
 WRITTEN: dict[Path, str] = {}
 
 
@@ -56,15 +57,16 @@ def _pinned(path: Path) -> None:
 
 
 class StandInHashes(Mapping):
-    """catalog.KERAS_HASHES as tests install it: a file that a writer here wrote under `datasets` is pinned to the
-    bytes written, so nnrun's check passes the stand-in as it passes Keras's own archive, and refuses it once it is
-    changed; every other file keeps Keras's pin (a real archive copied in is checked as a user's would be)."""
+    """catalog.KERAS_HASHES (or PUBLISHED_HASHES) as tests install it: a file that a writer here wrote under
+    `datasets` is pinned to the bytes written, so nnrun's check passes the stand-in as it passes the real archive, and
+    refuses it once it is changed; every other file keeps its real pin (a real archive copied in is checked as a
+    user's would be)."""
 
     def __init__(self, pins: Mapping[str, str], datasets: Path):
         self._pins, self._datasets = dict(pins), Path(datasets)
 
     def __getitem__(self, file: str) -> str:
-        pin = self._pins[file]  # a file Keras pins no hash for stays unpinned
+        pin = self._pins[file]  # a file the table does not pin stays unpinned
         return WRITTEN.get((self._datasets / file).resolve(), pin)
 
     def __iter__(self) -> Iterator[str]:
@@ -159,6 +161,8 @@ def write_fashion_mnist(datasets: Path, n_train=64, n_test=16, seed=0) -> dict:
     for split, prefix in (("train", "train"), ("test", "t10k")):
         (folder / f"{prefix}-labels-idx1-ubyte.gz").write_bytes(_gzip(_idx(arrays[f"y_{split}"])))
         (folder / f"{prefix}-images-idx3-ubyte.gz").write_bytes(_gzip(_idx(arrays[f"x_{split}"])))
+        _pinned(folder / f"{prefix}-labels-idx1-ubyte.gz")
+        _pinned(folder / f"{prefix}-images-idx3-ubyte.gz")
     return arrays
 
 

@@ -107,6 +107,15 @@ def changed_keras_archive(tmp_path: Path, monkeypatch, run: Path | None) -> None
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
 
 
+def changed_fashion_mnist_file(tmp_path: Path, monkeypatch, run: Path | None) -> None:
+    """Keras's cache holds a fashion-mnist file that is not the published one (Keras pins no hash for it)."""
+    import_keras()
+    folder = tmp_path / "keras-home" / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    (folder / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b" + bytes(10))  # a gzip header, cut short
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+
+
 def run_without_model(tmp_path: Path, monkeypatch, run: Path) -> None:
     """A copy of the trained run whose model.keras is gone (a run that failed before saving it)."""
     shutil.copytree(run, tmp_path / "no-model")
@@ -353,7 +362,7 @@ CASES = [
     Case("data-file-one-column", config=on_csv(), files={"data.csv": "y\n0\n1\n0\n1\n"}, where="data.csv: ",
          got="only one column was found", valid="at least one feature and a target"),
     Case("data-file-other-separator", config=on_csv(), files={"data.csv": GOOD_CSV.replace(",", ";")},
-         where=at("dataset.separator"), got="got ','", valid="set separator: ';'"),
+         where=at("dataset.separator"), got="the default ','", valid='set dataset.separator: ";"'),
     Case("data-file-ragged", config=on_csv(), files={"data.csv": csv_rows(*OR_ROWS[:4], "1,1,1,1")}, where="data.csv: ",
          got="rows have different numbers of columns", valid=re.compile(r"line 6 has 4 cells, the lines before it 3\); check the separator")),
     Case("target-column-missing", config=on_csv(target="z"), files={"data.csv": GOOD_CSV}, where=at("dataset.target"),
@@ -384,7 +393,7 @@ CASES = [
          valid='set dataset.decimal: ","'),
     Case("decimal-commas-wrong-separator", config=on_csv(),
          files={"data.csv": csv_rows("1,5;0;0", "0,5;1;1", header="a;b;y")}, where=at("dataset.separator"),
-         got="got ','", valid='set separator: \';\' and dataset.decimal: ","'),
+         got="the default ','", valid='set dataset.separator: ";" and dataset.decimal: ","'),
     Case("decimal-same-as-separator", config=on_csv(separator=";", decimal=";"), files={"data.csv": GOOD_CSV},
          where=at("dataset.decimal"), got="got ';'", valid="cannot be the decimal mark too"),
     Case("decimal-two-characters", config=on_csv(decimal=".."), files={"data.csv": GOOD_CSV},
@@ -397,6 +406,37 @@ CASES = [
     Case("header-false-on-names", config=on_csv(header=False), files={"data.csv": GOOD_CSV}, where=at("dataset.header"),
          got="got false, but the first row of data.csv looks like a header ('a', 'b', 'y'",
          valid="set header: true (or leave header: auto)"),
+    Case("header-true-on-data", config=on_csv(header=True), files={"data.csv": GOOD_CSV.split("\n", 1)[1]},
+         where=at("dataset.header"), got="got true, but the first row of data.csv looks like data ('0', '0', '0': values",
+         valid="so it would be read as column names and lost; set header: false, or leave header: auto"),
+    Case("separator-given-wrong", config=on_csv(separator=";"), files={"data.csv": GOOD_CSV},
+         where=at("dataset.separator"), got="got ';', which reads data.csv as a single column",
+         valid='set dataset.separator: ","'),
+    Case("no-break-space-thousands", config=on_csv(separator=";"),
+         files={"data.csv": csv_rows("2\xa0291,32;0;0", "12,5;1;1", "3;0;1", header="a;b;y")},
+         where="data.csv: feature column 'a'",
+         got="numbers written with a decimal comma and a no-break space between thousands ('2\\xa0291,32' in data row 1)",
+         valid='set dataset.decimal: "," and dataset.thousands: "\\u00a0"'),
+    Case("narrow-no-break-space-thousands", config=on_csv(separator=";", decimal=","),
+         files={"data.csv": csv_rows("2\u202f291,32;0;0", "12,5;1;1", "3;0;1", header="a;b;y")},
+         where="data.csv: feature column 'a'",
+         got="a decimal comma and a narrow no-break space between thousands ('2\\u202f291,32' in data row 1)",
+         valid='set dataset.thousands: "\\u202f"'),
+    Case("apostrophe-thousands", config=on_csv(), files={"data.csv": csv_rows("2'291.32,0,0", "12.5,1,1", "3,0,1")},
+         where="data.csv: feature column 'a'", got="""an apostrophe between thousands ("2'291.32" in data row 1)""",
+         valid="set dataset.thousands: \"'\""),
+    Case("separator-decimal-and-thousands-at-once", config=on_csv(),
+         files={"data.csv": csv_rows("1.234,5;0;0", "12,25;1;1", "3;0;1", header="a;b;y")},
+         where=at("dataset.separator"), got="the default ',' splits data.csv into rows of different lengths",
+         valid='set dataset.separator: ";", dataset.decimal: "," and dataset.thousands: "."'),
+    Case("fashion-mnist-file-not-the-published-one", setup=changed_fashion_mnist_file,
+         config={**tiny_config(dataset={"source": "keras:fashion_mnist"}), "loss": "sparse_categorical_crossentropy",
+                 "layers": [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}]},
+         where=at("dataset.source"),
+         got=re.compile(r"keras:fashion_mnist: \S+/keras-home/datasets/fashion-mnist/train-labels-idx1-ubyte\.gz is not "
+                        r"the archive Keras publishes \(sha256 [0-9a-f]{64}, expected a04f17134ac0\w{52}\)"),
+         valid="delete it so that nnrun downloads it again from https://storage.googleapis.com/tensorflow/"
+               "tf-keras-datasets/train-labels-idx1-ubyte.gz, or replace it with the original from that URL"),
     # --- splits ---
     Case("test-takes-every-row", config=with_dataset(test=16), where=at("dataset.test"), got="got 16",
          valid="leave at least one row for training"),
@@ -484,6 +524,9 @@ CASES = [
     Case("predict-output-folder-missing", command="predict", files={"new.csv": "a,b\n0,1\n"},
          argv=("{run}", "{tmp}/new.csv", "-o", "{tmp}/out/p.csv"), where="-o ", got="out/p.csv: the folder",
          valid=then_what("does not exist")),
+    Case("predict-input-without-the-header", command="predict", files={"new.csv": "1,0\n0,1\n0,0\n1,1\n"},
+         argv=("{run}", "{tmp}/new.csv"), where="new.csv: ", got="the first row looks like data ('1', '0')",
+         valid="add the training file's header row above it"),
 ]
 
 

@@ -144,6 +144,30 @@ def test_header_false_keeps_a_first_row_that_would_be_detected(tmp_path):
     assert len(loaded.x) == 3 and loaded.preprocess.classes == ["cat", "dog"]
 
 
+def test_header_true_on_a_first_row_of_data_says_it_looks_like_data(tmp_path):
+    # The mirror of header: false on names: as names, the first flower would be lost and the columns misnamed.
+    path = write(tmp_path, "f.csv", "4.7,3.5,1.4,0.1,setosa\n5.2,3.1,1.3,0.3,setosa\n6.4,3.2,4.5,1.5,versicolor\n"
+                                    "5.5,2.3,4.0,1.3,versicolor\n")
+    assert data_error(path, "sparse_categorical_crossentropy", header=True) == (
+        "dataset.header: got true, but the first row of f.csv looks like data ('4.7', '3.5', '1.4', '0.1', 'setosa': "
+        "values like those in the rows below it), so it would be read as column names and lost; set header: false, "
+        "or leave header: auto")
+
+
+def test_header_true_on_headerless_pima_is_refused_though_a_first_cell_is_its_column_s_extreme(datasets):
+    message = data_error(datasets / "pima-indians-diabetes.csv", header=True)
+    assert message.startswith("dataset.header: got true, but the first row of pima-indians-diabetes.csv looks like data "
+                              "('6', '148', '72', '35', '0', '33.6', '0.627', '50', ...: values like")
+
+
+@pytest.mark.parametrize("names", ["2019,2020,y", "0,1,2", ",x,y"])
+def test_header_true_keeps_a_row_of_numeric_or_empty_names(tmp_path, names):
+    # Years as names, pandas' positions of unnamed columns, an unnamed index column: names, not data.
+    path = write(tmp_path, "n.csv", f"{names}\n1,2,0\n3,4,1\n0,5,1\n")
+    loaded = load_csv(path, header=True)
+    assert len(loaded.x) == 3
+
+
 def test_kaggle_pima_with_header_and_crlf_equals_the_plain_file(datasets):
     kaggle = load_csv(datasets / "extra" / "diabetes-kaggle.csv", target="Outcome")
     plain = load_csv(datasets / "pima-indians-diabetes.csv")
@@ -199,11 +223,11 @@ def test_space_after_commas_nonlinear(datasets, separator):
 @pytest.mark.parametrize(
     ("text", "given", "hint"),
     [
-        ("a;b;y\n1;2;0\n3;4;1\n", ",", "set separator: ';'"),
-        ("a\tb\ty\n1\t2\t0\n3\t4\t1\n", ",", "set separator: 'tab'"),
-        ("a b y\n1 2 0\n3 4 1\n", ",", "set separator: 'whitespace'"),
-        ("a,b,y\n1,2,0\n3,4,1\n", "whitespace", "set separator: ','"),
-        ("a,b,y\n1,2,0\n3,4,1\n", ";", "set separator: ','"),
+        ("a;b;y\n1;2;0\n3;4;1\n", ",", 'set dataset.separator: ";"'),
+        ("a\tb\ty\n1\t2\t0\n3\t4\t1\n", ",", "set dataset.separator: tab"),
+        ("a b y\n1 2 0\n3 4 1\n", ",", "set dataset.separator: whitespace"),
+        ("a,b,y\n1,2,0\n3,4,1\n", "whitespace", 'set dataset.separator: ","'),
+        ("a,b,y\n1,2,0\n3,4,1\n", ";", 'set dataset.separator: ","'),
     ],
 )
 def test_wrong_separator_names_the_right_one(tmp_path, text, given, hint):
@@ -215,9 +239,10 @@ def test_wrong_separator_names_the_right_one(tmp_path, text, given, hint):
 
 def test_boston_with_the_default_separator_suggests_whitespace(datasets):
     message = data_error(datasets / "boston-housing.csv", "mse")
-    assert message.startswith("dataset.separator: got ','")
-    assert "boston-housing.csv" in message
-    assert message.endswith("set separator: 'whitespace'")
+    # The user wrote no separator: the message must not say they gave one.
+    assert message.startswith("dataset.separator: the default ',' reads boston-housing.csv as a single column; the "
+                              "file looks whitespace-separated")
+    assert message.endswith("set dataset.separator: whitespace")
 
 
 def test_single_column_file_without_a_better_separator(tmp_path):
@@ -497,10 +522,58 @@ def test_the_round_2_decimal_comma_case_trains_with_decimal_comma():
 def test_a_wrong_separator_with_decimal_commas_names_both_keys(tmp_path):
     # With ",", the header is one cell and each row three: ragged, but the file is ;-separated with decimal commas.
     path = write(tmp_path, "eu.csv", EU_CSV)
-    assert data_error(path) == ("dataset.separator: got ',', which splits eu.csv into rows of different lengths (line 2 "
-                                "has 3 cells, the lines before it 1); the file looks ;-separated, with decimal commas "
-                                "('1,81' in line 2): set separator: ';' and dataset.decimal: \",\"")
-    assert data_error(path, decimal=",").endswith("the file looks ;-separated: set separator: ';'")
+    assert data_error(path) == ("dataset.separator: the default ',' splits eu.csv into rows of different lengths (line 2 "
+                                "has 3 cells, the lines before it 1); the file looks ;-separated, with numbers written "
+                                "with a decimal comma ('1,81' in line 2): set dataset.separator: \";\" and "
+                                "dataset.decimal: \",\"")
+    assert data_error(path, decimal=",").endswith("the file looks ;-separated: set dataset.separator: \";\"")
+    assert data_error(path, separator=",").startswith("dataset.separator: got ',', which splits eu.csv into rows")
+
+
+def test_a_wrong_separator_decimal_commas_and_thousands_dots_are_one_message(tmp_path):
+    # Every setting the file needs at once: not the separator first, then the decimal mark, then the thousands.
+    path = write(tmp_path, "k.csv", "price;rate;y\n1.234,5;0,5;0\n12,25;1,5;1\n3;2;0\n")
+    assert data_error(path) == (
+        "dataset.separator: the default ',' splits k.csv into rows of different lengths (line 2 has 3 cells, the lines "
+        "before it 1); the file looks ;-separated, with numbers written with a decimal comma and '.' between thousands "
+        "('1.234,5' in line 2): set dataset.separator: \";\", dataset.decimal: \",\" and dataset.thousands: \".\"")
+    assert load_csv(path, separator=";", decimal=",", thousands=".").x.tolist() == [[1234.5, 0.5], [12.25, 1.5], [3, 2]]
+
+
+def test_decimal_comma_in_one_column_and_thousands_in_another_are_one_message(tmp_path):
+    path = write(tmp_path, "k.csv", "rate;price;y\n0,5;1.234,5;0\n1,5;12,25;1\n2;3;0\n")
+    assert data_error(path, separator=";").endswith(
+        "feature column 'rate' holds numbers written with a decimal comma and '.' between thousands ('0,5' in data "
+        "row 1); set dataset.decimal: \",\" and dataset.thousands: \".\"")
+
+
+@pytest.mark.parametrize(("cell", "decimal", "thousands", "what", "setting"), [
+    ("2\xa0291,32", ",", "\xa0", "a decimal comma and a no-break space between thousands",
+     'dataset.decimal: "," and dataset.thousands: "\\u00a0"'),
+    ("2\u202f291,32", ",", "\u202f", "a decimal comma and a narrow no-break space between thousands",
+     'dataset.decimal: "," and dataset.thousands: "\\u202f"'),
+    ("2'291.32", ".", "'", "an apostrophe between thousands", 'dataset.thousands: "\'"'),
+    ("2\u2019291.32", ".", "\u2019", "a typographic apostrophe (\u2019) between thousands",
+     'dataset.thousands: "\\u2019"'),
+])
+def test_french_and_swiss_thousands_say_what_to_set(tmp_path, cell, decimal, thousands, what, setting):
+    path = write(tmp_path, "fr.csv", f"price;y\n{cell};0\n12{decimal}5;1\n3;0\n")
+    assert data_error(path, separator=";").endswith(
+        f"feature column 'price' holds numbers written with {what} ({cell!r} in data row 1); set {setting}")
+    assert load_csv(path, separator=";", decimal=decimal, thousands=thousands).x.ravel().tolist() == \
+        pytest.approx([2291.32, 12.5, 3])
+    # The YAML the message writes reads back as the character.
+    import yaml
+
+    assert yaml.safe_load(setting.replace(" and ", "\n").replace("dataset.", "")).get("thousands") == thousands
+
+
+def test_a_wrong_separator_with_no_break_space_thousands_names_every_setting(tmp_path):
+    path = write(tmp_path, "fr.csv", "prix;y\n2\xa0291,32;0\n12,5;1\n3;0\n")
+    assert data_error(path).endswith(
+        "the file looks ;-separated, with numbers written with a decimal comma and a no-break space between thousands "
+        "('2\\xa0291,32' in line 2): set dataset.separator: \";\", dataset.decimal: \",\" and dataset.thousands: "
+        "\"\\u00a0\"")
 
 
 def test_decimal_comma_with_thousands_dots(tmp_path):

@@ -479,14 +479,18 @@ def test_a_changed_mnist_archive_is_refused_with_both_hashes_and_kept(cli, keras
     assert no_run_folder(runs)
 
 
-def test_an_unreadable_archive_keras_pins_no_hash_for_says_delete_it(cli, keras_offline, tmp_path):
+def test_a_changed_file_keras_pins_no_hash_for_is_refused_by_nnrun_s_pin_naming_the_file(cli, keras_offline, tmp_path):
     write_fashion_mnist(keras_offline)
     labels = keras_offline / FASHION_MNIST_FOLDER / "train-labels-idx1-ubyte.gz"
+    written = labels.read_bytes()
     labels.write_bytes(b"<html>not a gzip file</html>\n")
     runs = tmp_path / "runs"
     message = one_error_line(cli("train", CONFIGS / "fashion-mnist.yaml", "--runs-dir", runs))
-    assert f"keras:fashion_mnist: cannot read {keras_offline / FASHION_MNIST_FOLDER} (BadGzipFile)" in message
-    assert "delete it" in message
+    assert f"dataset.source: keras:fashion_mnist: {labels} is not the archive Keras publishes (sha256 " \
+           f"{hashlib.sha256(b'<html>not a gzip file</html>' + bytes([10])).hexdigest()}, expected " \
+           f"{hashlib.sha256(written).hexdigest()}): " in message
+    assert message.endswith(f"delete it so that nnrun downloads it again from {TF_DATASETS}/train-labels-idx1-ubyte.gz"
+                            ", or replace it with the original from that URL")
     assert labels.read_bytes() == b"<html>not a gzip file</html>\n"
     assert no_run_folder(runs)
 
@@ -641,6 +645,9 @@ def test_nnruns_table_of_pinned_hashes_is_the_installed_keras_s(monkeypatch):
         assert tuple(asked) == dataset.files, name
     assert dict(catalog.KERAS_HASHES) == {file: pin for file, pin in pins.items() if pin is not None}
     assert all(len(pin) in (32, 64) for pin in catalog.KERAS_HASHES.values())  # md5 or sha256, as Keras tells
+    # nnrun pins the rest itself: every file is checked before Keras reads it.
+    assert set(catalog.PUBLISHED_HASHES) == {file for file, pin in pins.items() if pin is None}
+    assert all(len(pin) == 64 for pin in catalog.PUBLISHED_HASHES.values())
 
 
 @pytest.fixture
@@ -658,10 +665,11 @@ def keras_as_installed(request, monkeypatch) -> Path:
     import_keras()
     from keras.src.utils import file_utils
 
-    validate_file, pins = file_utils.validate_file, catalog.KERAS_HASHES
+    validate_file, pins, published = file_utils.validate_file, catalog.KERAS_HASHES, catalog.PUBLISHED_HASHES
     folder = request.getfixturevalue("keras_offline")
     monkeypatch.setattr(file_utils, "validate_file", validate_file)
     monkeypatch.setattr(catalog, "KERAS_HASHES", pins)
+    monkeypatch.setattr(catalog, "PUBLISHED_HASHES", published)
     return folder
 
 
@@ -712,6 +720,41 @@ def test_a_real_archive_with_one_byte_changed_is_refused_kept_and_listed_not_usa
     assert re.search(r"│ not usable +│", row), row
     assert f"not usable: {problem}" in table.stdout.splitlines()
     assert archive.read_bytes() == damaged
+
+
+def test_nnrun_s_fashion_mnist_pins_are_the_published_files_sha256s(real_archives):
+    for file, pin in catalog.PUBLISHED_HASHES.items():
+        assert hashlib.sha256((real_archives / file).read_bytes()).hexdigest() == pin, file
+
+
+def test_a_truncated_real_fashion_mnist_file_is_refused_naming_it_and_listed_not_usable(
+        cli, keras_as_installed, real_archives, tmp_path):
+    """Keras pins no hash for fashion-mnist: without nnrun's pin, a truncated download fails deep in the loader
+    (EOFError), naming the folder and no sha256."""
+    folder = keras_as_installed / FASHION_MNIST_FOLDER
+    folder.mkdir(parents=True)
+    for file in catalog.KERAS["fashion_mnist"].files:
+        (keras_as_installed / file).symlink_to(real_archives / file)
+    file = f"{FASHION_MNIST_FOLDER}/t10k-images-idx3-ubyte.gz"
+    damaged = keras_as_installed / file
+    damaged.unlink()
+    truncated = (real_archives / file).read_bytes()[:100_000]
+    damaged.write_bytes(truncated)
+    problem = (f"keras:fashion_mnist: {damaged} is not the archive Keras publishes (sha256 "
+               f"{hashlib.sha256(truncated).hexdigest()}, expected {catalog.PUBLISHED_HASHES[file]}): it is damaged or "
+               f"was changed; delete it so that nnrun downloads it again from {TF_DATASETS}/t10k-images-idx3-ubyte.gz, "
+               "or replace it with the original from that URL")
+    path, runs = CONFIGS / "fashion-mnist.yaml", tmp_path / "runs"
+    message = one_error_line(cli("train", path, "--runs-dir", runs))
+    assert message == f"{path}:{line_of(path, 'source: keras:fashion_mnist')}: dataset.source: {problem}"
+    assert no_run_folder(runs) and damaged.read_bytes() == truncated
+    (entry,) = [e for e in json.loads(cli("datasets", "--format", "json").stdout)
+                if e["config"] == "source: keras:fashion_mnist"]
+    assert entry["here"] is False and entry["problem"] == problem
+    table = cli("datasets").stdout
+    (row,) = [line for line in table.splitlines() if "source: keras:fashion_mnist " in line]
+    assert re.search(r"│ not usable +│", row), row
+    assert f"not usable: {problem}" in table.splitlines()
 
 
 def test_real_archives_load_and_are_listed_here(cli, keras_as_installed, real_archives):

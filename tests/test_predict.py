@@ -118,6 +118,18 @@ def test_predict_needs_a_run_with_a_model(cli, tmp_path, flower_run):
     assert missing.exit_code == 2 and "not a run folder" in missing.stderr
 
 
+def test_predict_refuses_a_file_without_the_header_the_run_was_trained_with(cli, flower_run, tmp_path):
+    run, _ = flower_run
+    rows = tmp_path / "rows.csv"
+    rows.write_text("".join(FLOWERS.splitlines(keepends=True)[1:]))  # the same rows, no header
+    result = cli("predict", run, rows)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"error: {rows}: the first row looks like data ('5.1', '3.5', '1.4', '0.2', 'setosa'), but the run was trained "
+        "on a file with a header row, so that row would be read as column names; add the training file's header row "
+        "above it\n")
+
+
 def test_predict_regression_on_a_headerless_file(cli, write_config, tmp_path):
     data = tmp_path / "line.csv"
     xs = np.linspace(0, 1, 40)

@@ -146,7 +146,7 @@ KERAS: dict[str, KerasDataset] = {
 # by the archive's path under $KERAS_HOME/datasets. Keras checks a cached archive against it and, on a mismatch,
 # downloads the file again and deletes it when that fails: nnrun checks first (keras_archive_mismatch), so that a
 # user's file is never lost. Keras reads 64 hex digits as a sha256 and anything else as an md5, as here.
-# fashion-mnist's files are absent: Keras pins no hash for them (and so never deletes them).
+# fashion-mnist's files are absent: Keras pins no hash for them (and so never deletes them); PUBLISHED_HASHES has them.
 # tests/test_keras_datasets.py asserts this table equals the installed Keras's pins.
 KERAS_HASHES: dict[str, str] = {
     "mnist.npz": "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
@@ -155,6 +155,23 @@ KERAS_HASHES: dict[str, str] = {
     "reuters.npz": "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916",
     "boston_housing.npz": "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5",
 }
+
+
+# nnrun's own pins, for the files Keras pins no hash for: Keras checks nothing, so a truncated or altered download
+# would load as whatever its bytes decode to, or fail deep in the loader naming no file. These are the sha256s of
+# the files Keras downloads (Zalando's published Fashion-MNIST files, byte for byte: the same md5s as Zalando's
+# README gives). tests/test_keras_datasets.py asserts that every file of KERAS is pinned in one table or the other.
+PUBLISHED_HASHES: dict[str, str] = {
+    "fashion-mnist/train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+    "fashion-mnist/train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+    "fashion-mnist/t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+    "fashion-mnist/t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+}
+
+
+def pinned_hash(file: str) -> str | None:
+    """The hash a file of Keras's cache must have: Keras's pin (KERAS_HASHES), else nnrun's (PUBLISHED_HASHES)."""
+    return KERAS_HASHES.get(file) or PUBLISHED_HASHES.get(file)
 
 
 def data_dir() -> Path:
@@ -192,8 +209,8 @@ class Mismatch:
 
 
 def keras_archive_mismatch(dataset: KerasDataset, rehash: bool = True) -> Mismatch | None:
-    """The first file of `dataset` in Keras's cache whose hash differs from the one Keras pins (KERAS_HASHES), else
-    None (missing files and files Keras pins no hash for included).
+    """The first file of `dataset` in Keras's cache whose hash differs from the one pinned for it (pinned_hash: Keras's
+    pin, or nnrun's where Keras pins none), else None (missing files included).
 
     Hashing reads the whole file: about 15 ms for mnist.npz (11 MB), 0.2 s for cifar10's 170 MB. rehash=False
     (`nnrun datasets`) takes the digest recorded in Keras's cache (RECORDED_HASHES) while the file's size, mtime,
@@ -203,7 +220,7 @@ def keras_archive_mismatch(dataset: KerasDataset, rehash: bool = True) -> Mismat
     recorded = {} if rehash else _recorded_hashes(cache)
     mismatch, changed = None, False
     for file in dataset.files:
-        expected = KERAS_HASHES.get(file)
+        expected = pinned_hash(file)
         path = cache / file
         if expected is None or not path.is_file():
             continue

@@ -86,7 +86,7 @@ def load(spec: Spec, announce: Callable[[str], None] | None = None) -> Loaded:
         table = read_table(
             path, header=ds.header, separator=ds.separator, encoding=ds.encoding,
             target=ds.target, features=ds.features, missing=ds.missing, notes=notes, decimal=ds.decimal,
-            thousands=ds.thousands,
+            thousands=ds.thousands, separator_given="separator" in ds.model_fields_set,
         )
         x, y_raw, names, target_name, given_classes = table.x, table.y, table.feature_names, table.target_name, None
         csv_info = {

@@ -71,10 +71,12 @@ def separator_regex(separator: str) -> str:
 
 
 def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str, decimal: str = ".",
-               thousands: str | None = None, key: str = "dataset") -> tuple[pd.DataFrame, bool]:
+               thousands: str | None = None, key: str = "dataset",
+               separator_given: bool = True) -> tuple[pd.DataFrame, bool]:
     """Read every cell as text, as written (missing-value marks too; empty cells are NaN); return (frame with
     column names, whether the file had a header row). `decimal` and `thousands` say how numbers are written,
-    for telling a header row from data. DataError for a file that cannot be read as the config says."""
+    for telling a header row from data; `separator_given` False when the separator is the default, not written.
+    DataError for a file that cannot be read as the config says."""
     _refuse_binary(path, encoding, key)
     try:
         raw = pd.read_csv(
@@ -102,8 +104,9 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
         ragged = _ragged(e)
         guess = _guess_separator(path, encoding)
         if guess and guess != separator:
-            raise DataError(f"got {separator!r}, which splits {path.name} into rows of different lengths ({ragged}); "
-                            f"the file looks {guess}-separated{_decimal_commas(path, encoding, guess, decimal)}",
+            said = f"got {separator!r}, which splits" if separator_given else f"the default {separator!r} splits"
+            raise DataError(f"{said} {path.name} into rows of different lengths ({ragged}); the file looks "
+                            f"{guess}-separated{_settings_for(path, encoding, guess, decimal, thousands)}",
                             key=(key, "separator")) from None
         raise DataError(f"{path}: rows have different numbers of columns ({ragged}); check the separator, and "
                         "quote cells that hold it") from None
@@ -113,9 +116,11 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
     if raw.shape[1] == 1:
         guess = _guess_separator(path, encoding)
         if guess and guess != separator:
-            raise DataError(f"got {separator!r}, which reads {path.name} as a single column; the file looks "
-                            f"{guess}-separated{_decimal_commas(path, encoding, guess, decimal)}", key=(key, "separator"))
-    looks_named = header is not True and _looks_like_header(raw, decimal, thousands)
+            said = f"got {separator!r}, which reads" if separator_given else f"the default {separator!r} reads"
+            raise DataError(f"{said} {path.name} as a single column; the file looks "
+                            f"{guess}-separated{_settings_for(path, encoding, guess, decimal, thousands)}",
+                            key=(key, "separator"))
+    looks_named = _looks_like_header(raw, decimal, thousands)
     if header is False and looks_named:
         # Read as data, the names would be one more row: text in number columns, or an extra class of labels.
         names = ", ".join(repr(c.strip()) for c in raw.iloc[0, :8] if isinstance(c, str))
@@ -126,6 +131,16 @@ def read_frame(path: Path, *, header: bool | str, separator: str, encoding: str,
                             key=(key, "header"))
         raise DataError(f"{path}: the first row looks like a header ({names}{more}), but the run was trained on a "
                         "file without one, so every row is read as data; remove that row")
+    if header is True and not looks_named and (cells := _looks_like_data(raw, decimal, thousands)):
+        # The mirror of the check above: as names, a row of data would be lost, and the columns misnamed.
+        more = ", ..." if raw.shape[1] > 8 else ""
+        if key == "dataset":
+            raise DataError(f"got true, but the first row of {path.name} looks like data ({cells}{more}: values like "
+                            "those in the rows below it), so it would be read as column names and lost; set header: "
+                            "false, or leave header: auto", key=(key, "header"))
+        raise DataError(f"{path}: the first row looks like data ({cells}{more}), but the run was trained on a file "
+                        "with a header row, so that row would be read as column names; add the training file's "
+                        "header row above it")
     has_header = looks_named if header == "auto" else bool(header)
     if has_header:
         names = [n.strip() if not _is_missing(n) else f"column_{i}" for i, n in enumerate(raw.iloc[0])]
@@ -143,8 +158,11 @@ def _looks_like_header(raw: pd.DataFrame, decimal: str = ".", thousands: str | N
     """A first row is a header when one of its cells is text in a column whose other cells are numbers."""
 
     def is_number(cells: pd.Series) -> pd.Series:
-        # In either decimal notation: "1,81" below a name is a number not yet configured, not a second name.
-        return numbers(cells, decimal, thousands).notna() | numbers(cells, "," if decimal == "." else ".").notna()
+        # In any notation: "1,81" or "2 291,32" below a name is a number not yet configured, not a second name.
+        known = numbers(cells, decimal, thousands).notna()
+        if not known.all():
+            known = known | _in_some_notation(cells)
+        return known
 
     def is_text(cell) -> bool:
         return not _is_missing(cell) and not is_number(pd.Series([cell], dtype=str)).iloc[0]
@@ -163,27 +181,66 @@ def _looks_like_header(raw: pd.DataFrame, decimal: str = ".", thousands: str | N
     ) and rest.apply(is_number).values.mean() > 0.5
 
 
-# A number written with a decimal comma, the thousands grouped by "." or not ("1,81", "-0,5", "1.234,5").
-_DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+")
+def _looks_like_data(raw: pd.DataFrame, decimal: str = ".", thousands: str | None = None) -> str:
+    """The first row's cells, quoted ("'4.7', '3.5', 'setosa'"), when that row is data like the rows below it:
+    in each column a number near the range of the numbers below it, or a label that recurs below it; else "".
+    A row of the column positions pandas writes for unnamed columns ("0,1,2") stays a header."""
+    if len(raw) < 2:
+        return ""
+    first, rest = raw.iloc[0], raw.iloc[1:]
+    seen = 0
+    for column in raw.columns:
+        cell = first[column]
+        if _is_missing(cell):
+            continue  # an empty name, or a gap in the data: no evidence either way
+        below = rest[column][~missing_cells(rest[[column]]).iloc[:, 0]]
+        if below.empty:
+            return ""
+        values = numbers(below, decimal, thousands)
+        if values.notna().all():
+            value = numbers(pd.Series([cell], dtype=str), decimal, thousands).iloc[0]
+            low, high = values.min(), values.max()
+            # Half the column's span either side: the first row may hold its smallest or largest value.
+            if not low - (high - low) / 2 <= value <= high + (high - low) / 2:  # NaN (text) never is
+                return ""
+        elif cell.strip() not in set(below.str.strip()):
+            return ""
+        seen += 1
+    written = [c.strip() for c in first if not _is_missing(c)]
+    if not seen or written in ([str(i) for i in range(len(first))], [str(i) for i in range(1, len(first) + 1)]):
+        return ""
+    return ", ".join(repr(c.strip()) if isinstance(c, str) else "empty" for c in first.iloc[:8])
 
 
-def _decimal_commas(path: Path, encoding: str, separator: str, decimal: str) -> str:
-    """", with decimal commas ('1,81' in line 2): set separator: ';' and dataset.decimal: ","" when the file,
-    split on `separator`, holds numbers written with decimal commas; else ": set separator: ';'"."""
-    fix = f": set separator: {separator!r}"
-    if decimal == ",":
-        return fix
+def _settings_for(path: Path, encoding: str, separator: str, decimal: str, thousands: str | None) -> str:
+    """The rest of the separator message: ": set dataset.separator: ";"", or, when the file split on `separator`
+    holds numbers that `decimal` and `thousands` do not read, every setting at once: ", with numbers written with
+    a decimal comma and '.' between thousands ('1.234,5' in line 2): set dataset.separator: ";", dataset.decimal:
+    "," and dataset.thousands: ".""."""
+    fixes = [f"dataset.separator: {_yaml_char(separator)}"]
+    found = ""
     try:
-        with open(path, encoding=encoding, errors="replace") as f:
-            lines = [f.readline() for _ in range(50)]
-    except OSError:
-        return fix
-    split = {"whitespace": None, "tab": "\t"}.get(separator, separator)
-    for number, line in enumerate(lines, 1):
-        cell = next((c.strip() for c in line.split(split) if _DECIMAL_COMMA.fullmatch(c.strip().strip('"'))), None)
-        if cell is not None:
-            return f", with decimal commas ({cell!r} in line {number}){fix} and dataset.decimal: \",\""
-    return fix
+        split = pd.read_csv(path, sep=separator_regex(separator), header=None, dtype=str, keep_default_na=False,
+                            na_values=[""], skipinitialspace=True, encoding=encoding, encoding_errors="replace",
+                            nrows=200, on_bad_lines="skip", engine="python")
+    except (OSError, ValueError, pd.errors.ParserError):
+        split = None
+    if split is not None and len(split):
+        body = split.iloc[1:] if _looks_like_header(split, decimal, thousands) else split
+        failing = [cells for cells in (_present(body[c]) for c in body.columns)
+                   if len(cells) and numbers(cells, decimal, thousands).isna().any()]
+        notation = next((n for n in (_fitting(cells, failing, decimal, thousands, separator) for cells in failing) if n),
+                        None)
+        if notation is not None:
+            fixes += _setting_changes(notation, decimal, thousands)
+            # Shown: a cell with the thousands separator when the settings name one, so the user sees it.
+            fitting = [c for c in failing if _fits(c, notation)]
+            column = next((c for c in fitting if notation[1] is not None
+                           and c.str.contains(notation[1], regex=False).any()), fitting[0])
+            label = numbers(column, decimal, thousands).isna().idxmax()
+            found = f", with numbers written with {_NOTATIONS[notation][0]} ({column.loc[label]!r} in line {label + 1})"
+    settings = ", ".join(fixes[:-1]) + f" and {fixes[-1]}" if len(fixes) > 1 else fixes[0]
+    return f"{found}: set {settings}"
 
 
 def _guess_separator(path: Path, encoding: str) -> str | None:
@@ -290,11 +347,13 @@ def read_table(
     notes: list[str],
     decimal: str = ".",
     thousands: str | None = None,
+    separator_given: bool = True,
 ) -> Table:
     """Read `path` and pick the target and feature columns; raise DataError for anything unusable.
-    Numbers are read with `decimal` as the decimal mark and `thousands` between digit groups (pandas' own)."""
+    Numbers are read with `decimal` as the decimal mark and `thousands` between digit groups (pandas' own);
+    `separator_given` False when `separator` is the default, which the config does not write."""
     frame, has_header = read_frame(path, header=header, separator=separator, encoding=encoding, decimal=decimal,
-                                   thousands=thousands)
+                                   thousands=thousands, separator_given=separator_given)
     names = list(frame.columns)
     if len(names) < 2:
         raise DataError(f"{path}: only one column was found; nnrun needs at least one feature and a target")
@@ -328,13 +387,14 @@ def read_table(
                 "in those cells"
             )
     x = np.empty((len(frame), len(cols)), dtype=np.float32)
+    others = [frame.iloc[:, c] for c in sorted(cols + [t])]  # for one message that names every setting needed
     for j, c in enumerate(cols):
         values = numbers(frame.iloc[:, c], decimal, thousands)
         bad = values.isna()
         if bad.any():
             row = int(bad.values.argmax())
             raise DataError(f"{path}: feature column {names[c]!r} holds "
-                            + _not_a_number(frame.iloc[:, c], row, decimal, thousands, separator,
+                            + _not_a_number(frame.iloc[:, c], row, decimal, thousands, separator, others,
                                             "text ({cell!r} in data row {row}); features must be numbers: leave it "
                                             "out with dataset.features, or encode it as numbers"))
         column = values.to_numpy(dtype=np.float64)
@@ -349,7 +409,7 @@ def read_table(
     y_num = numbers(y_text, decimal, thousands)
     if y_num.isna().any():
         row = int(y_num.isna().values.argmax())
-        hint = _not_a_number(y_text, row, decimal, thousands, separator, "")
+        hint = _not_a_number(y_text, row, decimal, thousands, separator, others, "")
         if hint:  # labels such as "1,5" are numbers in another notation, not classes
             raise DataError(f"{path}: target column {names[t]!r} holds {hint}")
     y = y_num.to_numpy(dtype=np.float64) if y_num.notna().all() else y_text.str.strip().to_numpy(dtype=object)
@@ -372,38 +432,99 @@ def _missing_summary(used: pd.DataFrame, gaps: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
-# Other ways of writing numbers that spreadsheets export, as (decimal, thousands, what to call it, a pattern every
-# cell must match, so that "1,81" is not read as 181 with thousands ","). A cell of plain digits matches each.
+# The characters spreadsheets put between groups of thousands, as messages name them: French exports use a
+# no-break space (or, lately, a narrow one), Swiss ones an apostrophe (or a typographic one).
+_THOUSANDS = {".": "'.'", ",": "','", "\xa0": "a no-break space", "\u202f": "a narrow no-break space",
+              " ": "a space", "'": "an apostrophe", "\u2019": "a typographic apostrophe (\u2019)"}
+
+
+def _notation_pattern(decimal: str, thousands: str | None) -> re.Pattern:
+    """A number in this notation: digits grouped by threes with `thousands` (or not grouped), then `decimal` and
+    digits. So that "1,81" is not read as 181 with thousands ","."""
+    if (decimal, thousands) == (".", None):
+        return re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+    grouped = rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|" if thousands else ""
+    return re.compile(rf"[+-]?(?:{grouped}\d+)?(?:{re.escape(decimal)}\d+)?")
+
+
+# Other ways of writing numbers that spreadsheets export: (decimal, thousands) -> (what to call it, a pattern every
+# cell must match). A cell of plain digits matches each. Tried in this order (see _fitting).
 _NOTATIONS = {
-    (",", None): ("a decimal comma", re.compile(r"[+-]?\d*(,\d+)?")),
-    (",", "."): ("a decimal comma and '.' between thousands", re.compile(r"[+-]?\d{1,3}(\.\d{3})*(,\d+)?")),
-    (".", ","): ("',' between thousands", re.compile(r"[+-]?\d{1,3}(,\d{3})*(\.\d+)?")),
-    (".", None): ("a decimal point", re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")),
+    (",", None): ("a decimal comma", _notation_pattern(",", None)),
+    **{(",", t): (f"a decimal comma and {name} between thousands", _notation_pattern(",", t))
+       for t, name in _THOUSANDS.items() if t != ","},
+    **{(".", t): (f"{name} between thousands", _notation_pattern(".", t)) for t, name in _THOUSANDS.items() if t != "."},
+    (".", None): ("a decimal point", _notation_pattern(".", None)),
 }
 
 
-def _not_a_number(cells: pd.Series, row: int, decimal: str, thousands: str | None, separator: str, text: str) -> str:
-    """What the cell at 0-based `row` is, for the message "column 'x' holds ...": numbers written in another
-    notation than `decimal` and `thousands` (when every cell of the column is a number in it, and the settings
-    it needs are allowed with `separator`), else `text` formatted with cell and row (1-based)."""
-    cell = cells.iloc[row]
-    present = cells[~missing_cells(cells.to_frame()).iloc[:, 0]].str.strip()
+def _yaml_char(char: str) -> str:
+    """A character as a double-quoted YAML scalar that can be copied into a config: "\\u00a0" for a no-break space."""
+    if char in ("tab", "whitespace"):  # the separators' names
+        return char
+    escaped = "".join(c if c == " " or (c.isprintable() and c.isascii() and c not in '"\\') else f"\\u{ord(c):04x}"
+                      for c in char)
+    return f'"{escaped}"'
+
+
+def _present(cells: pd.Series) -> pd.Series:
+    """The cells that are not missing, stripped (index kept)."""
+    return cells[~missing_cells(cells.to_frame()).iloc[:, 0]].str.strip()
+
+
+def _fits(cells: pd.Series, notation: tuple) -> bool:
+    """Every cell (present, stripped) is a number in `notation`."""
+    pattern = _NOTATIONS[notation][1]
+    return bool(cells.map(lambda c: bool(pattern.fullmatch(c))).all()) and bool(numbers(cells, *notation).notna().all())
+
+
+def _in_some_notation(cells: pd.Series) -> pd.Series:
+    """True where a cell is a number in one of _NOTATIONS."""
+    patterns = [pattern for _, pattern in _NOTATIONS.values()]
+    return cells.map(lambda c: isinstance(c, str) and any(p.fullmatch(c.strip()) for p in patterns)
+                     and any(ch.isdigit() for ch in c))
+
+
+def _fitting(cells: pd.Series, others: list[pd.Series], decimal: str, thousands: str | None,
+             separator: str) -> tuple | None:
+    """The notation (decimal, thousands) that reads every one of `cells` (present, stripped; some not numbers as
+    `decimal` and `thousands` read them) and, of those, the one that also reads every column of `others` that
+    some notation reads; None when no notation reads `cells` (text)."""
     # In a ,-separated file a comma within a number is quoted, and "1,234" is more often thousands.
-    order = [(",", None), (",", "."), (".", ","), (".", None)]
+    order = [n for n in _NOTATIONS if n != (decimal, thousands)]
     if separator_regex(separator) == ",":
-        order.insert(0, order.pop(2))
-    for notation in order:
-        if notation == (decimal, thousands):
-            continue
-        what, pattern = _NOTATIONS[notation]
-        if not pattern.fullmatch(str(cell).strip()):  # quick: the cell that failed must fit the notation first
-            continue
-        if notation[1] is not None and not present.str.contains(notation[1], regex=False).any():
-            continue  # "1.5" is a number with a decimal point, not one with thousands that happen to be absent
-        if present.map(lambda c, p=pattern: bool(p.fullmatch(c))).all() and numbers(present, *notation).notna().all():
-            fix = f'dataset.decimal: "{notation[0]}"' if notation[0] != decimal else ""
-            if notation[1] != thousands:
-                then = f'dataset.thousands: "{notation[1]}"' if notation[1] else "dataset.thousands: null"
-                fix = f"{fix} and {then}" if fix else then
-            return f"numbers written with {what} ({cell!r} in data row {row + 1}); set {fix}"
-    return text.format(cell=cell, row=row + 1)
+        order.insert(0, order.pop(order.index((".", ","))))
+
+    def usable(notation: tuple, columns: list[pd.Series]) -> bool:
+        # "1.5" is a number with a decimal point, not one with thousands that happen to be absent.
+        t = notation[1]
+        return t is None or any(c.str.contains(t, regex=False).any() for c in columns)
+
+    numeric = [c for c in others if any(_fits(c, n) for n in order)]
+    fit = [n for n in order if _fits(cells, n) and usable(n, [cells, *numeric])]
+    if not fit:
+        return None
+    return next((n for n in fit if all(_fits(c, n) for c in numeric)), fit[0])
+
+
+def _setting_changes(notation: tuple, decimal: str, thousands: str | None) -> list[str]:
+    """The settings that read numbers in `notation` instead: ['dataset.decimal: ","', 'dataset.thousands: "."']."""
+    fixes = [f"dataset.decimal: {_yaml_char(notation[0])}"] if notation[0] != decimal else []
+    if notation[1] != thousands:
+        fixes.append(f"dataset.thousands: {_yaml_char(notation[1])}" if notation[1] else "dataset.thousands: null")
+    return fixes
+
+
+def _not_a_number(cells: pd.Series, row: int, decimal: str, thousands: str | None, separator: str,
+                  others: list[pd.Series], text: str) -> str:
+    """What the cell at 0-based `row` is, for the message "column 'x' holds ...": numbers written in another
+    notation than `decimal` and `thousands` (when every cell of the column is a number in it; the one that also
+    reads the other columns of `others` that hold such numbers, so that one message gives every setting), else
+    `text` formatted with cell and row (1-based)."""
+    cell = cells.iloc[row]
+    failing = [c for c in map(_present, others) if len(c) and numbers(c, decimal, thousands).isna().any()]
+    notation = _fitting(_present(cells), failing, decimal, thousands, separator)
+    if notation is None:
+        return text.format(cell=cell, row=row + 1)
+    fixes = _setting_changes(notation, decimal, thousands)
+    return f"numbers written with {_NOTATIONS[notation][0]} ({cell!r} in data row {row + 1}); set {' and '.join(fixes)}"

@@ -41,7 +41,7 @@ def load_keras(dataset: KerasDataset, num_words: int | None, encode: str | None,
     """Load `dataset` with Keras's loader (downloading it if needed, which `announce` hears about first); text
     datasets keep `num_words` words and become multi-hot rows or padded sequences (`encode`, `maxlen`). Raises
     DataError when the archive is missing and cannot be downloaded, or cannot be read, or is not byte for byte the
-    one Keras pins a hash for (which is then left in place)."""
+    published one (catalog.pinned_hash: Keras's pin, or nnrun's for fashion-mnist's files; it is then left in place)."""
     # Keras's loader would take a mismatching archive for a stale download, fetch it again and, offline, delete it.
     mismatch = keras_archive_mismatch(dataset)
     if mismatch is not None:
