@@ -16,7 +16,7 @@ import pytest
 
 from nnrun.data import Preprocess, load, load_split, prepare, split_rows
 from nnrun.data.preprocess import Scaler
-from nnrun.data.target import infer_task, target_kind
+from nnrun.task import infer_task, target_kind
 from nnrun.errors import DataError, NnrunError
 from nnrun.spec import build_spec, load_spec
 

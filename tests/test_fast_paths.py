@@ -88,3 +88,14 @@ def test_compare_plot_imports_matplotlib_but_no_ml_framework(runs, tmp_path):
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     # matplotlib is checked too, or a plot drawn without it would pass for one drawn with it
     assert result.stdout.strip().splitlines()[-2:] == ["HEAVY: EXIT:0", "True"], result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["check", str(CONFIGS / "pima.yaml")],
+                                  ["check", str(CONFIGS / "quickstart.yaml")], ["datasets"]])
+def test_the_fastest_commands_import_not_even_numpy(args):
+    # numpy alone costs about 0.1-0.2 s here, a third of `nnrun check`: plain check reads the config and the
+    # generated Keras names, and needs no array
+    heavy = (*HEAVY, "numpy", "pandas")
+    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=heavy)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "HEAVY: EXIT:0", result.stdout + result.stderr

@@ -7,7 +7,6 @@ numpy or any machine-learning framework.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import tempfile
@@ -279,6 +278,8 @@ def mismatch_problem(dataset: KerasDataset, mismatch: Mismatch) -> str:
 
 
 def _digest(path: Path, algorithm: str) -> str:
+    import hashlib  # here: only a listing or a load of a Keras dataset hashes
+
     hasher = hashlib.new(algorithm)
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):

@@ -269,7 +269,7 @@ def check_names(spec: Spec) -> None:
     """Raise ConfigError (at its key) for a name Keras does not know, an argument its class does not take or a
     value it cannot use, and a metric that means nothing for the loss; without importing Keras. A name is
     matched as Keras's own lookup of its kind matches it (exactly, or for optimizers in any case)."""
-    from nnrun.data.target import target_kind
+    from nnrun.task import target_kind
 
     cat = catalog()
     if cat is None:

@@ -203,7 +203,7 @@ def loss(spec: Spec):
 def metrics(spec: Spec, arrays: Arrays | None = None) -> list:
     """The metrics for `spec.metrics`; "accuracy" stays a name so Keras picks binary/categorical/sparse.
     A metric that means nothing for the loss's targets (keras_names.metric_problem) is refused at its key."""
-    from nnrun.data.target import target_kind
+    from nnrun.task import target_kind
 
     kind, loss_name = target_kind(spec.loss), _split(spec.loss)[0]
     example = ... if arrays is None else non_binary(np.unique(arrays.y_train).tolist())

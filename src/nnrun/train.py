@@ -184,7 +184,7 @@ def evaluate(model: keras.Model, arrays: Arrays, batch_size: int) -> dict[str, d
 def baseline(arrays: Arrays, loss: str | dict) -> dict[str, Any]:
     """What a model that ignores the features scores, on each split that exists: the training rows' majority
     class (accuracy) and class shares (cross-entropy loss) for classification; their mean (mse, mae) otherwise."""
-    from nnrun.data.target import loss_name
+    from nnrun.task import loss_name
 
     def ids(y):
         return y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y)).astype(np.int64)
