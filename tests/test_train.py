@@ -554,3 +554,16 @@ def test_a_run_early_stopping_did_not_end_says_which_weights_were_restored(cli, 
             f"end (restore_best_weights: true), so the scores are epoch {restored}'s, not epoch 20's")
     assert line in result.stdout.splitlines()
     assert line in cli("show", run).stdout.splitlines()
+
+
+def test_an_interrupted_run_does_not_call_its_logged_scores_the_restored_epochs():
+    # Ctrl-C ends fit, and Keras's EarlyStopping then restores the best weights into model.keras; the scores kept
+    # are the last finished epoch's logs, which the line must not attribute to the restored epoch
+    from nnrun.report import kept_weights_line
+
+    interrupted = {"status": "interrupted", "epochs_run": 2238, "restored_epoch": 46}
+    assert kept_weights_line(interrupted) == ("model.keras holds the weights of epoch 46, its best "
+                                              "(restore_best_weights: true); the scores are those logged at epoch 2238, "
+                                              "the last finished")
+    assert "so the scores are epoch 46's" in kept_weights_line({**interrupted, "status": "completed"})
+    assert kept_weights_line({**interrupted, "restored_epoch": 2238}) is None

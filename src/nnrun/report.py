@@ -88,6 +88,11 @@ def kept_weights_line(metrics: dict[str, Any]) -> str | None:
     if isinstance(metrics.get("early_stop"), dict):
         return early_stop_line(metrics["early_stop"])
     restored, last = metrics.get("restored_epoch"), metrics.get("epochs_run")
+    if isinstance(restored, int) and isinstance(last, int) and restored != last and metrics.get("status") != "completed":
+        # An interrupted run keeps the logs of its last finished epoch as its scores: they are not the restored
+        # weights' (Keras restores them when fit ends, however it ends).
+        return (f"model.keras holds the weights of epoch {restored}, its best (restore_best_weights: true); the scores "
+                f"are those logged at epoch {last}, the last finished")
     if isinstance(restored, int) and isinstance(last, int) and restored != last:
         return (f"early stopping did not stop the run, but the weights of epoch {restored}, its best, were restored "
                 f"at the end (restore_best_weights: true), so the scores are epoch {restored}'s, not epoch {last}'s")
