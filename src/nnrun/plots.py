@@ -297,6 +297,46 @@ def confusion_figure(matrix, classes: list, title: str):
     return fig
 
 
+MISTAKE = "tab:red"
+
+
+def samples_png(images, predicted: list[str], truth: list[str], numbers: list[int], path: Path, title: str,
+                columns: int = 8) -> None:
+    """samples.png: `images` (n, height, width) grey levels or (n, height, width, 3 or 4) colours, as read (0-255
+    or 0-1), in a grid of `columns`; each titled with its row number and predicted class, a wrong one in red with
+    a red border and its true class below. Writes `path` atomically."""
+    _save(samples_figure(images, predicted, truth, numbers, title, columns), path)
+
+
+def samples_figure(images, predicted: list[str], truth: list[str], numbers: list[int], title: str, columns: int = 8):
+    """The Figure samples_png saves."""
+    import numpy as np
+
+    images = np.asarray(images, dtype=np.float64)
+    top = 255.0 if images.size and images.max() > 1.0 else 1.0  # pixels as read: 0-255, or already 0-1
+    columns = max(1, min(columns, len(images)))
+    rows = max(1, -(-len(images) // columns))
+    fig = _figure(figsize=(1.45 * columns + 0.3, 1.75 * rows + 0.6))
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
+    for i, ax in enumerate(axes):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= len(images):
+            ax.set_axis_off()
+            continue
+        image = np.clip(images[i] / top, 0.0, 1.0)
+        ax.imshow(image, cmap="binary" if image.ndim == 2 else None, vmin=0, vmax=1, interpolation="nearest")
+        wrong = predicted[i] != truth[i]
+        ax.set_title(f"#{numbers[i]}: {predicted[i]}", fontsize="small", color=MISTAKE if wrong else "black")
+        if wrong:
+            ax.set_xlabel(f"true: {truth[i]}", fontsize="small", color=MISTAKE)
+            for spine in ax.spines.values():
+                spine.set_edgecolor(MISTAKE)
+                spine.set_linewidth(2.5)
+    fig.suptitle("\n".join(textwrap.wrap(title, 12 * columns + 10)), fontsize="medium")
+    return fig
+
+
 def overlay_png(records, metric: str, path: Path, labels: dict[str, str]) -> int:
     """One line per run of `metric` over epochs (a k-fold run: its mean over the folds); write `path` and
     return how many runs had that curve. RunError when none has it, naming the curves that exist.

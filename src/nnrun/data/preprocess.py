@@ -49,6 +49,19 @@ class Scaler:
         flat = x.reshape(len(x), -1).astype(np.float64)
         return (flat * factor + offset).astype(np.float32).reshape(shape)
 
+    def invert(self, x: np.ndarray) -> np.ndarray:
+        """The values before `apply` (float64, the shape of `x`): what samples.png draws. A feature the scaler
+        multiplied by 0 comes back as its offset's preimage, 0."""
+        if self.kind == "none":
+            return np.asarray(x, dtype=np.float64)
+        if self.kind == "divide":
+            return np.asarray(x, dtype=np.float64) * self.stats["divisor"]
+        factor = np.asarray(self.factor, dtype=np.float64)
+        offset = np.asarray(self.offset, dtype=np.float64)
+        flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+        safe = np.where(factor == 0, 1.0, factor)
+        return np.where(factor == 0, 0.0, (flat - offset) / safe).reshape(x.shape)
+
 
 @dataclass
 class Preprocess:
