@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -56,11 +58,17 @@ def assert_image_run(folder: Path, metrics: dict, split: str) -> None:
 
 
 @pytest.mark.slow
-def test_mnist_reaches_the_lectures_test_accuracy(cli, real_keras, tmp_path):
-    folder, metrics = run(cli, "train", "mnist", tmp_path)
-    assert metrics["rows"] == {"train": 60000, "test": 10000}
-    assert metrics["test"]["accuracy"] >= 0.975
-    assert_image_run(folder, metrics, "test")
+def test_mnist_reaches_the_lectures_test_accuracy_over_four_seeds(cli, real_keras, tmp_path):
+    """The config's seed 42 and seeds 1-3: the median test accuracy reaches ~98 %, each at least 97 %. The final
+    weights' test accuracy moves by +-0.4 points from seed to seed (README, "The seed examples")."""
+    accuracies = {}
+    for seed in (42, 1, 2, 3):
+        folder, metrics = run(cli, "train", "mnist", tmp_path / str(seed), f"seed={seed}")
+        accuracies[seed] = metrics["test"]["accuracy"]
+        assert metrics["rows"] == {"train": 60000, "test": 10000}
+        assert_image_run(folder, metrics, "test")
+    assert min(accuracies.values()) >= 0.97, accuracies
+    assert np.median(list(accuracies.values())) >= 0.975, accuracies
 
 
 @pytest.mark.slow
@@ -79,8 +87,15 @@ def test_fashion_mnist_reaches_the_lectures_validation_accuracy(cli, real_keras,
 
 
 @pytest.mark.slow
-def test_mnist_conv_reaches_its_goal(cli, real_keras, tmp_path):
-    folder, metrics = run(cli, "train", "mnist-conv", tmp_path)
+def test_mnist_conv_reaches_its_goal(real_keras, tmp_path):
+    """In a process of its own: the config asks for tensorflow (jax's convolutions are ~8x slower on a CPU), and
+    this process has Keras loaded with jax."""
+    done = subprocess.run([sys.executable, "-m", "nnrun", "train", CONFIGS / "mnist-conv.yaml", "--runs-dir",
+                           tmp_path, "-q"], capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert json.loads((folder / "env.json").read_text())["backend"] == "tensorflow"
     assert metrics["test"]["accuracy"] >= 0.985
     assert_image_run(folder, metrics, "test")
 
