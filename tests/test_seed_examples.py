@@ -73,14 +73,14 @@ def test_mnist_reaches_the_lectures_test_accuracy_over_four_seeds(cli, real_kera
 
 @pytest.mark.slow
 def test_mnist_adam_reaches_97_percent(cli, real_keras, tmp_path):
-    folder, metrics = run(cli, "train", "mnist-adam", tmp_path)
+    folder, metrics = run(cli, "train", "mnist-adam", tmp_path / "runs")
     assert metrics["test"]["accuracy"] >= 0.97
     assert_image_run(folder, metrics, "test")
 
 
 @pytest.mark.slow
 def test_fashion_mnist_reaches_the_lectures_validation_accuracy(cli, real_keras, tmp_path):
-    folder, metrics = run(cli, "train", "fashion-mnist", tmp_path)
+    folder, metrics = run(cli, "train", "fashion-mnist", tmp_path / "runs")
     assert metrics["rows"] == {"train": 55000, "validation": 5000, "test": 10000}
     assert metrics["validation"]["accuracy"] >= 0.87
     assert_image_run(folder, metrics, "test")
@@ -90,10 +90,11 @@ def test_fashion_mnist_reaches_the_lectures_validation_accuracy(cli, real_keras,
 def test_mnist_conv_reaches_its_goal(real_keras, tmp_path):
     """In a process of its own: the config asks for tensorflow (jax's convolutions are ~8x slower on a CPU), and
     this process has Keras loaded with jax."""
-    done = subprocess.run([sys.executable, "-m", "nnrun", "train", CONFIGS / "mnist-conv.yaml", "--runs-dir",
-                           tmp_path, "-q"], capture_output=True, text=True, timeout=1200)
+    runs = tmp_path / "runs"
+    done = subprocess.run([sys.executable, "-m", "nnrun", "train", CONFIGS / "mnist-conv.yaml", "--runs-dir", runs,
+                           "-q"], capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr
-    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    (folder,) = runs.iterdir()
     metrics = json.loads((folder / "metrics.json").read_text())
     assert json.loads((folder / "env.json").read_text())["backend"] == "tensorflow"
     assert metrics["test"]["accuracy"] >= 0.985
@@ -102,7 +103,7 @@ def test_mnist_conv_reaches_its_goal(real_keras, tmp_path):
 
 @pytest.mark.slow
 def test_boston_keras_kfold_reaches_the_lectures_mae(cli, real_keras, tmp_path):
-    folder, metrics = run(cli, "kfold", "boston-keras", tmp_path)
+    folder, metrics = run(cli, "kfold", "boston-keras", tmp_path / "runs")
     assert metrics["validation_mean"]["mae"] <= 2.8
     final = json.loads((folder / "final" / "metrics.json").read_text())
     assert final["rows"] == {"train": 404, "test": 102}
