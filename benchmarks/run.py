@@ -373,11 +373,15 @@ NOTES = {
           "figure without it). numpy: the best of 7 float32 products 60,000 x 784 @ 784 x 512 in a helper "
           "process, with every BLAS thread. The seeds differ (nnrun 42, the script Keras's unseeded default) and "
           "so do the backends' initial weights: the band is 1 point of test accuracy. The whole-process target "
-          "(3x) is not met on this machine: nnrun's epoch is 2.4x faster than the script's and at numpy's rate, "
-          "so the rest of the process bounds the ratio: importing jax and Keras (about 4 s of nnrun's 11-13 s on "
-          "these 2 shared cores), reading the archive (1 s), compiling the epoch, scoring the 70,000 training and "
-          "test rows and drawing three pictures (about 1 s each); the script on tensorflow spends about 6 s "
-          "importing and 15 s in its epochs. 3x would need nnrun's fixed costs under about 2 s in all.",
+          "(3x) is not met on this machine (1.7-2.0x in two measurements; single rounds 1.4-2.2x, as other jobs "
+          "shared the 2 cores): nnrun's epoch is 2.4-2.8x faster than the script's and at numpy's rate, so the "
+          "rest of the process bounds the ratio. A profile of one nnrun run: importing jax and Keras 3.6 s, "
+          "reading and scaling the archive 0.5 s, the 5 epochs with their compilation 7.9 s, scoring the 70,000 "
+          "rows 1.0 s, the three pictures 1.0 s together; the script on tensorflow spends about 6 s "
+"importing and 15 s in its epochs. 3x would need nnrun's fixed costs under about 2 s in all. The share of "
+          "numpy's rate is unreliable on a shared machine: numpy's product ran at 95-184 GFLOP/s from round to "
+          "round, and the rounds' own shares spread from 49 % to 234 %; on 2026-11-22, on a quiet machine and "
+          "random data of MNIST's shape, it was 95 % by the seed's count and 64 % by the products executed.",
     "P4": "each a new process, as a user starts it, with nnrun's byte-code compiled as pip installs it; the median "
           "of 5.",
     "P5": "the peak resident memory of the whole process (os.wait4's ru_maxrss).",
