@@ -47,7 +47,7 @@ STAND_INS = {
     "reuters": (partial(write_reuters, n=230), ["epochs=1", "batch_size=16", "dataset.validation=16"],
                 "rows: 168 train, 16 validation, 46 test;"),  # Keras's reuters keeps 20 % (46) as its test split;
     # 5 newswires a topic, so that the training rows hold every topic the test and validation rows do
-    "mnist-conv": (write_mnist, ["epochs=1", "batch_size=16", "dataset.validation=16"],
+    "mnist-conv": (write_mnist, ["epochs=1", "batch_size=16", "dataset.validation=16", "backend=jax"],  # in-process
                    "rows: 48 train, 16 validation, 16 test;"),
     "boston-keras": (write_boston_housing, ["epochs=2", "batch_size=10"],
                      "4 folds of 40 training rows (10 held out each), 10 test rows kept for the refit;"),

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import tiny_config
+from conftest import CONFIGS, tiny_config
 
 from nnrun import confusion, plots
 from nnrun.run_record import read_run
@@ -351,3 +351,117 @@ def test_show_lists_the_recalls_of_many_classes(cli, tmp_path):
     (run / "confusion.csv").write_text(confusion.csv_text(counts, [f"c{i}" for i in range(20)], "test"))
     shown = cli("show", run).stdout
     assert "20 classes; lowest recall: c3 0.25, c0 1.00" in shown
+
+
+# --- samples.png of an image classifier ---
+
+
+def image_preprocess(source: str, shape: list[int], scaler=None, classes=None):
+    from nnrun.data.preprocess import Preprocess, Scaler
+
+    return Preprocess(source, "classification", "sparse", [], "label", classes or list(range(10)),
+                      scaler or Scaler(), shape)
+
+
+@pytest.mark.parametrize("source, shape, drawn_as", [
+    ("keras:mnist", [784], (28, 28)),  # flatten: true
+    ("keras:mnist", [28, 28], (28, 28)),
+    ("keras:fashion_mnist", [28, 28, 1], (28, 28)),  # a channel axis of 1: grey levels
+    ("keras:cifar10", [3072], (32, 32, 3)),
+    ("keras:cifar10", [32, 32, 3], (32, 32, 3)),
+    ("sklearn:digits", [64], (8, 8)),
+    ("csv", [784], (28, 28)),  # 784 pixel columns
+    ("csv", [256], (16, 16)),
+    ("csv", [64], None),  # 64 measurements are not taken for an 8x8 image
+    ("csv", [8], None),
+    ("sklearn:iris", [4], None),
+    ("keras:imdb", [10000], None),  # a square, but words
+    ("keras:boston_housing", [13], None),
+    ("inline", [12, 12], (12, 12)),
+    ("inline", [5, 5, 7], None),  # 7 channels are no picture
+])
+def test_which_samples_are_drawn_as_images(source, shape, drawn_as):
+    from nnrun import samples
+
+    assert samples.image_shape(image_preprocess(source, shape)) == drawn_as
+
+
+def test_the_grid_shows_the_first_rows_and_then_mistakes():
+    from nnrun import samples
+
+    truth = np.zeros(100, dtype=int)
+    predicted = truth.copy()
+    predicted[[2, 30, 40, 50, 99]] = 1
+    assert samples.choose(predicted, truth).tolist() == [*range(28), 30, 40, 50, 99]
+    assert samples.choose(truth, truth).tolist() == list(range(32))  # no mistakes: the first 32
+    assert samples.choose(predicted[:5], truth[:5]).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_samples_are_drawn_as_read_not_as_scaled(monkeypatch, tmp_path):
+    """The pixels drawn are the values in the file (0-255), whichever scaling the model was given."""
+    from nnrun import samples
+    from nnrun.data.preprocess import Scaler
+
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (40, 784)).astype(np.uint8)
+    drawn = {}
+    monkeypatch.setattr(plots, "samples_png", lambda images, predicted, truth, numbers, path, title, columns:
+                        drawn.update(images=images, predicted=predicted, truth=truth, numbers=numbers, title=title))
+    for scale in (255, "standard", "minmax", "none"):
+        scaler = Scaler.fit(scale, pixels)
+        truth = np.arange(40) % 10
+        predicted = truth.copy()
+        predicted[35] = 3
+        pre = image_preprocess("csv", [784], scaler)
+        assert samples.write(tmp_path / "samples.png", scaler.apply(pixels), predicted, truth, pre, "test", "digits")
+        rows = [*range(31), 35]
+        np.testing.assert_allclose(drawn["images"], pixels[rows].reshape(32, 28, 28), atol=1e-3)
+        assert drawn["numbers"] == [r + 1 for r in rows]
+        assert drawn["predicted"][31] == "3" and drawn["truth"][31] == "5"
+        assert drawn["title"] == ("digits: 32 of the 40 test images, predicted class above each; red: wrong (the "
+                                  "true class below), 1 of the 1 mistakes shown")
+
+
+@STRICT
+def test_samples_figure_marks_mistakes_in_red_with_the_true_class():
+    images = np.random.default_rng(0).integers(0, 256, (10, 28, 28))
+    names = ["T-shirt/top", "Trouser", "Ankle boot"]
+    predicted = [names[i % 3] for i in range(10)]
+    truth = list(predicted)
+    truth[4] = "Ankle boot"
+    fig = drawn(plots.samples_figure(images, predicted, truth, list(range(1, 11)), "fashion", columns=4))
+    (ax,) = fig.axes
+    texts = {t.get_text(): t.get_color() for t in ax.texts}
+    assert list(texts)[3:7] == ["#4: T-shirt/top", "#5: Trouser", "true: Ankle boot", "#6: Ankle boot"]
+    assert texts["#5: Trouser"] == texts["true: Ankle boot"] == plots.MISTAKE and texts["#4: T-shirt/top"] == "black"
+    (border,) = ax.patches  # one mistake, one red border, around the fifth image (row 2, column 1 of 4)
+    assert border.get_edgecolor()[:3] == pytest.approx((0.839, 0.153, 0.157), abs=0.01)
+    canvas = ax.get_images()[0].get_array()
+    assert canvas.max() <= 1.0 and canvas.shape == (3 * (28 + 2 * 7), 4 * (28 + 7))  # 3 rows of 4, 0-255 as 0-1
+    x, y = border.get_xy()
+    np.testing.assert_allclose(np.asarray(canvas)[int(y) + 1 : int(y) + 29, int(x) + 1 : int(x) + 29], images[4] / 255)
+
+
+@STRICT
+def test_colour_samples_are_drawn_in_colour():
+    images = np.random.default_rng(0).random((3, 32, 32, 3))
+    fig = drawn(plots.samples_figure(images, ["cat"] * 3, ["cat"] * 3, [1, 2, 3], "cifar"))
+    assert fig.axes[0].get_images()[0].get_array().shape[2] == 3 and not fig.axes[0].patches
+
+
+def test_a_tabular_classifier_has_no_samples_picture(cli, write_config, tmp_path):
+    result = cli("train", write_config(tiny_config(), name="tiny"), "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "runs").iterdir()
+    assert (run / "confusion.png").exists() and not (run / "samples.png").exists()
+
+
+def test_an_image_run_draws_its_test_images_beside_the_confusion_matrix(cli, keras_offline, tmp_path):
+    from keras_archives import write_mnist
+
+    write_mnist(keras_offline)
+    result = cli("train", CONFIGS / "mnist.yaml", "--runs-dir", tmp_path / "runs", "-q", "--set", "epochs=1",
+                 "--set", "batch_size=16")
+    assert result.exit_code == 0, result.output
+    [run] = (tmp_path / "runs").iterdir()
+    assert (run / "samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (run / "confusion.png").exists()

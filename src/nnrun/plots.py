@@ -299,6 +299,54 @@ def confusion_figure(matrix, classes: list, title: str):
     return fig
 
 
+MISTAKE = "tab:red"
+
+
+def samples_png(images, predicted: list[str], truth: list[str], numbers: list[int], path: Path, title: str,
+                columns: int = 8) -> None:
+    """samples.png: `images` (n, height, width) grey levels or (n, height, width, 3 or 4) colours, as read (0-255
+    or 0-1), in a grid of `columns`; each titled with its row number and predicted class, a wrong one in red with
+    a red border and its true class below. Writes `path` atomically."""
+    _save(samples_figure(images, predicted, truth, numbers, title, columns), path)
+
+
+def samples_figure(images, predicted: list[str], truth: list[str], numbers: list[int], title: str, columns: int = 8):
+    """The Figure samples_png saves: one Axes showing every image on a single canvas, with the titles as texts
+    and the borders of mistakes as rectangles (32 Axes of their own took 2 s to lay out and draw; this 0.2 s)."""
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    images = np.asarray(images, dtype=np.float64)
+    top = 255.0 if images.size and images.max() > 1.0 else 1.0  # pixels as read: 0-255, or already 0-1
+    n, (height, width) = len(images), images.shape[1:3]
+    grey = images.ndim == 3
+    columns = max(1, min(columns, n))
+    rows = max(1, -(-n // columns))
+    gap, head = max(2, width // 4), max(5, height // 4)  # pixels between images, and above/below each for text
+    cell_w, cell_h = width + gap, height + 2 * head
+    # The background: white, which is 0 for the "binary" grey map and 1 for colours.
+    canvas = np.full((rows * cell_h, columns * cell_w, *images.shape[3:]), 0.0 if grey else 1.0)
+    side = 1.3 * columns  # inches across the images; the height follows the canvas, plus the title's
+    fig = _figure(figsize=(side + 0.3, side * canvas.shape[0] / canvas.shape[1] + 0.7))
+    ax = fig.subplots()
+    ax.set_axis_off()
+    for i in range(n):
+        y, x = (i // columns) * cell_h + head, (i % columns) * cell_w + gap // 2
+        canvas[y : y + height, x : x + width] = np.clip(images[i] / top, 0.0, 1.0)
+        wrong = predicted[i] != truth[i]
+        colour = MISTAKE if wrong else "black"
+        ax.text(x + width / 2 - 0.5, y - 1.5, f"#{numbers[i]}: {predicted[i]}", ha="center", va="bottom",
+                fontsize="small", color=colour)
+        if wrong:
+            ax.add_patch(Rectangle((x - 1, y - 1), width + 1, height + 1, fill=False, edgecolor=MISTAKE,
+                                   linewidth=2.5))
+            ax.text(x + width / 2 - 0.5, y + height + 0.5, f"true: {truth[i]}", ha="center", va="top",
+                    fontsize="small", color=MISTAKE)
+    ax.imshow(canvas, cmap="binary" if grey else None, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_title("\n".join(textwrap.wrap(title, 12 * columns + 10)), fontsize="medium")
+    return fig
+
+
 def overlay_png(records, metric: str, path: Path, labels: dict[str, str]) -> int:
     """One line per run of `metric` over epochs (a k-fold run: its mean over the folds); write `path` and
     return how many runs had that curve. RunError when none has it, naming the curves that exist.

@@ -267,7 +267,8 @@ def split_rows(arrays: Arrays) -> dict[str, int]:
 
 
 def write_confusion(run: RunFolder, model: keras.Model, arrays: Arrays, spec: Spec) -> dict[str, Any] | None:
-    """confusion.csv and confusion.png of the test rows (the validation rows when there are none)."""
+    """confusion.csv and confusion.png of the test rows (the validation rows when there are none), and samples.png
+    of them when they are images."""
     from nnrun import confusion
 
     split, x, y = next(((s, x, y) for s, x, y in (("test", arrays.x_test, arrays.y_test),
@@ -277,7 +278,8 @@ def write_confusion(run: RunFolder, model: keras.Model, arrays: Arrays, spec: Sp
         return None
     logits = isinstance(spec.loss, dict) and bool(spec.loss.get("from_logits"))
     return confusion.write(run.path, model, x, y, list(arrays.preprocess.classes), arrays.preprocess.target_kind,
-                           split, logits=logits, batch_size=max(spec.batch_size, 256), name=spec.name)
+                           split, logits=logits, batch_size=max(spec.batch_size, 256), name=spec.name,
+                           preprocess=arrays.preprocess)
 
 
 def saved_config(spec: Spec, preprocess: Preprocess) -> dict[str, Any]:

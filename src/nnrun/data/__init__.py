@@ -134,7 +134,10 @@ def load(spec: Spec, announce: Callable[[str], None] | None = None) -> Loaded:
     if ds.flatten:
         x = x.reshape(len(x), -1)
     pre = Preprocess(source, task, kind, list(names), str(target_name), classes, Scaler(), list(x.shape[1:]), csv_info)
-    return Loaded(x.astype(np.float32, copy=False), y, ids, pre, test, path, notes)
+    # Pixels stay as read (uint8 for Keras's images: a quarter of float32's memory); prepare's scaler makes the
+    # float32 arrays the model takes, so converting here would add a whole float32 copy (220 MB for MNIST).
+    small_ints = x.dtype.kind in "ui" and x.dtype.itemsize <= 2  # values float32 holds exactly
+    return Loaded(x if small_ints else x.astype(np.float32, copy=False), y, ids, pre, test, path, notes)
 
 
 def _sklearn(name: str):

@@ -8,6 +8,18 @@ from typing import Any
 import numpy as np
 
 
+ALIGNMENT = 64  # bytes: jax on CPU uses a host array this aligned in place instead of copying it to the device
+
+
+def aligned_empty(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised float32 array whose data starts on an ALIGNMENT boundary, so that jax.device_put on CPU
+    shares it rather than copying it (numpy itself aligns to 16 bytes): one copy of the training rows, not two."""
+    count = int(np.prod(shape))
+    raw = np.empty(count * 4 + ALIGNMENT, dtype=np.uint8)
+    start = -raw.ctypes.data % ALIGNMENT
+    return raw[start : start + count * 4].view(np.float32).reshape(shape)
+
+
 @dataclass
 class Scaler:
     """Feature scaling as an affine map x * factor + offset, fitted on training rows only."""
@@ -38,16 +50,32 @@ class Scaler:
         return cls(scale, factor.tolist(), offset.tolist(), stats)
 
     def apply(self, x: np.ndarray) -> np.ndarray:
-        """Scaled float32 copy of `x`."""
+        """Scaled float32 copy of `x` (x itself when it is float32 and the scaler does nothing)."""
         if self.kind == "none":
             return x.astype(np.float32, copy=False)
         if self.kind == "divide":  # in float32, as the seeds' astype('float32') / 255, without float64 copies
-            return x.astype(np.float32) / np.float32(self.stats["divisor"])
+            out = aligned_empty(x.shape)  # the one copy: divided in place (the same values as astype(...) / 255)
+            out[...] = x
+            out /= np.float32(self.stats["divisor"])
+            return out
         shape = x.shape
         factor = np.asarray(self.factor, dtype=np.float64)
         offset = np.asarray(self.offset, dtype=np.float64)
         flat = x.reshape(len(x), -1).astype(np.float64)
         return (flat * factor + offset).astype(np.float32).reshape(shape)
+
+    def invert(self, x: np.ndarray) -> np.ndarray:
+        """The values before `apply` (float64, the shape of `x`): what samples.png draws. A feature the scaler
+        multiplied by 0 comes back as its offset's preimage, 0."""
+        if self.kind == "none":
+            return np.asarray(x, dtype=np.float64)
+        if self.kind == "divide":
+            return np.asarray(x, dtype=np.float64) * self.stats["divisor"]
+        factor = np.asarray(self.factor, dtype=np.float64)
+        offset = np.asarray(self.offset, dtype=np.float64)
+        flat = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+        safe = np.where(factor == 0, 1.0, factor)
+        return np.where(factor == 0, 0.0, (flat - offset) / safe).reshape(x.shape)
 
 
 @dataclass
