@@ -458,8 +458,14 @@ def datasets(
     if format_ is ListFormat.json:
         typer.echo(json.dumps([dataclasses.asdict(e) for e in known], indent=2))
         return
-    console = _wide_console()
-    console.print(datasets_table(known))
+    # On a terminal its width; in a pipe COLUMNS when set, else the table at its natural width.
+    width = None if not sys.stdout.isatty() and not os.environ.get("COLUMNS") else _pipe_width()
+    console = Console(highlight=False, width=width) if width else _wide_console()
+    table = datasets_table(known, width=console.width if width or sys.stdout.isatty() else None)
+    console.print(table)
+    if "from" not in [column.header for column in table.columns]:
+        console.print("where each comes from: `nnrun datasets --format json` (origin), or a wider terminal",
+                      soft_wrap=True)
     moved = "set by NNRUN_DATA_DIR" if os.environ.get("NNRUN_DATA_DIR") else "set NNRUN_DATA_DIR to move it"
     keras_moved = "set by KERAS_HOME" if os.environ.get("KERAS_HOME") else "set KERAS_HOME to move it"
     console.print(f"registry files are kept in {escape(str(data_dir().resolve()))} ({moved}); Keras's in "
