@@ -170,9 +170,11 @@ KF, TR = "20261122-090246-boston", "20261122-091500-boston"  # a k-fold and a tr
 
 @pytest.fixture(autouse=True)
 def plain_output(monkeypatch):
-    """The CLI's output must not depend on the terminal settings of whoever runs the tests."""
-    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "NO_COLOR"):
+    """The CLI's output must not depend on the terminal settings of whoever runs the tests; a wide pipe (the
+    tests read a line per run), unless a test says otherwise."""
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "1000")
 
 
 @pytest.fixture
@@ -539,9 +541,9 @@ def test_markdown_is_a_table_with_the_shared_values_above(cli, pima_runs):
     lines = text.splitlines()
     assert lines[0].startswith("Shared by every run: ") and "`optimizer.name=adam`" in lines[0]
     table = lines[2:]
-    assert table[0] == ("| run | kind | status | started | duration_s | epochs_run | layers[0].units | "
-                        "optimizer.learning_rate | test_loss | test_accuracy | val_loss | val_accuracy |")
-    assert table[1] == "|---|---|---|---|---|---|---|---|---:|---:|---:|---:|"  # scores right-aligned
+    assert table[0] == ("| run | kind | status | started | duration_s | epochs_run | test_loss | test_accuracy | "
+                        "val_loss | val_accuracy | layers[0].units | optimizer.learning_rate |")  # scores first
+    assert table[1] == "|---|---|---|---|---|---|---:|---:|---:|---:|---|---|"  # scores right-aligned
     assert len(table) == 2 + 3 and all(line.startswith("| ") and line.endswith(" |") for line in table[2:])
 
 
@@ -823,9 +825,9 @@ def test_table_header_at_a_fixed_width(tmp_path):
     console.print(cmp.to_table(cmp.compare(records(root))))
     lines = console.file.getvalue().splitlines()
     assert lines[0] == ("run  kind   status     started              duration_s  epochs_run  "
-                        "optimizer.learning_rate  test_accuracy")
-    assert lines[2] == ("r1   train  completed  2026-11-22 08:19:01         3.5           3  "
-                        "0.01                            0.7500")
+                        "test_accuracy  optimizer.learning_rate")
+    assert lines[2].rstrip() == ("r1   train  completed  2026-11-22 08:19:01         3.5           3  "
+                                 "       0.7500  0.01")
     assert all(len(line) <= 120 for line in lines)
 
 
@@ -1031,3 +1033,76 @@ def test_a_pipe_gets_the_same_values_one_line_per_run(cli, width_runs):
     transposed = cli("compare", width_runs, "--transpose").stdout.splitlines()
     assert all(name in transposed[1] for name in (QS, QS2, PK))  # one column per run
     assert any(line.startswith("test_accuracy ") for line in transposed)
+
+
+# --- 15. many runs, a pipe, headers: readable at 80, 100 and 120 columns ---
+
+
+@pytest.fixture
+def many_runs(width_runs) -> Path:
+    """width_runs and five more: quickstart variants, boston (a CSV with its options null) and a pima CSV run
+    with a long list of features (a list may wrap: Rich would narrow every column to fit it)."""
+    root = width_runs
+    for i, units in enumerate((4, 24, 48)):
+        layers = [{"type": "Dense", "units": units}, *quickstart_config()["layers"][1:]]
+        make_run(root, f"20261122-11{i}000-quickstart", quickstart_config(layers=layers, epochs=40 + i),
+                 train_metrics("quickstart", {"loss": 0.1 + i / 100, "accuracy": 0.95 + i / 100}, {}))
+    make_run(root, "20261122-120000-boston", boston_config(0.01, dataset={
+        "path": "housing.csv", "target": 13, "test": 0.2, "scale": "standard", "header": None, "decimal": None}),
+        train_metrics("boston", {"loss": 10.0, "mae": 2.2}, {"loss": 13.0, "mae": 2.4}))
+    features = ["pregnancies", "glucose", "blood_pressure", "skin_thickness", "insulin", "bmi", "pedigree", "age"]
+    make_run(root, "20261122-121000-pima", pima_config(0.001, 8, dataset={**pima_config()["dataset"],
+                                                                          "decimal": None, "features": features}),
+             train_metrics("pima", *SCORES[A]))
+    return root
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+@pytest.mark.parametrize("transpose", [None, False])
+def test_many_mixed_runs_fit_every_width_with_values_and_headers_whole(many_runs, width, transpose):
+    comparison = cmp.select(records(many_runs))
+    lines = rendered(comparison, width, transpose=transpose)
+    assert max(len(line) for line in lines) <= width
+    assert [v for v in whole_values(comparison) if not any(v in line for line in lines)] == []
+    text = "\n".join(lines)
+    for column in cmp.shown_columns(comparison):  # each header whole: in full, or shortened on two lines
+        if column not in ("run", "started", "kind", "status"):  # the last three: above the table or in the names
+            short = cmp._header(column, compact=True).split("\n")
+            assert column in text or all(part in text for part in short), column
+
+
+def test_many_runs_are_one_row_per_run_with_the_scores_in_the_first_table(many_runs):
+    comparison = cmp.select(records(many_runs))
+    lines = rendered(comparison, 80)
+    first_table = lines[: next(i for i, line in enumerate(lines) if i > 5 and not line.startswith("20261122-"))]
+    assert sum(1 for line in first_table if line.startswith("20261122-")) == len(comparison.rows) == 8
+    assert "0.9649" in "\n".join(first_table)  # the test accuracy, before any config key
+    assert not any(line.startswith("layers[0].units") for line in lines)  # not one column per run
+    assert len(lines) < 120
+
+
+def test_csv_options_null_beside_runs_on_named_sources_are_no_column(tmp_path):
+    root = tmp_path / "runs"
+    make_run(root, QS, quickstart_config(), train_metrics("quickstart", *SCORES[A]))
+    for name, header in (("r1", None), ("r2", True)):
+        make_run(root, name, pima_config(dataset={**pima_config()["dataset"], "decimal": None, "header": header}),
+                 train_metrics("pima", *SCORES[B]))
+    comparison = cmp.select(records(root))
+    assert "dataset.decimal" not in comparison.config_columns and "dataset.header" in comparison.config_columns
+    assert "dataset.decimal" not in comparison.shared
+    assert "dataset.decimal" in cmp.select(records(root), show_all=True).config_columns
+
+
+@pytest.mark.parametrize("columns", ["80", "100", None])
+def test_a_pipe_is_fitted_to_columns_or_to_120(cli, many_runs, monkeypatch, columns):
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    else:
+        monkeypatch.delenv("COLUMNS")
+    result = cli("compare", many_runs)
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and max(len(line) for line in lines) <= int(columns or 120)
+    comparison = cmp.select(records(many_runs))
+    assert [v for v in whole_values(comparison) if not any(v in line for line in lines)] == []
+    assert not any("started" in line for line in lines)  # as on a terminal: the run names carry it
+    assert "\x1b[" not in result.stdout  # no colour in a pipe

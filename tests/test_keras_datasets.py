@@ -507,6 +507,22 @@ def test_datasets_lists_every_catalog_entry(cli, keras_offline):
         assert entry.config in result.stdout
 
 
+@pytest.mark.parametrize("columns", [80, 100, 120])
+def test_datasets_fits_the_width_and_never_splits_a_word(cli, keras_offline, monkeypatch, columns):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    result = cli("datasets")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    table = lines[: next(i for i, line in enumerate(lines) if line.startswith(("where each", "registry files")))]
+    assert max(len(line) for line in table) <= columns, result.stdout
+    words = set(result.stdout.split())
+    for entry in catalog.entries():
+        assert any(entry.config in line for line in table)  # what a config takes: whole, on one line
+        assert set(entry.task.split()) <= words and set(entry.sample.split()) <= words
+    if "from" not in table[0].split():
+        assert "where each comes from: `nnrun datasets --format json`" in result.stdout
+
+
 def test_datasets_json_says_whether_mnist_is_here(cli, keras_offline):
     def mnist_here() -> bool:
         result = cli("datasets", "--format", "json")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 import yaml
 from conftest import import_keras, tiny_config
 from rich.console import Console
@@ -29,6 +30,26 @@ def test_a_finished_bar_is_not_followed_by_a_plain_line_repeating_it():
     out = _train(Console(file=io.StringIO(), width=120, force_terminal=True, color_system=None))
     assert "3/3" in out and "loss 0.1667" in out  # the bar, finished
     assert "epoch 3/3  loss" not in out  # the plain line a pipe gets
+
+
+@pytest.mark.parametrize(("width", "epochs", "label"), [(80, 40, ""), (80, 60, "fold 1/4 "), (100, 5000, ""),
+                                                    (120, 30, "")])
+def test_the_bar_keeps_the_epoch_count_and_eta_and_drops_metrics_that_do_not_fit(width, epochs, label):
+    console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None)
+    progress = EpochProgress(console, epochs, label)
+    progress.on_train_begin()
+    logs = {"loss": 35.24, "mae": 2.2, "val_loss": 0.06785, "val_mae": 3.125, "accuracy": 0.75}
+    done = min(epochs, 2224)
+    for epoch in range(done):
+        progress.on_epoch_end(epoch, logs)
+    progress.close()
+    screen = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", console.file.getvalue()).replace("\r", "\n")
+    last = [line for line in screen.split("\n") if line.strip()][-1]
+    assert len(last) <= width
+    assert last.startswith(f"{label}epoch {done}/{epochs} eta 0:0")
+    metrics = re.split(r"[━╸╺]", last)[-1].strip().split("  ")  # each whole, the first ones kept
+    shown = ["loss 35.24", "mae 2.2", "accuracy 0.75", "val_loss 0.06785", "val_mae 3.125"][: len(metrics)]
+    assert metrics == shown and len(metrics) >= 2
 
 
 def test_a_pipe_gets_the_plain_lines_once():

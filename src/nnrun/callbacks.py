@@ -14,7 +14,8 @@ from contextlib import contextmanager
 import keras
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Column
 
 from nnrun.runs import RunFolder, ordered
 
@@ -59,28 +60,45 @@ class EpochProgress(LogsCallback):
         self.done = 0
         self.last_logs: dict = {}
 
+    BAR = 30  # the bar's width when everything fits; it shrinks to MIN_BAR before metrics are dropped
+    MIN_BAR = 5
+
     def on_train_begin(self, logs=None):
         if self.console.is_terminal:
             self.live = True
+            whole = Column(no_wrap=True)  # never cut: the widths are fitted in _fit
+            self.bar = BarColumn(bar_width=self.BAR)
             self.progress = Progress(
-                TextColumn(f"{self.label}epoch" if self.label else "epoch"),
-                MofNCompleteColumn(),
-                BarColumn(bar_width=30),
-                TimeElapsedColumn(),
-                TextColumn("eta"),
-                TimeRemainingColumn(),
-                TextColumn("{task.fields[metrics]}"),
+                TextColumn(f"{self.label}epoch" if self.label else "epoch", table_column=whole),
+                MofNCompleteColumn(table_column=Column(no_wrap=True)),
+                TextColumn("eta", table_column=Column(no_wrap=True)),
+                TimeRemainingColumn(table_column=Column(no_wrap=True)),
+                self.bar,
+                TextColumn("{task.fields[metrics]}", table_column=Column(no_wrap=True, overflow="crop")),
                 console=self.console,
                 transient=False,
             )
             self.progress.start()
             self.task = self.progress.add_task("train", total=self.epochs, metrics="")
 
+    def _fit(self) -> str:
+        """The metrics that fit the terminal beside the epoch count and the ETA (always shown), with the bar
+        shrunk first: whole `name value` items, the later ones dropped."""
+        digits = len(str(self.epochs))
+        fixed = len(self.label) + len("epoch") + 2 * digits + 1 + len("eta") + len("0:00:00") + 5  # 5 gaps
+        room = self.console.width - fixed - 1  # Rich leaves the last column one short of the edge
+        items = format_logs(self.last_logs).split("  ") if self.last_logs else []
+        while items and room - self.MIN_BAR - 1 < len("  ".join(items)):
+            items.pop()
+        metrics = "  ".join(items)
+        self.bar.bar_width = max(self.MIN_BAR, min(self.BAR, room - (len(metrics) + 1 if metrics else 0)))
+        return metrics
+
     def on_epoch_end(self, epoch, logs=None):
         self.last_logs = dict(logs or {})
         self.done = epoch + 1
         if self.progress is not None:
-            self.progress.update(self.task, completed=self.done, metrics=format_logs(self.last_logs))
+            self.progress.update(self.task, completed=self.done, metrics=self._fit())
         elif self.done == 1 or self.done % self.every == 0:
             self._line()
 

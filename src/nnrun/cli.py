@@ -6,6 +6,7 @@ Only Typer and Rich are imported here; everything heavier is imported inside the
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import sys
@@ -387,13 +388,18 @@ def compare(
         missing = f" ({len(chosen) - plotted} without that curve)" if plotted < len(chosen) else ""
         err.print(f"wrote {escape(str(output))}: {plot} of {plotted} run{'s' if plotted != 1 else ''}{missing}")
         return
-    # A Rich table on a terminal, while it renders quickly (Rich spends ~1 ms a row); plain text otherwise.
-    if format_ is Format.table and output is None and sys.stdout.isatty() and len(table.rows) <= 200:
-        console = Console(highlight=False)
+    # The table fitted to the terminal, or in a pipe to $COLUMNS (else PIPE_WIDTH), while it renders quickly
+    # (Rich spends ~1 ms a row); plain text otherwise.
+    if format_ is Format.table and len(table.rows) <= 200:
+        width = _pipe_width(to_file=output is not None)
+        console = (Console(highlight=False, width=width, color_system=None, file=io.StringIO() if output else None)
+                   if width else Console(highlight=False))
         for part in cmp.render(table, console.width, transpose=transpose):
             console.print(part)
-        return
-    if format_ is Format.table:  # a pipe, a file or a long table: plain aligned text, at its natural width
+        if not output:
+            return
+        text = console.file.getvalue()
+    elif format_ is Format.table:  # a long table: plain aligned text, at its natural width
         text = (cmp.shared_line(table) + "\n" if table.shared else "") + cmp.to_text(table, transpose=bool(transpose))
     else:
         text = {Format.csv: cmp.to_csv, Format.json: cmp.to_json, Format.markdown: cmp.to_markdown}[format_](table)
@@ -452,8 +458,14 @@ def datasets(
     if format_ is ListFormat.json:
         typer.echo(json.dumps([dataclasses.asdict(e) for e in known], indent=2))
         return
-    console = _wide_console()
-    console.print(datasets_table(known))
+    # On a terminal its width; in a pipe COLUMNS when set, else the table at its natural width.
+    width = None if not sys.stdout.isatty() and not os.environ.get("COLUMNS") else _pipe_width()
+    console = Console(highlight=False, width=width) if width else _wide_console()
+    table = datasets_table(known, width=console.width if width or sys.stdout.isatty() else None)
+    console.print(table)
+    if "from" not in [column.header for column in table.columns]:
+        console.print("where each comes from: `nnrun datasets --format json` (origin), or a wider terminal",
+                      soft_wrap=True)
     moved = "set by NNRUN_DATA_DIR" if os.environ.get("NNRUN_DATA_DIR") else "set NNRUN_DATA_DIR to move it"
     keras_moved = "set by KERAS_HOME" if os.environ.get("KERAS_HOME") else "set KERAS_HOME to move it"
     console.print(f"registry files are kept in {escape(str(data_dir().resolve()))} ({moved}); Keras's in "
@@ -462,6 +474,18 @@ def datasets(
     for e in known:
         if e.problem:
             console.print(f"not usable: {escape(e.problem)}", soft_wrap=True)
+
+
+PIPE_WIDTH = 120  # what a table piped to a pager or a file is fitted to when COLUMNS does not say
+
+
+def _pipe_width(*, to_file: bool = False) -> int | None:
+    """None on a terminal (Rich asks it, and reads COLUMNS); in a pipe or a file, COLUMNS when it is a number,
+    else PIPE_WIDTH."""
+    if sys.stdout.isatty() and not to_file:
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else PIPE_WIDTH
 
 
 def _wide_console() -> Console:

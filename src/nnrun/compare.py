@@ -57,6 +57,8 @@ def compare(records: list[RunRecord], *, show_all: bool = False, metrics: list[s
     config_columns = []
     for key in keys:
         values = {_canonical(flat.get(key, _MISSING)) for flat in flats}
+        if not show_all and key.startswith("dataset.") and _unset_beside_named_sources(key, flats):
+            continue  # a CSV option, null in every run that has it, beside runs on a named source: nothing to compare
         if len(values) == 1 and len(records) > 1 and not show_all:
             shared[key] = flats[0][key]
         else:
@@ -79,6 +81,14 @@ def compare(records: list[RunRecord], *, show_all: bool = False, metrics: list[s
         rows.append(row)
     return Comparison([*RUN_COLUMNS, *warned, *config_columns, *result_columns], rows, shared, config_columns,
                       result_columns, {r.name: flat for r, flat in zip(records, flats)})
+
+
+def _unset_beside_named_sources(key: str, flats: list[dict[str, Any]]) -> bool:
+    """Whether `key` is null wherever it is set, and the runs without it read a named source (sklearn:iris),
+    where the CSV options (header, separator, ...) mean nothing. Elsewhere a missing key and null differ."""
+    lacking = [flat for flat in flats if key not in flat]
+    return (bool(lacking) and all(flat[key] is None for flat in flats if key in flat)
+            and all(flat.get("dataset.source") is not None for flat in lacking))
 
 
 def select(records: list[RunRecord], *, filters: list[str] = (), sort: str | None = None, reverse: bool = False,
@@ -365,8 +375,12 @@ def _mapping_text(column: str, value: dict[str, Any]) -> str:
 
 
 def shown_columns(comparison: Comparison) -> list[str]:
-    """The table's columns: a std column is shown inside its mean's cell (2.5481 ± 0.2912)."""
-    return [c for c in comparison.columns if not (c.endswith("_std") and c.removesuffix("_std") in comparison.columns)]
+    """The table's columns: the run's, then its scores (what a reader looks for first), then the config keys;
+    a std column is shown inside its mean's cell (2.5481 ± 0.2912)."""
+    scores = set(comparison.result_columns)
+    columns = [c for c in comparison.columns if not (c.endswith("_std") and c.removesuffix("_std") in comparison.columns)]
+    return ([c for c in columns if c not in scores and c not in comparison.config_columns]
+            + [c for c in columns if c in scores] + [c for c in columns if c in comparison.config_columns])
 
 
 def to_json(comparison: Comparison) -> str:
@@ -456,7 +470,7 @@ def _cells(comparison: Comparison, columns: list[str]) -> list[list[_Cell]]:
                 markup = f"[yellow]{_escape(text)}[/]"
             else:
                 markup = _escape(text)
-            cells.append(_Cell(text, markup, not isinstance(row[column], (list, dict)) and column != WARNINGS))
+            cells.append(_Cell(text, markup, column == WARNINGS or not isinstance(row[column], (list, dict))))
         out.append(cells)
     return out
 
@@ -517,15 +531,26 @@ def _layout(comparison: Comparison, compact: bool, transpose: bool) -> tuple[lis
     return headers, grid, ["left"] * len(headers), note
 
 
-def _table(headers: list[str], rows: list[list[_Cell]], justify: list[str], keep: list[int]):
-    """A Rich table of the columns `keep` (indexes), every column at least as wide as its widest whole value."""
+def _table(headers: list[str], rows: list[list[_Cell]], justify: list[str], keep: list[int], width: int | None = None):
+    """A Rich table of the columns `keep` (indexes), every column at least as wide as its widest whole value.
+    Within `width`, the widths are set here: Rich, when a table is too wide, narrows every wrappable column
+    alike, headers and whole values too; only lists and mappings may wrap (between their items)."""
     from rich import box
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    mins = {i: max(_min_width([headers[i]], [row[i] for row in rows]),
+                   max(len(line) for line in headers[i].split("\n"))) for i in keep}
+    fixed = dict(mins)
+    if width is not None:
+        natural = {i: max(mins[i], *(len(line) for row in rows for line in row[i].text.split("\n"))) for i in keep}
+        slack = width - sum(mins.values()) - 2 * (len(keep) - 1)
+        for i in keep:  # the lists and mappings get what is left, in order
+            grow = min(natural[i] - mins[i], max(slack, 0))
+            fixed[i], slack = mins[i] + grow, slack - grow
     for i in keep:
         table.add_column(headers[i], justify=justify[i], overflow="fold", no_wrap=False,
-                         min_width=_min_width([headers[i]], [row[i] for row in rows]))
+                         min_width=mins[i], width=fixed[i] if width is not None else None)
     for row in rows:
         table.add_row(*(row[i].markup for i in keep))
     return table
@@ -556,10 +581,9 @@ def render(comparison: Comparison, width: int, *, transpose: bool | None = None)
 
     The first layout that fits: one row per run; the same with shorter headers (see `_layout`); one column per
     run (`transpose`, chosen when there are few runs and many columns; True asks for it, False forbids it). When
-    none fits, the one that needs the fewest tables side by side, split into as many as it needs, each repeating
+    none fits: for up to FEW_RUNS runs the layout that needs the fewest tables, otherwise one row per run (a
+    column per run would make a screenful per key block), split into as many tables as it needs, each repeating
     the run (or key) column."""
-    from rich.text import Text
-
     orders = {None: [False, True], True: [True], False: [False]}[transpose]
     tried = []
     for flip in orders:
@@ -567,10 +591,15 @@ def render(comparison: Comparison, width: int, *, transpose: bool | None = None)
             headers, rows, justify, note = _layout(comparison, compact, flip)
             blocks = _blocks(headers, rows, width)
             if len(blocks) == 1:
-                return _parts(comparison, note, [_table(headers, rows, justify, blocks[0])])
+                return _parts(comparison, note, [_table(headers, rows, justify, blocks[0], width)])
             tried.append((len(blocks), headers, rows, justify, note, blocks))
+    if transpose is None and len(comparison.rows) > FEW_RUNS:
+        tried = tried[:2]  # one row per run
     _, headers, rows, justify, note, blocks = min(tried, key=lambda t: t[0])  # the first of the fewest
-    return _parts(comparison, note, [_table(headers, rows, justify, b) for b in blocks])
+    return _parts(comparison, note, [_table(headers, rows, justify, b, width) for b in blocks])
+
+
+FEW_RUNS = 4  # up to this many runs a too-wide table may turn to one column per run
 
 
 def _parts(comparison: Comparison, note: str, tables: list) -> list:

@@ -36,18 +36,70 @@ def human_size(n: float) -> str:
             return f"{n:.1f} {unit}"
 
 
-def datasets_table(entries: list) -> Table:
-    """`nnrun datasets`: one row per catalog.Entry, what to write in a config first."""
-    table = Table(show_lines=False)
-    for name, justify in (("dataset", "left"), ("task", "left"), ("rows", "right"), ("sample", "left"),
-                          ("download", "right"), ("here", "left"), ("from", "left")):
-        table.add_column(name, justify=justify, overflow="fold")
-    for e in entries:
-        here = "[green]yes[/]" if e.here else "[red]not usable[/]" if e.problem else "no"
-        rows = f"{e.rows:,}" if e.test_rows is None else f"{e.rows - e.test_rows:,} + {e.test_rows:,} test"
-        table.add_row(e.config, e.task, rows, e.sample, "-" if e.size is None else human_size(e.size), here,
-                      e.origin)
+def datasets_table(entries: list, width: int | None = None) -> Table:
+    """`nnrun datasets`: one row per catalog.Entry, what to write in a config first. Within `width` columns:
+    the config column never wraps (it is copied into configs), the others only between words; when the table
+    is too wide, the sources' addresses shrink to host and file name, and go when even that does not fit
+    (`--format json` has them)."""
+    header = ("dataset", "task", "rows", "sample", "download", "here", "from")
+    whole = ("dataset", "download", "here")
+    for short, drop in ((False, False), (True, False), (True, True)):
+        names = header[:-1] if drop else header
+        rows = [_dataset_cells(e, short)[: len(names)] for e in entries]
+        plain = [[_plain(c) for c in row] for row in rows]
+        low = [max([len(n)] + [len(r[i]) if n in whole else max(map(len, r[i].split())) for r in plain])
+               for i, n in enumerate(names)]
+        high = [max([len(n)] + [len(r[i]) for r in plain]) for i, n in enumerate(names)]
+        gaps = len(names) if short else 3 * len(names) + 1  # narrow: no box, a space between the columns
+        if width is None or sum(high) + gaps <= width:
+            return _datasets_grid(names, rows, None, short)
+        if sum(low) + gaps <= width:
+            slack, fixed = width - sum(low) - gaps, []
+            for lo, hi in zip(low, high):  # the earlier columns get their whole width first
+                grow = min(hi - lo, slack)
+                fixed.append(lo + grow)
+                slack -= grow
+            return _datasets_grid(names, rows, fixed, short)
+    return _datasets_grid(names, rows, None, short)
+
+
+def _plain(markup: str) -> str:
+    from rich.text import Text
+
+    return Text.from_markup(markup).plain
+
+
+def _dataset_cells(e, short: bool) -> list[str]:
+    # narrow: "broken" (the `not usable:` line under the table says why), so that 80 columns hold every column
+    here = "[green]yes[/]" if e.here else f"[red]{'broken' if short else 'not usable'}[/]" if e.problem else "no"
+    rows = f"{e.rows:,}" if e.test_rows is None else f"{e.rows - e.test_rows:,} + {e.test_rows:,} test"
+    return [e.config, e.task, rows, e.sample, "-" if e.size is None else human_size(e.size), here,
+            _short_origin(e.origin) if short else e.origin]
+
+
+def _datasets_grid(names: tuple, rows: list[list[str]], widths: list[int] | None, narrow: bool) -> Table:
+    table = (Table(box=None, padding=(0, 1, 0, 0), pad_edge=False, header_style="bold underline") if narrow
+             else Table())
+    for i, name in enumerate(names):
+        table.add_column(name, justify="right" if name in ("rows", "download") else "left",
+                         no_wrap=name in ("dataset", "download", "here"), overflow="fold",
+                         width=widths[i] if widths else None)
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def _short_origin(origin: str) -> str:
+    """https://raw.githubusercontent.com/a/b/c/housing.csv -> raw.githubusercontent.com/…/housing.csv."""
+    from urllib.parse import urlsplit
+
+    url, _, rest = origin.partition(" ")
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return origin
+    segments = [s for s in parts.path.split("/") if s]
+    tail = f"/…/{segments[-1]}" if len(segments) > 1 else f"/{segments[-1]}" if segments else ""
+    return f"{parts.netloc}{tail}" + (f" {rest}" if rest else "")
 
 
 def _fmt(value) -> str:
