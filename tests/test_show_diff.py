@@ -59,7 +59,8 @@ def test_show_a_train_run(cli, pima_run):
     out = result.stdout
     assert out.splitlines()[0] == str(pima_run)
     for fact in ("name: pima", "kind: train", "status: completed", "started: 2026-11-22 08:19:01",
-                 "duration_s: 12.4", "epochs run: 3", "best epoch: 3 (val_loss 0.5200)", "params: 221"):
+                 "duration_s: 12.4", "epochs run: 3", "best epoch: 3 (val_loss 0.5200)", "weights kept: epoch 3 (the last)",
+                 "params: 221"):
         assert fact in out.splitlines(), fact
     rows = table_rows(out)
     assert rows["test"] == ["0.4000", "0.7500"]
@@ -70,6 +71,13 @@ def test_show_a_train_run(cli, pima_run):
     files = out.split("\nfiles\n")[1].splitlines()
     assert [f.split()[0] for f in files] == ["config.yaml", "history.csv", "metrics.json"]
     assert all(re.search(r"  \(\d+(\.\d)? K?B\)$", f) for f in files), files  # with their sizes
+
+
+def test_show_says_whose_weights_are_kept_when_restored(cli, tmp_path):
+    # the best epoch (the monitored value's best) and the weights model.keras holds are two facts: say both
+    metrics = train_metrics("pima", *SCORES[A]) | {"restored_epoch": 2}
+    run = make_run(tmp_path / "runs", A, CONFIGS[A], metrics, history())
+    assert "weights kept: epoch 2 (restored: its best)" in cli("show", run).stdout.splitlines()
 
 
 def test_show_a_kfold_run_has_the_per_fold_table(cli, kfold_run):

@@ -420,7 +420,7 @@ def show(run: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder."
 
     console = _wide_console()
     for part in show_run(read_run(_run_folder(run))):
-        console.print(part, soft_wrap=True)
+        console.print(part)  # wrapped between words on a terminal (a warning line runs long); a pipe gets 1,000 columns
 
 
 @app.command()

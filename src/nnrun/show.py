@@ -35,7 +35,8 @@ def show_run(record: RunRecord) -> list:
     out: list = [f"[bold]{escape(str(record.path))}[/]"]
     facts = {"name": m.get("name"), "kind": record.kind, "status": record.status, "started": m.get("started"),
              "finished": cell("started", m.get("finished")) or None, "duration_s": m.get("duration_s"), "epochs run": m.get("epochs_run"),
-             "best epoch": _best(m), "params": _params(m), "heartbeat": _heartbeat(record)}
+             "best epoch": _best(m), "weights kept": _kept(m, record.kind), "params": _params(m),
+             "heartbeat": _heartbeat(record)}
     out.append("\n".join(f"{k}: {escape(cell(k, v))}" for k, v in facts.items() if v is not None))
     for warning in ([record.warning] if record.warning else []) + record.warnings:
         out.append(f"[yellow]warning:[/] {escape(warning)}")
@@ -107,6 +108,15 @@ def _heartbeat(record: RunRecord) -> str | None:
     started = started_at(record.metrics)
     zone = started.tzinfo if started else None  # the zone `started` is shown in (the writer's): they compare at a glance
     return f"{datetime.fromtimestamp(beat, tz=zone):%Y-%m-%d %H:%M:%S} ({duration(max(0.0, time.time() - beat))} ago)"
+
+
+def _kept(metrics: dict[str, Any], kind: str) -> str | None:
+    """'epoch 46 (restored: its best)' or 'epoch 30 (the last)': whose weights model.keras holds, which the best
+    epoch (the monitored value's best, or min_delta's) need not be."""
+    restored, last = metrics.get("restored_epoch"), metrics.get("epochs_run")
+    if kind == "kfold" or not isinstance(last, int) or last == 0:
+        return None
+    return f"epoch {restored} (restored: its best)" if isinstance(restored, int) else f"epoch {last} (the last)"
 
 
 def _best(metrics: dict[str, Any]) -> str | None:
