@@ -112,11 +112,12 @@ def test_a_run_without_test_rows_draws_no_test_score():
 
 
 @STRICT
-def test_log_scale_when_values_span_more_than_two_decades():
-    falling = history(30, loss=lambda e: 1000 * 0.7**e, mae=lambda e: 5 - 0.1 * e)  # 1000 -> 0.03; 5 -> 2.1
+def test_log_scale_when_values_span_more_than_one_decade():
+    # boston's loss falls from 500 to about 10, 1.7 decades: on a linear axis everything after epoch 7 lay flat
+    falling = history(30, loss=lambda e: 10 + 490 * 0.7**e, mae=lambda e: 5 - 0.1 * e)  # 500 -> 10; 5 -> 2.1
     loss, mae = panels(drawn(plots.history_figure(falling, {"name": "x", "status": "completed"})))
     assert loss.get_yscale() == "log" and mae.get_yscale() == "linear"
-    assert plots.spans_decades([1000, 9.9]) and not plots.spans_decades([1000, 10.0])
+    assert plots.spans_decades([100, 9.9]) and not plots.spans_decades([100, 10.0])
     assert not plots.spans_decades([1000, 0.001, -1.0])  # a negative value has no log
 
 
@@ -128,7 +129,10 @@ def test_a_baseline_far_off_the_curves_is_an_arrow_not_a_squeezed_axis():
     [ax] = panels(drawn(plots.history_figure(rows, metrics)))
     assert hlines(ax) == [13]
     assert ax.get_ylim()[1] < 20
-    assert [t.get_text() for t in ax.texts] == ["↑ baseline 80.7 (off the scale)"]
+    [text] = ax.texts
+    assert text.get_text() == "↑ baseline, training rows: 80.7 (off the scale)"
+    # centred on a white box: the kept epoch's line near the right edge no longer runs through its words
+    assert text.get_horizontalalignment() == "center" and text.get_bbox_patch() is not None
 
 
 @STRICT
@@ -157,7 +161,7 @@ def kfold_inputs(k: int = 3):
     histories = [history(12, loss=lambda e, i=i: 100 / (e + 1) + i, mae=lambda e, i=i: 9 - 0.5 * e + i,
                          val_loss=lambda e, i=i: 120 / (e + 1) + i, val_mae=lambda e, i=i: 10 - 0.5 * e + i)
                  for i in range(k)]
-    metrics = {"k": k, "baseline": {"validation": {"loss": 60.0, "mae": 6.0}},
+    metrics = {"k": k, "baseline": {"validation": {"loss": 60.0, "mae": 6.0}, "test": {"loss": 62.0, "mae": 3.0}},
                "final": {"status": "completed", "epochs": 9, "epochs_run": 9}, "test": {"loss": 9.5, "mae": 2.5}}
     return histories, mean_history(histories), metrics
 
@@ -169,12 +173,12 @@ def test_kfold_history_shows_every_metric_with_band_folds_best_epoch_and_refit()
                                    best={"epoch": 9, "monitor": "val_mae", "value": 6.5}, metrics=metrics))
     axes = panels(fig)
     assert [ax.get_title() for ax in axes] == [
-        "val_loss: mean over the folds, from epoch 3", "val_loss of each fold, from epoch 3",
-        "val_mae: mean over the folds, from epoch 3", "val_mae of each fold, from epoch 3"]
+        "loss: mean over the folds, from epoch 3", "val_loss of each fold, from epoch 3",
+        "mae: mean over the folds, from epoch 3", "val_mae of each fold, from epoch 3"]
     loss_mean, loss_folds, mae_mean, mae_folds = axes
     assert len(loss_mean.collections) == 1 and len(mae_mean.collections) == 1  # the ± std band
     assert vlines(loss_mean) == [9] and vlines(mae_mean) == [9]
-    assert hlines(mae_mean) == [6.0]
+    assert hlines(mae_mean) == [6.0, 3.0]  # the folds' validation rows' and, with the refit's star, the test rows'
     [star] = [line for line in mae_mean.get_lines() if line.get_marker() == "*"]
     assert (list(star.get_xdata()), list(star.get_ydata())) == ([9], [2.5])
     assert len(loss_folds.get_lines()) == 3 and loss_folds.get_lines()[0].get_xdata()[0] == 3
@@ -230,7 +234,7 @@ def test_confusion_figure_has_class_names_counts_and_recall():
     fig = drawn(plots.confusion_figure(np.array([[5, 1], [2, 7]]), ["no", "yes"], "x: test rows"))
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["no", "yes"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["no (83%)", "yes (78%)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["no (0.833)", "yes (0.778)"]
     assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "5", "7"]
 
 
@@ -350,4 +354,4 @@ def test_show_lists_the_recalls_of_many_classes(cli, tmp_path):
     counts[3, 3], counts[3, 5] = 1, 3  # class 3: recall 0.25, the lowest
     (run / "confusion.csv").write_text(confusion.csv_text(counts, [f"c{i}" for i in range(20)], "test"))
     shown = cli("show", run).stdout
-    assert "20 classes; lowest recall: c3 0.25, c0 1.00" in shown
+    assert "20 classes; lowest recall: c3 0.250, c0 1.000" in shown
