@@ -136,6 +136,38 @@ def test_a_baseline_far_off_the_curves_is_an_arrow_not_a_squeezed_axis():
 
 
 @STRICT
+def test_coinciding_baselines_are_one_line_in_a_colour_no_curve_has():
+    # thoracic: the training baseline 0.8571 lay on the blue training curve, in its blue, and vanished there
+    metrics = {"name": "thoracic", "status": "completed", "baseline": {
+        "train": {"accuracy": 0.8571}, "validation": {"accuracy": 0.8574}, "test": {"accuracy": 0.8}}}
+    rows = history(8, loss=lambda e: 1 - 0.05 * e, accuracy=lambda e: min(0.8571, 0.6 + 0.05 * e),
+                   val_accuracy=lambda e: 0.84)
+    fig = drawn(plots.history_figure(rows, metrics))
+    accuracy = panels(fig)[1]
+    assert sorted(hlines(accuracy)) == [0.8, 0.8571]  # train and validation, 0.03% apart: one line
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "baseline, training = validation rows" in labels and "baseline, test rows" in labels
+    curves = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() in ("-", "--")}
+    baselines = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() == ":"}
+    assert len(baselines) == 2 and not baselines & curves
+    assert all(line.get_zorder() > curves_z for line in accuracy.get_lines() if line.get_linestyle() == ":"
+               for curves_z in [accuracy.get_lines()[0].get_zorder()])  # on top: the curve shows through the dots
+
+
+@STRICT
+def test_the_title_carries_the_head_of_the_runs_warning():
+    metrics = {**TRAIN_METRICS, "warnings": ["no better than the baseline: test accuracy 0.7800 vs baseline 0.8000; "
+                                             "try dataset.scale: standard"]}
+    title = drawn(plots.history_figure(ROWS, metrics)).get_suptitle()
+    assert title == ("pima: completed, 8 of 10 epochs (stopped early)\n"
+                     "warning: no better than the baseline (nnrun show has the details)")
+    histories, mean, kmetrics = kfold_inputs()
+    fig = drawn(plots.kfold_figure(histories, mean, "boston", monitor="val_loss",
+                                   metrics={**kmetrics, "warnings": ["barely better than the baseline: ..."]}))
+    assert fig.get_suptitle() == "boston\nwarning: barely better than the baseline (nnrun show has the details)"
+
+
+@STRICT
 def test_the_refit_says_it_is_the_refit_and_on_how_many_rows():
     metrics = {"name": "boston", "kind": "refit", "status": "completed", "epochs": 74, "epochs_run": 74,
                "rows": {"train": 404, "test": 102}}
@@ -196,6 +228,21 @@ def test_kfold_with_many_folds_has_one_legend_entry_for_them():
     assert_legend_outside(fig)
 
 
+@STRICT
+def test_kfold_fold_colours_share_no_hue_with_the_splits_and_the_rule_titles_the_legend():
+    from matplotlib.colors import to_hex
+
+    histories, mean, metrics = kfold_inputs(k=7)
+    metrics["baseline"]["rule"] = "each fold's training mean"
+    fig = drawn(plots.kfold_figure(histories, mean, "x", monitor="val_loss", metrics=metrics))
+    folds = [to_hex(line.get_color()) for line in panels(fig)[1].get_lines()]
+    splits = {to_hex(c) for c in (plots.TRAINING, plots.VALIDATION, plots.TEST, *plots.BASELINE_COLOURS.values())}
+    assert len(set(folds)) == 7 and not set(folds) & splits
+    assert fig.legends[0].get_title().get_text() == "baseline = each fold's training mean"
+
+
+# --- confusion matrix ---
+
 # --- confusion matrix ---
 
 
@@ -236,6 +283,17 @@ def test_confusion_figure_has_class_names_counts_and_recall():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["no", "yes"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["no (0.833)", "yes (0.778)"]
     assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "5", "7"]
+
+
+@STRICT
+def test_confusion_figure_and_show_round_a_recall_alike(cli, tmp_path):
+    # 39 of 40: confusion.png said 98%, show 0.97
+    counts = np.array([[39, 1], [0, 10]])
+    ax = drawn(plots.confusion_figure(counts, ["0", "1"], "x")).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0 (0.975)", "1 (1.000)"]
+    run = write_run(tmp_path, "20261122-080000-x", 0.01, [0.9])
+    (run / "confusion.csv").write_text(confusion.csv_text(counts, ["0", "1"], "test"))
+    assert "0.975" in cli("show", run).stdout
 
 
 @STRICT
@@ -296,6 +354,47 @@ def test_compare_plot_of_many_mixed_runs_fits_and_warns_nothing(tmp_path):
     assert all(t.get_text().count("\n") <= 2 for t in fig.legends[0].get_texts())  # the name and two lines
     renderer = fig.canvas.get_renderer()
     assert fig.legends[0].get_window_extent(renderer).width <= fig.bbox.width  # inside the picture
+    assert_legend_outside(fig)
+
+
+@STRICT
+def test_compare_plot_labels_leave_out_null_keys_and_list_the_most_differing_first(tmp_path):
+    from nnrun import compare as cmp
+
+    paths = [write_run(tmp_path, f"20261122-08{i}000-pima", 0.01, [0.9, 0.7]) for i in range(3)]
+    for path, epochs, source in zip(paths, (40, 300, 5000), ("pima.csv", "pima.csv", None)):
+        config = yaml.safe_load((path / "config.yaml").read_text())
+        # a scikit-learn run has no CSV path: null where the other runs have one
+        config.update(epochs=epochs, dataset={"path": source, "seed": 1 if source else 2})
+        (path / "config.yaml").write_text(yaml.safe_dump(config))
+        metrics = json.loads((path / "metrics.json").read_text())
+        (path / "metrics.json").write_text(json.dumps({**metrics, "config": config}))
+    records = [read_run(p) for p in paths]
+    labels = cmp.labels(cmp.compare(records), records)
+    # epochs has three values, seed two, path one (and a null)
+    assert labels == {"20261122-080000-pima": "20261122-080000-pima: epochs=40, seed=1, path=pima.csv",
+                      "20261122-081000-pima": "20261122-081000-pima: epochs=300, seed=1, path=pima.csv",
+                      "20261122-082000-pima": "20261122-082000-pima: epochs=5000, seed=2"}
+
+
+@STRICT
+def test_compare_plot_of_runs_of_very_different_lengths(tmp_path):
+    # an interrupted 2238-epoch quickstart squeezed the others into the first 2% and hid the same-seed runs
+    curve = [1 / (e + 1) for e in range(300)]
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, curve[:40])),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.01, curve[:50])),
+               read_run(write_run(tmp_path, "20261122-082000-q", 0.01, curve)),
+               read_run(write_run(tmp_path, "20261122-083000-q", 0.02, [0.5] * 10))]
+    fig, _ = plots.overlay_figure(records, "loss", {})
+    drawn(fig)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "epoch (log scale: the runs' lengths differ tenfold)"
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts[:3] == ["1: 20261122-080000-q", "2: 20261122-081000-q, the same curve as 1 over the first 40 epochs",
+                         "3: 20261122-082000-q, the same curve as 1 over the first 40 epochs"]
+    assert all(len(line) <= 110 for t in texts for line in t.split("\n"))
+    # 1 and 2 end a few epochs apart at nearly one height: one label, not two printed over each other
+    assert sorted(t.get_text() for t in ax.texts) == ["1, 2", "3", "4"]
     assert_legend_outside(fig)
 
 

@@ -255,7 +255,7 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
     many = k > 10  # beyond ten folds, a legend entry each would crowd the picture: one grey entry for them all
     # no colour of the mean panel (blue, orange, green, red, the baselines' brown) and no two of one hue; past
     # seven folds, viridis short of its pale yellow
-    dark = ["tab:purple", "tab:cyan", "tab:pink", "black", "tab:olive", "tab:gray", "gold"]
+    dark = ["tab:purple", "tab:cyan", "tab:pink", "tab:olive", "tab:gray", "darkgoldenrod", "navy"]
     colours = dark.__getitem__ if k <= len(dark) else (lambda i: colormaps["viridis"](0.85 * i / (k - 1)))
     from_epoch = f", from epoch {skip + 1}" if skip and rows is not mean else ""
     for (left, right), name in zip(axes, names):
@@ -354,7 +354,7 @@ def _end_labels(ax, ends: list[tuple[float, float, str, Any]]) -> None:
         if not (math.isfinite(x) and math.isfinite(y)):
             continue
         fx, fy = to_axes.transform((x, y))
-        group = next((g for g in groups if abs(g[0][0] - fx) < 0.03 and abs(g[0][1] - fy) < 0.04), None)
+        group = next((g for g in groups if abs(g[0][0] - fx) < 0.05 and abs(g[0][1] - fy) < 0.04), None)
         (group.append((fx, fy, x, y, text, colour)) if group else groups.append([(fx, fy, x, y, text, colour)]))
     for group in groups:
         _, _, x, y, _, colour = group[0]
