@@ -146,12 +146,26 @@ def test_coinciding_baselines_are_one_line_in_a_colour_no_curve_has():
     accuracy = panels(fig)[1]
     assert sorted(hlines(accuracy)) == [0.8, 0.8571]  # train and validation, 0.03% apart: one line
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "baseline, training = validation rows" in labels and "baseline, test rows" in labels
+    assert "baseline, training and validation rows" in labels and "baseline, test rows" in labels
     curves = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() in ("-", "--")}
     baselines = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() == ":"}
     assert len(baselines) == 2 and not baselines & curves
     assert all(line.get_zorder() > curves_z for line in accuracy.get_lines() if line.get_linestyle() == ":"
                for curves_z in [accuracy.get_lines()[0].get_zorder()])  # on top: the curve shows through the dots
+
+
+@STRICT
+def test_baselines_merge_when_the_panel_could_not_tell_them_apart():
+    # boston fold 2: mae baselines 6.43 and 6.39 on a 2..20 panel drew as two overlapping lines, and so did mse
+    # baselines 81.8 and 77.2 on a log panel from 8 to 500; 81.8 and 60 there lie visibly apart
+    metrics = {"name": "boston", "status": "completed", "baseline": {
+        "train": {"loss": 81.77, "mae": 6.4255}, "validation": {"loss": 60.0, "mae": 6.3906}}}
+    rows = history(30, loss=lambda e: 8 + 500 * 0.7**e, mae=lambda e: 2 + 18 * 0.8**e,
+                   val_loss=lambda e: 8 + 450 * 0.7**e, val_mae=lambda e: 2 + 17 * 0.8**e)
+    loss, mae = panels(drawn(plots.history_figure(rows, metrics)))
+    assert loss.get_yscale() == "log" and sorted(hlines(loss)) == [60.0, 81.77]
+    assert plots._same(81.77, 77.23, [8, 500]) and not plots._same(81.77, 60, [8, 500])
+    assert hlines(mae) == [6.4255]
 
 
 @STRICT

@@ -84,25 +84,32 @@ def _baseline(ax, value: float, curves: list[float], colour: str, label: str) ->
     return True
 
 
-def _same(a: float, b: float) -> bool:
-    """Baselines this close draw as one line: apart, they would read as one thick smudge anyway."""
-    return abs(a - b) <= 0.005 * max(abs(a), abs(b), 1e-12)
+def _same(a: float, b: float, curves: list[float]) -> bool:
+    """Whether two baselines would draw as one line: within 2.5% of the panel's height apart (of its decades on a
+    log scale: a few pixels), or 0.5% of their value. Apart, they would read as one thick smudge anyway."""
+    import math
+
+    values = _finite(curves) + [a, b]
+    if spans_decades(values) and a > 0 and b > 0:
+        return abs(math.log10(a / b)) <= 0.025 * math.log10(max(values) / min(values))
+    return abs(a - b) <= max(0.025 * (max(values) - min(values)), 0.005 * max(abs(a), abs(b)))
 
 
 def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = "") -> list[float]:
     """The baseline of each split in `values` ({"train": 0.65, "validation": 0.62, "test": 0.6}) as dotted lines
     in colours no curve has; splits whose baselines coincide share one line, labelled with all of them
-    ("baseline, training = validation rows"). Returns the values drawn as lines."""
+    ("baseline, training and validation rows"). Returns the values drawn as lines."""
     groups: list[list[str]] = []
     for split in ("train", "validation", "test"):
         if not isinstance(values.get(split), (int, float)):
             continue
-        group = next((g for g in groups if _same(values[g[0]], values[split])), None)
+        group = next((g for g in groups if _same(values[g[0]], values[split], curves)), None)
         (group.append(split) if group else groups.append([split]))
     drawn = []
     for group in groups:
         colour = BASELINE_COLOURS[group[0]] if len(group) == 1 else BASELINE_COLOURS["shared"]
-        label = f"baseline, {' = '.join(SPLIT_WORDS[s] for s in group)} rows{suffix}"
+        words = [SPLIT_WORDS[s] for s in group]
+        label = f"baseline, {' and '.join([', '.join(words[:-1]), words[-1]] if len(words) > 1 else words)} rows{suffix}"
         if _baseline(ax, values[group[0]], curves, colour, label):
             drawn.append(values[group[0]])
     return drawn
