@@ -353,7 +353,18 @@ def test_dash_k_works_without_a_kfold_key_on_a_regression(cli, write_config, tmp
     assert "val_mae" in (run / "history_mean.csv").read_text().splitlines()[0]
 
 
-def test_a_kfold_run_no_better_than_its_baseline_warns_once_with_the_folds_and_the_refit(cli, write_config, tmp_path):
+def test_a_kfold_run_no_better_than_its_baseline_warns_once_with_the_folds_and_the_refit(cli, write_config, tmp_path,
+                                                                                       monkeypatch):
+    import sys
+
+    import nnrun.plots
+
+    titles = []  # history.png is drawn after the verdict: its title names the warning
+    draw = lambda *a, metrics, **k: titles.append(metrics.get("warnings"))  # noqa: E731
+    # nnrun.kfold imports Keras: patched where it is, else where it will take kfold_png from when imported
+    for module in (nnrun.plots, sys.modules.get("nnrun.kfold")):
+        if module is not None:
+            monkeypatch.setattr(module, "kfold_png", draw)
     # One constant feature: every model predicts one class for all rows, which scores what the baseline scores.
     config = write_config(tiny_config(dataset={"inline": {"x": [[1, 1]] * 16, "y": [0, 1] * 8}, "test": 4},
                                       kfold={"k": 2, "refit": True}))
@@ -369,6 +380,7 @@ def test_a_kfold_run_no_better_than_its_baseline_warns_once_with_the_folds_and_t
     assert metrics["status"] == "completed" and metrics["warnings"] == [expected]
     assert load(run / "fold-1" / "metrics.json")["warnings"]  # each fold and the refit keep their own verdict
     assert load(run / "final" / "metrics.json")["warnings"]
+    assert titles[-1] == [expected]
 
 
 def test_smoke_passes_and_keeps_no_run_folder(cli, write_config, tmp_path, monkeypatch):

@@ -112,11 +112,12 @@ def test_a_run_without_test_rows_draws_no_test_score():
 
 
 @STRICT
-def test_log_scale_when_values_span_more_than_two_decades():
-    falling = history(30, loss=lambda e: 1000 * 0.7**e, mae=lambda e: 5 - 0.1 * e)  # 1000 -> 0.03; 5 -> 2.1
+def test_log_scale_when_values_span_more_than_one_decade():
+    # boston's loss falls from 500 to about 10, 1.7 decades: on a linear axis everything after epoch 7 lay flat
+    falling = history(30, loss=lambda e: 10 + 490 * 0.7**e, mae=lambda e: 5 - 0.1 * e)  # 500 -> 10; 5 -> 2.1
     loss, mae = panels(drawn(plots.history_figure(falling, {"name": "x", "status": "completed"})))
     assert loss.get_yscale() == "log" and mae.get_yscale() == "linear"
-    assert plots.spans_decades([1000, 9.9]) and not plots.spans_decades([1000, 10.0])
+    assert plots.spans_decades([100, 9.9]) and not plots.spans_decades([100, 10.0])
     assert not plots.spans_decades([1000, 0.001, -1.0])  # a negative value has no log
 
 
@@ -128,7 +129,56 @@ def test_a_baseline_far_off_the_curves_is_an_arrow_not_a_squeezed_axis():
     [ax] = panels(drawn(plots.history_figure(rows, metrics)))
     assert hlines(ax) == [13]
     assert ax.get_ylim()[1] < 20
-    assert [t.get_text() for t in ax.texts] == ["↑ baseline 80.7 (off the scale)"]
+    [text] = ax.texts
+    assert text.get_text() == "↑ baseline, training rows: 80.7 (off the scale)"
+    # centred on a white box: the kept epoch's line near the right edge no longer runs through its words
+    assert text.get_horizontalalignment() == "center" and text.get_bbox_patch() is not None
+
+
+@STRICT
+def test_coinciding_baselines_are_one_line_in_a_colour_no_curve_has():
+    # thoracic: the training baseline 0.8571 lay on the blue training curve, in its blue, and vanished there
+    metrics = {"name": "thoracic", "status": "completed", "baseline": {
+        "train": {"accuracy": 0.8571}, "validation": {"accuracy": 0.8574}, "test": {"accuracy": 0.8}}}
+    rows = history(8, loss=lambda e: 1 - 0.05 * e, accuracy=lambda e: min(0.8571, 0.6 + 0.05 * e),
+                   val_accuracy=lambda e: 0.84)
+    fig = drawn(plots.history_figure(rows, metrics))
+    accuracy = panels(fig)[1]
+    assert sorted(hlines(accuracy)) == [0.8, 0.8571]  # train and validation, 0.03% apart: one line
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "baseline, training and validation rows" in labels and "baseline, test rows" in labels
+    curves = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() in ("-", "--")}
+    baselines = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() == ":"}
+    assert len(baselines) == 2 and not baselines & curves
+    assert all(line.get_zorder() > curves_z for line in accuracy.get_lines() if line.get_linestyle() == ":"
+               for curves_z in [accuracy.get_lines()[0].get_zorder()])  # on top: the curve shows through the dots
+
+
+@STRICT
+def test_baselines_merge_when_the_panel_could_not_tell_them_apart():
+    # boston fold 2: mae baselines 6.43 and 6.39 on a 2..20 panel drew as two overlapping lines, and so did mse
+    # baselines 81.8 and 77.2 on a log panel from 8 to 500; 81.8 and 60 there lie visibly apart
+    metrics = {"name": "boston", "status": "completed", "baseline": {
+        "train": {"loss": 81.77, "mae": 6.4255}, "validation": {"loss": 60.0, "mae": 6.3906}}}
+    rows = history(30, loss=lambda e: 8 + 500 * 0.7**e, mae=lambda e: 2 + 18 * 0.8**e,
+                   val_loss=lambda e: 8 + 450 * 0.7**e, val_mae=lambda e: 2 + 17 * 0.8**e)
+    loss, mae = panels(drawn(plots.history_figure(rows, metrics)))
+    assert loss.get_yscale() == "log" and sorted(hlines(loss)) == [60.0, 81.77]
+    assert plots._same(81.77, 77.23, [8, 500]) and not plots._same(81.77, 60, [8, 500])
+    assert hlines(mae) == [6.4255]
+
+
+@STRICT
+def test_the_title_carries_the_head_of_the_runs_warning():
+    metrics = {**TRAIN_METRICS, "warnings": ["no better than the baseline: test accuracy 0.7800 vs baseline 0.8000; "
+                                             "try dataset.scale: standard"]}
+    title = drawn(plots.history_figure(ROWS, metrics)).get_suptitle()
+    assert title == ("pima: completed, 8 of 10 epochs (stopped early)\n"
+                     "warning: no better than the baseline (nnrun show has the details)")
+    histories, mean, kmetrics = kfold_inputs()
+    fig = drawn(plots.kfold_figure(histories, mean, "boston", monitor="val_loss",
+                                   metrics={**kmetrics, "warnings": ["barely better than the baseline: ..."]}))
+    assert fig.get_suptitle() == "boston\nwarning: barely better than the baseline (nnrun show has the details)"
 
 
 @STRICT
@@ -157,7 +207,7 @@ def kfold_inputs(k: int = 3):
     histories = [history(12, loss=lambda e, i=i: 100 / (e + 1) + i, mae=lambda e, i=i: 9 - 0.5 * e + i,
                          val_loss=lambda e, i=i: 120 / (e + 1) + i, val_mae=lambda e, i=i: 10 - 0.5 * e + i)
                  for i in range(k)]
-    metrics = {"k": k, "baseline": {"validation": {"loss": 60.0, "mae": 6.0}},
+    metrics = {"k": k, "baseline": {"validation": {"loss": 60.0, "mae": 6.0}, "test": {"loss": 62.0, "mae": 3.0}},
                "final": {"status": "completed", "epochs": 9, "epochs_run": 9}, "test": {"loss": 9.5, "mae": 2.5}}
     return histories, mean_history(histories), metrics
 
@@ -169,12 +219,12 @@ def test_kfold_history_shows_every_metric_with_band_folds_best_epoch_and_refit()
                                    best={"epoch": 9, "monitor": "val_mae", "value": 6.5}, metrics=metrics))
     axes = panels(fig)
     assert [ax.get_title() for ax in axes] == [
-        "val_loss: mean over the folds, from epoch 3", "val_loss of each fold, from epoch 3",
-        "val_mae: mean over the folds, from epoch 3", "val_mae of each fold, from epoch 3"]
+        "loss: mean over the folds, from epoch 3", "val_loss of each fold, from epoch 3",
+        "mae: mean over the folds, from epoch 3", "val_mae of each fold, from epoch 3"]
     loss_mean, loss_folds, mae_mean, mae_folds = axes
     assert len(loss_mean.collections) == 1 and len(mae_mean.collections) == 1  # the ± std band
     assert vlines(loss_mean) == [9] and vlines(mae_mean) == [9]
-    assert hlines(mae_mean) == [6.0]
+    assert hlines(mae_mean) == [6.0, 3.0]  # the folds' validation rows' and, with the refit's star, the test rows'
     [star] = [line for line in mae_mean.get_lines() if line.get_marker() == "*"]
     assert (list(star.get_xdata()), list(star.get_ydata())) == ([9], [2.5])
     assert len(loss_folds.get_lines()) == 3 and loss_folds.get_lines()[0].get_xdata()[0] == 3
@@ -191,6 +241,21 @@ def test_kfold_with_many_folds_has_one_legend_entry_for_them():
     assert "each of the 12 folds" in labels and "fold 1" not in labels
     assert_legend_outside(fig)
 
+
+@STRICT
+def test_kfold_fold_colours_share_no_hue_with_the_splits_and_the_rule_titles_the_legend():
+    from matplotlib.colors import to_hex
+
+    histories, mean, metrics = kfold_inputs(k=7)
+    metrics["baseline"]["rule"] = "each fold's training mean"
+    fig = drawn(plots.kfold_figure(histories, mean, "x", monitor="val_loss", metrics=metrics))
+    folds = [to_hex(line.get_color()) for line in panels(fig)[1].get_lines()]
+    splits = {to_hex(c) for c in (plots.TRAINING, plots.VALIDATION, plots.TEST, *plots.BASELINE_COLOURS.values())}
+    assert len(set(folds)) == 7 and not set(folds) & splits
+    assert fig.legends[0].get_title().get_text() == "baseline = each fold's training mean"
+
+
+# --- confusion matrix ---
 
 # --- confusion matrix ---
 
@@ -230,8 +295,19 @@ def test_confusion_figure_has_class_names_counts_and_recall():
     fig = drawn(plots.confusion_figure(np.array([[5, 1], [2, 7]]), ["no", "yes"], "x: test rows"))
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["no", "yes"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["no (83%)", "yes (78%)"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["no (0.833)", "yes (0.778)"]
     assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "5", "7"]
+
+
+@STRICT
+def test_confusion_figure_and_show_round_a_recall_alike(cli, tmp_path):
+    # 39 of 40: confusion.png said 98%, show 0.97
+    counts = np.array([[39, 1], [0, 10]])
+    ax = drawn(plots.confusion_figure(counts, ["0", "1"], "x")).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0 (0.975)", "1 (1.000)"]
+    run = write_run(tmp_path, "20261122-080000-x", 0.01, [0.9])
+    (run / "confusion.csv").write_text(confusion.csv_text(counts, ["0", "1"], "test"))
+    assert "0.975" in cli("show", run).stdout
 
 
 @STRICT
@@ -296,6 +372,47 @@ def test_compare_plot_of_many_mixed_runs_fits_and_warns_nothing(tmp_path):
 
 
 @STRICT
+def test_compare_plot_labels_leave_out_null_keys_and_list_the_most_differing_first(tmp_path):
+    from nnrun import compare as cmp
+
+    paths = [write_run(tmp_path, f"20261122-08{i}000-pima", 0.01, [0.9, 0.7]) for i in range(3)]
+    for path, epochs, source in zip(paths, (40, 300, 5000), ("pima.csv", "pima.csv", None)):
+        config = yaml.safe_load((path / "config.yaml").read_text())
+        # a scikit-learn run has no CSV path: null where the other runs have one
+        config.update(epochs=epochs, dataset={"path": source, "seed": 1 if source else 2})
+        (path / "config.yaml").write_text(yaml.safe_dump(config))
+        metrics = json.loads((path / "metrics.json").read_text())
+        (path / "metrics.json").write_text(json.dumps({**metrics, "config": config}))
+    records = [read_run(p) for p in paths]
+    labels = cmp.labels(cmp.compare(records), records)
+    # epochs has three values, seed two, path one (and a null)
+    assert labels == {"20261122-080000-pima": "20261122-080000-pima: epochs=40, seed=1, path=pima.csv",
+                      "20261122-081000-pima": "20261122-081000-pima: epochs=300, seed=1, path=pima.csv",
+                      "20261122-082000-pima": "20261122-082000-pima: epochs=5000, seed=2"}
+
+
+@STRICT
+def test_compare_plot_of_runs_of_very_different_lengths(tmp_path):
+    # an interrupted 2238-epoch quickstart squeezed the others into the first 2% and hid the same-seed runs
+    curve = [1 / (e + 1) for e in range(300)]
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, curve[:40])),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.01, curve[:50])),
+               read_run(write_run(tmp_path, "20261122-082000-q", 0.01, curve)),
+               read_run(write_run(tmp_path, "20261122-083000-q", 0.02, [0.5] * 10))]
+    fig, _ = plots.overlay_figure(records, "loss", {})
+    drawn(fig)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "epoch (log scale: the runs' lengths differ tenfold)"
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts[:3] == ["1: 20261122-080000-q", "2: 20261122-081000-q, the same curve as 1 over the first 40 epochs",
+                         "3: 20261122-082000-q, the same curve as 1 over the first 40 epochs"]
+    assert all(len(line) <= 110 for t in texts for line in t.split("\n"))
+    # 1 and 2 end a few epochs apart at nearly one height: one label, not two printed over each other
+    assert sorted(t.get_text() for t in ax.texts) == ["1, 2", "3", "4"]
+    assert_legend_outside(fig)
+
+
+@STRICT
 def test_compare_plot_cli_writes_nothing_but_its_line_to_stderr(cli, tmp_path):
     for i in range(3):
         write_run(tmp_path / "runs", f"20261122-08{i}000-pima", 0.01 * (i + 1), [0.9, 0.7, 0.6])
@@ -350,7 +467,7 @@ def test_show_lists_the_recalls_of_many_classes(cli, tmp_path):
     counts[3, 3], counts[3, 5] = 1, 3  # class 3: recall 0.25, the lowest
     (run / "confusion.csv").write_text(confusion.csv_text(counts, [f"c{i}" for i in range(20)], "test"))
     shown = cli("show", run).stdout
-    assert "20 classes; lowest recall: c3 0.25, c0 1.00" in shown
+    assert "20 classes; lowest recall: c3 0.250, c0 1.000" in shown
 
 
 # --- samples.png of an image classifier ---

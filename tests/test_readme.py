@@ -70,3 +70,13 @@ def test_readme_command_lines_do_what_the_readme_shows(cli, monkeypatch, tmp_pat
     else:
         assert result.exit_code == 2
         assert result.stderr.startswith(error.removesuffix("...").rstrip())
+
+
+def test_every_show_line_names_one_run():
+    # `nnrun show runs/*-quickstart` stopped with "Got unexpected extra argument(s)" once the quick start had
+    # been followed twice: show takes one run, and a bare glob may give several
+    blocks = "\n".join(re.findall(r"```(?:bash|console)\n(.*?)```", README, flags=re.DOTALL))
+    shown = re.findall(r"^(?:\$ )?nnrun show (.*?)(?:\s+#.*)?$", blocks, flags=re.MULTILINE)
+    assert shown
+    for argument in shown:
+        assert "*" not in argument or re.fullmatch(r"\$\(ls -d \S+ \| tail -1\)", argument), argument

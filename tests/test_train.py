@@ -46,7 +46,7 @@ def test_train_writes_a_complete_run_folder(cli, write_config, tmp_path):
         assert set(metrics[split]) == {"loss", "accuracy"}
         assert 0 <= metrics[split]["accuracy"] <= 1
     base = metrics["baseline"]
-    assert base["test"]["accuracy"] == 0.75 and base["rule"].startswith("always 1 ")  # OR-gate rows: mostly 1
+    assert base["test"]["accuracy"] == 0.75 and base["rule"].startswith("always class '1' ")  # OR-gate rows: mostly 1
     assert abs(base["test"]["loss"] - 0.5623) < 1e-3  # cross-entropy of predicting the 3:1 class shares
     assert 1 <= metrics["best_epoch"] <= 3
 

@@ -617,13 +617,19 @@ def to_table(comparison: Comparison):
 
 def labels(comparison: Comparison, records: list[RunRecord]) -> dict[str, str]:
     """A legend label per run (by folder name), every one the same way: the run's name, then the config values
-    that differ ("20261122-081901-pima: units=16, learning_rate=0.01")."""
+    that differ ("20261122-081901-pima: units=16, learning_rate=0.01"), the keys with the most distinct values
+    first (a legend cuts long labels); a key the run lacks or leaves null (a CSV key of a scikit-learn run) is
+    left out."""
     by_name = {row["run"]: row for row in comparison.rows}
+    rows = [by_name.get(r.name, {}) for r in records]
+
+    def distinct(key: str) -> int:
+        return len({cell(key, row[key]) for row in rows if row.get(key) is not None})
+
+    keys = sorted(comparison.config_columns, key=distinct, reverse=True)  # stable: the config's order on ties
     out = {}
-    for record in records:
-        row = by_name.get(record.name, {})
-        parts = [f"{_short(k)}={cell(k, row.get(k))}" for k in comparison.config_columns if k in row]
-        out[record.name] = ", ".join(parts)
+    for record, row in zip(records, rows):
+        out[record.name] = ", ".join(f"{_short(k)}={cell(k, row[k])}" for k in keys if row.get(k) is not None)
     return {name: f"{name}: {label}" if label else name for name, label in out.items()}
 
 

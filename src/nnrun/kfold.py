@@ -101,11 +101,12 @@ def run_kfold(
                 if status != "completed":
                     metrics.update(stopped_in=where, **_why(outcome))
                 where = ""
-                draw(status)  # again, with the refit's test score
             metrics.update(status=status, finished=now_iso(), duration_s=clock.seconds())
             if status == "completed" and not options.smoke:
                 warning = _verdict(spec, arrays, metrics)
                 metrics["warnings"] = [warning] if warning else []
+            if kf.refit or metrics.get("warnings"):
+                draw(status)  # again, with the refit's test score and the run's warning
             run.write_json("metrics.json", metrics)
         except BaseException as error:
             error.run_folder = run.path  # type: ignore[attr-defined] - for the CLI's message

@@ -15,9 +15,13 @@ from nnrun.runs import atomic_write
 from nnrun.verdict import baseline_name
 
 TRAINING, VALIDATION, TEST = "tab:blue", "tab:orange", "tab:green"
-SPLIT_COLOURS = {"train": TRAINING, "validation": VALIDATION, "test": TEST}
 SPLIT_WORDS = {"train": "training", "validation": "validation", "test": "test"}
-DECADES = 2  # a panel whose positive values span more than this many powers of ten gets a log scale
+# Baselines in colours of their own, none a curve's: dark grey for the training rows' (it often lies on the
+# training curve), brown for the validation rows', the test star's green for the test rows' (the star is compared
+# with it); black for a line several splits share.
+BASELINE_COLOURS = {"train": "dimgray", "validation": "tab:brown", "test": TEST, "shared": "black"}
+DECADES = 1  # a panel whose positive values span more than this many powers of ten gets a log scale: on a linear
+# axis, a loss falling from 500 to 10 lies flat after its first epochs
 
 
 def _figure(**kwargs):
@@ -60,21 +64,55 @@ def _scale(ax, values) -> None:
 
 
 def _baseline(ax, value: float, curves: list[float], colour: str, label: str) -> bool:
-    """A dotted horizontal line at `value`; when it lies so far from the curves that showing it would squeeze
-    them into a strip (more than their own span away), an arrow at the axes' edge says where it is instead.
-    Returns whether the line was drawn (and so belongs to the axis's range)."""
+    """A dotted horizontal line at `value`, above the curves (they show through its gaps); when it lies so far
+    from the curves that showing it would squeeze them into a strip (more than their own span away), an arrow at
+    the axes' edge says where it is instead. Returns whether the line was drawn (and so belongs to the axis's
+    range)."""
     values = _finite(curves)
     low, high = (min(values), max(values)) if values else (value, value)
     span = high - low
     if values and span > 0 and not low - span <= value <= high + span:
         above = value > high
-        ax.annotate(f"{'↑' if above else '↓'} baseline {value:.4g} (off the scale)", xy=(0.99, 0.97 if above else 0.03),
-                    xycoords="axes fraction", ha="right", va="top" if above else "bottom", fontsize="small",
-                    color=colour)
+        # on a white box: a vertical line (the kept epoch) may pass under it
+        ax.annotate(f"{'↑' if above else '↓'} {label}: {value:.4g} (off the scale)",
+                    xy=(0.5, 0.97 if above else 0.03), xycoords="axes fraction", ha="center",
+                    va="top" if above else "bottom", fontsize="small", color=colour, zorder=5,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
         ax.plot([], [], color=colour, linestyle=":", label=label)  # the legend entry all the same
         return False
-    ax.axhline(value, color=colour, linestyle=":", linewidth=1.2, label=label)
+    ax.axhline(value, color=colour, linestyle=":", linewidth=1.6, label=label, zorder=3)
     return True
+
+
+def _same(a: float, b: float, curves: list[float]) -> bool:
+    """Whether two baselines would draw as one line: within 2.5% of the panel's height apart (of its decades on a
+    log scale: a few pixels), or 0.5% of their value. Apart, they would read as one thick smudge anyway."""
+    import math
+
+    values = _finite(curves) + [a, b]
+    if spans_decades(values) and a > 0 and b > 0:
+        return abs(math.log10(a / b)) <= 0.025 * math.log10(max(values) / min(values))
+    return abs(a - b) <= max(0.025 * (max(values) - min(values)), 0.005 * max(abs(a), abs(b)))
+
+
+def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = "") -> list[float]:
+    """The baseline of each split in `values` ({"train": 0.65, "validation": 0.62, "test": 0.6}) as dotted lines
+    in colours no curve has; splits whose baselines coincide share one line, labelled with all of them
+    ("baseline, training and validation rows"). Returns the values drawn as lines."""
+    groups: list[list[str]] = []
+    for split in ("train", "validation", "test"):
+        if not isinstance(values.get(split), (int, float)):
+            continue
+        group = next((g for g in groups if _same(values[g[0]], values[split], curves)), None)
+        (group.append(split) if group else groups.append([split]))
+    drawn = []
+    for group in groups:
+        colour = BASELINE_COLOURS[group[0]] if len(group) == 1 else BASELINE_COLOURS["shared"]
+        words = [SPLIT_WORDS[s] for s in group]
+        label = f"baseline, {' and '.join([', '.join(words[:-1]), words[-1]] if len(words) > 1 else words)} rows{suffix}"
+        if _baseline(ax, values[group[0]], curves, colour, label):
+            drawn.append(values[group[0]])
+    return drawn
 
 
 def _epochs_axis(ax) -> None:
@@ -133,6 +171,17 @@ def train_title(metrics: dict[str, Any]) -> str:
     return f"{name}: {status}, {epochs}{early}"
 
 
+def _warning_line(metrics: dict[str, Any]) -> str:
+    """'\nwarning: no better than the baseline (see metrics.json)': the head of the run's first warning (up to
+    its first colon), on a second title line; '' without one."""
+    warnings = metrics.get("warnings") or []
+    if not warnings or not isinstance(warnings[0], str):
+        return ""
+    head = warnings[0].split(":", 1)[0].strip()
+    more = f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else ""
+    return f"\nwarning: {head}{more} (nnrun show has the details)"
+
+
 def history_png(rows: list[dict[str, float]], path: Path, metrics: dict[str, Any]) -> None:
     """history.png of a train run (or a fold, or a k-fold run's refit): one panel per quantity of history.csv
     (loss first), training solid and validation dashed; in each, the baseline of each split as a dotted line
@@ -163,12 +212,9 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
         if any(f"val_{name}" in r for r in rows):
             ax.plot(epochs, _column(rows, f"val_{name}"), label="validation rows", color=VALIDATION, linestyle="--")
             drawn += _column(rows, f"val_{name}")
-        curves = list(drawn)
-        for split in ("train", "validation", "test"):
-            value = (baseline.get(split) or {}).get(baseline_name(name) or name)
-            if isinstance(value, (int, float)) and _baseline(ax, value, curves, SPLIT_COLOURS[split],
-                                                             f"baseline, {SPLIT_WORDS[split]} rows"):
-                drawn.append(value)
+        key = baseline_name(name) or name
+        drawn += _baselines(ax, {s: (baseline.get(s) or {}).get(key) for s in ("train", "validation", "test")},
+                            list(drawn))
         if kept is not None and rows:
             ax.axvline(kept, color="gray", linestyle="-.", linewidth=1, label=f"weights kept: epoch {kept} ({why})")
         if isinstance(test.get(name), (int, float)) and kept is not None:
@@ -178,7 +224,7 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
         ax.set_title(_loss_title(metrics) if name == "loss" else name)
         _scale(ax, drawn)
         _epochs_axis(ax)
-    fig.suptitle(train_title(metrics))
+    fig.suptitle(train_title(metrics) + _warning_line(metrics))
     _legend(fig, ncols=3, title=f"baseline = {baseline['rule']}" if baseline.get("rule") else None)
     return fig
 
@@ -211,12 +257,12 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
     k = len(histories)
     fig = _figure(figsize=(11, 1.4 + 3.1 * len(names)))
     axes = fig.subplots(len(names), 2, squeeze=False)
-    baseline = ((metrics.get("baseline") or {}).get("validation")) or {}
+    baseline = metrics.get("baseline") or {}
     final, test = metrics.get("final") or {}, metrics.get("test") or {}
     many = k > 10  # beyond ten folds, a legend entry each would crowd the picture: one grey entry for them all
-    # Dark2 less its orange shares no colour with the mean panels' blue, orange and green; past its 7, viridis
-    # short of its pale yellow
-    dark = [colormaps["Dark2"](i) for i in (0, 2, 3, 4, 5, 6, 7)]
+    # no colour of the mean panel (blue, orange, green, red, the baselines' brown) and no two of one hue; past
+    # seven folds, viridis short of its pale yellow
+    dark = ["tab:purple", "tab:cyan", "tab:pink", "tab:olive", "tab:gray", "darkgoldenrod", "navy"]
     colours = dark.__getitem__ if k <= len(dark) else (lambda i: colormaps["viridis"](0.85 * i / (k - 1)))
     from_epoch = f", from epoch {skip + 1}" if skip and rows is not mean else ""
     for (left, right), name in zip(axes, names):
@@ -232,19 +278,21 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
             train = _column(rows, f"{name}_mean")
             left.plot(epochs, train, color=TRAINING, linestyle="--", label="training: mean of the folds")
             drawn += train
-        base = baseline.get(baseline_name(name) or name)
-        if isinstance(base, (int, float)) and _baseline(
-                left, base, list(drawn), VALIDATION, "baseline, validation rows (mean of the folds)"):
-            drawn.append(base)
         if best:
             left.axvline(best["epoch"], color="gray", linestyle="-.", linewidth=1,
                          label=f"best epoch {best['epoch']} (of the mean {best['monitor']})")
         at = final.get("epochs_run") or final.get("epochs")
-        if isinstance(test.get(name), (int, float)) and at:
+        starred = isinstance(test.get(name), (int, float)) and at
+        # the folds' baselines (means over the folds); the test rows' whenever the refit's test star is drawn:
+        # it is what the star is compared with
+        key = baseline_name(name) or name
+        splits = ("train", "validation", "test") if starred else ("train", "validation")
+        drawn += _baselines(left, {s: (baseline.get(s) or {}).get(key) for s in splits}, list(drawn))
+        if starred:
             left.plot([at], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
                       label=f"test score of the refit ({at} epochs on all training rows)")
             drawn.append(test[name])
-        left.set_title(f"{val}: mean over the folds{from_epoch}")
+        left.set_title(f"{name}: mean over the folds{from_epoch}")
         _scale(left, drawn)
         shown_all = []
         for i, history in enumerate(histories, 1):
@@ -258,8 +306,8 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
         _scale(right, shown_all)
         for ax in (left, right):
             _epochs_axis(ax)
-    fig.suptitle(title)
-    _legend(fig, ncols=4)
+    fig.suptitle(title + _warning_line(metrics))
+    _legend(fig, ncols=4, title=f"baseline = {baseline['rule']}" if baseline.get("rule") else None)
     return fig
 
 
@@ -285,7 +333,9 @@ def confusion_figure(matrix, classes: list, title: str):
     fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class's rows")
     names = [str(c) for c in classes]
     ax.set_xticks(range(n), names, rotation=90 if n * max(map(len, names)) > 4 * side else 0)
-    recall = [f"{s:.0%}" if t else "-" for s, t in zip(np.diag(shares), totals)]
+    from nnrun.confusion import recall_text
+
+    recall = [recall_text(s if t else None) for s, t in zip(np.diag(shares), totals)]
     ax.set_yticks(range(n), [f"{c} ({r})" for c, r in zip(names, recall)])
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class (recall)")
@@ -347,6 +397,26 @@ def samples_figure(images, predicted: list[str], truth: list[str], numbers: list
     return fig
 
 
+def _end_labels(ax, ends: list[tuple[float, float, str, Any]]) -> None:
+    """Each run's number just right of its last point; numbers whose points lie within a few percent of the
+    axes of each other share one label ("2, 5") instead of printing over each other."""
+    import math
+
+    ax.autoscale_view()
+    to_axes = ax.transScale + ax.transLimits  # data -> the axes' fractions, before layout
+    groups: list[list] = []
+    for x, y, text, colour in ends:
+        if not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        fx, fy = to_axes.transform((x, y))
+        group = next((g for g in groups if abs(g[0][0] - fx) < 0.05 and abs(g[0][1] - fy) < 0.04), None)
+        (group.append((fx, fy, x, y, text, colour)) if group else groups.append([(fx, fy, x, y, text, colour)]))
+    for group in groups:
+        _, _, x, y, _, colour = group[0]
+        ax.annotate(", ".join(g[4] for g in group), (x, y), xytext=(3, 0), textcoords="offset points",
+                    fontsize="x-small", color=colour if len(group) == 1 else "black", va="center")
+
+
 def overlay_png(records, metric: str, path: Path, labels: dict[str, str]) -> int:
     """One line per run of `metric` over epochs (a k-fold run: its mean over the folds); write `path` and
     return how many runs had that curve. RunError when none has it, naming the curves that exist.
@@ -379,38 +449,55 @@ def overlay_figure(records, metric: str, labels: dict[str, str]):
         valid = sorted(names - {"epoch", "folds"})
         raise RunError(f"--plot {metric}: none of these runs has that curve; valid: {', '.join(valid) or 'none'}")
     styles = ["-", "--", ":", "-."]
-    lines = sum(1 + min(2, bool(c)) for (_, c), _, _ in curves) / (1 if len(curves) <= 8 else 2)
-    fig = _figure(figsize=(9, 4.6 + 0.19 * lines))
-    ax = fig.subplots()
-    same: dict[int, int] = {}  # curve index -> the index of the first curve equal to it
+    same: dict[int, tuple[int, int]] = {}  # curve index -> (the first curve equal to it, over how many epochs)
     for i, (_, epochs, values) in enumerate(curves):
         for j in range(i):
-            if j not in same and curves[j][1] == epochs and np.allclose(curves[j][2], values, rtol=1e-9, atol=0,
-                                                                       equal_nan=True):
-                same[i] = j
+            if j in same:
+                continue
+            # same seed, another length (an interrupted or longer run): the same curve over the shorter one
+            n = min(len(epochs), len(curves[j][1]))
+            if n >= 2 and curves[j][1][:n] == epochs[:n] and np.allclose(curves[j][2][:n], values[:n], rtol=1e-9,
+                                                                           atol=0, equal_nan=True):
+                same[i] = (j, n if len(epochs) != len(curves[j][1]) else 0)
                 break
-    repeats: dict[int, int] = {}
-    drawn = []
     columns = 1 if len(curves) <= 8 else 2
-    for i, ((head, config), epochs, values) in enumerate(curves):
-        style, width = "-", 1.4
+    width = 110 // columns  # characters: the legend stays as wide as the figure
+    texts, looks, repeats = [], [], {}
+    for i, ((head, config), _, _) in enumerate(curves):
+        style, linewidth = "-", 1.4
         text = f"{i + 1}: {head}"
         if i in same:
-            first = same[i]
+            first, over = same[i]
             repeats[first] = repeats.get(first, 0) + 1
             style = styles[repeats[first] % len(styles)]
-            width = 2.2
-            text += f", the same curve as {first + 1}"
-        if config:  # the config values that differ, cut to two lines: the legend stays as wide as the figure
-            text += "\n" + "\n".join(textwrap.wrap(config, width=110 // columns, max_lines=2, placeholder=" …",
-                                                   initial_indent="    ", subsequent_indent="    "))
-        line, = ax.plot(epochs, values, linestyle=style, linewidth=width, label=text)
-        if len(curves) <= 20:  # the run's number at its last point: the key to the legend below
-            ax.annotate(str(i + 1), (epochs[-1], values[-1]), xytext=(3, 0), textcoords="offset points",
-                        fontsize="x-small", color=line.get_color(), va="center")
+            linewidth = 2.2
+            text += f", the same curve as {first + 1}" + (f" over the first {over} epochs" if over else "")
+        lines = textwrap.wrap(text, width=width, subsequent_indent="    ")
+        if config:  # the config values that differ, cut to two lines
+            lines += textwrap.wrap(config, width=width, max_lines=2, placeholder=" …", initial_indent="    ",
+                                   subsequent_indent="    ")
+        texts.append("\n".join(lines))
+        looks.append((style, linewidth))
+    rows = sum(t.count("\n") + 1 for t in texts) / columns
+    fig = _figure(figsize=(9, 4.6 + 0.19 * rows))
+    ax = fig.subplots()
+    drawn, ends = [], []
+    for ((_, epochs, values), text, (style, linewidth), i) in zip(curves, texts, looks, range(len(curves))):
+        line, = ax.plot(epochs, values, linestyle=style, linewidth=linewidth, label=text)
+        ends.append((epochs[-1], values[-1], str(i + 1), line.get_color()))
         drawn += values
     _scale(ax, drawn)
     _epochs_axis(ax)
+    lengths = [c[1][-1] for c in curves if c[1]]
+    if lengths and min(lengths) > 0 and max(lengths) > 10 * min(lengths):
+        # one run far longer (an interrupted 2000-epoch run) would squeeze the others into the first percent
+        from matplotlib.ticker import ScalarFormatter
+
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())  # 1, 10, 100 rather than 10^0, 10^1, 10^2
+        ax.set_xlabel("epoch (log scale: the runs' lengths differ tenfold)")
+    if len(curves) <= 20:  # the run's number at its last point: the key to the legend below
+        _end_labels(ax, ends)
     ax.set_ylabel(metric)
     identical = f"; {len(same)} identical to another (line styles)" if same else ""
     ax.set_title(f"{metric} over epochs: {len(curves)} runs{identical}")

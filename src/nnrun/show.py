@@ -91,10 +91,10 @@ def _confusion(record: RunRecord) -> list:
         table.add_column("recall", justify="right", no_wrap=True)
         for i, (name, row, r) in enumerate(zip(shown, counts, recall)):
             cells = [f"[bold]{v}[/]" if i == j else str(v) for j, v in enumerate(row)]  # the diagonal: right
-            table.add_row(name, *cells, "-" if r is None else f"{r:.2f}")
+            table.add_row(name, *cells, confusion.recall_text(r))
         return [heading, table]
     ranked = sorted((r, c) for c, r in zip(shown, recall) if r is not None)
-    worst = ", ".join(f"{c} {r:.2f}" for r, c in ranked[:10])
+    worst = ", ".join(f"{c} {confusion.recall_text(r)}" for r, c in ranked[:10])
     return [f"{heading}\n{len(classes)} classes; lowest recall: {worst}"]
 
 

@@ -195,7 +195,7 @@ def baseline(arrays: Arrays, loss: str | dict) -> dict[str, Any]:
     if classification:
         shares = np.bincount(ids(arrays.y_train), minlength=len(pre.classes)) / len(arrays.y_train)
         majority = int(shares.argmax())
-        out["rule"] = f"always {pre.classes[majority]!s} (the most frequent training class)"
+        out["rule"] = f"always class '{pre.classes[majority]!s}' (the most frequent training class)"
     else:
         mean = float(np.mean(arrays.y_train))
         out["rule"] = f"always {mean:.4g} (the training mean)"
