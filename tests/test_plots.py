@@ -57,12 +57,14 @@ def vlines(ax) -> list[float]:
 
 
 def assert_legend_outside(fig):
-    """Every legend is the figure's, and its box overlaps no panel."""
+    """Every legend is the figure's, within the figure's width (not cut at its edges), and its box overlaps no
+    panel."""
     assert all(ax.get_legend() is None for ax in fig.axes)
     assert fig.legends, "no legend"
     renderer = fig.canvas.get_renderer()
     for legend in fig.legends:
         box = legend.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= fig.bbox.width, (box, fig.bbox)
         for ax in panels(fig):
             assert not box.overlaps(ax.get_window_extent(renderer)), ax.get_title()
 
@@ -230,6 +232,20 @@ def test_kfold_history_shows_every_metric_with_band_folds_best_epoch_and_refit()
     assert len(loss_folds.get_lines()) == 3 and loss_folds.get_lines()[0].get_xdata()[0] == 3
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert {"fold 1", "fold 2", "fold 3", "val_mae smoothed (factor 0.5): picks the best epoch", "validation: mean of 3 folds"} <= set(labels)
+    assert_legend_outside(fig)
+
+
+@STRICT
+def test_baselines_off_the_scale_are_said_one_below_the_other():
+    histories, mean, metrics = kfold_inputs()
+    metrics = {**metrics, "baseline": {"train": {"mae": 600.0}, "validation": {"mae": 900.0}, "test": {"mae": 3000.0}}}
+    fig = drawn(plots.kfold_figure(histories, mean, "boston", monitor="val_mae", metrics=metrics))
+    mae_mean = panels(fig)[2]
+    notes = [t for t in mae_mean.texts if "off the scale" in t.get_text()]
+    assert len(notes) >= 2
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in notes]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     assert_legend_outside(fig)
 
 

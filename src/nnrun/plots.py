@@ -73,9 +73,13 @@ def _baseline(ax, value: float, curves: list[float], colour: str, label: str) ->
     span = high - low
     if values and span > 0 and not low - span <= value <= high + span:
         above = value > high
+        # Stacked, one line below (above) the other, when several baselines of a panel are off the scale.
+        stacked = getattr(ax, "_nnrun_off_scale", {True: 0, False: 0})
+        ax._nnrun_off_scale = {**stacked, above: stacked[above] + 1}
+        shift = 0.075 * stacked[above]
         # on a white box: a vertical line (the kept epoch) may pass under it
         ax.annotate(f"{'↑' if above else '↓'} {label}: {value:.4g} (off the scale)",
-                    xy=(0.5, 0.97 if above else 0.03), xycoords="axes fraction", ha="center",
+                    xy=(0.5, 0.97 - shift if above else 0.03 + shift), xycoords="axes fraction", ha="center",
                     va="top" if above else "bottom", fontsize="small", color=colour, zorder=5,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
         ax.plot([], [], color=colour, linestyle=":", label=label)  # the legend entry all the same
@@ -128,9 +132,16 @@ def _legend(fig, ncols: int = 4, title: str | None = None) -> None:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             if not label.startswith("_"):
                 handles.setdefault(label, handle)
-    if handles:
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(ncols, len(handles)),
-                   fontsize="small", frameon=False, title=title, title_fontsize="small")
+    if not handles:
+        return
+    # As many columns as fit the figure's width: a legend wider than the figure is cut at both edges.
+    renderer = fig.canvas.get_renderer()
+    for n in range(min(ncols, len(handles)), 0, -1):
+        legend = fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=n, fontsize="small",
+                            frameon=False, title=title, title_fontsize="small")
+        if n == 1 or legend.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
+            return
+        legend.remove()
 
 
 def _column(rows: list[dict[str, float]], name: str) -> list[float]:
