@@ -576,6 +576,16 @@ def test_samples_figure_marks_mistakes_in_red_with_the_true_class():
 
 
 @STRICT
+def test_digits_on_a_0_to_16_scale_are_drawn_in_full_ink():
+    # scikit-learn's digits hold 0-16, not 0-255: drawn as 0-255 they were white on white
+    images = np.random.default_rng(0).integers(0, 17, (4, 8, 8)).astype(float)
+    images[:, 0, 0] = 16
+    canvas = np.asarray(plots.samples_figure(images, ["1"] * 4, ["1"] * 4, [1, 2, 3, 4], "digits").axes[0]
+                        .get_images()[0].get_array())
+    assert canvas.max() == 1.0
+
+
+@STRICT
 def test_colour_samples_are_drawn_in_colour():
     images = np.random.default_rng(0).random((3, 32, 32, 3))
     fig = drawn(plots.samples_figure(images, ["cat"] * 3, ["cat"] * 3, [1, 2, 3], "cifar"))

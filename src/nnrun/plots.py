@@ -378,7 +378,9 @@ def samples_figure(images, predicted: list[str], truth: list[str], numbers: list
     from matplotlib.patches import Rectangle
 
     images = np.asarray(images, dtype=np.float64)
-    top = 255.0 if images.size and images.max() > 1.0 else 1.0  # pixels as read: 0-255, or already 0-1
+    # Pixels as read: 0-255 (Keras's images), 0-16 (scikit-learn's digits), or already 0-1; the brightest level a
+    # format has is not written in it, so the darkest ink drawn is the largest value present.
+    top = float(images.max()) if images.size and images.max() > 1.0 else 1.0
     n, (height, width) = len(images), images.shape[1:3]
     grey = images.ndim == 3
     columns = max(1, min(columns, n))
