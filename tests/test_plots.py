@@ -7,9 +7,11 @@ models (a second each)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
+
 import pytest
 import yaml
 from conftest import CONFIGS, tiny_config
@@ -138,9 +140,26 @@ def test_a_baseline_far_off_the_curves_is_an_arrow_not_a_squeezed_axis():
 
 
 @STRICT
+def test_an_interrupted_run_without_a_test_score_draws_no_test_baseline():
+    metrics = {k: v for k, v in TRAIN_METRICS.items() if k != "test"} | {"status": "interrupted"}
+    fig = drawn(plots.history_figure(ROWS, metrics))
+    loss, accuracy = panels(fig)
+    assert sorted(hlines(loss)) == [0.64, 0.66] and sorted(hlines(accuracy)) == [0.62, 0.65]
+    assert not any("test" in t.get_text() for t in fig.legends[0].get_texts())
+
+
+@STRICT
+def test_a_log_axis_writes_its_ticks_as_plain_numbers():
+    falling = history(30, loss=lambda e: 1000 * 0.7**e)
+    (loss,) = panels(drawn(plots.history_figure(falling, {"name": "x", "status": "completed"})))
+    labels = [t.get_text() for t in loss.get_yticklabels() if t.get_text()]
+    assert labels and all(re.fullmatch(r"[0-9.e+-]+", t) for t in labels), labels  # not $\mathdefault{10^{2}}$
+
+
+@STRICT
 def test_coinciding_baselines_are_one_line_in_a_colour_no_curve_has():
     # thoracic: the training baseline 0.8571 lay on the blue training curve, in its blue, and vanished there
-    metrics = {"name": "thoracic", "status": "completed", "baseline": {
+    metrics = {"name": "thoracic", "status": "completed", "test": {"accuracy": 0.78}, "baseline": {
         "train": {"accuracy": 0.8571}, "validation": {"accuracy": 0.8574}, "test": {"accuracy": 0.8}}}
     rows = history(8, loss=lambda e: 1 - 0.05 * e, accuracy=lambda e: min(0.8571, 0.6 + 0.05 * e),
                    val_accuracy=lambda e: 0.84)

@@ -58,9 +58,15 @@ def spans_decades(values, decades: float = DECADES) -> bool:
 
 
 def _scale(ax, values) -> None:
-    """A log y axis when `values` (everything drawn on `ax`) span more than DECADES decades."""
+    """A log y axis when `values` (everything drawn on `ax`) span more than DECADES decades, its ticks written as
+    plain numbers (0.6, 0.4, 20) rather than matplotlib's 6x10^-1."""
     if spans_decades(values):
+        from matplotlib.ticker import FuncFormatter
+
         ax.set_yscale("log")
+        plain = FuncFormatter(lambda value, _: f"{value:g}")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
 
 
 def _baseline(ax, value: float, curves: list[float], colour: str, label: str) -> bool:
@@ -224,8 +230,10 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
             ax.plot(epochs, _column(rows, f"val_{name}"), label="validation rows", color=VALIDATION, linestyle="--")
             drawn += _column(rows, f"val_{name}")
         key = baseline_name(name) or name
-        drawn += _baselines(ax, {s: (baseline.get(s) or {}).get(key) for s in ("train", "validation", "test")},
-                            list(drawn))
+        # The curves show the training and validation rows; the test rows' baseline only beside a test score (an
+        # interrupted run has none).
+        splits = ("train", "validation", "test") if isinstance(metrics.get("test"), dict) else ("train", "validation")
+        drawn += _baselines(ax, {s: (baseline.get(s) or {}).get(key) for s in splits}, list(drawn))
         if kept is not None and rows:
             ax.axvline(kept, color="gray", linestyle="-.", linewidth=1, label=f"weights kept: epoch {kept} ({why})")
         if isinstance(test.get(name), (int, float)) and kept is not None:
