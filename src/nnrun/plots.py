@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from nnrun.runs import atomic_write
+from nnrun.runs import atomic_write, kept_epoch
 from nnrun.verdict import baseline_name
 
 TRAINING, VALIDATION, TEST = "tab:blue", "tab:orange", "tab:green"
@@ -152,18 +152,6 @@ def _legend(fig, ncols: int = 4, title: str | None = None) -> None:
 
 def _column(rows: list[dict[str, float]], name: str) -> list[float]:
     return [r.get(name, float("nan")) for r in rows]
-
-
-def kept_epoch(metrics: dict[str, Any]) -> tuple[int | None, str]:
-    """The epoch whose weights the run kept, and why: early stopping's restored epoch (restore_best_weights),
-    else the last epoch trained."""
-    if metrics.get("restored_epoch"):
-        best = metrics.get("best") or {}
-        why = f"best {best['monitor']}, restored" if best.get("monitor") else "restored by early stopping"
-        return int(metrics["restored_epoch"]), why
-    if metrics.get("epochs_run"):
-        return int(metrics["epochs_run"]), "the last"
-    return None, ""
 
 
 def _loss_title(metrics: dict[str, Any]) -> str:

@@ -204,3 +204,15 @@ def higher_is_better(metric: str) -> bool:
     if name.endswith("_std"):
         return False
     return any(name == h or name.startswith(h) or name.endswith(h) for h in _HIGHER)
+
+
+def kept_epoch(metrics: dict[str, Any]) -> tuple[int | None, str]:
+    """The epoch whose weights the run kept, and why: early stopping's restored epoch (restore_best_weights),
+    else the last epoch trained."""
+    if metrics.get("restored_epoch"):
+        best = metrics.get("best") or {}
+        why = f"best {best['monitor']}, restored" if best.get("monitor") else "restored by early stopping"
+        return int(metrics["restored_epoch"]), why
+    if metrics.get("epochs_run"):
+        return int(metrics["epochs_run"]), "the last"
+    return None, ""

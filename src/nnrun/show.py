@@ -14,7 +14,7 @@ from nnrun.compare import cell
 from nnrun.liveness import duration, heartbeat, started_at
 from nnrun.report import human_size
 from nnrun.run_record import RunRecord
-from nnrun.runs import higher_is_better
+from nnrun.runs import higher_is_better, kept_epoch
 from nnrun.yamlfile import dump_yaml
 
 
@@ -111,12 +111,10 @@ def _heartbeat(record: RunRecord) -> str | None:
 
 
 def _kept(metrics: dict[str, Any], kind: str) -> str | None:
-    """'epoch 46 (restored: its best)' or 'epoch 30 (the last)': whose weights model.keras holds, which the best
-    epoch (the monitored value's best, or min_delta's) need not be."""
-    restored, last = metrics.get("restored_epoch"), metrics.get("epochs_run")
-    if kind == "kfold" or not isinstance(last, int) or last == 0:
-        return None
-    return f"epoch {restored} (restored: its best)" if isinstance(restored, int) else f"epoch {last} (the last)"
+    """'epoch 46 (best val_loss, restored)' or 'epoch 30 (the last)': whose weights model.keras holds, which the
+    best epoch (the monitored value's best, or min_delta's) need not be; history.png marks the same epoch."""
+    epoch, why = kept_epoch(metrics)
+    return None if kind == "kfold" or not epoch else f"epoch {epoch} ({why})"
 
 
 def _best(metrics: dict[str, Any]) -> str | None:

@@ -19,8 +19,8 @@ from nnrun.data.preprocess import Preprocess, Scaler
 from nnrun.data.split import (
     Part, Split, check_scorable, counts, fold_problem, fold_rows, single_row_classes, split_rows,
 )
-from nnrun.errors import DataError
 from nnrun.data.target import check_classes, encode, encode_labels, numeric_target, plain_label
+from nnrun.errors import DataError
 from nnrun.task import infer_task, target_kind
 
 if TYPE_CHECKING:
