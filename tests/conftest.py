@@ -97,7 +97,7 @@ def tiny_config(**overrides) -> dict:
 def import_keras():
     """Keras, imported the way nnrun imports it when nothing has yet ($KERAS_BACKEND, else the first installed)."""
     if "keras" not in sys.modules:
-        from nnrun.backend import BACKENDS, activate, installed
+        from nnrun.engine.backend import BACKENDS, activate, installed
 
         backend = os.environ.get("KERAS_BACKEND") or next((b for b in BACKENDS if installed(b)), None)
         if backend is None:
@@ -130,8 +130,7 @@ def keras_offline(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path))
     from keras_archives import StandInHashes
 
-    from nnrun import catalog
-
+    from nnrun.config import catalog
     monkeypatch.setattr(file_utils, "validate_file", lambda *args, **kwargs: True)  # the real files' hashes
     monkeypatch.setattr(catalog, "KERAS_HASHES", StandInHashes(catalog.KERAS_HASHES, tmp_path / "datasets"))
     monkeypatch.setattr(catalog, "PUBLISHED_HASHES", StandInHashes(catalog.PUBLISHED_HASHES, tmp_path / "datasets"))

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import tiny_config
 
-from nnrun.backend import BACKENDS, installed
+from nnrun.engine.backend import BACKENDS, installed
 
 
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if installed(b)])
@@ -38,7 +38,7 @@ def test_each_backend_repeats_a_run_exactly_in_a_new_process(tmp_path, backend):
 
 
 def test_auto_backend_prefers_jax_then_tensorflow(write_config, monkeypatch):
-    from nnrun.spec import load_spec
+    from nnrun.config.spec import load_spec
 
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     path = write_config(tiny_config())
@@ -49,8 +49,8 @@ def test_auto_backend_prefers_jax_then_tensorflow(write_config, monkeypatch):
 
 
 def test_auto_prefers_tensorflow_on_an_nvidia_machine_without_cuda_jax(write_config, monkeypatch):
-    from nnrun import backend
-    from nnrun.spec import load_spec
+    from nnrun.engine import backend
+    from nnrun.config.spec import load_spec
 
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     monkeypatch.setattr(backend, "installed", lambda name: name in ("jax", "tensorflow"))
@@ -67,9 +67,9 @@ def test_auto_prefers_tensorflow_on_an_nvidia_machine_without_cuda_jax(write_con
 def test_an_uninstalled_backend_is_a_config_error(write_config, monkeypatch):
     import pytest
 
-    from nnrun import backend
+    from nnrun.engine import backend
     from nnrun.errors import ConfigError
-    from nnrun.spec import load_spec
+    from nnrun.config.spec import load_spec
 
     monkeypatch.setattr(backend, "installed", lambda name: name == "jax")
     with pytest.raises(ConfigError, match=r"backend: got torch, which is not installed here; pip install torch, "
@@ -78,7 +78,7 @@ def test_an_uninstalled_backend_is_a_config_error(write_config, monkeypatch):
 
 
 def test_the_jax_compilation_cache_folder(monkeypatch, tmp_path):
-    from nnrun.backend import compilation_cache
+    from nnrun.engine.backend import compilation_cache
 
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "mine"))
     assert compilation_cache() == str(tmp_path / "mine")  # the user's choice first

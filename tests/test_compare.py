@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from nnrun import compare as cmp
-from nnrun.run_record import read_run
+from nnrun.views import compare as cmp
+from nnrun.runs.record import read_run
 
 STARTED = "2026-11-22T08:19:01+00:00"
 FINISHED = "2026-11-22T08:19:13+00:00"
@@ -763,8 +763,7 @@ def test_plot_of_same_named_runs_draws_only_the_filtered_ones(cli, tmp_path):
 
 
 def test_plot_of_kfold_runs_uses_the_mean_history(monkeypatch, boston_runs, tmp_path):
-    from nnrun import plots
-
+    from nnrun.views import plots
     figures = []
     save = plots._save
     monkeypatch.setattr(plots, "_save", lambda fig, path: (figures.append(fig), save(fig, path)))

@@ -18,7 +18,7 @@ def test_ten_processes_creating_a_folder_in_the_same_second_get_ten(tmp_path):
     # Every process waits for the same instant, then asks for the same stamp and name.
     start = time.time() + 1.5
     script = (
-        "import sys, time; from datetime import datetime; from pathlib import Path; from nnrun.runs import RunFolder\n"
+        "import sys, time; from datetime import datetime; from pathlib import Path; from nnrun.runs.folder import RunFolder\n"
         f"time.sleep(max(0, {start} - time.time()))\n"
         "print(RunFolder.create(Path(sys.argv[1]), 'pima', now=datetime(2026, 11, 22, 14, 30, 5)).path.name)\n"
     )

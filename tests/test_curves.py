@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnrun.curves import best_epoch, mean_history, smooth, summarize
+from nnrun.runs.curves import best_epoch, mean_history, smooth, summarize
 
 
 def history(values: dict[str, list[float]]) -> list[dict[str, float]]:

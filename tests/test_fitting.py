@@ -11,7 +11,7 @@ keras = import_keras()
 if keras.backend.backend() != "jax":
     pytest.skip("the compiled epoch loop is jax's", allow_module_level=True)
 
-from nnrun.fitting import EPOCH_LOOP, KERAS_FIT, fit, loop  # noqa: E402 - after Keras has its backend
+from nnrun.engine.fitting import EPOCH_LOOP, KERAS_FIT, fit, loop  # noqa: E402 - after Keras has its backend
 
 
 def _model(steps: int, kind: str = "binary") -> keras.Model:

@@ -26,8 +26,7 @@ import yaml
 from conftest import CONFIGS, REPO, import_keras, shared_datasets
 from keras_archives import (FASHION_MNIST_FOLDER, write_boston_housing, write_cifar10, write_fashion_mnist,
                             write_imdb, write_mnist, write_reuters)
-from nnrun import catalog
-
+from nnrun.config import catalog
 RUN_FILES = {"metrics.json", "config.yaml", "history.csv", "model.keras", "summary.txt", "preprocess.json",
              "env.json", "history.png"}
 NEW_CONFIGS = ["mnist", "mnist-adam", "fashion-mnist", "imdb", "reuters", "boston-keras", "mnist-conv"]
@@ -120,7 +119,7 @@ def line_of(path: Path, text: str) -> int:
 
 
 def spec_of(write_config, config: dict, *overrides: str):
-    from nnrun.spec import load_spec
+    from nnrun.config.spec import load_spec
 
     return load_spec(write_config(config), list(overrides))
 
@@ -291,7 +290,7 @@ def test_binary_crossentropy_on_mnist_says_the_target_has_10_classes(cli, keras_
 
 def test_validation_int_takes_the_first_n_training_rows(keras_offline, write_config):
     from nnrun.data import load_split
-    from nnrun.spec import load_spec
+    from nnrun.config.spec import load_spec
 
     written = write_fashion_mnist(keras_offline)  # Keras's fashion loader keeps the files' order
     arrays = load_split(load_spec(CONFIGS / "fashion-mnist.yaml", ["dataset.validation=10"]))
@@ -308,7 +307,7 @@ def test_validation_int_takes_the_first_n_training_rows(keras_offline, write_con
 
 def test_keras_test_split_is_kept_by_default(keras_offline, cli):
     from nnrun.data import load_split
-    from nnrun.spec import load_spec
+    from nnrun.config.spec import load_spec
 
     written = write_mnist(keras_offline, n_train=64, n_test=16)
     arrays = load_split(load_spec(CONFIGS / "mnist-adam.yaml"))
@@ -324,7 +323,7 @@ def test_keras_test_split_is_kept_by_default(keras_offline, cli):
 
 def test_fractional_test_replaces_keras_split_with_a_seeded_random_split(keras_offline):
     from nnrun.data import load_split
-    from nnrun.spec import load_spec
+    from nnrun.config.spec import load_spec
 
     write_mnist(keras_offline, n_train=64, n_test=16)
     first = load_split(load_spec(CONFIGS / "mnist-adam.yaml", ["dataset.test=0.25"]))
@@ -394,7 +393,7 @@ def test_conv2d_on_28x28_images_gets_a_channel_axis(cli, keras_offline, write_co
 
 def test_conv2d_on_colour_images_gets_no_channel_axis(keras_offline, write_config):
     from nnrun.data import Split, load, prepare
-    from nnrun.model import build
+    from nnrun.engine.model import build
 
     write_cifar10(keras_offline, n_per_batch=2, n_test=4)  # 50,000 training rows whatever n_per_batch is
     config = {

@@ -357,12 +357,12 @@ def test_a_kfold_run_no_better_than_its_baseline_warns_once_with_the_folds_and_t
                                                                                        monkeypatch):
     import sys
 
-    import nnrun.plots
+    import nnrun.views.plots
 
     titles = []  # history.png is drawn after the verdict: its title names the warning
     draw = lambda *a, metrics, **k: titles.append(metrics.get("warnings"))  # noqa: E731
-    # nnrun.kfold imports Keras: patched where it is, else where it will take kfold_png from when imported
-    for module in (nnrun.plots, sys.modules.get("nnrun.kfold")):
+    # nnrun.engine.kfold imports Keras: patched where it is, else where it will take kfold_png from when imported
+    for module in (nnrun.views.plots, sys.modules.get("nnrun.engine.kfold")):
         if module is not None:
             monkeypatch.setattr(module, "kfold_png", draw)
     # One constant feature: every model predicts one class for all rows, which scores what the baseline scores.
@@ -485,9 +485,9 @@ def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finishe
     from conftest import import_keras
 
     import_keras()
-    import nnrun.train
+    import nnrun.engine.train
 
-    original, calls = nnrun.train.fit, []
+    original, calls = nnrun.engine.train.fit, []
 
     def fit_failing_in_fold_2(*args, **kwargs):
         calls.append(1)
@@ -495,7 +495,7 @@ def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finishe
             raise RuntimeError("out of memory in a test")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(nnrun.train, "fit", fit_failing_in_fold_2)
+    monkeypatch.setattr(nnrun.engine.train, "fit", fit_failing_in_fold_2)
     result = cli("kfold", write_config(tiny_config(kfold={"k": 3, "refit": True})), "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 1, result.output
     run = only_run(tmp_path / "runs")
@@ -513,12 +513,12 @@ def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finishe
 
 
 def test_a_failure_after_the_last_fold_blames_no_fold(cli, write_config, tmp_path, monkeypatch):
-    import nnrun.kfold
+    import nnrun.engine.kfold
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(nnrun.kfold, "kfold_png", full_disk)
+    monkeypatch.setattr(nnrun.engine.kfold, "kfold_png", full_disk)
     result = cli("kfold", write_config(tiny_config(kfold=2)), "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 1, result.output
     run = only_run(tmp_path / "runs")
@@ -568,7 +568,7 @@ def test_smoke_announces_the_rows_each_fold_and_the_refit_train_on(cli, write_co
 def test_an_interrupted_refit_shows_no_test_baseline():
     from rich.console import Console
 
-    from nnrun.report import kfold_table
+    from nnrun.views.report import kfold_table
 
     test = {"loss": 0.5, "accuracy": 0.75}
     folds = [{"fold": i, "status": "completed", "epochs_run": 3, "validation": test, "baseline": {"accuracy": 0.6}}

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from test_compare import A, CONFIGS, dead_pid, history, make_run, running_metrics
 
-from nnrun.liveness import STALE_AFTER_S, gone, heartbeat, identity
-from nnrun.run_record import read_run
+from nnrun.runs.liveness import STALE_AFTER_S, gone, heartbeat, identity
+from nnrun.runs.record import read_run
 
 HOST = socket.gethostname()
 ELSEWHERE = HOST + "-elsewhere"

@@ -11,8 +11,7 @@ import pytest
 from conftest import import_keras, tiny_config
 from test_check_command import one_error
 
-from nnrun import keras_names
-
+from nnrun.config import keras_names
 HIDDEN = {"type": "Dense", "units": 4, "activation": "relu"}
 SIGMOID = {"type": "Dense", "units": 1, "activation": "sigmoid"}
 LINEAR = {"type": "Dense", "units": 1}
@@ -258,7 +257,7 @@ def test_the_set_that_gave_the_value_is_blamed_not_an_earlier_one(cli, write_con
 
 
 def test_the_lists_match_the_installed_keras():
-    """Fails after a Keras upgrade: run `python -m nnrun.keras_names` and commit keras_names.json."""
+    """Fails after a Keras upgrade: run `python -m nnrun.config.keras_names` and commit keras_names.json."""
     import_keras()
     assert json.loads(keras_names.DATA.read_text(encoding="utf-8")) == json.loads(json.dumps(keras_names.generate()))
 
@@ -277,9 +276,9 @@ def test_plain_check_does_not_use_lists_made_for_another_keras(monkeypatch, tmp_
 
 def test_summary_counts_the_model_not_the_optimizer_state():
     keras = import_keras()
-    from nnrun.model import param_counts
-    from nnrun.spec import build_spec
-    from nnrun.train import summary_text
+    from nnrun.engine.model import param_counts
+    from nnrun.config.spec import build_spec
+    from nnrun.engine.train import summary_text
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4), keras.layers.BatchNormalization(),
                               keras.layers.Dense(1)])

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from conftest import CONFIGS, tiny_config
 
-from nnrun import confusion, plots
-from nnrun.run_record import read_run
+from nnrun.views import confusion, plots
+from nnrun.runs.record import read_run
 
 # What matplotlib warns would reach the user's stderr: drawing tests fail on any warning. (Not the tests that
 # train: the ML frameworks' own deprecation warnings are not ours to fail on.)
@@ -223,7 +223,7 @@ def test_many_metrics_wrap_into_rows_of_three_panels():
 
 
 def kfold_inputs(k: int = 3):
-    from nnrun.curves import mean_history
+    from nnrun.runs.curves import mean_history
 
     histories = [history(12, loss=lambda e, i=i: 100 / (e + 1) + i, mae=lambda e, i=i: 9 - 0.5 * e + i,
                          val_loss=lambda e, i=i: 120 / (e + 1) + i, val_mae=lambda e, i=i: 10 - 0.5 * e + i)
@@ -369,8 +369,7 @@ def write_run(root: Path, name: str, lr: float, losses: list[float]) -> Path:
 
 @STRICT
 def test_compare_plot_marks_identical_curves_labels_every_run_alike_and_keeps_the_legend_off(tmp_path):
-    from nnrun import compare as cmp
-
+    from nnrun.views import compare as cmp
     same = [0.9, 0.7, 0.6, 0.55]
     paths = [write_run(tmp_path, "20261122-080000-pima", 0.01, same),
              write_run(tmp_path, "20261122-081000-pima", 0.001, [0.9, 0.8, 0.75, 0.7]),
@@ -408,8 +407,7 @@ def test_compare_plot_of_many_mixed_runs_fits_and_warns_nothing(tmp_path):
 
 @STRICT
 def test_compare_plot_labels_leave_out_null_keys_and_list_the_most_differing_first(tmp_path):
-    from nnrun import compare as cmp
-
+    from nnrun.views import compare as cmp
     paths = [write_run(tmp_path, f"20261122-08{i}000-pima", 0.01, [0.9, 0.7]) for i in range(3)]
     for path, epochs, source in zip(paths, (40, 300, 5000), ("pima.csv", "pima.csv", None)):
         config = yaml.safe_load((path / "config.yaml").read_text())
@@ -533,14 +531,12 @@ def image_preprocess(source: str, shape: list[int], scaler=None, classes=None):
     ("inline", [5, 5, 7], None),  # 7 channels are no picture
 ])
 def test_which_samples_are_drawn_as_images(source, shape, drawn_as):
-    from nnrun import samples
-
+    from nnrun.views import samples
     assert samples.image_shape(image_preprocess(source, shape)) == drawn_as
 
 
 def test_the_grid_shows_the_first_rows_and_then_mistakes():
-    from nnrun import samples
-
+    from nnrun.views import samples
     truth = np.zeros(100, dtype=int)
     predicted = truth.copy()
     predicted[[2, 30, 40, 50, 99]] = 1
@@ -551,7 +547,7 @@ def test_the_grid_shows_the_first_rows_and_then_mistakes():
 
 def test_samples_are_drawn_as_read_not_as_scaled(monkeypatch, tmp_path):
     """The pixels drawn are the values in the file (0-255), whichever scaling the model was given."""
-    from nnrun import samples
+    from nnrun.views import samples
     from nnrun.data.preprocess import Scaler
 
     rng = np.random.default_rng(0)

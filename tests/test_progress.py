@@ -11,9 +11,9 @@ import yaml
 from conftest import import_keras, tiny_config
 from rich.console import Console
 
-keras = import_keras()  # the way nnrun imports it (its backend), before nnrun.callbacks imports Keras
+keras = import_keras()  # the way nnrun imports it (its backend), before nnrun.engine.callbacks imports Keras
 
-from nnrun.callbacks import EpochProgress  # noqa: E402
+from nnrun.engine.callbacks import EpochProgress  # noqa: E402
 
 
 def _train(console: Console, epochs: int = 3) -> str:

@@ -12,8 +12,8 @@ from test_compare import (
     train_metrics,
 )
 
-from nnrun.run_record import read_run
-from nnrun.show import ABSENT, config_changes
+from nnrun.runs.record import read_run
+from nnrun.views.show import ABSENT, config_changes
 
 
 @pytest.fixture(autouse=True)

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from conftest import tiny_config
 from nnrun.errors import ConfigError, NnrunError
 from nnrun.errors import keypath
-from nnrun.overrides import apply_override, parse_override
-from nnrun.spec import Spec, build_spec, default_at, expand_shorthand, json_schema, load_spec
-from nnrun.yamlfile import dump_yaml, parse_yaml
+from nnrun.config.overrides import apply_override, parse_override
+from nnrun.config.spec import Spec, build_spec, default_at, expand_shorthand, json_schema, load_spec
+from nnrun.config.yamlfile import dump_yaml, parse_yaml
 
 PATH = Path("exp.yaml")  # build_spec only uses it for messages and the default name
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import import_keras, tiny_config
 
-from nnrun.spec import load_spec
+from nnrun.config.spec import load_spec
 
 RUN_FILES = {"config.yaml", "metrics.json", "history.csv", "summary.txt", "model.keras", "preprocess.json",
              "env.json", "history.png"}
@@ -304,12 +304,12 @@ def test_an_output_activation_that_cannot_reach_the_target_is_noted(cli, write_c
 
 def test_a_failure_inside_training_is_recorded(cli, write_config, tmp_path, monkeypatch):
     import_keras()
-    import nnrun.train
+    import nnrun.engine.train
 
     def broken_fit(*args, **kwargs):
         raise RuntimeError("out of memory in a test")
 
-    monkeypatch.setattr(nnrun.train, "fit", broken_fit)
+    monkeypatch.setattr(nnrun.engine.train, "fit", broken_fit)
     result = cli("train", write_config(tiny_config()), "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 1
     run = only_run(tmp_path / "runs")
@@ -328,10 +328,10 @@ def test_ctrl_c_keeps_the_history_and_says_interrupted(cli, write_config, tmp_pa
             if epoch == 1:
                 raise KeyboardInterrupt
 
-    import nnrun.train
+    import nnrun.engine.train
 
-    original = nnrun.train.fit
-    monkeypatch.setattr(nnrun.train, "fit", lambda *a, **k: original(*a[:6], [*a[6], StopAtEpoch2()], **k))
+    original = nnrun.engine.train.fit
+    monkeypatch.setattr(nnrun.engine.train, "fit", lambda *a, **k: original(*a[:6], [*a[6], StopAtEpoch2()], **k))
     result = cli("train", write_config(tiny_config(epochs=10)), "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 130 and "interrupted" in result.stderr
     run = only_run(tmp_path / "runs")
@@ -414,7 +414,7 @@ def test_metrics_with_one_value_per_class_are_recorded(cli, write_config, tmp_pa
 def test_env_records_the_configs_git_commit_and_whether_the_tree_is_dirty(tmp_path):
     import subprocess
 
-    from nnrun.train import _git
+    from nnrun.engine.train import _git
 
     def git(*args):
         return subprocess.run(["git", "-C", str(tmp_path), *args], capture_output=True, text=True, check=True).stdout
@@ -509,9 +509,9 @@ def test_smoke_says_which_rows_it_trains_on(cli, write_config, tmp_path):
 
 
 def test_an_interrupted_run_shows_no_baseline_of_a_split_it_did_not_score(cli, write_config, tmp_path, monkeypatch):
-    import_keras()  # nnrun.train imports Keras: with the backend nnrun would choose
-    import nnrun.train
-    from nnrun.callbacks import StopRequest
+    import_keras()  # nnrun.engine.train imports Keras: with the backend nnrun would choose
+    import nnrun.engine.train
+    from nnrun.engine.callbacks import StopRequest
 
     class SignalAfterEpoch2(StopRequest):
         """A Ctrl-C arriving during epoch 2: the epoch finishes, then the run stops `interrupted`."""
@@ -521,7 +521,7 @@ def test_an_interrupted_run_shows_no_baseline_of_a_split_it_did_not_score(cli, w
                 self.requested = "SIGINT"
             super().on_epoch_end(epoch, logs)
 
-    monkeypatch.setattr(nnrun.train, "StopRequest", SignalAfterEpoch2)
+    monkeypatch.setattr(nnrun.engine.train, "StopRequest", SignalAfterEpoch2)
     config = write_config(tiny_config(epochs=10, dataset={
         "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 4, "validation": 0.25}))
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
@@ -559,7 +559,7 @@ def test_a_run_early_stopping_did_not_end_says_which_weights_were_restored(cli, 
 def test_an_interrupted_run_does_not_call_its_logged_scores_the_restored_epochs():
     # Ctrl-C ends fit, and Keras's EarlyStopping then restores the best weights into model.keras; the scores kept
     # are the last finished epoch's logs, which the line must not attribute to the restored epoch
-    from nnrun.report import kept_weights_line
+    from nnrun.views.report import kept_weights_line
 
     interrupted = {"status": "interrupted", "epochs_run": 2238, "restored_epoch": 46}
     assert kept_weights_line(interrupted) == ("model.keras holds the weights of epoch 46, its best "

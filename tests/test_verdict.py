@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nnrun.verdict import HUGE, Hints, baseline_warning
+from nnrun.runs.verdict import HUGE, Hints, baseline_warning
 
 HINTS = Hints(None, 100)
 

@@ -167,7 +167,7 @@ def train(
     runs_dir: RunsDirOption = None,
 ) -> None:
     """Train the model a config describes and write a run folder."""
-    from nnrun.spec import load_spec
+    from nnrun.config.spec import load_spec
 
     spec = load_spec(config, list(set_ or []) + ([f"backend={backend.value}"] if backend else []))
     _run("train", spec, runs_dir, device.value, quiet, smoke)
@@ -188,7 +188,7 @@ def kfold(
     """K-fold cross-validation: a run per fold, the mean and std over the folds, and the refit on every
     training row when kfold.refit is set."""
     from nnrun.errors import ConfigError
-    from nnrun.spec import load_spec
+    from nnrun.config.spec import load_spec
 
     overrides = list(set_ or []) + ([f"backend={backend.value}"] if backend else [])
     spec = load_spec(config, overrides + ([(f"kfold.k={k}", f"--k {k}")] if k is not None else []))
@@ -217,13 +217,13 @@ def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke
     if not quiet:
         _loading(f"the data and keras with {spec.backend}")
     from nnrun import pipeline
-    from nnrun.options import Options
+    from nnrun.engine.options import Options
 
     console = Console(highlight=False)
     options = Options(runs_dir=runs_dir, device=device, quiet=quiet, smoke=smoke, console=console)
     try:
         if command == "kfold":
-            from nnrun.report import fold_line
+            from nnrun.views.report import fold_line
 
             outcome = pipeline.kfold(spec, options, report=lambda fold: console.print(
                 fold_line(fold, spec.kfold.k), highlight=False, soft_wrap=True))
@@ -242,7 +242,7 @@ def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke
         detail = f"; traceback in {folder / 'error.txt'}" if folder else "; run with --debug for the traceback"
         _err(escape(f"run failed{where}: {type(e).__name__}: {first_line(e)}{detail}"))
         raise typer.Exit(EXIT_FAILED) from None
-    from nnrun.report import kfold_table, train_table
+    from nnrun.views.report import kfold_table, train_table
 
     for part in (kfold_table if command == "kfold" else train_table)(outcome.metrics):
         console.print(part, highlight=False, soft_wrap=True)
@@ -250,7 +250,7 @@ def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke
         console.print(f"run folder: {outcome.run.path}", highlight=False, soft_wrap=True)
     pipeline.show_warnings(outcome.metrics.get("warnings") or [], options)
     if outcome.status in ("interrupted", "diverged"):
-        from nnrun.report import stop_message
+        from nnrun.views.report import stop_message
 
         _err(escape(stop_message(outcome.metrics)))
         raise typer.Exit(EXIT_INTERRUPTED if outcome.status == "interrupted" else EXIT_DIVERGED)
@@ -268,20 +268,20 @@ def check(
     device: DeviceOption = Device.cpu,
 ) -> None:
     """Validate a config and print it resolved, every default filled. Trains nothing, writes nothing."""
-    from nnrun.spec import config_problems, load_spec
-    from nnrun.yamlfile import dump_yaml
+    from nnrun.config.spec import config_problems, load_spec
+    from nnrun.config.yamlfile import dump_yaml
 
     spec = load_spec(config, list(set_ or []))
     config_problems(spec)
     summary = None
     if deep:
         _loading(f"the data and keras with {spec.backend}")
-        from nnrun.options import Options
+        from nnrun.engine.options import Options
         from nnrun.pipeline import prepare
-        from nnrun.report import params_text
+        from nnrun.views.report import params_text
 
         ready = prepare(spec, Options(device=device.value, console=Console(stderr=True, highlight=False)))
-        from nnrun.model import param_counts  # imports Keras: only once prepare has chosen the backend
+        from nnrun.engine.model import param_counts  # imports Keras: only once prepare has chosen the backend
         arrays = ready.arrays
         sizes = ", ".join(f"{len(a)} {n}" for a, n in ((arrays.x_train, "train"), (arrays.x_val, "validation"),
                                                        (arrays.x_test, "test")) if a is not None)
@@ -300,7 +300,7 @@ def check(
 @app.command()
 def schema() -> None:
     """Print the config's JSON Schema (for editor completion and checking)."""
-    from nnrun.spec import json_schema
+    from nnrun.config.spec import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2))
 
@@ -318,7 +318,7 @@ def predict(
 ) -> None:
     """Predict new rows with a trained run's preprocessing and model."""
     _loading(f"the model with keras on {_saved_backend(run)}")
-    from nnrun.predict import predict as run_predict, write_csv
+    from nnrun.engine.predict import predict as run_predict, write_csv
 
     result = run_predict(run, csv, device.value)
     text = write_csv(result.table, output)
@@ -363,8 +363,8 @@ def compare(
                                                    "(the PNG of --plot).")] = None,
 ) -> None:
     """One table across runs: the config values that differ, and the scores."""
-    from nnrun import compare as cmp
-    from nnrun.run_record import find_runs, read_runs
+    from nnrun.views import compare as cmp
+    from nnrun.runs.record import find_runs, read_runs
 
     records = read_runs(find_runs(list(runs or [])))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -378,7 +378,7 @@ def compare(
                        metrics=[m.strip() for m in metrics.split(",") if m.strip()] if metrics else None)
     if plot:
         from nnrun.errors import RunError
-        from nnrun.plots import overlay_png
+        from nnrun.views.plots import overlay_png
 
         if output is None:
             raise RunError("--plot needs -o FILE.png: where to write the plot")
@@ -404,7 +404,7 @@ def compare(
     else:
         text = {Format.csv: cmp.to_csv, Format.json: cmp.to_json, Format.markdown: cmp.to_markdown}[format_](table)
     if output:
-        from nnrun.runs import atomic_write
+        from nnrun.runs.folder import atomic_write
 
         atomic_write(output, text)
     else:
@@ -415,8 +415,8 @@ def compare(
 @handles_errors
 def show(run: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder.", show_default=False)]) -> None:
     """One run: status, scores, best epoch, config and files."""
-    from nnrun.run_record import read_run
-    from nnrun.show import show_run
+    from nnrun.runs.record import read_run
+    from nnrun.views.show import show_run
 
     console = _wide_console()
     for part in show_run(read_run(_run_folder(run))):
@@ -430,8 +430,8 @@ def diff(
     run_b: Annotated[Path, typer.Argument(metavar="RUN_B", help="The second run folder.", show_default=False)],
 ) -> None:
     """Two runs side by side: the config keys that changed (old -> new) and the scores with their difference."""
-    from nnrun.run_record import read_run
-    from nnrun.show import diff_runs
+    from nnrun.runs.record import read_run
+    from nnrun.views.show import diff_runs
 
     console = _wide_console()
     for part in diff_runs(read_run(_run_folder(run_a)), read_run(_run_folder(run_b))):
@@ -451,8 +451,8 @@ def datasets(
     and whether it is already on this machine."""
     import dataclasses
 
-    from nnrun.catalog import data_dir, entries, keras_cache
-    from nnrun.report import datasets_table
+    from nnrun.config.catalog import data_dir, entries, keras_cache
+    from nnrun.views.report import datasets_table
 
     known = entries()
     if format_ is ListFormat.json:
@@ -505,7 +505,7 @@ def _saved_backend(run: Path) -> str:
 
 def _run_folder(path: Path) -> Path:
     from nnrun.errors import RunError
-    from nnrun.run_record import is_run_folder
+    from nnrun.runs.record import is_run_folder
 
     if not path.is_dir():
         raise RunError(f"{path}: no such run folder")

@@ -12,8 +12,8 @@ from typing import Any
 
 from nnrun.data import Arrays, load_split
 from nnrun.errors import DataError
-from nnrun.options import Options
-from nnrun.spec import Spec, training_problems
+from nnrun.engine.options import Options
+from nnrun.config.spec import Spec, training_problems
 
 
 def show_notes(notes: list[str], options: Options) -> None:
@@ -46,11 +46,11 @@ def _data_errors_located(spec: Spec):
 def _activate_for_data(spec: Spec, options: Options):
     """Keras's own datasets load through Keras, which must be imported with the run's backend: activate it
     before loading them (returns backend.Activated). Other data is checked first, without the slow import."""
-    from nnrun.catalog import keras_source
+    from nnrun.config.catalog import keras_source
 
     if keras_source(spec.dataset.source) is None:
         return None
-    from nnrun.backend import activate
+    from nnrun.engine.backend import activate
 
     return activate(spec.backend, options.device)
 
@@ -78,12 +78,12 @@ class Prepared:
 
 def prepare(spec: Spec, options: Options) -> Prepared:
     """Data, backend, seeds and the compiled model, each step rejecting the experiment as early as it can."""
-    from nnrun.backend import activate, seed_everything
+    from nnrun.engine.backend import activate, seed_everything
 
     early = _activate_for_data(spec, options)
     arrays, epochs = prepare_data(spec, options)
     act = early or activate(spec.backend, options.device)
-    from nnrun import model as model_builder  # imports Keras: only once the backend is set
+    from nnrun.engine import model as model_builder  # imports Keras: only once the backend is set
 
     seed_everything(spec.seed, act.backend)
     notes: list[str] = []
@@ -96,8 +96,8 @@ def prepare(spec: Spec, options: Options) -> Prepared:
 def train(spec: Spec, options: Options):
     """Run `nnrun train` for a validated spec; returns the train.Outcome (status, metrics, run folder)."""
     ready = prepare(spec, options)
-    from nnrun.runs import RunFolder
-    from nnrun.train import describe, fit_run
+    from nnrun.runs.folder import RunFolder
+    from nnrun.engine.train import describe, fit_run
 
     if not options.quiet:
         options.console.print(describe(spec, ready.model, ready.arrays, ready.activated, ready.epochs),
@@ -110,7 +110,7 @@ def kfold(spec: Spec, options: Options, report=None):
     """Run `nnrun kfold` for a validated spec (with spec.kfold set); returns the train.Outcome of the whole run.
 
     The data is cut into folds, and fold 1's model built and checked, before the run folder is created."""
-    from nnrun.backend import activate, seed_everything
+    from nnrun.engine.backend import activate, seed_everything
     from nnrun.data import load_folds
 
     early = _activate_for_data(spec, options)
@@ -120,9 +120,9 @@ def kfold(spec: Spec, options: Options, report=None):
     training_problems(spec, has_validation=True)
     epochs = 1 if options.smoke else spec.epochs
     act = early or activate(spec.backend, options.device)
-    from nnrun import model as model_builder  # imports Keras: only once the backend is set
-    from nnrun.kfold import run_kfold
-    from nnrun.runs import RunFolder
+    from nnrun.engine import model as model_builder  # imports Keras: only once the backend is set
+    from nnrun.engine.kfold import run_kfold
+    from nnrun.runs.folder import RunFolder
 
     # Build and check fold 1's model now, so a bad layer or monitor is reported before any folder exists;
     # run_kfold builds every fold's model afresh (this one is dropped, not kept alive through the run).
@@ -145,7 +145,7 @@ def describe_kfold(spec: Spec, folds, params: tuple[int, int], act, epochs: int,
     """One line saying what the k-fold run is about to do (`params` as model.param_counts gives them); with
     `smoke`, what --smoke trains on: the first 2 batches of each fold's training rows, validated on the first
     batch of its held-out rows."""
-    from nnrun.report import params_text, plural
+    from nnrun.views.report import params_text, plural
 
     kf, batch, n_test = spec.kfold, spec.batch_size, len(folds.split.test)
     fit, held = [len(f) for f, _ in folds.parts], [len(h) for _, h in folds.parts]

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from nnrun.catalog import keras_source
+from nnrun.config.catalog import keras_source
 from nnrun.data.preprocess import Preprocess, Scaler
 from nnrun.data.split import (
     Part, Split, check_scorable, counts, fold_problem, fold_rows, single_row_classes, split_rows,
 )
 from nnrun.data.target import check_classes, encode, encode_labels, numeric_target, plain_label
 from nnrun.errors import DataError
-from nnrun.task import infer_task, target_kind
+from nnrun.config.task import infer_task, target_kind
 
 if TYPE_CHECKING:
-    from nnrun.spec import Spec
+    from nnrun.config.spec import Spec
 
 __all__ = ["Arrays", "Folds", "Loaded", "Preprocess", "Split", "load", "load_folds", "load_split", "prepare", "split_rows"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnrun.catalog import KerasDataset, keras_archive_mismatch, keras_cache, keras_files_present, mismatch_problem
+from nnrun.config.catalog import KerasDataset, keras_archive_mismatch, keras_cache, keras_files_present, mismatch_problem
 from nnrun.errors import DataError
 
 FASHION_LABELS = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",

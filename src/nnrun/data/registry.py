@@ -8,9 +8,9 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from nnrun.catalog import REGISTRY, KnownFile, data_dir
+from nnrun.config.catalog import REGISTRY, KnownFile, data_dir
 from nnrun.errors import DataError
-from nnrun.runs import atomic_write
+from nnrun.runs.folder import atomic_write
 
 
 def locate(path: str, config_dir: Path, announce: Callable[[str], None] | None = None) -> Path:

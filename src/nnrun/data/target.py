@@ -1,5 +1,5 @@
 """How the target is encoded for the loss: class labels to ids, one-hot or 0/1 rows, numeric targets (what the
-loss asks for is nnrun.task's)."""
+loss asks for is nnrun.config.task's)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from nnrun.errors import DataError
-from nnrun.task import Kind
+from nnrun.config.task import Kind
 
 
 def encode_labels(y: np.ndarray, classes: list | None = None) -> tuple[np.ndarray, list]:

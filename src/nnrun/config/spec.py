@@ -26,10 +26,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from nnrun.catalog import KERAS, SKLEARN, keras_source, sources
+from nnrun.config.catalog import KERAS, SKLEARN, keras_source, sources
 from nnrun.errors import ConfigError, closest, did_you_mean, keypath
-from nnrun.overrides import apply_override, parse_override
-from nnrun.yamlfile import read_yaml, show_value
+from nnrun.config.overrides import apply_override, parse_override
+from nnrun.config.yamlfile import read_yaml, show_value
 
 SCALES = ("none", "standard", "minmax")
 CSV_ONLY = ("header", "separator", "encoding", "decimal", "thousands", "target", "features", "missing")
@@ -647,10 +647,10 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
     spec._origin = origin
     if spec.name is None:
         spec.name = re.sub(r"[^A-Za-z0-9._+-]", "-", path.stem if path else "run").lstrip("._+-") or "run"
-    from nnrun.backend import resolve_backend  # light: no framework import
+    from nnrun.engine.backend import resolve_backend  # light: no framework import
 
     spec.backend = resolve_backend(spec)
-    from nnrun.keras_names import check_names  # light: Keras's names as data
+    from nnrun.config.keras_names import check_names  # light: Keras's names as data
 
     check_names(spec)
     return spec

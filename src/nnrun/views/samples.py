@@ -59,7 +59,7 @@ def write(path: Path, x: np.ndarray, predicted: np.ndarray, truth: np.ndarray, p
           name: str = "") -> bool:
     """Draw samples.png of the scaled model inputs `x` (the `split` rows), unscaled back to the values read, with
     their predicted and true class ids. False (and nothing written) when the samples are not images."""
-    from nnrun.plots import samples_png
+    from nnrun.views.plots import samples_png
 
     shape = image_shape(pre)
     if shape is None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
-from nnrun.runs import ordered
+from nnrun.runs.folder import ordered
 
 
 def plural(n: int, word: str) -> str:

@@ -2,7 +2,7 @@
 metric a config can name, the arguments each takes, and what each metric measures.
 
 The lists are generated from the installed Keras's registries into keras_names.json (regenerate with
-`python -m nnrun.keras_names` after upgrading Keras; tests/test_model_build.py checks they match), so that
+`python -m nnrun.config.keras_names` after upgrading Keras; tests/test_model_build.py checks they match), so that
 `check_names` can refuse a misspelled name, an unknown or mistyped argument, or a metric that means nothing for
 the loss, without importing Keras: plain `nnrun check` stays fast. When the installed Keras is not the version
 the lists were made from, they are not used, and the same checks run when `model.build` meets the names.
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnrun.errors import did_you_mean
-from nnrun.yamlfile import show_value
+from nnrun.config.yamlfile import show_value
 
 if TYPE_CHECKING:
-    from nnrun.spec import Spec
+    from nnrun.config.spec import Spec
 
 DATA = Path(__file__).with_name("keras_names.json")
 # The kinds of named objects, as Keras's modules call them (keras.<kind>.get resolves their names).
@@ -269,7 +269,7 @@ def check_names(spec: Spec) -> None:
     """Raise ConfigError (at its key) for a name Keras does not know, an argument its class does not take or a
     value it cannot use, and a metric that means nothing for the loss; without importing Keras. A name is
     matched as Keras's own lookup of its kind matches it (exactly, or for optimizers in any case)."""
-    from nnrun.task import target_kind
+    from nnrun.config.task import target_kind
 
     cat = catalog()
     if cat is None:
@@ -360,8 +360,7 @@ def generate() -> dict[str, Any]:
     """The lists, read from the installed Keras (see the module docstring)."""
     import keras
 
-    from nnrun import model
-
+    from nnrun.engine import model
     data: dict[str, Any] = {"keras": keras.__version__}
     data["layers"] = {name: model.layer_arg_tags(getattr(keras.layers, name)) for name in model.layer_names()}
     data["activations"] = model.registry_names("activations")

@@ -11,8 +11,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from nnrun.runs import atomic_write, kept_epoch
-from nnrun.verdict import baseline_name
+from nnrun.runs.folder import atomic_write, kept_epoch
+from nnrun.runs.verdict import baseline_name
 
 TRAINING, VALIDATION, TEST = "tab:blue", "tab:orange", "tab:green"
 SPLIT_WORDS = {"train": "training", "validation": "validation", "test": "test"}
@@ -253,7 +253,7 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
     """The Figure kfold_png saves (for tests: inspect its Axes)."""
     from matplotlib import colormaps
 
-    from nnrun.curves import smooth
+    from nnrun.runs.curves import smooth
 
     metrics = metrics or {}
     rows = [r for r in mean if r["epoch"] > skip] or mean
@@ -340,7 +340,7 @@ def confusion_figure(matrix, classes: list, title: str):
     fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class's rows")
     names = [str(c) for c in classes]
     ax.set_xticks(range(n), names, rotation=90 if n * max(map(len, names)) > 4 * side else 0)
-    from nnrun.confusion import recall_text
+    from nnrun.views.confusion import recall_text
 
     recall = [recall_text(s if t else None) for s, t in zip(np.diag(shares), totals)]
     ax.set_yticks(range(n), [f"{c} ({r})" for c, r in zip(names, recall)])
@@ -442,7 +442,7 @@ def overlay_figure(records, metric: str, labels: dict[str, str]):
     import numpy as np
 
     from nnrun.errors import RunError
-    from nnrun.runs import read_history
+    from nnrun.runs.folder import read_history
 
     curves, names = [], set()
     for record in records:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnrun.runs import higher_is_better, ordered
+from nnrun.runs.folder import higher_is_better, ordered
 
 
 def mean_history(histories: list[list[dict[str, float]]]) -> list[dict[str, float]]:

@@ -10,17 +10,17 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from nnrun.compare import cell
-from nnrun.liveness import duration, heartbeat, started_at
-from nnrun.report import human_size
-from nnrun.run_record import RunRecord
-from nnrun.runs import higher_is_better, kept_epoch
-from nnrun.yamlfile import dump_yaml
+from nnrun.views.compare import cell
+from nnrun.runs.liveness import duration, heartbeat, started_at
+from nnrun.views.report import human_size
+from nnrun.runs.record import RunRecord
+from nnrun.runs.folder import higher_is_better, kept_epoch
+from nnrun.config.yamlfile import dump_yaml
 
 
 def _params(m: dict) -> str | None:
     """As the console said it when the run started: '657 params (641 trainable, 16 non-trainable)'."""
-    from nnrun.report import params_text
+    from nnrun.views.report import params_text
 
     if not isinstance(m.get("params"), int):
         return None
@@ -29,7 +29,7 @@ def _params(m: dict) -> str | None:
 
 def show_run(record: RunRecord) -> list:
     """Renderables describing one run."""
-    from nnrun.report import kept_weights_line, kfold_table, train_table
+    from nnrun.views.report import kept_weights_line, kfold_table, train_table
 
     m = record.metrics
     out: list = [f"[bold]{escape(str(record.path))}[/]"]
@@ -65,8 +65,7 @@ MATRIX_WIDTH = 100  # the widest confusion matrix show prints (columns); a wider
 def _confusion(record: RunRecord) -> list:
     """The confusion matrix of confusion.csv (a k-fold run's: its refit's, in final/): a table of counts with
     each true class's recall, or, with many classes, the classes of lowest recall and the file to open."""
-    from nnrun import confusion
-
+    from nnrun.views import confusion
     path = next((p for p in (record.path / "confusion.csv", record.path / "final" / "confusion.csv") if p.is_file()),
                 None)
     if path is None:

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 
 from nnrun.errors import RunError
-from nnrun.liveness import gone
-from nnrun.runs import read_history
+from nnrun.runs.liveness import gone
+from nnrun.runs.folder import read_history
 
 # Statuses a reader adds to the ones a run writes: `crashed` (says running, but its process is gone) and
 # `unreadable` (no metrics.json, or a torn one).

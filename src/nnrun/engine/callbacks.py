@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Column
 
-from nnrun.runs import RunFolder, ordered
+from nnrun.runs.folder import RunFolder, ordered
 
 
 def scalars(logs: dict) -> dict[str, float]:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnrun.errors import RunError, did_you_mean
-from nnrun.run_record import RunRecord, flatten
-from nnrun.runs import higher_is_better
+from nnrun.runs.record import RunRecord, flatten
+from nnrun.runs.folder import higher_is_better
 
 RUN_COLUMNS = ("run", "kind", "status", "started", "duration_s", "epochs_run")
 WARNINGS = "warnings"  # a column only when a listed run has any (metrics.json `warnings`: see verdict.py)
@@ -137,7 +137,7 @@ def _normalised(config: dict[str, Any], schema: bool) -> dict[str, Any]:
     """One config in its long form; with `schema`, the defaults filled where the schema has them."""
     out = dict(config)
     if schema:
-        from nnrun.spec import expand_shorthand
+        from nnrun.config.spec import expand_shorthand
 
         for key in _TOP_KEYS:
             out.setdefault(key, _default((key,)))
@@ -174,21 +174,21 @@ _TOP_KEYS = ("seed", "backend", "activation", "optimizer", "metrics", "batch_siz
 
 
 def _default(loc: tuple) -> Any:
-    from nnrun.spec import default_at
+    from nnrun.config.spec import default_at
 
     return default_at(loc)
 
 
 @functools.lru_cache(maxsize=None)
 def _section_fields(key: str) -> tuple[str, ...]:
-    from nnrun.spec import _fields_at
+    from nnrun.config.spec import _fields_at
 
     return tuple(_fields_at((key,)))
 
 
 @functools.lru_cache(maxsize=None)
 def _section_defaults(key: str) -> tuple[tuple[str, Any], ...]:
-    from nnrun.spec import _model_at
+    from nnrun.config.spec import _model_at
 
     model = _model_at((key,))
     return tuple((name, _default((key, name))) for name, f in model.model_fields.items() if not f.is_required())

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nnrun.catalog import keras_source
+from nnrun.config.catalog import keras_source
 from nnrun.data.csvfile import numbers, read_frame
 from nnrun.data.preprocess import Preprocess
 from nnrun.errors import DataError, RunError, first_line
-from nnrun.runs import atomic_write, read_json
-from nnrun.yamlfile import parse_yaml
+from nnrun.runs.folder import atomic_write, read_json
+from nnrun.config.yamlfile import parse_yaml
 
 
 @dataclass
@@ -121,7 +121,7 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
                                    thousands=csv.get("thousands"), key="predict input")
     x, truth = features_of(frame, has_header, pre, csv_path)
 
-    from nnrun.backend import activate, installed
+    from nnrun.engine.backend import activate, installed
 
     backend = env.get("backend") if installed(env.get("backend", "")) else "jax" if installed("jax") else "tensorflow"
     activate(backend, device)

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from nnrun.runs import higher_is_better
+from nnrun.runs.folder import higher_is_better
 
 HUGE = 100  # a loss this many times the baseline's is "orders of magnitude" above it (a diverging fit)
 BARELY = 0.05  # a score that closes less than this share of the gap to a perfect score barely beats the baseline

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from nnrun.runs import atomic_write
+from nnrun.runs.folder import atomic_write
 
 CORNER = "true \\ predicted"  # confusion.csv's first header cell, followed by " (<split> rows)"
 
@@ -82,15 +82,14 @@ def write(folder: Path, model, x: np.ndarray, y: np.ndarray, classes: list, targ
     """Predict `x` with `model`, write confusion.csv and confusion.png into `folder`, and samples.png when
     `preprocess` (the run's Preprocess) says the samples are images; return what metrics.json keeps:
     {"split", "rows", "accuracy"}."""
-    from nnrun.plots import confusion_png
+    from nnrun.views.plots import confusion_png
 
     outputs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     truth = true_ids(y)
     predicted = predicted_ids(outputs, target_kind, logits)
     counts = matrix(truth, predicted, len(classes))
     if preprocess is not None:
-        from nnrun import samples
-
+        from nnrun.views import samples
         samples.write(folder / "samples.png", x, predicted, truth, preprocess, split, name)
     atomic_write(folder / "confusion.csv", csv_text(counts, classes, split))
     accuracy = float(np.trace(counts) / max(1, counts.sum()))

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from nnrun.errors import ConfigError, keypath
-from nnrun.yamlfile import Loader, show_value, yaml_problem
+from nnrun.config.yamlfile import Loader, show_value, yaml_problem
 
 _PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]|\.(\d+)")
 

@@ -18,19 +18,19 @@ from typing import Any
 
 import keras
 
-from nnrun.backend import Activated, seed_everything
-from nnrun.callbacks import StopRequest
-from nnrun.curves import best_epoch, mean_history, summarize
+from nnrun.engine.backend import Activated, seed_everything
+from nnrun.engine.callbacks import StopRequest
+from nnrun.runs.curves import best_epoch, mean_history, summarize
 from nnrun.data import Arrays, Folds
 from nnrun.errors import first_line
-from nnrun.liveness import identity
-from nnrun.options import Options
-from nnrun.plots import kfold_png
-from nnrun.runs import Clock, RunFolder, csv_text, now_iso, read_history
-from nnrun.spec import Spec
-from nnrun.train import Outcome, environment, fit_run, hints, params_json, saved_config
-from nnrun.verdict import baseline_warning
-from nnrun.yamlfile import dump_yaml
+from nnrun.runs.liveness import identity
+from nnrun.engine.options import Options
+from nnrun.views.plots import kfold_png
+from nnrun.runs.folder import Clock, RunFolder, csv_text, now_iso, read_history
+from nnrun.config.spec import Spec
+from nnrun.engine.train import Outcome, environment, fit_run, hints, params_json, saved_config
+from nnrun.runs.verdict import baseline_warning
+from nnrun.config.yamlfile import dump_yaml
 
 Build = Callable[[Spec, Arrays], keras.Model]
 

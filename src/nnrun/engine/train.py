@@ -21,21 +21,21 @@ import keras
 import numpy as np
 
 from nnrun import __version__
-from nnrun.backend import Activated
-from nnrun.callbacks import DivergenceGuard, EpochProgress, HistoryWriter, StopRequest, scalars
+from nnrun.engine.backend import Activated
+from nnrun.engine.callbacks import DivergenceGuard, EpochProgress, HistoryWriter, StopRequest, scalars
 from nnrun.data import Arrays, Preprocess
 from nnrun.data.registry import data_dir
 from nnrun.errors import first_line
-from nnrun.fitting import fit
-from nnrun.liveness import identity
-from nnrun.model import param_counts, performance
-from nnrun.options import Options
-from nnrun.plots import history_png
-from nnrun.report import params_text, plural
-from nnrun.runs import Clock, RunFolder, higher_is_better, now_iso, read_history
-from nnrun.spec import Spec
-from nnrun.verdict import Hints, baseline_warning
-from nnrun.yamlfile import dump_yaml
+from nnrun.engine.fitting import fit
+from nnrun.runs.liveness import identity
+from nnrun.engine.model import param_counts, performance
+from nnrun.engine.options import Options
+from nnrun.views.plots import history_png
+from nnrun.views.report import params_text, plural
+from nnrun.runs.folder import Clock, RunFolder, higher_is_better, now_iso, read_history
+from nnrun.config.spec import Spec
+from nnrun.runs.verdict import Hints, baseline_warning
+from nnrun.config.yamlfile import dump_yaml
 
 
 @dataclass
@@ -184,7 +184,7 @@ def evaluate(model: keras.Model, arrays: Arrays, batch_size: int) -> dict[str, d
 def baseline(arrays: Arrays, loss: str | dict) -> dict[str, Any]:
     """What a model that ignores the features scores, on each split that exists: the training rows' majority
     class (accuracy) and class shares (cross-entropy loss) for classification; their mean (mse, mae) otherwise."""
-    from nnrun.task import loss_name
+    from nnrun.config.task import loss_name
 
     def ids(y):
         return y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y)).astype(np.int64)
@@ -269,8 +269,7 @@ def split_rows(arrays: Arrays) -> dict[str, int]:
 def write_confusion(run: RunFolder, model: keras.Model, arrays: Arrays, spec: Spec) -> dict[str, Any] | None:
     """confusion.csv and confusion.png of the test rows (the validation rows when there are none), and samples.png
     of them when they are images."""
-    from nnrun import confusion
-
+    from nnrun.views import confusion
     split, x, y = next(((s, x, y) for s, x, y in (("test", arrays.x_test, arrays.y_test),
                                                    ("validation", arrays.x_val, arrays.y_val)) if x is not None),
                        (None, None, None))

@@ -16,14 +16,14 @@ import keras
 import numpy as np
 
 from nnrun.errors import did_you_mean, first_line, keypath
-from nnrun.keras_names import (
+from nnrun.config.keras_names import (
     AUTO_ACCURACY, CODE_LAYERS, INTERNAL, SUFFIX_KIND, arg_tags, check_arguments, is_auto_accuracy, metric_problem,
     metric_traits, non_binary, quoted, unknown_layer, unknown_name,
 )
 
 if TYPE_CHECKING:
     from nnrun.data import Arrays
-    from nnrun.spec import Spec
+    from nnrun.config.spec import Spec
 
 # The values each output activation can produce (closed bounds are fine for 0/1 targets).
 ACTIVATION_RANGE = {
@@ -203,7 +203,7 @@ def loss(spec: Spec):
 def metrics(spec: Spec, arrays: Arrays | None = None) -> list:
     """The metrics for `spec.metrics`; "accuracy" stays a name so Keras picks binary/categorical/sparse.
     A metric that means nothing for the loss's targets (keras_names.metric_problem) is refused at its key."""
-    from nnrun.task import target_kind
+    from nnrun.config.task import target_kind
 
     kind, loss_name = target_kind(spec.loss), _split(spec.loss)[0]
     example = ... if arrays is None else non_binary(np.unique(arrays.y_train).tolist())
@@ -337,8 +337,8 @@ def steps_per_execution(spec: Spec, arrays: Arrays) -> int:
 
 def performance(spec: Spec, model: keras.Model) -> dict[str, Any]:
     """The performance settings in force, for env.json."""
-    from nnrun.backend import compilation_cache
-    from nnrun.fitting import loop
+    from nnrun.engine.backend import compilation_cache
+    from nnrun.engine.fitting import loop
 
     cache = compilation_cache() if keras.backend.backend() == "jax" else None
     return {"training_loop": loop(model, spec.steps_per_execution == "auto"),
