@@ -38,7 +38,7 @@ def test_each_backend_repeats_a_run_exactly_in_a_new_process(tmp_path, backend):
 
 
 def test_auto_backend_prefers_jax_then_tensorflow(write_config, monkeypatch):
-    from nnrun.config.spec import load_spec
+    from nnrun.api import check as load_spec
 
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     path = write_config(tiny_config())
@@ -50,7 +50,7 @@ def test_auto_backend_prefers_jax_then_tensorflow(write_config, monkeypatch):
 
 def test_auto_prefers_tensorflow_on_an_nvidia_machine_without_cuda_jax(write_config, monkeypatch):
     from nnrun.engine import backend
-    from nnrun.config.spec import load_spec
+    from nnrun.api import check as load_spec
 
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     monkeypatch.setattr(backend, "installed", lambda name: name in ("jax", "tensorflow"))
@@ -69,7 +69,7 @@ def test_an_uninstalled_backend_is_a_config_error(write_config, monkeypatch):
 
     from nnrun.engine import backend
     from nnrun.errors import ConfigError
-    from nnrun.config.spec import load_spec
+    from nnrun.api import check as load_spec
 
     monkeypatch.setattr(backend, "installed", lambda name: name == "jax")
     with pytest.raises(ConfigError, match=r"backend: got torch, which is not installed here; pip install torch, "

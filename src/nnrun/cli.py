@@ -167,9 +167,9 @@ def train(
     runs_dir: RunsDirOption = None,
 ) -> None:
     """Train the model a config describes and write a run folder."""
-    from nnrun.config.spec import load_spec
+    from nnrun.api import _load as load
 
-    spec = load_spec(config, list(set_ or []) + ([f"backend={backend.value}"] if backend else []))
+    spec = load(config, list(set_ or []) + ([f"backend={backend.value}"] if backend else []))
     _run("train", spec, runs_dir, device.value, quiet, smoke)
 
 
@@ -188,10 +188,10 @@ def kfold(
     """K-fold cross-validation: a run per fold, the mean and std over the folds, and the refit on every
     training row when kfold.refit is set."""
     from nnrun.errors import ConfigError
-    from nnrun.config.spec import load_spec
+    from nnrun.api import _load as load
 
     overrides = list(set_ or []) + ([f"backend={backend.value}"] if backend else [])
-    spec = load_spec(config, overrides + ([(f"kfold.k={k}", f"--k {k}")] if k is not None else []))
+    spec = load(config, overrides + ([(f"kfold.k={k}", f"--k {k}")] if k is not None else []))
     if spec.kfold is None:
         raise ConfigError(f"{config}: kfold: missing; add `kfold: 5` (the number of folds) to the config, "
                           "or pass --k 5")
@@ -268,11 +268,10 @@ def check(
     device: DeviceOption = Device.cpu,
 ) -> None:
     """Validate a config and print it resolved, every default filled. Trains nothing, writes nothing."""
-    from nnrun.config.spec import config_problems, load_spec
+    from nnrun.api import check as load
     from nnrun.config.yamlfile import dump_yaml
 
-    spec = load_spec(config, list(set_ or []))
-    config_problems(spec)
+    spec = load(config, list(set_ or []))
     summary = None
     if deep:
         _loading(f"the data and keras with {spec.backend}")

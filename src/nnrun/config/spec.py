@@ -613,7 +613,8 @@ def default_at(loc: tuple) -> Any:
 
 
 def load_spec(path: str | Path, overrides: list[str | tuple[str, str]] | tuple = ()) -> Spec:
-    """Read, override and validate a config file; return the Spec with name and backend resolved.
+    """Read, override and validate a config file; return the Spec with its name filled (`backend: auto` is kept:
+    the engine resolves it, see pipeline.load).
     Each override is a `--set` text ("epochs=5"), or (text, how the command line gave it) as ("kfold.k=5", "--k 5")."""
     path = Path(path)
     data, root = read_yaml(path)
@@ -647,9 +648,6 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
     spec._origin = origin
     if spec.name is None:
         spec.name = re.sub(r"[^A-Za-z0-9._+-]", "-", path.stem if path else "run").lstrip("._+-") or "run"
-    from nnrun.engine.backend import resolve_backend  # light: no framework import
-
-    spec.backend = resolve_backend(spec)
     from nnrun.config.keras_names import check_names  # light: Keras's names as data
 
     check_names(spec)
