@@ -167,9 +167,9 @@ def train(
     runs_dir: RunsDirOption = None,
 ) -> None:
     """Train the model a config describes and write a run folder."""
-    from nnrun.api import _load as load
+    from nnrun import api
 
-    spec = load(config, list(set_ or []) + ([f"backend={backend.value}"] if backend else []))
+    spec = api._load(config, list(set_ or []) + ([f"backend={backend.value}"] if backend else []))
     _run("train", spec, runs_dir, device.value, quiet, smoke)
 
 
@@ -187,11 +187,11 @@ def kfold(
 ) -> None:
     """K-fold cross-validation: a run per fold, the mean and std over the folds, and the refit on every
     training row when kfold.refit is set."""
+    from nnrun import api
     from nnrun.errors import ConfigError
-    from nnrun.api import _load as load
 
     overrides = list(set_ or []) + ([f"backend={backend.value}"] if backend else [])
-    spec = load(config, overrides + ([(f"kfold.k={k}", f"--k {k}")] if k is not None else []))
+    spec = api._load(config, overrides + ([(f"kfold.k={k}", f"--k {k}")] if k is not None else []))
     if spec.kfold is None:
         raise ConfigError(f"{config}: kfold: missing; add `kfold: 5` (the number of folds) to the config, "
                           "or pass --k 5")
@@ -205,7 +205,7 @@ def _run(command: str, spec, runs_dir: Optional[Path], device: str, quiet: bool,
 
         with tempfile.TemporaryDirectory(prefix="nnrun-smoke-") as tmp:
             outcome = _execute(command, spec, Path(tmp), device, quiet, smoke, keep=False)
-            files = sorted(p.name for p in outcome.run.path.iterdir())
+            files = sorted(p.name for p in outcome.run_dir.iterdir())
             typer.echo(f"smoke test passed: {spec.name} trained 1 epoch{' per fold' if command == 'kfold' else ''} "
                        f"and wrote {', '.join(files)}")
         return
@@ -213,42 +213,43 @@ def _run(command: str, spec, runs_dir: Optional[Path], device: str, quiet: bool,
 
 
 def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke: bool, keep: bool = True):
-    """Run and report; `keep` is False for a --smoke run in a temporary folder (its path is not shown)."""
+    """Run through the API, then render its Outcome: the result tables, the folder, the warnings, and for a
+    run that did not complete one error line and its exit code. `keep` is False for a --smoke run in a
+    temporary folder (its path is not shown)."""
     if not quiet:
         _loading(f"the data and keras with {spec.backend}")
-    from nnrun import pipeline
+    from nnrun import api, pipeline
     from nnrun.engine.options import Options
 
     console = Console(highlight=False)
-    options = Options(runs_dir=runs_dir, device=device, quiet=quiet, smoke=smoke, console=console)
-    try:
-        if command == "kfold":
+    on_fold = None
+    if command == "kfold":
+        def on_fold(fold):
             from nnrun.views.report import fold_line
 
-            outcome = pipeline.kfold(spec, options, report=lambda fold: console.print(
-                fold_line(fold, spec.kfold.k), highlight=False, soft_wrap=True))
-        else:
-            outcome = pipeline.train(spec, options)
-    except NnrunError:
-        raise
-    except BaseException as e:  # the run folder, when there is one, says `failed` or `interrupted`
-        if state["debug"] and not isinstance(e, KeyboardInterrupt):
-            traceback.print_exc()
-        folder = getattr(e, "run_folder", None) if keep else None
-        where = f" in {e.stopped_in}" if getattr(e, "stopped_in", "") else ""  # a k-fold run's fold-N or final
-        if isinstance(e, KeyboardInterrupt):
+            console.print(fold_line(fold, spec.kfold.k), highlight=False, soft_wrap=True)
+    options = Options(runs_dir=runs_dir, device=device, quiet=quiet, smoke=smoke, console=console, on_fold=on_fold)
+    outcome = api._outcome(lambda: (pipeline.kfold if command == "kfold" else pipeline.train)(spec, options), options)
+    error = outcome.error
+    if error is not None:  # failed, or stopped at once by a second Ctrl-C: the folder says which, when there is one
+        if state["debug"] and not isinstance(error, KeyboardInterrupt):
+            traceback.print_exception(error)
+        folder = outcome.run_dir if keep else None
+        where = f" in {outcome.stopped_in}" if outcome.stopped_in else ""
+        if isinstance(error, KeyboardInterrupt):
             _err(escape(f"interrupted{where}" + (f"; what was done is kept in {folder}" if folder else "")))
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise typer.Exit(EXIT_INTERRUPTED)
         detail = f"; traceback in {folder / 'error.txt'}" if folder else "; run with --debug for the traceback"
-        _err(escape(f"run failed{where}: {type(e).__name__}: {first_line(e)}{detail}"))
-        raise typer.Exit(EXIT_FAILED) from None
+        _err(escape(f"run failed{where}: {type(error).__name__}: {first_line(error)}{detail}"))
+        raise typer.Exit(EXIT_FAILED)
     from nnrun.views.report import kfold_table, train_table
 
     for part in (kfold_table if command == "kfold" else train_table)(outcome.metrics):
         console.print(part, highlight=False, soft_wrap=True)
     if keep:
-        console.print(f"run folder: {outcome.run.path}", highlight=False, soft_wrap=True)
-    pipeline.show_warnings(outcome.metrics.get("warnings") or [], options)
+        console.print(f"run folder: {outcome.run_dir}", highlight=False, soft_wrap=True)
+    for warning in outcome.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if outcome.status in ("interrupted", "diverged"):
         from nnrun.views.report import stop_message
 
@@ -268,10 +269,10 @@ def check(
     device: DeviceOption = Device.cpu,
 ) -> None:
     """Validate a config and print it resolved, every default filled. Trains nothing, writes nothing."""
-    from nnrun.api import check as load
+    from nnrun import api
     from nnrun.config.yamlfile import dump_yaml
 
-    spec = load(config, list(set_ or []))
+    spec = api.check(config, list(set_ or []))
     summary = None
     if deep:
         _loading(f"the data and keras with {spec.backend}")
@@ -317,9 +318,10 @@ def predict(
 ) -> None:
     """Predict new rows with a trained run's preprocessing and model."""
     _loading(f"the model with keras on {_saved_backend(run)}")
-    from nnrun.engine.predict import predict as run_predict, write_csv
+    from nnrun import api
+    from nnrun.engine.predict import write_csv
 
-    result = run_predict(run, csv, device.value)
+    result = api.predict(run, csv, device=device.value)
     text = write_csv(result.table, output)
     if text is not None:
         sys.stdout.write(text)

@@ -13,23 +13,8 @@ from typing import Any
 from nnrun.data import Arrays, load_split
 from nnrun.errors import DataError
 from nnrun.engine.options import Options
+from nnrun.runs.outcome import Outcome
 from nnrun.config.spec import Spec, training_problems
-
-
-def show_notes(notes: list[str], options: Options) -> None:
-    """Print warnings about the data or the model, one line each (also with --quiet: they matter)."""
-    from rich.markup import escape
-
-    for note in notes:
-        options.console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
-
-
-def show_warnings(warnings: list[str], options: Options) -> None:
-    """Print a finished run's warnings (metrics.json `warnings`), one line each, where the notes go."""
-    from rich.markup import escape
-
-    for warning in warnings:
-        options.console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -48,18 +33,15 @@ def _activate_for_data(spec: Spec, options: Options):
     before loading them (returns backend.Activated). Other data is checked first, without the slow import."""
     from nnrun.config.catalog import keras_source
 
-    if keras_source(spec.dataset.source) is None:
-        return None
-    from nnrun.engine.backend import activate
-
-    return activate(spec.backend, options.device)
+    return _activate(spec, options) if keras_source(spec.dataset.source) is not None else None
 
 
 def prepare_data(spec: Spec, options: Options) -> tuple[Arrays, int]:
     """Load and split the data and check the spec can train on it; returns (arrays, epochs to run)."""
     with _data_errors_located(spec):
-        arrays = load_split(spec, announce=lambda note: show_notes([note], options))
-    show_notes(arrays.notes, options)
+        arrays = load_split(spec, announce=options.note)
+    for note in arrays.notes:
+        options.note(note)
     training_problems(spec, has_validation=arrays.x_val is not None)
     if options.smoke:
         return arrays.head(2 * spec.batch_size, spec.batch_size), 1
@@ -78,67 +60,75 @@ class Prepared:
 
 def prepare(spec: Spec, options: Options) -> Prepared:
     """Data, backend, seeds and the compiled model, each step rejecting the experiment as early as it can."""
-    from nnrun.engine.backend import activate, seed_everything
-
     early = _activate_for_data(spec, options)
     arrays, epochs = prepare_data(spec, options)
-    act = early or activate(spec.backend, options.device)
-    from nnrun.engine import model as model_builder  # imports Keras: only once the backend is set
+    act = early or _activate(spec, options)
+    return Prepared(arrays, epochs, act, _checked_model(spec, arrays, act, options))
+
+
+def _activate(spec: Spec, options: Options):
+    from nnrun.engine.backend import activate
+
+    return activate(spec.backend, options.device)
+
+
+def _checked_model(spec: Spec, arrays: Arrays, act, options: Options, kfold: bool = False):
+    """The compiled model of `spec` for `arrays`, built from the seed, its monitors checked against what it
+    reports; its notes given. Imports Keras: only once the backend is active."""
+    from nnrun.engine import model as model_builder
+    from nnrun.engine.backend import seed_everything
 
     seed_everything(spec.seed, act.backend)
     notes: list[str] = []
     model = model_builder.build(spec, arrays, notes)
-    model_builder.check_monitors(spec, model, arrays)
-    show_notes(notes, options)
-    return Prepared(arrays, epochs, act, model)
+    model_builder.check_monitors(spec, model, arrays, kfold=kfold)
+    for note in notes:
+        options.note(note)
+    return model
 
 
-def train(spec: Spec, options: Options):
-    """Run `nnrun train` for a validated spec; returns the train.Outcome (status, metrics, run folder)."""
+def train(spec: Spec, options: Options) -> Outcome:
+    """Run `nnrun train` for a validated spec; returns its Outcome (the run folder's status and metrics).
+    Raises NnrunError for bad input, before any folder exists; other exceptions before then propagate."""
     ready = prepare(spec, options)
-    from nnrun.runs.folder import RunFolder
     from nnrun.engine.train import describe, fit_run
+    from nnrun.runs.folder import RunFolder
 
-    if not options.quiet:
-        options.console.print(describe(spec, ready.model, ready.arrays, ready.activated, ready.epochs),
-                              highlight=False, soft_wrap=True)
-    return fit_run(lambda: RunFolder.create(options.runs_dir, spec.name), spec, ready.model, ready.arrays,
-                   ready.activated, options, ready.epochs)
+    options.say(describe(spec, ready.model, ready.arrays, ready.activated, ready.epochs))
+    outcome = fit_run(lambda: RunFolder.create(options.runs_dir, spec.name), spec, ready.model, ready.arrays,
+                      ready.activated, options, ready.epochs)
+    outcome.notes = list(options.notes)
+    return outcome
 
 
-def kfold(spec: Spec, options: Options, report=None):
-    """Run `nnrun kfold` for a validated spec (with spec.kfold set); returns the train.Outcome of the whole run.
+def kfold(spec: Spec, options: Options) -> Outcome:
+    """Run `nnrun kfold` for a validated spec (with spec.kfold set); returns the Outcome of the whole run.
 
     The data is cut into folds, and fold 1's model built and checked, before the run folder is created."""
-    from nnrun.engine.backend import activate, seed_everything
     from nnrun.data import load_folds
 
     early = _activate_for_data(spec, options)
     with _data_errors_located(spec):
-        folds = load_folds(spec, spec.kfold.k, announce=lambda note: show_notes([note], options))
-    show_notes(folds.loaded.notes, options)
+        folds = load_folds(spec, spec.kfold.k, announce=options.note)
+    for note in folds.loaded.notes:
+        options.note(note)
     training_problems(spec, has_validation=True)
     epochs = 1 if options.smoke else spec.epochs
-    act = early or activate(spec.backend, options.device)
+    act = early or _activate(spec, options)
     from nnrun.engine import model as model_builder  # imports Keras: only once the backend is set
     from nnrun.engine.kfold import run_kfold
     from nnrun.runs.folder import RunFolder
 
     # Build and check fold 1's model now, so a bad layer or monitor is reported before any folder exists;
     # run_kfold builds every fold's model afresh (this one is dropped, not kept alive through the run).
-    first = folds.fold(0)
-    seed_everything(spec.seed, act.backend)
-    notes: list[str] = []
-    model = model_builder.build(spec, first, notes)
-    model_builder.check_monitors(spec, model, first, kfold=True)
+    model = _checked_model(spec, folds.fold(0), act, options, kfold=True)
     params = model_builder.param_counts(model)
     del model
-    show_notes(notes, options)
-    if not options.quiet:
-        options.console.print(describe_kfold(spec, folds, params, act, epochs, options.smoke), highlight=False,
-                              soft_wrap=True)
-    return run_kfold(lambda: RunFolder.create(options.runs_dir, spec.name), spec, folds,
-                     lambda s, arrays: model_builder.build(s, arrays), act, options, epochs, report or (lambda _: None))
+    options.say(describe_kfold(spec, folds, params, act, epochs, options.smoke))
+    outcome = run_kfold(lambda: RunFolder.create(options.runs_dir, spec.name), spec, folds,
+                        lambda s, arrays: model_builder.build(s, arrays), act, options, epochs)
+    outcome.notes = list(options.notes)
+    return outcome
 
 
 def describe_kfold(spec: Spec, folds, params: tuple[int, int], act, epochs: int, smoke: bool = False) -> str:

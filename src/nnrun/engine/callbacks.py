@@ -121,6 +121,17 @@ class EpochProgress(LogsCallback):
             self._line()  # the last epoch, also when training stopped early
 
 
+class EpochListener(LogsCallback):
+    """Hands each epoch to a function (Options.on_epoch): progress for a program, where a person gets the bar."""
+
+    def __init__(self, hear, epochs: int, fold: int | str | None = None):
+        super().__init__()
+        self.hear, self.epochs, self.fold = hear, epochs, fold
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.hear({"epoch": epoch + 1, "epochs": self.epochs, "fold": self.fold, "logs": scalars(logs or {})})
+
+
 class HistoryWriter(LogsCallback):
     """Appends each epoch to the run's history.csv (epoch, loss, metrics, val_loss, val_metrics)."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import json
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -22,13 +21,13 @@ from nnrun.engine.backend import Activated, seed_everything
 from nnrun.engine.callbacks import StopRequest
 from nnrun.runs.curves import best_epoch, mean_history, summarize
 from nnrun.data import Arrays, Folds
-from nnrun.errors import first_line
 from nnrun.runs.liveness import identity
 from nnrun.engine.options import Options
 from nnrun.views.plots import kfold_png
 from nnrun.runs.folder import Clock, RunFolder, csv_text, now_iso, read_history
 from nnrun.config.spec import Spec
-from nnrun.engine.train import Outcome, environment, fit_run, hints, params_json, saved_config
+from nnrun.engine.train import environment, fit_run, hints, params_json, record_stop, saved_config
+from nnrun.runs.outcome import Outcome
 from nnrun.runs.verdict import baseline_warning
 from nnrun.config.yamlfile import dump_yaml
 
@@ -37,12 +36,12 @@ Build = Callable[[Spec, Arrays], keras.Model]
 
 def run_kfold(
     create: Callable[[], RunFolder], spec: Spec, folds: Folds, build: Build, act: Activated, options: Options,
-    epochs: int, report: Callable[[dict[str, Any]], None],
+    epochs: int,
 ) -> Outcome:
     """Train every fold into its own subfolder, summarise them, refit when asked; returns the whole run's Outcome.
 
-    `build` makes a fresh model for each fold and for the refit. `report` hears each fold's summary as it
-    finishes. The folder's metrics.json is rewritten after every fold, so a crash keeps every finished fold."""
+    `build` makes a fresh model for each fold and for the refit; options.on_fold hears each fold's summary as
+    it finishes. The folder's metrics.json is rewritten after every fold, so a crash keeps every finished fold."""
     kf, k = spec.kfold, len(folds.parts)
     stop = StopRequest()
     with stop.handling_signals():
@@ -71,9 +70,11 @@ def run_kfold(
                 outcome = fit_run(lambda: run.subfolder(f"fold-{fold}"), spec, model, arrays, act, options, epochs,
                                   label=f"fold {fold}/{k} ", about={"kind": "fold", "fold": fold, "k": k}, stop=stop,
                                   lines=max(2, 20 // k))
+                if outcome.error is not None:  # the fold's folder has recorded it; now the whole run's
+                    raise outcome.error
                 del model
                 _release()
-                histories.append(read_history(outcome.run.path / "history.csv"))
+                histories.append(read_history(outcome.run_dir / "history.csv"))
                 metrics["folds"].append(_fold_summary(fold, outcome))
                 train_baselines.append(outcome.metrics.get("baseline", {}).get("train"))
                 mean = mean_history(histories)
@@ -81,7 +82,8 @@ def run_kfold(
                                         train_baselines))
                 run.write_text("history_mean.csv", csv_text(mean))
                 run.write_json("metrics.json", metrics)
-                report(metrics["folds"][-1])
+                if options.on_fold is not None:
+                    options.on_fold(metrics["folds"][-1])
                 if outcome.status != "completed":
                     status = outcome.status
                     metrics.update(stopped_in=where, **_why(outcome))
@@ -97,6 +99,8 @@ def run_kfold(
             if status == "completed" and kf.refit:
                 where = "final"
                 outcome = _refit(run, spec, folds, metrics, build, act, options, stop)
+                if outcome.error is not None:
+                    raise outcome.error
                 status = outcome.status
                 if status != "completed":
                     metrics.update(stopped_in=where, **_why(outcome))
@@ -108,12 +112,12 @@ def run_kfold(
             if kf.refit or metrics.get("warnings"):
                 draw(status)  # again, with the refit's test score and the run's warning
             run.write_json("metrics.json", metrics)
-        except BaseException as error:
-            error.run_folder = run.path  # type: ignore[attr-defined] - for the CLI's message
-            error.stopped_in = where  # type: ignore[attr-defined]
-            _record_stop(run, metrics, error, clock, where)
-            raise
-    return Outcome(run, metrics["status"], metrics)
+        except BaseException as error:  # noqa: BLE001 - recorded, and returned: a failed run is a value
+            if not where:
+                metrics.pop("stopped_in", None)  # a fold that ended early is not what stopped the run
+            record_stop(run, metrics, error, clock, {"stopped_in": where} if where else None)
+            return Outcome(metrics["status"], run.path, metrics, error=error, stopped_in=where)
+    return Outcome(metrics["status"], run.path, metrics, stopped_in=metrics.get("stopped_in", ""))
 
 
 def _title(spec: Spec, k: int, status: str, metrics: dict[str, Any]) -> str:
@@ -244,22 +248,3 @@ def _fold_rows(folds: Folds) -> str:
 
     held = ",\n    ".join(row(h) for _, h in folds.parts)
     return f'{{\n  "test": {row(folds.split.test)},\n  "folds": [\n    {held}\n  ]\n}}\n'
-
-
-def _record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Clock, where: str) -> None:
-    """Write the whole run's status when a fold or the refit raised: which fold, the error, the traceback."""
-    interrupted = isinstance(error, KeyboardInterrupt)
-    metrics.update(status="interrupted" if interrupted else "failed", finished=now_iso(), duration_s=clock.seconds())
-    if where:
-        metrics["stopped_in"] = where
-    else:
-        metrics.pop("stopped_in", None)  # a fold that ended early is not what stopped the run
-    if interrupted:
-        metrics["interrupted_by"] = "KeyboardInterrupt (stopped at once, mid-epoch)"
-    else:
-        metrics["error"] = {"type": type(error).__name__, "message": first_line(error)[:500]}
-        try:
-            run.write_text("error.txt", "".join(traceback.format_exception(error)))
-        except Exception:  # noqa: BLE001 - the original error is what matters
-            pass
-    run.write_json("metrics.json", metrics)

@@ -22,7 +22,7 @@ import numpy as np
 
 from nnrun import __version__
 from nnrun.engine.backend import Activated
-from nnrun.engine.callbacks import DivergenceGuard, EpochProgress, HistoryWriter, StopRequest, scalars
+from nnrun.engine.callbacks import DivergenceGuard, EpochListener, EpochProgress, HistoryWriter, StopRequest, scalars
 from nnrun.data import Arrays, Preprocess
 from nnrun.data.registry import data_dir
 from nnrun.errors import first_line
@@ -34,17 +34,9 @@ from nnrun.views.plots import history_png
 from nnrun.views.report import params_text, plural
 from nnrun.runs.folder import Clock, RunFolder, higher_is_better, now_iso, read_history
 from nnrun.config.spec import Spec
+from nnrun.runs.outcome import Outcome
 from nnrun.runs.verdict import Hints, baseline_warning
 from nnrun.config.yamlfile import dump_yaml
-
-
-@dataclass
-class Outcome:
-    """A finished run: its folder, final status and metrics.json content."""
-
-    run: RunFolder
-    status: str
-    metrics: dict[str, Any]
 
 
 def describe(spec: Spec, model: keras.Model, arrays: Arrays, act: Activated, epochs: int) -> str:
@@ -67,8 +59,9 @@ def fit_run(
     """Create the run folder with `create`, train `model` and write every artifact.
 
     From the first file on, the folder's metrics.json says what happened, whatever happens: Ctrl-C and SIGTERM
-    are handled for the whole call, and any exception is recorded (with the folder attached to it as
-    `error.run_folder`) before it propagates. `about` adds entries to metrics.json (a fold's kind and number);
+    are handled for the whole call, and any exception (a second Ctrl-C's KeyboardInterrupt included) is recorded
+    and returned as the Outcome's `error`, with status failed or interrupted. Only an exception before the
+    folder exists (from `create`) propagates. `about` adds entries to metrics.json (a fold's kind and number);
     `stop` shares one Ctrl-C handler across several runs (the folds of a k-fold run); `lines` is how many
     progress lines a run prints when the output is not a terminal."""
     stop = stop or StopRequest()
@@ -84,8 +77,10 @@ def fit_run(
         guard = DivergenceGuard()
         early = keras.callbacks.EarlyStopping(**spec.early_stopping.model_dump(), verbose=0) \
             if spec.early_stopping is not None else None
-        progress = None if options.quiet else EpochProgress(options.console, epochs, label, lines)
-        callbacks = [c for c in (HistoryWriter(run), guard, stop, early, progress) if c is not None]
+        progress = EpochProgress(options.console, epochs, label, lines) if options.shows_progress else None
+        fold = (about or {}).get("fold") or ("final" if (about or {}).get("kind") == "refit" else None)
+        listener = EpochListener(options.on_epoch, epochs, fold) if options.on_epoch is not None else None
+        callbacks = [c for c in (HistoryWriter(run), guard, stop, early, progress, listener) if c is not None]
         validation = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else None
         try:
             run.write_text("config.yaml", dump_yaml(config))
@@ -123,15 +118,14 @@ def fit_run(
                     metrics["confusion"] = confusion
             history_png(history, run.path / "history.png", metrics)  # last: it shows the scores and the baseline
             run.write_json("metrics.json", metrics)
-        except BaseException as error:
-            error.run_folder = run.path  # type: ignore[attr-defined] - for the CLI's message
-            _record_stop(run, metrics, error, clock, model)
-            raise
+        except BaseException as error:  # noqa: BLE001 - recorded, and returned: a failed run is a value
+            record_stop(run, metrics, error, clock, *_train_stop(run, metrics, error, model))
+            return Outcome(metrics["status"], run.path, metrics, error=error)
         finally:
             run.close()
             if progress is not None:
                 progress.close()
-    return Outcome(run, metrics["status"], metrics)
+    return Outcome(metrics["status"], run.path, metrics)
 
 
 def last_epoch(history: list[dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -144,30 +138,40 @@ def last_epoch(history: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     return {**out, "validation": validation} if validation else out
 
 
-def _record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Clock, model: keras.Model) -> None:
-    """Write what is known about a run stopped by an exception or a second Ctrl-C: status, error, plot, model.
-    Each step is best effort, so none of them can hide the original error or leave `running` behind."""
+def record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Clock, about: dict[str, Any] | None = None,
+                steps: list[tuple[str, Callable[[], None]]] = ()) -> None:
+    """Write what is known about a run (or a k-fold run) stopped by an exception or a second Ctrl-C: its
+    status and `about` it (how far it got), the error and error.txt, then each of `steps` (name, write) and
+    metrics.json last. Each step is best
+    effort, so none of them can hide the original error or leave `running` behind; one that fails is named in
+    metrics.json `not_written`."""
     interrupted = isinstance(error, KeyboardInterrupt)
-    history = read_history(run.path / "history.csv")
     metrics.update(status="interrupted" if interrupted else "failed", finished=now_iso(), duration_s=clock.seconds(),
-                   epochs_run=len(history), **last_epoch(history))
+                   **(about or {}))
     if interrupted:
         metrics["interrupted_by"] = "KeyboardInterrupt (stopped at once, mid-epoch)"
     else:
         metrics["error"] = {"type": type(error).__name__, "message": first_line(error)[:500]}
-    steps = []
-    if not interrupted:
-        steps.append(("error.txt", lambda: run.write_text("error.txt", "".join(traceback.format_exception(error)))))
-    if history:
-        steps.append(("history.png", lambda: history_png(history, run.path / "history.png", metrics)))
-    if interrupted and history:
-        steps.append(("model.keras", lambda: save_model(model, run.path / "model.keras")))
+        steps = [("error.txt", lambda: run.write_text("error.txt", "".join(traceback.format_exception(error)))),
+                 *steps]
     for name, step in steps:
         try:
             step()
         except Exception as e:  # noqa: BLE001 - recorded instead: the original error is what matters
             metrics.setdefault("not_written", {})[name] = f"{type(e).__name__}: {first_line(e)}"
     run.write_json("metrics.json", metrics)
+
+
+def _train_stop(run: RunFolder, metrics: dict, error: BaseException, model: keras.Model):
+    """What a stopped train run still records, as record_stop takes it: how many epochs it ran and the last
+    one's logs; history.png, and the model of an interrupted run (it is what the finished epochs made)."""
+    history = read_history(run.path / "history.csv")
+    steps = []
+    if history:
+        steps.append(("history.png", lambda: history_png(history, run.path / "history.png", metrics)))
+    if isinstance(error, KeyboardInterrupt) and history:
+        steps.append(("model.keras", lambda: save_model(model, run.path / "model.keras")))
+    return {"epochs_run": len(history), **last_epoch(history)}, steps
 
 
 def evaluate(model: keras.Model, arrays: Arrays, batch_size: int) -> dict[str, dict[str, float]]:
