@@ -92,10 +92,9 @@ def train(spec: Spec, options: Options) -> Outcome:
     Raises NnrunError for bad input, before any folder exists; other exceptions before then propagate."""
     ready = prepare(spec, options)
     from nnrun.engine.train import describe, fit_run
-    from nnrun.runs.folder import RunFolder
 
     options.say(describe(spec, ready.model, ready.arrays, ready.activated, ready.epochs))
-    outcome = fit_run(lambda: RunFolder.create(options.runs_dir, spec.name), spec, ready.model, ready.arrays,
+    outcome = fit_run(lambda: _create(options, spec.name), spec, ready.model, ready.arrays,
                       ready.activated, options, ready.epochs)
     outcome.notes = list(options.notes)
     return outcome
@@ -117,7 +116,6 @@ def kfold(spec: Spec, options: Options) -> Outcome:
     act = early or _activate(spec, options)
     from nnrun.engine import model as model_builder  # imports Keras: only once the backend is set
     from nnrun.engine.kfold import run_kfold
-    from nnrun.runs.folder import RunFolder
 
     # Build and check fold 1's model now, so a bad layer or monitor is reported before any folder exists;
     # run_kfold builds every fold's model afresh (this one is dropped, not kept alive through the run).
@@ -125,10 +123,17 @@ def kfold(spec: Spec, options: Options) -> Outcome:
     params = model_builder.param_counts(model)
     del model
     options.say(describe_kfold(spec, folds, params, act, epochs, options.smoke))
-    outcome = run_kfold(lambda: RunFolder.create(options.runs_dir, spec.name), spec, folds,
+    outcome = run_kfold(lambda: _create(options, spec.name), spec, folds,
                         lambda s, arrays: model_builder.build(s, arrays), act, options, epochs)
     outcome.notes = list(options.notes)
     return outcome
+
+
+def _create(options: Options, name: str):
+    """The run's folder: options.run_dir exactly, else a new timestamped one under options.runs_dir."""
+    from nnrun.runs.folder import RunFolder
+
+    return RunFolder.at(options.run_dir) if options.run_dir is not None else RunFolder.create(options.runs_dir, name)
 
 
 def describe_kfold(spec: Spec, folds, params: tuple[int, int], act, epochs: int, smoke: bool = False) -> str:

@@ -122,14 +122,18 @@ class EpochProgress(LogsCallback):
 
 
 class EpochListener(LogsCallback):
-    """Hands each epoch to a function (Options.on_epoch): progress for a program, where a person gets the bar."""
+    """Hands each epoch to a function (Options.on_epoch): progress for a program, where a person gets the bar.
+    When the function returns a reason (a str), the run stops at this epoch's end through `stop`, as a Ctrl-C
+    would stop it, and ends `interrupted` with that reason (a sweep pruning a trial that falls behind)."""
 
-    def __init__(self, hear, epochs: int, fold: int | str | None = None):
+    def __init__(self, hear, epochs: int, fold: int | str | None, stop: StopRequest):
         super().__init__()
-        self.hear, self.epochs, self.fold = hear, epochs, fold
+        self.hear, self.epochs, self.fold, self.stop = hear, epochs, fold, stop
 
     def on_epoch_end(self, epoch, logs=None):
-        self.hear({"epoch": epoch + 1, "epochs": self.epochs, "fold": self.fold, "logs": scalars(logs or {})})
+        reason = self.hear({"epoch": epoch + 1, "epochs": self.epochs, "fold": self.fold, "logs": scalars(logs or {})})
+        if reason:
+            self.stop.request(str(reason))
 
 
 class HistoryWriter(LogsCallback):
@@ -172,6 +176,11 @@ class StopRequest(LogsCallback):
     def on_epoch_end(self, epoch, logs=None):
         if self.requested:
             self.model.stop_training = True
+
+    def request(self, reason: str) -> None:
+        """Stop at the end of this epoch (or of the next, when this one's end has passed), for `reason`."""
+        if self.requested is None:
+            self.requested = reason
 
     def _handle(self, signum, frame):
         if self.requested is not None:

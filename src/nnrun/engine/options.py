@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 EpochHook = Callable[[dict[str, Any]], None]
 """Called after every epoch with {"epoch": 1-based, "epochs": planned, "fold": k-fold's fold number or
-"final" or None, "logs": {"loss": ..., "val_loss": ..., ...}} (floats, as history.csv has them)."""
+"final" or None, "logs": {"loss": ..., "val_loss": ..., ...}} (floats, as history.csv has them). A str
+returned stops the run at that epoch's end: it ends `interrupted`, with that str as metrics.json `interrupted_by`."""
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Options:
     `on_note`, each epoch to `on_epoch`, each finished fold's summary (metrics.json `folds` entry) to `on_fold`."""
 
     runs_dir: Path = Path("runs")
+    run_dir: Path | None = None  # this exact folder (it must not exist yet) instead of a new one under runs_dir
     device: str = "auto"  # auto | cpu | gpu
     quiet: bool = False  # with a console: no progress display and no start line (notes and results still)
     smoke: bool = False  # one epoch on a few batches

@@ -79,8 +79,9 @@ def fit_run(
             if spec.early_stopping is not None else None
         progress = EpochProgress(options.console, epochs, label, lines) if options.shows_progress else None
         fold = (about or {}).get("fold") or ("final" if (about or {}).get("kind") == "refit" else None)
-        listener = EpochListener(options.on_epoch, epochs, fold) if options.on_epoch is not None else None
-        callbacks = [c for c in (HistoryWriter(run), guard, stop, early, progress, listener) if c is not None]
+        listener = EpochListener(options.on_epoch, epochs, fold, stop) if options.on_epoch is not None else None
+        # The listener before `stop`: a stop it asks for takes effect at this epoch's end.
+        callbacks = [c for c in (HistoryWriter(run), guard, listener, stop, early, progress) if c is not None]
         validation = (arrays.x_val, arrays.y_val) if arrays.x_val is not None else None
         try:
             run.write_text("config.yaml", dump_yaml(config))

@@ -92,6 +92,13 @@ class RunFolder:
         raise RunError(f"{root}: could not create a folder for {stem}")
 
     @classmethod
+    def at(cls, path: Path) -> RunFolder:
+        """This exact folder, made with an exclusive mkdir (its parents as needed); FileExistsError if it exists."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir()
+        return cls(path)
+
+    @classmethod
     def start(cls, create: Callable[[], RunFolder], metrics: dict[str, Any]) -> RunFolder:
         """Create a run's folder with `create` and write its metrics.json before anything else, so that from
         then on the folder says what happened; if even that write fails, the folder is removed again."""

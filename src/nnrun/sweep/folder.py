@@ -1,0 +1,147 @@
+"""The sweep folder (the README's "Sweeps" reference gives the contract):
+
+    runs/<YYYYmmdd-HHMMSS>-<name>/
+      sweep.yaml  study.journal  trials/0000/ ...  trials.csv  best.yaml  metrics.json  *.png  workers.log
+
+Every file is written atomically and rewritten after each finished trial, so a crash keeps every finished trial.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nnrun.config.yamlfile import dump_yaml, parse_yaml
+from nnrun.runs.folder import Clock, RunFolder, atomic_write, now_iso, read_json, write_json
+from nnrun.runs.liveness import identity
+
+STATES = ("completed", "pruned", "failed", "diverged", "interrupted", "running")
+FINISHED = ("completed", "pruned", "failed", "diverged")  # what counts toward `trials`; interrupted ones run again
+
+
+@dataclass
+class TrialRecord:
+    """One trial as the sweep folder lists it."""
+
+    number: int
+    state: str
+    values: dict[str, Any]  # parameter path -> the value it trained with
+    score: float | None = None
+    epochs_run: int | None = None
+    duration_s: float | None = None
+    fit_s: float | None = None
+    error: str | None = None
+
+    @property
+    def run(self) -> str:
+        return trial_dir(self.number)
+
+
+def trial_dir(number: int) -> str:
+    return f"trials/{number:04d}"
+
+
+@dataclass
+class SweepFolder:
+    path: Path
+    clock: Clock = field(default_factory=Clock)
+
+    @classmethod
+    def create(cls, runs_dir: Path, name: str, resolved: dict[str, Any]) -> SweepFolder:
+        """A new <date>-<time>-<name> folder holding sweep.yaml, and metrics.json saying it runs."""
+        folder = cls(RunFolder.create(runs_dir, name).path)
+        (folder.path / "trials").mkdir()
+        atomic_write(folder.path / "sweep.yaml", dump_yaml(resolved))
+        return folder
+
+    @classmethod
+    def open(cls, path: Path) -> SweepFolder:
+        return cls(path)
+
+    def resolved(self) -> dict[str, Any]:
+        """sweep.yaml's content."""
+        text = (self.path / "sweep.yaml").read_text(encoding="utf-8")
+        return parse_yaml(text, str(self.path / "sweep.yaml"))[0]
+
+    def metrics(self) -> dict[str, Any]:
+        return read_json(self.path / "metrics.json")
+
+    def journal(self) -> Path:
+        return self.path / "study.journal"
+
+    def write(self, summary: dict[str, Any], records: list[TrialRecord], parameters: list[str]) -> None:
+        """metrics.json (`summary` plus the states counted and the best trial), trials.csv and best.yaml."""
+        counts = {state: sum(r.state == state for r in records) for state in STATES}
+        best = best_record(records, summary["metric"]["goal"])
+        metrics = {"kind": "sweep", **summary, "states": counts, **identity()}
+        if best is not None:
+            metrics["best"] = {"trial": best.number, "score": best.score, "params": best.values, "run": best.run}
+        atomic_write(self.path / "trials.csv", trials_csv(records, parameters))
+        if best is not None:
+            self._write_best(best, summary["name"])
+        write_json(self.path / "metrics.json", metrics)
+
+    def _write_best(self, best: TrialRecord, name: str) -> None:
+        """best.yaml: the best trial's own config (a resolved, runnable train config), renamed."""
+        saved = self.path / best.run / "config.yaml"
+        config, _ = parse_yaml(saved.read_text(encoding="utf-8"), str(saved))
+        config["name"] = f"{name}-best"
+        header = (f"# the best trial of sweep {name}: trial {best.number} ({best.run}), score {best.score:.6g}\n"
+                  f"# retrain it with: nnrun train {self.path / 'best.yaml'}\n")
+        atomic_write(self.path / "best.yaml", header + dump_yaml(config))
+
+
+def best_record(records: list[TrialRecord], goal: str) -> TrialRecord | None:
+    """The completed trial with the best score (the lowest trial number among equals)."""
+    scored = [r for r in records if r.state == "completed" and r.score is not None]
+    if not scored:
+        return None
+    sign = 1 if goal == "minimize" else -1
+    return min(scored, key=lambda r: (sign * r.score, r.number))
+
+
+def trials_csv(records: list[TrialRecord], parameters: list[str]) -> str:
+    """trials.csv: number, state, score, one column per parameter (YAML flow text for lists and mappings),
+    epochs_run, duration_s, fit_s, run, error."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["number", "state", "score", *parameters, "epochs_run", "duration_s", "fit_s", "run", "error"])
+    for r in sorted(records, key=lambda r: r.number):
+        writer.writerow([r.number, r.state, _cell(r.score), *(_cell(r.values.get(p)) for p in parameters),
+                         _cell(r.epochs_run), _cell(r.duration_s), _cell(r.fit_s), r.run, r.error or ""])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (list, dict)):
+        return _flow(value)
+    return str(value)
+
+
+def _flow(value: Any) -> str:
+    import yaml
+
+    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000).strip()
+
+
+def mark_stopped(run_dir: Path, status: str, why: str) -> None:
+    """Make a trial's run folder whose process died (or was killed by the sweep) say so: a folder still saying
+    `running` becomes `status` with `why`, so that no folder claims a run that is not happening."""
+    path = run_dir / "metrics.json"
+    try:
+        metrics = read_json(path)
+    except Exception:  # noqa: BLE001 - no readable metrics.json: the folder says nothing wrong
+        return
+    if metrics.get("status") != "running":
+        return
+    metrics.update(status=status, finished=now_iso())
+    metrics["interrupted_by" if status == "interrupted" else "error"] = (
+        why if status == "interrupted" else {"type": "WorkerDied", "message": why})
+    write_json(path, metrics)

@@ -1,0 +1,97 @@
+"""A sweep's worker process: runs one trial after another through the quiet API, importing Keras once.
+
+Started by the local executor as `python -m nnrun.sweep.worker`; it reads jobs (executor.Job as JSON) on
+standard input and answers on the standard output it had at start, which is then pointed at standard error
+so that nothing a library prints can break a message. Messages it sends:
+
+    {"event": "ready", "pid": 123}
+    {"event": "epoch", "trial": 3, "step": 12, "value": 0.41}        only for jobs with `prune`
+    {"event": "finished", "trial": 3, "status": "completed", "metrics": {...}, "error": null, "rss_mb": 812}
+
+and it obeys {"job": {...}}, {"stop": "reason"} (stop the running trial at its epoch's end) and {"exit": true}.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from nnrun.sweep.channel import Channel
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, in MB (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            pages = int(f.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def run_job(job: dict[str, Any], channel: Channel) -> dict[str, Any]:
+    """Run one trial; return its `finished` message."""
+    from nnrun import api
+
+    stop: list[str] = []
+
+    def on_epoch(epoch: dict[str, Any]) -> str | None:
+        for message in channel.poll():
+            if "stop" in message:
+                stop.append(message["stop"])
+        if job["prune"] and epoch["fold"] in (None, 1):  # a k-fold trial is judged on its first fold's curve
+            value = epoch["logs"].get(job["metric"])
+            if value is not None:
+                channel.send({"event": "epoch", "trial": job["trial"], "step": epoch["epoch"], "value": value})
+        return stop[0] if stop else None
+
+    overrides = [tuple(o) for o in job["overrides"]]
+    common = {"overrides": overrides, "run_dir": Path(job["run_dir"]), "device": job["device"], "on_epoch": on_epoch}
+    try:
+        if job["score"] == "kfold":
+            outcome = api.kfold(job["config"], k=job.get("k"), **common)
+        else:
+            outcome = api.train(job["config"], **common)
+    except Exception as error:  # noqa: BLE001 - bad input for this trial's values: the trial fails, not the worker
+        return {"event": "finished", "trial": job["trial"], "status": "failed", "metrics": {},
+                "error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
+    error = outcome.error
+    return {"event": "finished", "trial": job["trial"], "status": outcome.status, "metrics": outcome.metrics,
+            "error": None if error is None else f"{type(error).__name__}: {error}".splitlines()[0],
+            "stopped_by": stop[0] if stop else None}
+
+
+def main() -> None:
+    protocol_out = os.dup(1)
+    os.dup2(2, 1)  # what Keras, jax or a callback prints goes to the worker's log, never into a message
+    sys.stdout = os.fdopen(1, "w", buffering=1)
+    channel = Channel(0, protocol_out)
+    channel.send({"event": "ready", "pid": os.getpid()})
+    while True:
+        message = channel.recv()
+        if message is None or message.get("exit"):
+            return
+        if "job" not in message:
+            continue  # a stop for a trial that has just finished
+        result = run_job(message["job"], channel)
+        _release()
+        result["rss_mb"] = rss_mb()
+        channel.send(result)
+
+
+def _release() -> None:
+    """Free the last trial's model, optimizer and compiled functions before the next trial builds its own."""
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
+    gc.collect()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:  # the driver stops an idle worker with SIGINT only when the sweep is cancelled
+        pass
