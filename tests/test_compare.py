@@ -330,6 +330,39 @@ def test_sort_by_a_std_column_puts_the_smallest_spread_first(cli, tmp_path):
     assert names(json_rows(cli, root, "--sort", "val_accuracy_std")) == ["narrow", "wide"]
 
 
+def cosine_runs(root: Path, directions: dict | None) -> Path:
+    """Two runs scored by cosine_similarity, which Keras says is better higher though its name reads like a
+    distance; metrics.json's `directions` as given (None: a run written before nnrun recorded them)."""
+    for name, score in (("low", 0.2), ("high", 0.9)):
+        metrics = train_metrics("pima", {"loss": 0.5, "cosine_similarity": score},
+                                {"loss": 0.5, "cosine_similarity": score})
+        make_run(root, name, pima_config(metrics=["cosine_similarity"]),
+                 metrics if directions is None else {**metrics, "directions": directions})
+    return root
+
+
+def test_sort_follows_the_direction_the_runs_recorded(cli, tmp_path):
+    root = cosine_runs(tmp_path / "runs", {"loss": "min", "cosine_similarity": "max"})
+    assert names(json_rows(cli, root, "--sort", "test_cosine_similarity")) == ["high", "low"]
+    assert names(json_rows(cli, root, "--sort", "val_cosine_similarity", "--reverse")) == ["low", "high"]
+    best = cmp.best_values(cmp.compare(records(root)))
+    assert best["test_cosine_similarity"] == 0.9
+
+
+def test_runs_written_before_directions_were_recorded_sort_by_the_name_rules(cli, tmp_path):
+    root = cosine_runs(tmp_path / "runs", None)
+    assert names(json_rows(cli, root, "--sort", "test_cosine_similarity")) == ["low", "high"]  # as before
+    assert cmp.best_values(cmp.compare(records(root)))["test_cosine_similarity"] == 0.2
+
+
+def test_beside_an_old_run_the_direction_a_newer_run_recorded_decides(cli, tmp_path):
+    root = cosine_runs(tmp_path / "runs", None)
+    metrics = json.loads((root / "high" / "metrics.json").read_text())
+    metrics["directions"] = {"loss": "min", "cosine_similarity": "max"}
+    (root / "high" / "metrics.json").write_text(json.dumps(metrics))
+    assert names(json_rows(cli, root, "--sort", "test_cosine_similarity")) == ["high", "low"]
+
+
 def test_unknown_sort_column_is_one_error_line_with_a_suggestion(cli, pima_runs):
     result = cli("compare", pima_runs, "--sort", "test_acuracy")
     assert result.exit_code == 2

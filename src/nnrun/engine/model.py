@@ -16,6 +16,7 @@ import numpy as np
 
 from nnrun.engine import keras_private
 from nnrun.errors import did_you_mean, first_line, keypath
+from nnrun.runs.folder import direction
 from nnrun.config.keras_names import (
     AUTO_ACCURACY, CODE_LAYERS, INTERNAL, SUFFIX_KIND, arg_tags, check_arguments, is_auto_accuracy, metric_problem,
     metric_traits, non_binary, quoted, unknown_layer, unknown_name,
@@ -325,6 +326,25 @@ def param_counts(model: keras.Model) -> tuple[int, int]:
     """(all the model's parameters, the trainable ones); the optimizer's state is not counted."""
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     return int(model.count_params()), int(trainable)
+
+
+def directions(model: keras.Model) -> dict[str, str]:
+    """metrics.json's `directions`: {"loss": "min", <each compiled metric, named as Keras reports it>: "max" or
+    "min"}, which way each is better. Keras's metric says where it does (keras_private.metric_direction: what its
+    EarlyStopping's mode auto reads; `cosine_similarity` and `pearson_correlation` are "max"); for one that says
+    nothing (true_positives), nnrun's name rules decide (runs.folder.direction). "accuracy" is "max" whichever
+    accuracy compile picks for the targets."""
+    out = {"loss": "min"}
+    for given in model.get_compile_config().get("metrics") or ():  # as compiled: names, or serialized metrics
+        try:
+            metric = keras.metrics.BinaryAccuracy(name=given) if is_auto_accuracy(given) else keras.metrics.get(given)
+            if not isinstance(metric, keras.metrics.Metric):  # a function (mae): compile wraps it the same way
+                metric = keras.metrics.MeanMetricWrapper(metric, name=given if isinstance(given, str) else None)
+        except (TypeError, ValueError):
+            continue  # not one Keras can rebuild: readers decide from the name
+        name = given if isinstance(given, str) else metric.name
+        out[name] = keras_private.metric_direction(metric) or direction({}, name)
+    return out
 
 
 def steps_per_execution(spec: Spec, arrays: Arrays) -> int:
