@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from nnrun.views import compare as cmp
+from nnrun.runs.folder import direction
 from nnrun.runs.record import read_run
 
 STARTED = "2026-11-22T08:19:01+00:00"
@@ -361,6 +362,16 @@ def test_beside_an_old_run_the_direction_a_newer_run_recorded_decides(cli, tmp_p
     metrics["directions"] = {"loss": "min", "cosine_similarity": "max"}
     (root / "high" / "metrics.json").write_text(json.dumps(metrics))
     assert names(json_rows(cli, root, "--sort", "test_cosine_similarity")) == ["high", "low"]
+
+
+@pytest.mark.parametrize("metrics, name, expected", [
+    ({"directions": {"loss": "min", "f1_score": "max"}}, "val_f1_score[0]", "max"),  # one value per class
+    ({"directions": {"loss": "min", "mae": "max"}}, "val_mae_std", "min"),  # a spread: the smaller the better
+    ({"directions": {"cosine_similarity": "up"}}, "test_cosine_similarity", "min"),  # not one nnrun writes
+    ({}, "test_auc", "max"), ({}, "val_loss", "min"), ({"directions": None}, "accuracy", "max"),
+])
+def test_the_direction_of_a_score(metrics, name, expected):
+    assert direction(metrics, name) == expected
 
 
 def test_unknown_sort_column_is_one_error_line_with_a_suggestion(cli, pima_runs):
