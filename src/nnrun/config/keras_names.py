@@ -4,8 +4,9 @@ metric a config can name, the arguments each takes, and what each metric measure
 The lists are generated from the installed Keras's registries into keras_names.json (by engine/keras_names_json.py:
 regenerate with `python -m nnrun.engine.keras_names_json` after upgrading Keras; tests/test_model_build.py checks
 they match), so that `check_names` can refuse a misspelled name, an unknown or mistyped argument, or a metric
-that means nothing for the loss, without importing Keras: plain `nnrun check` stays fast. When the installed Keras is not the version
-the lists were made from, they are not used, and the same checks run when `model.build` meets the names.
+that means nothing for the loss, without importing Keras: plain `nnrun check` stays fast. When the installed
+Keras is not the version the lists were made from, they are not used, and the same checks run when `model.build`
+meets the names.
 
 The checks themselves (`check_arguments`, `metric_problem`) are shared with model.py, which feeds them what it
 reads from Keras's live classes, so both paths give the same message.
