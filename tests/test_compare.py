@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from nnrun.views import compare as cmp
+from nnrun.runs.folder import direction
 from nnrun.runs.record import read_run
 
 STARTED = "2026-11-22T08:19:01+00:00"
@@ -328,6 +329,49 @@ def test_sort_by_a_std_column_puts_the_smallest_spread_first(cli, tmp_path):
         make_run(root, name, pima_config(), kfold_metrics("pima", {"loss": 0.5, "accuracy": 0.75},
                                                           {"loss": 0.02, "accuracy": std}, {"loss": 0.5, "accuracy": 0.7}))
     assert names(json_rows(cli, root, "--sort", "val_accuracy_std")) == ["narrow", "wide"]
+
+
+def cosine_runs(root: Path, directions: dict | None) -> Path:
+    """Two runs scored by cosine_similarity, which Keras says is better higher though its name reads like a
+    distance; metrics.json's `directions` as given (None: a run written before nnrun recorded them)."""
+    for name, score in (("low", 0.2), ("high", 0.9)):
+        metrics = train_metrics("pima", {"loss": 0.5, "cosine_similarity": score},
+                                {"loss": 0.5, "cosine_similarity": score})
+        make_run(root, name, pima_config(metrics=["cosine_similarity"]),
+                 metrics if directions is None else {**metrics, "directions": directions})
+    return root
+
+
+def test_sort_follows_the_direction_the_runs_recorded(cli, tmp_path):
+    root = cosine_runs(tmp_path / "runs", {"loss": "min", "cosine_similarity": "max"})
+    assert names(json_rows(cli, root, "--sort", "test_cosine_similarity")) == ["high", "low"]
+    assert names(json_rows(cli, root, "--sort", "val_cosine_similarity", "--reverse")) == ["low", "high"]
+    best = cmp.best_values(cmp.compare(records(root)))
+    assert best["test_cosine_similarity"] == 0.9
+
+
+def test_runs_written_before_directions_were_recorded_sort_by_the_name_rules(cli, tmp_path):
+    root = cosine_runs(tmp_path / "runs", None)
+    assert names(json_rows(cli, root, "--sort", "test_cosine_similarity")) == ["low", "high"]  # as before
+    assert cmp.best_values(cmp.compare(records(root)))["test_cosine_similarity"] == 0.2
+
+
+def test_beside_an_old_run_the_direction_a_newer_run_recorded_decides(cli, tmp_path):
+    root = cosine_runs(tmp_path / "runs", None)
+    metrics = json.loads((root / "high" / "metrics.json").read_text())
+    metrics["directions"] = {"loss": "min", "cosine_similarity": "max"}
+    (root / "high" / "metrics.json").write_text(json.dumps(metrics))
+    assert names(json_rows(cli, root, "--sort", "test_cosine_similarity")) == ["high", "low"]
+
+
+@pytest.mark.parametrize("metrics, name, expected", [
+    ({"directions": {"loss": "min", "f1_score": "max"}}, "val_f1_score[0]", "max"),  # one value per class
+    ({"directions": {"loss": "min", "mae": "max"}}, "val_mae_std", "min"),  # a spread: the smaller the better
+    ({"directions": {"cosine_similarity": "up"}}, "test_cosine_similarity", "min"),  # not one nnrun writes
+    ({}, "test_auc", "max"), ({}, "val_loss", "min"), ({"directions": None}, "accuracy", "max"),
+])
+def test_the_direction_of_a_score(metrics, name, expected):
+    assert direction(metrics, name) == expected
 
 
 def test_unknown_sort_column_is_one_error_line_with_a_suggestion(cli, pima_runs):

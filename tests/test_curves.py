@@ -75,6 +75,14 @@ def test_best_epoch_minimises_losses_and_maximises_accuracies():
     assert high == {"monitor": "val_accuracy", "epoch": 4, "value": 0.9}
 
 
+def test_best_epoch_follows_the_direction_the_run_recorded():
+    values = [0.5, 0.3, 0.9, 0.2]
+    rows = mean_rows("val_pearson_correlation", values)
+    recorded = {"directions": {"loss": "min", "pearson_correlation": "max"}}  # as Keras's metric says
+    assert best_epoch(rows, "val_pearson_correlation", run_metrics=recorded)["epoch"] == 3
+    assert best_epoch(rows, "val_pearson_correlation")["epoch"] == 4  # a run without them: the name rules
+
+
 def test_best_epoch_skips_the_first_epochs():
     values = [0.1, 0.5, 0.3, 0.4]
     assert best_epoch(mean_rows("val_loss", values), "val_loss")["epoch"] == 1

@@ -163,3 +163,11 @@ def test_explicit_steps_per_execution_keeps_keras_fit():
     model = _model(3)
     model.jit_compile = False
     assert loop(model, auto=True) == KERAS_FIT  # the epoch loop is jit-compiled by nature
+
+
+def test_a_keras_without_the_trainer_internals_trains_with_its_own_fit(monkeypatch):
+    from nnrun.engine import keras_private
+
+    assert loop(_model(1), auto=True) == EPOCH_LOOP
+    monkeypatch.setattr(keras_private, "can_build_like_fit", lambda model: False)
+    assert loop(_model(1), auto=True) == KERAS_FIT

@@ -106,6 +106,12 @@ def test_refit_run_writes_every_file(refit_run):
     assert load(run / "final" / "metrics.json")["kind"] == "refit"
 
 
+def test_the_run_its_folds_and_its_refit_record_which_way_each_metric_is_better(refit_run):
+    run, _ = refit_run
+    for path in (run, run / "fold-1", run / "final"):
+        assert load(path / "metrics.json")["directions"] == {"loss": "min", "accuracy": "max"}, path
+
+
 def test_only_the_refit_draws_a_confusion_matrix_of_the_test_rows(refit_run):
     run, _ = refit_run
     for i in (1, 2, 3):  # each fold would cost a prediction pass for a matrix nobody asked for

@@ -257,9 +257,11 @@ def test_the_set_that_gave_the_value_is_blamed_not_an_earlier_one(cli, write_con
 
 
 def test_the_lists_match_the_installed_keras():
-    """Fails after a Keras upgrade: run `python -m nnrun.config.keras_names` and commit keras_names.json."""
+    """Fails after a Keras upgrade: run `python -m nnrun.engine.keras_names_json` and commit keras_names.json."""
     import_keras()
-    assert json.loads(keras_names.DATA.read_text(encoding="utf-8")) == json.loads(json.dumps(keras_names.generate()))
+    from nnrun.engine.keras_names_json import generate
+
+    assert json.loads(keras_names.DATA.read_text(encoding="utf-8")) == json.loads(json.dumps(generate()))
 
 
 def test_plain_check_does_not_use_lists_made_for_another_keras(monkeypatch, tmp_path):

@@ -212,6 +212,18 @@ def test_diff_shows_the_scores_their_difference_and_which_is_better(cli, two_run
     assert rows["val_accuracy"] == ["0.7300", "0.7300", "+0.0000", "same"]
 
 
+@pytest.mark.parametrize("recorded, better", [({"loss": "min", "cosine_similarity": "max"}, "b"), (None, "a")])
+def test_diff_says_which_is_better_as_the_runs_recorded_else_by_the_name(cli, tmp_path, recorded, better):
+    """cosine_similarity: Keras says higher is better; a run written before metrics.json recorded `directions`
+    is read by the name rules, as before (lower)."""
+    for name, score in (("a", 0.2), ("b", 0.9)):
+        metrics = train_metrics("pima", {"loss": 0.5, "cosine_similarity": score}, {"loss": 0.5})
+        make_run(tmp_path, name, pima_config(metrics=["cosine_similarity"]),
+                 {**metrics, "directions": recorded} if recorded else metrics)
+    rows = table_rows(cli("diff", tmp_path / "a", tmp_path / "b").stdout)
+    assert rows["test_cosine_similarity"] == ["0.2000", "0.9000", "+0.7000", better]
+
+
 def test_diff_is_directed_a_to_b(cli, two_runs):
     a, b = two_runs
     rows = table_rows(cli("diff", b, a).stdout)

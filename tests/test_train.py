@@ -567,3 +567,15 @@ def test_an_interrupted_run_does_not_call_its_logged_scores_the_restored_epochs(
                                               "the last finished")
     assert "so the scores are epoch 46's" in kept_weights_line({**interrupted, "status": "completed"})
     assert kept_weights_line({**interrupted, "restored_epoch": 2238}) is None
+
+
+def test_metrics_json_records_which_way_each_metric_is_better(cli, write_config, tmp_path):
+    """As Keras's metric says (f_beta_score: higher, though its name ends in 'score'), else by the name
+    (false_negatives, which Keras says nothing about); one entry for each metric the run reports."""
+    config = write_config(tiny_config(metrics=["accuracy", "auc", "f_beta_score", "false_negatives"]))
+    result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
+    assert metrics["directions"] == {"loss": "min", "accuracy": "max", "auc": "max", "f_beta_score": "max",
+                                     "false_negatives": "min"}
+    assert set(metrics["directions"]) == set(metrics["test"])

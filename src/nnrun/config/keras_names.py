@@ -1,11 +1,12 @@
 """Keras's names as data: every layer, activation, initializer, regularizer, constraint, optimizer, loss and
 metric a config can name, the arguments each takes, and what each metric measures.
 
-The lists are generated from the installed Keras's registries into keras_names.json (regenerate with
-`python -m nnrun.config.keras_names` after upgrading Keras; tests/test_model_build.py checks they match), so that
-`check_names` can refuse a misspelled name, an unknown or mistyped argument, or a metric that means nothing for
-the loss, without importing Keras: plain `nnrun check` stays fast. When the installed Keras is not the version
-the lists were made from, they are not used, and the same checks run when `model.build` meets the names.
+The lists are generated from the installed Keras's registries into keras_names.json (by engine/keras_names_json.py:
+regenerate with `python -m nnrun.engine.keras_names_json` after upgrading Keras; tests/test_model_build.py checks
+they match), so that `check_names` can refuse a misspelled name, an unknown or mistyped argument, or a metric
+that means nothing for the loss, without importing Keras: plain `nnrun check` stays fast. When the installed
+Keras is not the version the lists were made from, they are not used, and the same checks run when `model.build`
+meets the names.
 
 The checks themselves (`check_arguments`, `metric_problem`) are shared with model.py, which feeds them what it
 reads from Keras's live classes, so both paths give the same message.
@@ -351,40 +352,3 @@ def _named(spec: Spec, cat: dict, loc: tuple, value: Any, kind: str, what: str) 
         if cls in table["classes"]:
             check_arguments(spec, loc, cls, table["classes"][cls], args)
     return cls
-
-
-# --- generating the lists (imports Keras) ---
-
-
-def generate() -> dict[str, Any]:
-    """The lists, read from the installed Keras (see the module docstring)."""
-    import keras
-
-    from nnrun.engine import model
-    data: dict[str, Any] = {"keras": keras.__version__}
-    data["layers"] = {name: model.layer_arg_tags(getattr(keras.layers, name)) for name in model.layer_names()}
-    data["activations"] = model.registry_names("activations")
-    traits = {}
-    for kind in KINDS:
-        names, classes = {}, {}
-        for name in model.registry_keys(kind):
-            cls = model.class_for(kind, name)
-            names[name] = cls.__name__ if cls is not None else None
-            # Base classes and wrappers: their arguments differ by backend (jax's Optimizer), and nobody trains
-            # with them; model.build reports them.
-            if cls is not None and cls.__name__.lower() not in INTERNAL | {"lossfunctionwrapper", "meanmetricwrapper"}:
-                classes[cls.__name__] = model.kind_arg_tags(kind, cls)
-                if kind == "metrics":
-                    traits[cls.__name__] = metric_traits(cls)
-        data[kind] = {"names": names, "any_case": model.any_case(kind), "classes": dict(sorted(classes.items()))}
-    data["metric_traits"] = dict(sorted(traits.items()))
-    return data
-
-
-def write(path: Path = DATA) -> None:
-    path.write_text(json.dumps(generate(), indent=1, sort_keys=False) + "\n", encoding="utf-8")
-
-
-if __name__ == "__main__":
-    write()
-    print(f"wrote {DATA}")

@@ -133,14 +133,12 @@ def _without_tensorflow() -> None:
     """Tell Keras that TensorFlow is unavailable when another backend trains on numpy arrays.
 
     Keras probes `tf.available` when seeding and when saving a model, which imports TensorFlow (4-5 s here)
-    only to check for TF objects that a jax or torch run fed with numpy arrays never holds.
+    only to check for TF objects that a jax or torch run fed with numpy arrays never holds. A Keras without the
+    switch (keras_private.hide_tensorflow) imports TensorFlow: slower, the same results.
     """
-    try:
-        from keras.src.utils import module_utils
+    from nnrun.engine.keras_private import hide_tensorflow
 
-        module_utils.tensorflow._available = False
-    except (ImportError, AttributeError):  # a Keras without this lazy module: it imports TensorFlow, slower
-        pass
+    hide_tensorflow()
 
 
 _NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog|[IW]\d{4} |E\d{4} .*(cuInit|cuda))")

@@ -14,6 +14,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from nnrun.engine import keras_private
+
 EPOCH_LOOP = "compiled epochs"
 KERAS_FIT = "keras fit"
 TF_DATA = "keras fit, tf.data"
@@ -21,9 +23,11 @@ TF_DATA = "keras fit, tf.data"
 
 def loop(model: keras.Model, auto: bool) -> str:
     """Which training loop `fit` runs for `model` when steps_per_execution was left to nnrun (`auto`): the
-    compiled epoch loop on jax (when the model is compiled with jit), Keras's fit on a tf.data pipeline on
-    tensorflow; Keras's fit on the arrays otherwise."""
-    if auto and keras.backend.backend() == "jax" and model.jit_compile and not model.run_eagerly:
+    compiled epoch loop on jax (when the model is compiled with jit, and Keras has the internals it builds the
+    model with: keras_private.can_build_like_fit), Keras's fit on a tf.data pipeline on tensorflow; Keras's fit
+    on the arrays otherwise."""
+    if (auto and keras.backend.backend() == "jax" and model.jit_compile and not model.run_eagerly
+            and keras_private.can_build_like_fit(model)):
         return EPOCH_LOOP
     if auto and keras.backend.backend() == "tensorflow":
         return TF_DATA
@@ -62,14 +66,6 @@ def _log_only(callback: keras.callbacks.Callback) -> bool:
     """True for callbacks that read nothing but the logs (nnrun's own say so): the model's variables need not be
     brought up to date for them after every epoch."""
     return getattr(callback, "logs_only", False)
-
-
-def _builds_from_a_batch(model: keras.Model) -> bool:
-    """Whether Keras's fit would draw a batch (and so one shuffle) to build `model` before its first epoch: the
-    condition of Keras's Trainer._symbolic_build."""
-    compiled = (model._compile_metrics, model._compile_loss)
-    return (not all(layer.built for layer in model._flatten_layers())
-            or any(part is not None and not part.built for part in compiled))
 
 
 class _EpochLoop:
@@ -135,9 +131,9 @@ class _EpochLoop:
         jax, model = self.jax, self.model
         rows = len(x)
         steps = -(-rows // self.batch_size)
-        draws = _builds_from_a_batch(model)
+        draws = keras_private.builds_from_a_batch(model)
         # Builds the layers, the optimizer's slots and the compiled metrics, as Keras's fit does before epoch 1.
-        model._symbolic_build(data_batch=(x[:self.batch_size], y[:self.batch_size]))
+        keras_private.build_like_fit(model, (x[:self.batch_size], y[:self.batch_size]))
         if draws:  # Keras's fit draws one permutation for that batch: so does this loop, for the same batches after
             np.random.permutation(rows)
         model.reset_metrics()

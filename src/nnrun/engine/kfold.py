@@ -26,6 +26,7 @@ from nnrun.engine.options import Options
 from nnrun.views.plots import kfold_png
 from nnrun.runs.folder import Clock, RunFolder, csv_text, now_iso, read_history
 from nnrun.config.spec import Spec
+from nnrun.engine.model import directions
 from nnrun.engine.train import environment, fit_run, hints, params_json, record_stop, saved_config
 from nnrun.runs.outcome import Outcome
 from nnrun.runs.verdict import baseline_warning
@@ -49,7 +50,7 @@ def run_kfold(
         clock = Clock()
         metrics: dict[str, Any] = {
             "status": "running", "kind": "kfold", "name": spec.name, "started": now_iso(), "k": k,
-            "epochs": epochs, **params_json(model), "stratified": folds.stratified,
+            "epochs": epochs, **params_json(model), "directions": directions(model), "stratified": folds.stratified,
             "rows": {"train": len(folds.split.train), "test": len(folds.split.test)},
             **identity(), "folds": [],
             "config": saved_config(spec, folds.loaded.preprocess),  # as in a train run: for compare
@@ -79,7 +80,7 @@ def run_kfold(
                 train_baselines.append(outcome.metrics.get("baseline", {}).get("train"))
                 mean = mean_history(histories)
                 metrics.update(_summary(spec, mean, len(histories), metrics["folds"], folds.loaded.preprocess.task,
-                                        train_baselines))
+                                        train_baselines, run_metrics=metrics))
                 run.write_text("history_mean.csv", csv_text(mean))
                 run.write_json("metrics.json", metrics)
                 if options.on_fold is not None:
@@ -202,10 +203,11 @@ def _fold_summary(fold: int, outcome: Outcome) -> dict[str, Any]:
 
 
 def _summary(spec: Spec, mean: list[dict[str, float]], n_histories: int, done: list[dict[str, Any]],
-             task: str, train_baselines: list[dict[str, float] | None] = ()) -> dict[str, Any]:
+             task: str, train_baselines: list[dict[str, float] | None] = (),
+             run_metrics: dict[str, Any] | None = None) -> dict[str, Any]:
     """validation_mean/std (and train_mean/std) over the finished folds; the folds' mean baseline on their
     validation rows (and on their training rows, from `train_baselines`); the best epoch of their mean history
-    `mean` (of `n_histories` folds)."""
+    `mean` (of `n_histories` folds), the monitor better as the run's metrics.json (`run_metrics`) says."""
     out: dict[str, Any] = {"folds_done": len(done)}
     for split in ("train", "validation"):
         values = [f[split] for f in done if split in f]
@@ -220,9 +222,10 @@ def _summary(spec: Spec, mean: list[dict[str, float]], n_histories: int, done: l
         if trained:
             out["baseline"]["train"] = summarize(trained)[0]
     kf, monitor = spec.kfold, spec.kfold.monitor_for(spec.early_stopping)
-    best = best_epoch(mean, monitor, smoothing=kf.smoothing, skip=kf.skip_epochs, folds=n_histories)
+    best = best_epoch(mean, monitor, smoothing=kf.smoothing, skip=kf.skip_epochs, folds=n_histories,
+                      run_metrics=run_metrics)
     if best is None and kf.skip_epochs:  # fewer epochs than skipped (a short or --smoke run): use them all
-        best = best_epoch(mean, monitor, smoothing=kf.smoothing, folds=n_histories)
+        best = best_epoch(mean, monitor, smoothing=kf.smoothing, folds=n_histories, run_metrics=run_metrics)
     out["epochs_run"] = int(mean[-1]["epoch"]) if mean else 0
     if best is not None:
         out["best_epoch"], out["best"] = best["epoch"], best
@@ -237,7 +240,8 @@ def _verdict(spec: Spec, arrays: Arrays, metrics: dict[str, Any]) -> str | None:
     stopped = any(f.get("stopped_early") for f in metrics.get("folds", []))
     found = hints(spec, arrays, {"epochs_run": metrics.get("epochs_run"), "stopped_early": stopped})
     return baseline_warning(scores, metrics.get("baseline", {}), found,
-                            labels={"train": "mean train", "validation": "mean validation", "test": "refit test"})
+                            labels={"train": "mean train", "validation": "mean validation", "test": "refit test"},
+                            run_metrics=metrics)
 
 
 def _fold_rows(folds: Folds) -> str:

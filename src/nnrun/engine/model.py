@@ -6,7 +6,6 @@ Every failure is a ConfigError that names the key path, the value and what would
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import math
 import re
@@ -15,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 import keras
 import numpy as np
 
+from nnrun.engine import keras_private
 from nnrun.errors import did_you_mean, first_line, keypath
+from nnrun.runs.folder import direction
 from nnrun.config.keras_names import (
     AUTO_ACCURACY, CODE_LAYERS, INTERNAL, SUFFIX_KIND, arg_tags, check_arguments, is_auto_accuracy, metric_problem,
     metric_traits, non_binary, quoted, unknown_layer, unknown_name,
@@ -35,8 +36,8 @@ ACTIVATION_RANGE = {
 
 
 def registry_keys(kind: str) -> list[str]:
-    """Every name in Keras's `keras.<kind>` registry (its ALL_OBJECTS_DICT), in every spelling it holds."""
-    return sorted(getattr(importlib.import_module(f"keras.src.{kind}"), "ALL_OBJECTS_DICT", {}))
+    """Every name in Keras's `keras.<kind>` registry (keras_private.registry), in every spelling it holds."""
+    return sorted(keras_private.registry(kind))
 
 
 def registry_names(kind: str) -> list[str]:
@@ -67,7 +68,9 @@ def kind_arg_tags(kind: str, cls: type) -> dict[str, str]:
 def any_case(kind: str) -> bool:
     """Whether `keras.<kind>.get` finds a name in any case (optimizers: Adam, ADAM), not only as registered."""
     names = registry_keys(kind)
-    probe = next(n for n in names if n.upper() not in names)
+    probe = next((n for n in names if n.upper() not in names), None)
+    if probe is None:  # no registry to probe with (keras_private.registry)
+        return False
     try:
         getattr(keras, kind).get(probe.upper())
     except (ValueError, TypeError):
@@ -79,7 +82,7 @@ def class_for(kind: str, name: str) -> type | None:
     """The class that {name: <name>, <arguments>} of `kind` is built with: the registered class, or for a
     function (mse) the class of its CamelCase name (MeanSquaredError); None when there is none."""
     module = getattr(keras, kind)
-    obj = getattr(importlib.import_module(f"keras.src.{kind}"), "ALL_OBJECTS_DICT", {}).get(name)
+    obj = keras_private.registry(kind).get(name)
     if obj is None and kind == "optimizers":  # Keras looks optimizer names up in lower case
         obj = keras.optimizers.get(name)
     if obj is None:
@@ -323,6 +326,25 @@ def param_counts(model: keras.Model) -> tuple[int, int]:
     """(all the model's parameters, the trainable ones); the optimizer's state is not counted."""
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     return int(model.count_params()), int(trainable)
+
+
+def directions(model: keras.Model) -> dict[str, str]:
+    """metrics.json's `directions`: {"loss": "min", <each compiled metric, named as Keras reports it>: "max" or
+    "min"}, which way each is better. Keras's metric says where it does (keras_private.metric_direction: what its
+    EarlyStopping's mode auto reads; `cosine_similarity` and `pearson_correlation` are "max"); for one that says
+    nothing (true_positives), nnrun's name rules decide (runs.folder.direction). "accuracy" is "max" whichever
+    accuracy compile picks for the targets."""
+    out = {"loss": "min"}
+    for given in model.get_compile_config().get("metrics") or ():  # as compiled: names, or serialized metrics
+        try:
+            metric = keras.metrics.BinaryAccuracy(name=given) if is_auto_accuracy(given) else keras.metrics.get(given)
+            if not isinstance(metric, keras.metrics.Metric):  # a function (mae): compile wraps it the same way
+                metric = keras.metrics.MeanMetricWrapper(metric, name=given if isinstance(given, str) else None)
+        except (TypeError, ValueError):
+            continue  # not one Keras can rebuild: readers decide from the name
+        name = given if isinstance(given, str) else metric.name
+        out[name] = keras_private.metric_direction(metric) or direction({}, name)
+    return out
 
 
 def steps_per_execution(spec: Spec, arrays: Arrays) -> int:

@@ -28,11 +28,11 @@ from nnrun.data.registry import data_dir
 from nnrun.errors import first_line
 from nnrun.engine.fitting import fit
 from nnrun.runs.liveness import identity
-from nnrun.engine.model import param_counts, performance
+from nnrun.engine.model import directions, param_counts, performance
 from nnrun.engine.options import Options
 from nnrun.views.plots import history_png
 from nnrun.views.report import params_text, plural
-from nnrun.runs.folder import Clock, RunFolder, higher_is_better, now_iso, read_history
+from nnrun.runs.folder import Clock, RunFolder, direction, now_iso, read_history
 from nnrun.config.spec import Spec
 from nnrun.runs.outcome import Outcome
 from nnrun.runs.verdict import Hints, baseline_warning
@@ -70,7 +70,8 @@ def fit_run(
         config = saved_config(spec, arrays.preprocess)
         metrics: dict[str, Any] = {
             "status": "running", "kind": "train", "name": spec.name, **(about or {}), "started": now_iso(),
-            "epochs": epochs, **params_json(model), "rows": split_rows(arrays), **identity(),
+            "epochs": epochs, **params_json(model), "rows": split_rows(arrays), "directions": directions(model),
+            **identity(),
             "config": config,  # the resolved config again, as JSON: compare reads one small file per run
         }
         run = RunFolder.start(create, metrics)
@@ -104,14 +105,14 @@ def fit_run(
             metrics["baseline"] = baseline(arrays, spec.loss)
             save_model(model, run.path / "model.keras")
             metrics.update(status=status, finished=now_iso(), duration_s=clock.seconds(), epochs_run=len(history),
-                           **_best(spec, history, early))
+                           **_best(spec, history, early, metrics))
             if early is not None and early.stopped_epoch > 0:
                 metrics["early_stop"] = early_stop(spec, early, epochs, len(history))
             if guard.diverged_at:
                 metrics["diverged_at"] = guard.diverged_at
             if status == "completed" and not options.smoke:  # a --smoke epoch is not meant to learn
                 warning = baseline_warning({s: metrics[s] for s in ("train", "validation", "test") if s in metrics},
-                                           metrics["baseline"], hints(spec, arrays, metrics))
+                                           metrics["baseline"], hints(spec, arrays, metrics), run_metrics=metrics)
                 metrics["warnings"] = [warning] if warning else []
             if status == "completed" and metrics.get("kind") != "fold" and arrays.preprocess.task == "classification":
                 confusion = write_confusion(run, model, arrays, spec)
@@ -223,15 +224,16 @@ def baseline(arrays: Arrays, loss: str | dict) -> dict[str, Any]:
     return out
 
 
-def _best(spec: Spec, history: list[dict[str, float]], early) -> dict[str, Any]:
-    """The best epoch by the early-stopping monitor, else val_loss, else loss; and whether training stopped early."""
+def _best(spec: Spec, history: list[dict[str, float]], early, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The best epoch by the early-stopping monitor, else val_loss, else loss (which way is better: the run's
+    `metrics`, runs.folder.direction); and whether training stopped early."""
     if not history:
         return {}
     monitor = early.monitor if early is not None else ("val_loss" if "val_loss" in history[0] else "loss")
     values = [(row[monitor], i) for i, row in enumerate(history) if np.isfinite(row.get(monitor, np.nan))]
     if not values:
         return {}
-    value, index = (max if higher_is_better(monitor) else min)(values)
+    value, index = (max if direction(metrics, monitor) == "max" else min)(values)
     best = {"best_epoch": int(history[index]["epoch"]), "best": {"monitor": monitor, "value": value}}
     if early is not None:
         best["stopped_early"] = early.stopped_epoch > 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnrun.runs.folder import higher_is_better, ordered
+from nnrun.runs.folder import direction, ordered
 
 
 def mean_history(histories: list[list[dict[str, float]]]) -> list[dict[str, float]]:
@@ -42,17 +42,18 @@ def smooth(values: list[float], factor: float) -> list[float]:
 
 
 def best_epoch(mean: list[dict[str, float]], monitor: str, *, smoothing: float = 0.0, skip: int = 0,
-               folds: int | None = None) -> dict[str, float] | None:
+               folds: int | None = None, run_metrics: dict | None = None) -> dict[str, float] | None:
     """The best epoch of the mean `monitor` curve: {"epoch", "value" (the mean there), "monitor"}, or None.
 
     Only epochs after the first `skip` count, and only those every one of `folds` histories reached, so each
-    candidate averages the same folds; with `smoothing`, the smoothed curve (the seed's way) picks the epoch."""
+    candidate averages the same folds; with `smoothing`, the smoothed curve (the seed's way) picks the epoch.
+    `run_metrics`, the run's metrics.json, says which way the monitor is better (runs.folder.direction)."""
     rows = [r for r in mean if r["epoch"] > skip and (folds is None or r["folds"] == folds)
             and np.isfinite(r.get(f"{monitor}_mean", np.nan))]
     if not rows:
         return None
     curve = smooth([r[f"{monitor}_mean"] for r in rows], smoothing)
-    pick = int(np.argmax(curve) if higher_is_better(monitor) else np.argmin(curve))
+    pick = int(np.argmax(curve) if direction(run_metrics or {}, monitor) == "max" else np.argmin(curve))
     best = {"monitor": monitor, "epoch": int(rows[pick]["epoch"]), "value": rows[pick][f"{monitor}_mean"]}
     if smoothing:
         best["smoothed"] = curve[pick]

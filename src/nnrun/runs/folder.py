@@ -202,15 +202,40 @@ class Clock:
 
 
 _HIGHER = ("accuracy", "acc", "auc", "precision", "recall", "f1", "r2", "iou", "true_positives", "true_negatives")
+DIRECTIONS = ("max", "min")  # metrics.json `directions`: the larger value is better, or the smaller
 
 
 def higher_is_better(metric: str) -> bool:
-    """True for metrics where a larger value is better (accuracy, auc, ...); losses, errors and spreads
-    (accuracy_std) are lower-better."""
+    """nnrun's name rules, for a metric Keras says nothing about and for runs written before metrics.json recorded
+    `directions`: True for metrics where a larger value is better (accuracy, auc, ...); losses, errors and
+    spreads (accuracy_std) are lower-better."""
     name = metric.removeprefix("val_").lower()
     if name.endswith("_std"):
         return False
     return any(name == h or name.startswith(h) or name.endswith(h) for h in _HIGHER)
+
+
+def recorded_direction(metrics: dict[str, Any], name: str) -> str | None:
+    """The direction a run's metrics.json records for `name` (see `direction`), or None when it records none."""
+    recorded = metrics.get("directions") if isinstance(metrics, dict) else None
+    if not isinstance(recorded, dict):
+        return None
+    base = name.removeprefix("test_").removeprefix("val_")
+    if base.endswith("_std"):
+        return None
+    said = recorded.get(base, recorded.get(base.split("[", 1)[0]))  # f1_score[0]: a per-class value of f1_score
+    return said if said in DIRECTIONS else None
+
+
+def direction(metrics: dict[str, Any], name: str) -> str:
+    """Which way `name` is better in the run whose metrics.json is `metrics`: "max" or "min". `name` is a metric
+    as Keras reports it, or a score column of it (test_auc, val_auc, f1_score[0]); a spread (val_mae_std) is "min".
+    The run's `directions` decide (what Keras's metric said when the model was compiled); a run written before
+    they were recorded, or a name they lack, falls back to nnrun's name rules (`higher_is_better`)."""
+    base = name.removeprefix("test_").removeprefix("val_")
+    if base.endswith("_std"):
+        return "min"
+    return recorded_direction(metrics, name) or ("max" if higher_is_better(base) else "min")
 
 
 def kept_epoch(metrics: dict[str, Any]) -> tuple[int | None, str]:

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from nnrun.runs.folder import higher_is_better
+from nnrun.runs.folder import direction
 
 HUGE = 100  # a loss this many times the baseline's is "orders of magnitude" above it (a diverging fit)
 BARELY = 0.05  # a score that closes less than this share of the gap to a perfect score barely beats the baseline
@@ -44,16 +44,16 @@ class Hints:
 
 @dataclass
 class _Split:
-    pairs: list[tuple[str, float, float]]  # (metric, model, baseline) that decide this split
+    pairs: list[tuple[str, float, float, bool]]  # (metric, model, baseline, higher is better) that decide this split
     huge: tuple[float, float] | None  # (loss, baseline loss) when the loss is HUGE times the baseline's
 
     @property
-    def worse(self) -> list[tuple[str, float, float]]:
+    def worse(self) -> list[tuple[str, float, float, bool]]:
         """The figures no better than the baseline's."""
         return [p for p in self.pairs if _no_better(*p)]
 
     @property
-    def weak(self) -> list[tuple[str, float, float]]:
+    def weak(self) -> list[tuple[str, float, float, bool]]:
         """The figures that close less than BARELY of the gap between the baseline and a perfect score."""
         return [p for p in self.pairs if _no_better(*p) or _gain(*p) < BARELY]
 
@@ -63,7 +63,7 @@ class _Split:
 
 
 def baseline_warning(scores: dict[str, Any], baseline: dict[str, Any], hints: Hints,
-                     labels: dict[str, str] | None = None) -> str | None:
+                     labels: dict[str, str] | None = None, run_metrics: dict[str, Any] | None = None) -> str | None:
     """One line (without the `warning:` prefix) when the model does not clearly beat the baseline where it is
     judged, or its loss is HUGE times the baseline's or more; None when it does beat it.
 
@@ -74,9 +74,10 @@ def baseline_warning(scores: dict[str, Any], baseline: dict[str, Any], hints: Hi
     memorising them, one that barely beats it there learned next to nothing.
 
     `scores` and `baseline` map a split (train, validation, test) to {metric: value}, as in metrics.json;
-    `labels` names the splits in the message (a k-fold run's "mean validation")."""
+    `labels` names the splits in the message (a k-fold run's "mean validation"); `run_metrics`, the run's
+    metrics.json, says which way each metric is better (its `directions`: runs.folder.direction)."""
     names = {s: s for s in _ORDER} | (labels or {})
-    judged = {s: _judge(scores[s], baseline[s]) for s in _ORDER
+    judged = {s: _judge(scores[s], baseline[s], run_metrics or {}) for s in _ORDER
               if isinstance(scores.get(s), dict) and isinstance(baseline.get(s), dict)}
     judged = {s: j for s, j in judged.items() if j.pairs or j.huge}
     train = judged.get("train")
@@ -119,16 +120,16 @@ def _led(flagged: list[str], judged: dict[str, _Split], names: dict[str, str]) -
     return "; ".join(f"{lead}: {joined(figures)}" for lead, figures in runs)
 
 
-def _judge(scores: dict[str, Any], base: dict[str, Any]) -> _Split:
+def _judge(scores: dict[str, Any], base: dict[str, Any], run_metrics: dict[str, Any]) -> _Split:
     pairs = []
     for name, value in scores.items():
         key = baseline_name(name)
         if key is not None and _finite(value) and _finite(base.get(key)):
-            pairs.append((name, float(value), float(base[key])))
+            pairs.append((name, float(value), float(base[key]), direction(run_metrics, name) == "max"))
     loss, ref = scores.get("loss"), base.get("loss")
     comparable = _finite(loss) and _finite(ref)
     if not pairs and comparable:
-        pairs.append(("loss", float(loss), float(ref)))
+        pairs.append(("loss", float(loss), float(ref), direction(run_metrics, "loss") == "max"))
     huge = (float(loss), float(ref)) if comparable and ref > 0 and loss >= HUGE * ref else None
     return _Split(pairs, huge)
 
@@ -143,14 +144,14 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _no_better(name: str, model: float, ref: float) -> bool:
+def _no_better(name: str, model: float, ref: float, higher: bool) -> bool:
     slack = _SAME * max(1.0, abs(ref))
-    return model <= ref + slack if higher_is_better(name) else model >= ref - slack
+    return model <= ref + slack if higher else model >= ref - slack
 
 
-def _gain(name: str, model: float, ref: float) -> float:
+def _gain(name: str, model: float, ref: float, higher: bool) -> float:
     """The share of the gap between the baseline and a perfect score (1 for higher-better, 0 otherwise) closed."""
-    if higher_is_better(name):
+    if higher:
         return (model - ref) / (1 - ref) if ref < 1 else 0.0
     return (ref - model) / ref if ref > 0 else 0.0
 
@@ -159,7 +160,7 @@ def _figures(label: str, split: _Split, everything: bool = False) -> str:
     """'test accuracy 0.7800 vs baseline 0.8000', 'test loss 5.9e+32 vs baseline 84.5800 (7.0e+30 times)':
     the figures no better than the baseline (every figure with `everything`), and a HUGE loss."""
     listed = split.pairs if everything else split.weak
-    parts = [f"{label} {name} {_num(model)} vs baseline {_num(ref)}" for name, model, ref in listed]
+    parts = [f"{label} {name} {_num(model)} vs baseline {_num(ref)}" for name, model, ref, _ in listed]
     if split.huge:
         loss, ref = split.huge
         ratio = loss / ref

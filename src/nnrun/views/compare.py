@@ -13,12 +13,12 @@ import json
 import math
 import operator
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nnrun.errors import RunError, did_you_mean
 from nnrun.runs.record import RunRecord, flatten
-from nnrun.runs.folder import higher_is_better
+from nnrun.runs.folder import direction, recorded_direction
 
 RUN_COLUMNS = ("run", "kind", "status", "started", "duration_s", "epochs_run")
 WARNINGS = "warnings"  # a column only when a listed run has any (metrics.json `warnings`: see verdict.py)
@@ -38,6 +38,7 @@ class Comparison:
     config_columns: list[str]
     result_columns: list[str]
     flats: dict[str, dict[str, Any]] = field(default_factory=dict)  # each run's normalised config, by run name
+    directions: dict[str, str] = field(default_factory=dict)  # each result column's better way: "max" or "min"
 
 
 def compare(records: list[RunRecord], *, show_all: bool = False, metrics: list[str] | None = None) -> Comparison:
@@ -80,7 +81,15 @@ def compare(records: list[RunRecord], *, show_all: bool = False, metrics: list[s
         row.update({k: _number(result.get(k)) for k in result_columns})
         rows.append(row)
     return Comparison([*RUN_COLUMNS, *warned, *config_columns, *result_columns], rows, shared, config_columns,
-                      result_columns, {r.name: flat for r, flat in zip(records, flats)})
+                      result_columns, {r.name: flat for r, flat in zip(records, flats)},
+                      {c: _direction(records, c) for c in result_columns})
+
+
+def _direction(records: list[RunRecord], column: str) -> str:
+    """Which way a score column is better: as the first run that records it says (metrics.json `directions`),
+    else by the name rules of runs written before them (runs.folder.direction)."""
+    said = next((r.metrics for r in records if recorded_direction(r.metrics, column)), {})
+    return direction(said, column)
 
 
 def _unset_beside_named_sources(key: str, flats: list[dict[str, Any]]) -> bool:
@@ -269,8 +278,7 @@ def keep(comparison: Comparison, records: list[RunRecord], filters: list[str]) -
             raise RunError(f"--filter {text}: no column or config key {key!r}{did_you_mean(key, sorted(known))}; "
                            f"columns: {', '.join(comparison.columns)}")
         rows = [row for row in rows if _holds(row[key] if key in row else values[row["run"]].get(key), op, value)]
-    return Comparison(comparison.columns, rows, comparison.shared, comparison.config_columns, comparison.result_columns,
-                      comparison.flats)
+    return replace(comparison, rows=rows)
 
 
 def _holds(actual: Any, op, wanted: Any) -> bool:
@@ -291,14 +299,14 @@ def _text(value: Any) -> str:
 
 
 def sort_rows(comparison: Comparison, column: str | None, *, reverse: bool = False, top: int | None = None) -> Comparison:
-    """Rows sorted by `column` (scores: best first, the direction inferred from the name; other columns
-    ascending), runs without the value last; then the first `top`."""
+    """Rows sorted by `column` (scores: best first, which way the runs' metrics.json record, else as their name
+    says; other columns ascending), runs without the value last; then the first `top`."""
     rows = list(comparison.rows)
     if column is not None:
         if column not in comparison.columns:
             raise RunError(f"--sort {column}: no such column{did_you_mean(column, comparison.columns)}; "
                            f"columns: {', '.join(comparison.columns)}")
-        descending = column in comparison.result_columns and higher_is_better(_metric(column))
+        descending = column in comparison.result_columns and _better(comparison, column) == "max"
         present = [r for r in rows if r.get(column) is not None]
         absent = [r for r in rows if r.get(column) is None]
         numeric = all(isinstance(r[column], (int, float)) for r in present)
@@ -306,18 +314,16 @@ def sort_rows(comparison: Comparison, column: str | None, *, reverse: bool = Fal
         rows = present + absent
     if top is not None:
         rows = rows[:top]
-    return Comparison(comparison.columns, rows, comparison.shared, comparison.config_columns, comparison.result_columns,
-                      comparison.flats)
+    return replace(comparison, rows=rows)
+
+
+def _better(comparison: Comparison, column: str) -> str:
+    return comparison.directions.get(column) or direction({}, column)
 
 
 def is_score(column: str) -> bool:
     """Result columns are test_<metric> and val_<metric>; config keys are dotted paths and never start so."""
     return column.startswith(("test_", "val_"))
-
-
-def _metric(column: str) -> str:
-    """val_accuracy_std -> accuracy_std (lower is better: a spread), test_loss -> loss."""
-    return column.removeprefix("test_").removeprefix("val_")
 
 
 def best_values(comparison: Comparison) -> dict[str, Any]:
@@ -328,7 +334,7 @@ def best_values(comparison: Comparison) -> dict[str, Any]:
             continue
         values = [r[column] for r in comparison.rows if isinstance(r.get(column), (int, float))]
         if values:
-            out[column] = (max if higher_is_better(_metric(column)) else min)(values)
+            out[column] = (max if _better(comparison, column) == "max" else min)(values)
     return out
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from nnrun.runs.folder import atomic_write
+from nnrun.views.plots import confusion_png, recall_text  # noqa: F401 - recall_text: show.py reads it here
 
 CORNER = "true \\ predicted"  # confusion.csv's first header cell, followed by " (<split> rows)"
 
@@ -71,19 +72,11 @@ def recalls(counts) -> list[float | None]:
     return [float(counts[i, i] / t) if t else None for i, t in enumerate(totals)]
 
 
-def recall_text(recall: float | None) -> str:
-    """A recall as confusion.png and `nnrun show` both print it: three decimals (39 of 40 rows: 0.975, which
-    two would round either way), "-" for a class without rows."""
-    return "-" if recall is None else f"{recall:.3f}"
-
-
 def write(folder: Path, model, x: np.ndarray, y: np.ndarray, classes: list, target_kind: str, split: str, *,
           logits: bool = False, batch_size: int = 1024, name: str = "", preprocess=None) -> dict[str, Any]:
     """Predict `x` with `model`, write confusion.csv and confusion.png into `folder`, and samples.png when
     `preprocess` (the run's Preprocess) says the samples are images; return what metrics.json keeps:
     {"split", "rows", "accuracy"}."""
-    from nnrun.views.plots import confusion_png
-
     outputs = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
     truth = true_ids(y)
     predicted = predicted_ids(outputs, target_kind, logits)

@@ -318,6 +318,12 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
     return fig
 
 
+def recall_text(recall: float | None) -> str:
+    """A recall as confusion.png and `nnrun show` both print it: three decimals (39 of 40 rows: 0.975, which
+    two would round either way), "-" for a class without rows."""
+    return "-" if recall is None else f"{recall:.3f}"
+
+
 def confusion_png(matrix, classes: list, path: Path, title: str) -> None:
     """confusion.png: rows are the true classes, columns the predicted ones, each cell its count of rows; the
     colour is the share of the true class's rows (so rare classes read as clearly as common ones). Each row's
@@ -340,8 +346,6 @@ def confusion_figure(matrix, classes: list, title: str):
     fig.colorbar(image, ax=ax, shrink=0.8, label="share of the true class's rows")
     names = [str(c) for c in classes]
     ax.set_xticks(range(n), names, rotation=90 if n * max(map(len, names)) > 4 * side else 0)
-    from nnrun.views.confusion import recall_text
-
     recall = [recall_text(s if t else None) for s, t in zip(np.diag(shares), totals)]
     ax.set_yticks(range(n), [f"{c} ({r})" for c, r in zip(names, recall)])
     ax.set_xlabel("predicted class")

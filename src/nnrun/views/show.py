@@ -14,7 +14,7 @@ from nnrun.views.compare import cell
 from nnrun.runs.liveness import duration, heartbeat, started_at
 from nnrun.views.report import human_size
 from nnrun.runs.record import RunRecord
-from nnrun.runs.folder import higher_is_better, kept_epoch
+from nnrun.runs.folder import direction, kept_epoch, recorded_direction
 from nnrun.config.yamlfile import dump_yaml
 
 
@@ -163,7 +163,8 @@ def diff_runs(a: RunRecord, b: RunRecord) -> list:
             delta = vb - va if numbers else None
             better = ""
             if numbers and delta != 0:
-                better = "b" if (delta > 0) == higher_is_better(name.removeprefix("test_").removeprefix("val_")) else "a"
+                said = b.metrics if recorded_direction(b.metrics, name) else a.metrics  # old runs: the name rules
+                better = "b" if (delta > 0) == (direction(said, name) == "max") else "a"
             elif numbers:
                 better = "same"
             table.add_row(name, cell(name, va, ra), cell(name, vb, rb), "" if delta is None else f"{delta:+.4f}", better)
