@@ -19,7 +19,9 @@ from conftest import tiny_config
 from nnrun.errors import ConfigError, NnrunError
 from nnrun.errors import keypath
 from nnrun.config.overrides import apply_override, parse_override
-from nnrun.config.spec import Spec, build_spec, default_at, expand_shorthand, json_schema, load_spec
+from nnrun.config.json_schema import json_schema
+from nnrun.config.load import build_spec, load_spec
+from nnrun.config.schema import Spec, default_at, expand_shorthand
 from nnrun.config.yamlfile import dump_yaml, parse_yaml
 
 PATH = Path("exp.yaml")  # build_spec only uses it for messages and the default name

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from nnrun.config.spec import Spec, config_problems, load_spec
+from nnrun.config.load import load_spec
+from nnrun.config.schema import Spec, config_problems
 
 Overrides = Sequence["str | tuple[str, str]"]
 

@@ -13,7 +13,7 @@ from typing import Any
 from nnrun.data import Arrays, load_split
 from nnrun.errors import DataError
 from nnrun.engine.options import Options
-from nnrun.config.spec import Spec, training_problems
+from nnrun.config.schema import Spec, training_problems
 
 
 def show_notes(notes: list[str], options: Options) -> None:

@@ -27,7 +27,7 @@ from nnrun.runs.liveness import identity
 from nnrun.engine.options import Options
 from nnrun.views.plots import kfold_png
 from nnrun.runs.folder import Clock, RunFolder, csv_text, now_iso, read_history
-from nnrun.config.spec import Spec
+from nnrun.config.schema import Spec
 from nnrun.engine.train import Outcome, environment, fit_run, hints, params_json, saved_config
 from nnrun.runs.verdict import baseline_warning
 from nnrun.config.yamlfile import dump_yaml

@@ -1,37 +1,45 @@
-"""The config schema: read YAML safely, apply `--set` overrides, validate, fill defaults, dump.
+"""The config schema: `Spec` and its sections (dataset, layers, early_stopping, kfold), their defaults and the
+checks that span several keys; what the schema says about one key (its model, default, shorthand).
 
-Pure Python (pydantic + PyYAML): nothing here imports a machine-learning framework, so a bad
-config is rejected in well under a second and before any run folder exists.
+Pure Python (pydantic): nothing here imports a machine-learning framework, so a bad config is rejected in well
+under a second and before any run folder exists.
 """
 
 from __future__ import annotations
 
-import math
-import re
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainValidator,
     PrivateAttr,
-    ValidationError,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from nnrun.config.catalog import KERAS, SKLEARN, keras_source, sources
-from nnrun.errors import ConfigError, closest, did_you_mean, keypath
-from nnrun.config.overrides import apply_override, parse_override
-from nnrun.config.yamlfile import read_yaml, show_value
+from nnrun.config.fields import (
+    Column,
+    Fraction,
+    Header,
+    Label,
+    PositiveInt,
+    RefitEpochs,
+    Row,
+    Scale,
+    TestSize,
+    ValidationSize,
+    invalid,
+    name_or_mapping,
+)
+from nnrun.config.locations import Origin
+from nnrun.config.yamlfile import show_value
+from nnrun.errors import ConfigError, did_you_mean, keypath
 
-SCALES = ("none", "standard", "minmax")
 CSV_ONLY = ("header", "separator", "encoding", "decimal", "thousands", "target", "features", "missing")
 TEXT_ONLY = ("num_words", "encode", "maxlen")  # the word-index datasets' options (keras:imdb, keras:reuters)
 DEFAULT_TEST = 0.2
@@ -40,148 +48,13 @@ DEFAULT_NUM_WORDS = 10_000  # the seeds' choice; all of IMDB's 88,584 words woul
 INPUT_SHAPE_KEYS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "input_length")
 
 
-# --- field types whose validation gives one clear message instead of one per union branch ---
-
-
 def _separator_chars(separator: str) -> str:
     """The characters a config separator splits on (csvfile.separator_regex reads it; pandas is not imported here)."""
     return {"whitespace": " \t", "tab": "\t"}.get(separator, separator.strip(" ") or separator)
 
 
-def _custom(kind: str, message: str) -> PydanticCustomError:
-    return PydanticCustomError(kind, message)
-
-
-def _name_or_mapping(what: str, example: str):
-    def check(value: Any) -> str | dict:
-        if isinstance(value, str) and value.strip():
-            return value
-        if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
-            return dict(value)
-        raise _custom(
-            "name_or_mapping",
-            f"must be a Keras {what} name (e.g. {example}) or a mapping "
-            f"{{name: {example}, <argument>: <value>, ...}}",
-        )
-
-    schema = {
-        "anyOf": [
-            {"type": "string"},
-            {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
-        ]
-    }
-    return Annotated[str | dict, PlainValidator(check), WithJsonSchema(schema)]
-
-
-def _check_column(value: Any) -> int | str:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
-        raise _custom("column", "must be a column name or a 0-based column index (negative counts from the end)")
-    return value
-
-
-Column = Annotated[
-    int | str, PlainValidator(_check_column), WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string"}]})
-]
-
-
-def _rows_or_fraction(kind: str, rows: str, zero: str):
-    """A field taking an int N (`rows`, e.g. "the last N rows") or a fraction 0 <= f < 1 of seeded random rows."""
-
-    def check(value: Any) -> int | float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _custom(kind, f"must be an int N >= 0 ({rows}) or a fraction 0 <= f < 1 (seeded random rows)")
-        if isinstance(value, int) and value < 0:
-            raise _custom(kind, f"must be an int N >= 0 ({rows}); 0 means {zero}")
-        if isinstance(value, float) and not 0 <= value < 1:
-            raise _custom(kind, f"must be a fraction 0 <= f < 1, or an int N for {rows}")
-        return value
-
-    schema = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "number", "minimum": 0, "exclusiveMaximum": 1}]}
-    return Annotated[int | float, PlainValidator(check), WithJsonSchema(schema)]
-
-
-TestSize = _rows_or_fraction("test", "the last N rows", "no test set")
-ValidationSize = _rows_or_fraction("validation", "the first N training rows", "no validation")
-
-
-def _check_scale(value: Any) -> str | float:
-    if isinstance(value, str) and value in SCALES:
-        return value
-    # isfinite: dividing by .inf would silently turn every feature into 0.
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 and math.isfinite(value):
-        return float(value)
-    raise _custom("scale", "must be one of none, standard, minmax, or a number > 0 to divide by (255 for images)")
-
-
-Scale = Annotated[
-    str | float,
-    PlainValidator(_check_scale),
-    WithJsonSchema({"anyOf": [{"enum": list(SCALES)}, {"type": "number", "exclusiveMinimum": 0}]}),
-]
-
-
-def _check_header(value: Any) -> bool | str:
-    if isinstance(value, bool) or value == "auto":
-        return value
-    raise _custom("header", "must be true, false or auto")
-
-
-Header = Annotated[
-    bool | str, PlainValidator(_check_header), WithJsonSchema({"anyOf": [{"type": "boolean"}, {"const": "auto"}]})
-]
-
-PositiveInt = Annotated[int, Field(strict=True, gt=0)]
-Fraction = Annotated[float, Field(strict=True, ge=0, lt=1)]
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _check_row(value: Any) -> list[float] | float:
-    if _is_number(value):
-        return float(value)
-    if isinstance(value, list) and value and all(_is_number(v) for v in value):
-        return [float(v) for v in value]
-    raise _custom("row", "must be a row of numbers like [0.5, 1] (or, for one feature, a single number)")
-
-
-Row = Annotated[
-    list[float] | float,
-    PlainValidator(_check_row),
-    WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "number"}, "minItems": 1}, {"type": "number"}]}),
-]
-
-
-def _check_label(value: Any) -> float | int | str:
-    if _is_number(value) or isinstance(value, str):
-        return value
-    raise _custom("label", "must be a number or a class label (a string); write true/false labels as 1/0")
-
-
-Label = Annotated[
-    float | int | str, PlainValidator(_check_label), WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}]})
-]
-
-
-def _check_refit_epochs(value: Any) -> int | str | None:
-    if value is None or value == "best" or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-        return value
-    raise _custom("refit_epochs", "must be an int > 0, best (the best epoch of the mean validation curve) or null (= epochs)")
-
-
-RefitEpochs = Annotated[
-    int | str | None,
-    PlainValidator(_check_refit_epochs),
-    WithJsonSchema({"anyOf": [{"type": "integer", "exclusiveMinimum": 0}, {"const": "best"}, {"type": "null"}]}),
-]
-
-
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-
-
-# --- the schema ---
 
 
 class InlineData(_Section):
@@ -195,16 +68,16 @@ class InlineData(_Section):
     @model_validator(mode="after")
     def _same_length(self) -> InlineData:
         if len(self.x) != len(self.y):
-            raise _custom(
+            raise invalid(
                 "inline", f"x has {len(self.x)} rows but y has {len(self.y)} values; give one y value per row of x"
             )
         if not self.x:
-            raise _custom("inline", "x and y are empty; give at least one row")
+            raise invalid("inline", "x and y are empty; give at least one row")
         if len({isinstance(row, list) for row in self.x}) > 1:
-            raise _custom("inline", "x mixes rows [..] and single numbers; write every row of x the same way")
+            raise invalid("inline", "x mixes rows [..] and single numbers; write every row of x the same way")
         widths = {len(row) for row in self.x if isinstance(row, list)}
         if len(widths) > 1:
-            raise _custom("inline", f"rows of x have different lengths {sorted(widths)}; give every row the same length")
+            raise invalid("inline", f"rows of x have different lengths {sorted(widths)}; give every row the same length")
         return self
 
 
@@ -288,14 +161,14 @@ class DatasetSpec(_Section):
             valid = sources()
             prefixed = [v for v in valid if v.partition(":")[2] == value]  # `mnist` for keras:mnist
             hint = f" (did you mean '{prefixed[0]}'?)" if prefixed else did_you_mean(value, valid)
-            raise _custom("source", f"unknown dataset source{hint}; valid: {', '.join(valid)}")
+            raise invalid("source", f"unknown dataset source{hint}; valid: {', '.join(valid)}")
         return value
 
     @field_validator("separator")
     @classmethod
     def _separator(cls, value: str) -> str:
         if value == "":
-            raise _custom("separator", 'must not be empty; use "," or ";" or "\\t" or "whitespace"')
+            raise invalid("separator", 'must not be empty; use "," or ";" or "\\t" or "whitespace"')
         return value
 
     @field_validator("decimal", "thousands")
@@ -307,16 +180,16 @@ class DatasetSpec(_Section):
         what = "decimal mark" if key == "decimal" else "thousands separator"
         if len(value) != 1 or value.isdigit() or value in "+-":
             examples = '"," or "."' if key == "decimal" else '"." or ","'
-            raise _custom(key, f"must be one character other than a digit or sign (the {what}), e.g. {examples}")
+            raise invalid(key, f"must be one character other than a digit or sign (the {what}), e.g. {examples}")
         separator = info.data.get("separator")
         # A comma file can still carry "1,81" or "1,234" in quoted cells (pandas reads them); any other clash
         # would cut the numbers into columns.
         if separator is not None and value != "," and value in _separator_chars(separator):
-            raise _custom(key, f"the separator {separator!r} splits the columns, so it cannot be the {what} too; "
+            raise invalid(key, f"the separator {separator!r} splits the columns, so it cannot be the {what} too; "
                           f"set the separator the file uses, or another {what}")
         if key == "thousands" and value == info.data.get("decimal"):
             other = '"."' if value == "," else '","'
-            raise _custom(key, f"the same as decimal: a number cannot use {value!r} for both; use thousands: {other}, "
+            raise invalid(key, f"the same as decimal: a number cannot use {value!r} for both; use thousands: {other}, "
                           "or null (none)")
         return value
 
@@ -325,24 +198,24 @@ class DatasetSpec(_Section):
         given = [k for k in ("path", "source", "inline") if getattr(self, k) is not None]
         if len(given) != 1:
             got = "none of them" if not given else " and ".join(given)
-            raise _custom("dataset", f"give exactly one of path, source or inline (got {got})")
+            raise invalid("dataset", f"give exactly one of path, source or inline (got {got})")
         if self.path is None:
             csv_only = sorted(self.model_fields_set & set(CSV_ONLY))
             if csv_only:
-                raise _custom("dataset", f"{', '.join(csv_only)} only apply to a CSV path, not to {given[0]} data")
+                raise invalid("dataset", f"{', '.join(csv_only)} only apply to a CSV path, not to {given[0]} data")
         keras = keras_source(self.source)
         if keras is not None and keras.text:
             self.num_words = self.num_words or DEFAULT_NUM_WORDS
             self.encode = self.encode or "multi_hot"
             if self.maxlen is not None and self.encode != "sequence":
-                raise _custom("dataset", f"maxlen applies to encode: sequence; {self.encode} rows have num_words values")
+                raise invalid("dataset", f"maxlen applies to encode: sequence; {self.encode} rows have num_words values")
             if self.encode == "sequence" and self.scale != "none":
-                raise _custom("dataset", f"scale: {show_value(self.scale)} would change the word indices of encode: "
+                raise invalid("dataset", f"scale: {show_value(self.scale)} would change the word indices of encode: "
                               "sequence, which an Embedding layer looks up; use scale: none")
         else:
             text_only = [k for k in TEXT_ONLY if getattr(self, k) is not None]
             if text_only:
-                raise _custom("dataset", f"{', '.join(text_only)} only apply to keras:imdb and keras:reuters, not to "
+                raise invalid("dataset", f"{', '.join(text_only)} only apply to keras:imdb and keras:reuters, not to "
                               f"{self.source or given[0]} data")
         if self.test is None and keras is None:  # a Keras dataset's own test split is known once it is loaded
             self.test = DEFAULT_TEST
@@ -365,7 +238,7 @@ class LayerSpec(BaseModel):
     @classmethod
     def _type(cls, value: str) -> str:
         if not value.strip():
-            raise _custom("layer_type", "must be a Keras layer class name such as Dense")
+            raise invalid("layer_type", "must be a Keras layer class name such as Dense")
         return value
 
     @model_validator(mode="after")
@@ -374,7 +247,7 @@ class LayerSpec(BaseModel):
             if key == "input_dim" and self.type == "Embedding":  # there it is the vocabulary size, not a shape
                 continue
             if key in (self.model_extra or {}):
-                raise _custom(
+                raise invalid(
                     "input_shape", f"remove {key}: nnrun infers the input shape from the data (and batch_size is top-level)"
                 )
         return self
@@ -425,7 +298,7 @@ class KFoldSpec(_Section):
     def _validation_monitor(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("val_"):
             other = "" if value == "loss" else f" or val_{value}"
-            raise _custom("val_monitor", f"must be a val_ value, as the folds' mean validation curve is: val_loss{other}")
+            raise invalid("val_monitor", f"must be a val_ value, as the folds' mean validation curve is: val_loss{other}")
         return value
 
     def monitor_for(self, early_stopping: EarlyStoppingSpec | None) -> str:
@@ -457,13 +330,13 @@ class Spec(_Section):
         "null = Keras's default (linear).",
         examples=["relu"],
     )
-    loss: _name_or_mapping("loss", "binary_crossentropy") = Field(  # type: ignore[valid-type]
+    loss: name_or_mapping("loss", "binary_crossentropy") = Field(  # type: ignore[valid-type]
         description="A Keras loss name, or {name: ..., <arguments>}.", examples=["binary_crossentropy"]
     )
-    optimizer: _name_or_mapping("optimizer", "adam") = Field(  # type: ignore[valid-type]
+    optimizer: name_or_mapping("optimizer", "adam") = Field(  # type: ignore[valid-type]
         "rmsprop", description="A Keras optimizer name, or {name: sgd, learning_rate: 0.01, ...}."
     )
-    metrics: list[_name_or_mapping("metric", "accuracy")] = Field(  # type: ignore[valid-type]
+    metrics: list[name_or_mapping("metric", "accuracy")] = Field(  # type: ignore[valid-type]
         default_factory=list, description="Keras metric names (or {name: ..., <arguments>})."
     )
     epochs: PositiveInt = Field(description="Passes over the training rows.", examples=[100])
@@ -511,75 +384,7 @@ class Spec(_Section):
         return data
 
 
-# --- locating keys in the YAML text and in --set overrides ---
-
-
-class Origin:
-    """Where each key of a config came from: a YAML node (file, line) or a `--set` argument."""
-
-    def __init__(self, path: Path | None, root: yaml.Node | None, overrides: dict[tuple, str]):
-        self.path = path
-        self.root = root
-        self.overrides = overrides
-
-    def where(self, loc: tuple, about: tuple[str, ...] = ()) -> str:
-        """A "file:line: " or "--set k=v: " prefix for messages about key `loc`: the --set that gave the value at
-        `loc` (the most specific one: `--set optimizer.lr=0.1` rather than `--set optimizer=adam` before it),
-        else, for a key holding values that a --set gave (`optimizer` after `--set optimizer.lr=0.1`), the last
-        such --set, else the file's line. With `about` (keys under `loc`), only a --set of those keys, or of
-        `loc` or above it, counts: `--set layers[2].activation=softmax` is not blamed for the layer's units.
-        A key missing from the file under a section only --sets gave (`--set kfold.shuffle=false` without a
-        kfold: block) is blamed on those --sets, not on the file."""
-        given = list(self.overrides)  # in command-line order, a key given twice at its last place
-        live = [key for i, key in enumerate(given)  # not replaced by a later --set of a key above it
-                if not any(key[: len(later)] == later for later in given[i + 1:])]
-        covering = [key for key in live if loc[: len(key)] == key]
-        inside = [key for key in live if key[: len(loc)] == loc]
-        if about:
-            inside = [key for key in inside if len(key) > len(loc) and key[len(loc)] in about]
-        if covering or inside:
-            key = max(covering, key=len) if covering else inside[-1]
-            return f"{self.overrides[key]}: "
-        found = _reached(self.root, loc)
-        if found < len(loc) - 1:  # the section holding the key is not in the file
-            made = [key for key in live if key[: found + 1] == loc[: found + 1]]
-            if made:
-                return f"{self.overrides[made[-1]]}: "
-        node = _find_node(self.root, loc)
-        if node is not None and self.path is not None:
-            return f"{self.path}:{node.start_mark.line + 1}: "
-        return f"{self.path}: " if self.path else ""
-
-
-def _reached(node: yaml.Node | None, loc: tuple) -> int:
-    """How many parts of `loc` the YAML file holds (len(loc) when it holds the key itself)."""
-    for depth, part in enumerate(loc):
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-        else:
-            return depth
-        if node is None:
-            return depth
-    return len(loc)
-
-
-def _find_node(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
-    """The YAML node that locates key `loc`: the key itself, or for a key not in the file (a missing key,
-    `kfold: 4` for kfold.k) the key or list item that holds it."""
-    at = node
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            match = next(((k, v) for k, v in node.value if k.value == part), None)
-            if match is None:
-                return at
-            at, node = match  # the key's own line (`dataset:`), not the first line of its block
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = at = node.value[part]
-        else:
-            return at
-    return at
+# --- what the schema says about one key ---
 
 
 # Keys whose value is a Keras name or {name: ..., <arguments>}.
@@ -602,159 +407,15 @@ def expand_shorthand(loc: tuple, value: Any) -> Any:
 
 def default_at(loc: tuple) -> Any:
     """The schema default of key `loc` (None when it has none), e.g. 'rmsprop' for ('optimizer',)."""
-    model = _model_at(loc[:-1])
+    model = model_at(loc[:-1])
     field = model.model_fields.get(loc[-1]) if model and isinstance(loc[-1], str) else None
     if field is None or field.is_required():
         return None
     return field.get_default(call_default_factory=True)
 
 
-# --- validation ---
-
-
-def load_spec(path: str | Path, overrides: list[str | tuple[str, str]] | tuple = ()) -> Spec:
-    """Read, override and validate a config file; return the Spec with its name filled (`backend: auto` is kept:
-    the engine resolves it, see pipeline.load).
-    Each override is a `--set` text ("epochs=5"), or (text, how the command line gave it) as ("kfold.k=5", "--k 5")."""
-    path = Path(path)
-    data, root = read_yaml(path)
-    return build_spec(data, root, path, overrides)
-
-
-def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=()) -> Spec:
-    """Validate already-parsed config data (see `load_spec`)."""
-    name = str(path) if path else "config"
-    if data is None:
-        raise ConfigError(f"{name}: the config is empty; it needs at least dataset, layers, loss and epochs")
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{name}: the top level must be a mapping of keys (dataset:, layers:, ...); got {show_value(data)}"
-        )
-    set_by: dict[tuple, str] = {}
-    for given in overrides:
-        text, label = given if isinstance(given, tuple) else (given, f"--set {given}")
-        try:
-            loc, value = parse_override(text)
-            key = apply_override(data, loc, value, text, default_at, expand_shorthand)
-            set_by.pop(key, None)  # a key given twice: the later --set, in its own place in the order
-            set_by[key] = label
-        except ConfigError as e:  # the message quotes the argument: a newline in it must not split the line
-            raise ConfigError(str(e).replace("\n", "\\n")) from None
-    origin = Origin(path, root, set_by)
-    try:
-        spec = Spec.model_validate(data)
-    except ValidationError as e:
-        raise ConfigError(_first_problem(e, origin, data)) from None
-    spec._origin = origin
-    if spec.name is None:
-        spec.name = re.sub(r"[^A-Za-z0-9._+-]", "-", path.stem if path else "run").lstrip("._+-") or "run"
-    from nnrun.config.keras_names import check_names  # light: Keras's names as data
-
-    check_names(spec)
-    return spec
-
-
-def _first_problem(error: ValidationError, origin: Origin, data: dict) -> str:
-    """Turn pydantic's errors into nnrun's one-line messages (one line per problem)."""
-    lines = []
-    errors = error.errors(include_url=False)
-    missing = {tuple(err["loc"]) for err in errors if err["type"] == "missing"}
-    # A misspelt required key (`epoch: 1500`) is one slip, not two: its unknown-key line names the missing key,
-    # and the "required key is missing" line for that key is dropped.
-    misspelt = {}
-    for err in errors:
-        loc = tuple(err["loc"])
-        if err["type"] == "extra_forbidden" and isinstance(loc[-1], str):
-            close = closest(loc[-1], _fields_at(loc[:-1]))
-            if close is not None and (*loc[:-1], close) in missing:
-                misspelt[loc] = (*loc[:-1], close)
-    # Likewise where unknown keys are allowed (a layer's keys are Keras's arguments): `{typ: Dense}`.
-    for err in errors:
-        loc = tuple(err["loc"])
-        given = _data_at(data, loc[:-1])
-        if err["type"] == "missing" and loc not in misspelt.values() and isinstance(given, dict):
-            typo = next((k for k in given if isinstance(k, str) and k not in _fields_at(loc[:-1])
-                         and closest(k, [loc[-1]]) == loc[-1]), None)
-            if typo is not None:
-                example = _example_at(loc)
-                e_g = f"; e.g. {loc[-1]}: {example}" if example is not None else ""
-                lines.append(f"{origin.where((*loc[:-1], typo))}{keypath((*loc[:-1], typo))}: unknown key (did you "
-                             f"mean '{loc[-1]}'? it is required){e_g}".replace("\n", "\\n"))
-                misspelt[(*loc[:-1], typo)] = loc
-    for err in errors:
-        loc = tuple(err["loc"])
-        if err["type"] == "missing" and loc in misspelt.values():
-            continue
-        if err["type"] == "invalid_key":  # pydantic puts the bad key itself at the end of loc
-            loc = loc[:-1]
-        where = origin.where(loc)
-        problem = _problem(err, loc, by_set=where.startswith("--"))
-        if loc in misspelt:
-            problem = problem.replace("?)", f"? it is required)", 1)
-        line = f"{where}{keypath(loc)}: {problem}"
-        lines.append(line.replace("\n", "\\n"))  # a key with a newline in it must not split the line
-    return "\n".join(dict.fromkeys(lines))
-
-
-# Errors about a whole section, raised by its model validator: their input is the section itself,
-# too long to repeat, and the message already says what is wrong with it.
-_SECTION_CHECKS = ("dataset", "inline", "input_shape")
-# Sections that also accept a shorthand instead of a mapping.
-_SHORTHANDS = {"kfold": "an int k >= 2 (the number of folds) or ", "early_stopping": "true, false or "}
-
-
-def _problem(err: dict, loc: tuple, by_set: bool = False) -> str:
-    kind, value = err["type"], err.get("input")
-    if kind == "extra_forbidden":
-        valid = _fields_at(loc[:-1])
-        hint = did_you_mean(loc[-1], valid)
-        return f"unknown key{hint}; valid keys here: {', '.join(valid)}"
-    if kind == "missing":
-        example = _example_at(loc)
-        if example is None:
-            return "required key is missing"
-        if by_set:  # a --set made the section: the fix is one more --set
-            also = " or nnrun kfold --k 5" if loc == ("kfold", "k") else ""
-            return f"required key is missing; add --set {keypath(loc)}={show_value(example)}{also}"
-        return f"required key is missing (e.g. {loc[-1]}: {example})"
-    if kind == "invalid_key":
-        valid = _fields_at(loc)
-        return f"got the key {show_value(value)}; keys are names" + (f" (valid keys here: {', '.join(valid)})" if valid else "")
-    message = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
-    message = message.replace(" after validation", "")
-    if kind in ("string_pattern_mismatch",):
-        message = "must start with a letter or digit and hold only letters, digits and . _ + -"
-    if kind == "model_type":  # pydantic says "a valid dictionary or instance of KFoldSpec": name no classes
-        model = _model_at(loc)
-        if model is LayerSpec:
-            message = "must be a mapping {type: <Keras layer class>, <argument>: <value>, ...}, e.g. {type: Dense, units: 8}"
-        else:
-            keys = f" with keys among: {', '.join(model.model_fields)}" if model else ""
-            message = f"must be {_SHORTHANDS.get(loc[-1] if loc else '', '')}a mapping{keys}"
-    if kind == "literal_error":  # YAML spells booleans true and false
-        message = re.sub(r"\bTrue\b", "true", re.sub(r"\bFalse\b", "false", message))
-    if isinstance(value, dict) and kind in _SECTION_CHECKS:
-        return message[0].lower() + message[1:]
-    if kind in ("decimal", "thousands"):  # punctuation, quoted: "got ;; the separator" would read as a typo
-        return f"got {value!r}; {message}"
-    return f"got {show_value(value)}; {message[0].lower() + message[1:]}"
-
-
-def _data_at(data: Any, loc: tuple) -> Any:
-    """The config data at `loc` (None when it is not there)."""
-    for part in loc:
-        if isinstance(data, dict) and part in data or isinstance(data, list) and isinstance(part, int) \
-                and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
+def model_at(loc: tuple) -> type[BaseModel] | None:
     """The schema model that holds the keys at `loc` (None outside the schema)."""
-    import typing
-
     model: type[BaseModel] | None = Spec
     for part in loc:
         if isinstance(part, int):
@@ -772,15 +433,20 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
     return model
 
 
-def _fields_at(loc: tuple) -> list[str]:
-    model = _model_at(loc)
+def fields_at(loc: tuple) -> list[str]:
+    """The keys the schema knows at `loc` (a section's keys), in the schema's order; [] outside the schema."""
+    model = model_at(loc)
     return list(model.model_fields) if model else []
 
 
-def _example_at(loc: tuple) -> Any:
-    model = _model_at(loc[:-1])
+def example_at(loc: tuple) -> Any:
+    """The example value the schema gives key `loc` (None when it gives none): 100 for ('epochs',)."""
+    model = model_at(loc[:-1])
     field = model.model_fields.get(loc[-1]) if model else None
     return field.examples[0] if field is not None and field.examples else None
+
+
+# --- settings that validate alone but cannot train together ---
 
 
 def training_problems(spec: Spec, *, has_validation: bool) -> None:
@@ -798,15 +464,3 @@ def config_problems(spec: Spec) -> None:
     the validation rows exist when dataset.validation is set, and in every fold of `nnrun kfold`."""
     if spec.kfold is None:
         training_problems(spec, has_validation=bool(spec.dataset.validation))
-
-
-def json_schema() -> dict[str, Any]:
-    """The config's JSON Schema (draft 2020-12), for editors."""
-    schema = Spec.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    # The shorthands the "before" validators accept (`kfold: 4`, `early_stopping: true`) are invisible to
-    # pydantic's schema; without them an editor would flag the design document's own example.
-    props = schema["properties"]
-    props["kfold"]["anyOf"].insert(0, {"type": "integer", "minimum": 2})
-    props["early_stopping"]["anyOf"].insert(0, {"type": "boolean"})
-    return schema
