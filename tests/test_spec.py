@@ -401,6 +401,17 @@ def test_json_schema_lists_required_keys():
     assert set(schema["properties"]) == set(Spec.model_fields)
 
 
+def test_json_schema_states_the_constraints_the_checks_enforce():
+    # The field types declare their constraints once (config/fields.py): an editor flags what `nnrun check` refuses.
+    defs = json_schema()["$defs"]
+    dataset, kfold = defs["DatasetSpec"]["properties"], defs["KFoldSpec"]["properties"]
+    assert {"type": "string", "minLength": 1} == {k: dataset["separator"][k] for k in ("type", "minLength")}
+    assert {"type": "string", "pattern": "^val_"} in kfold["monitor"]["anyOf"]
+    assert {"type": "integer", "minimum": 0} in dataset["test"]["anyOf"]
+    assert {"type": "number", "minimum": 0, "exclusiveMaximum": 1} in dataset["test"]["anyOf"]
+    assert {"type": "number", "exclusiveMinimum": 0} in dataset["scale"]["anyOf"]
+
+
 # --- property: any input ends in a Spec or an NnrunError, never another exception ---
 
 KEYS = [

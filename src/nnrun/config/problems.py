@@ -85,8 +85,6 @@ def _problem(err: dict, loc: tuple, by_set: bool = False) -> str:
         return f"got the key {show_value(value)}; keys are names" + (f" (valid keys here: {', '.join(valid)})" if valid else "")
     message = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
     message = message.replace(" after validation", "")
-    if kind in ("string_pattern_mismatch",):
-        message = "must start with a letter or digit and hold only letters, digits and . _ + -"
     if kind == "model_type":  # pydantic says "a valid dictionary or instance of KFoldSpec": name no classes
         model = model_at(loc)
         if model is LayerSpec:

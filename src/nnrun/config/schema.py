@@ -21,24 +21,30 @@ from pydantic import (
     model_validator,
 )
 
-from nnrun.config.catalog import KERAS, SKLEARN, keras_source, sources
+from nnrun.config.catalog import keras_source
 from nnrun.config.fields import (
     Column,
     Fraction,
     Header,
     Label,
+    LayerType,
+    NonNegativeInt,
     PositiveInt,
     RefitEpochs,
     Row,
+    RunName,
     Scale,
+    Separator,
+    Source,
     TestSize,
+    ValidationMonitor,
     ValidationSize,
     invalid,
     name_or_mapping,
 )
 from nnrun.config.locations import Origin
 from nnrun.config.yamlfile import show_value
-from nnrun.errors import ConfigError, did_you_mean, keypath
+from nnrun.errors import ConfigError, keypath
 
 CSV_ONLY = ("header", "separator", "encoding", "decimal", "thousands", "target", "features", "missing")
 TEXT_ONLY = ("num_words", "encode", "maxlen")  # the word-index datasets' options (keras:imdb, keras:reuters)
@@ -90,7 +96,7 @@ class DatasetSpec(_Section):
         "($NNRUN_DATA_DIR, else ./data); well-known files are downloaded on first use.",
         examples=["pima-indians-diabetes.csv"],
     )
-    source: str | None = Field(
+    source: Source | None = Field(
         None,
         description="An embedded dataset (sklearn:iris | wine | breast_cancer | digits | diabetes) or a Keras "
         "dataset (keras:mnist | fashion_mnist | cifar10 | imdb | reuters | boston_housing), downloaded once into "
@@ -99,7 +105,7 @@ class DatasetSpec(_Section):
     )
     inline: InlineData | None = Field(None, description="The data itself: {x: [[...], ...], y: [...]}.")
     header: Header = Field("auto", description="CSV: true if the first row holds column names; auto detects it.")
-    separator: str = Field(",", description='CSV: the column separator; "whitespace" for space-separated files.')
+    separator: Separator = Field(",", description='CSV: the column separator; "whitespace" for space-separated files.')
     encoding: str = Field("utf-8", description="CSV: the text encoding (e.g. cp949, latin-1).")
     decimal: str = Field(
         ".", description='CSV: the decimal mark in numbers: "." or "," (spreadsheet exports such as 1,81), as pandas\' '
@@ -150,26 +156,6 @@ class DatasetSpec(_Section):
         None, description="encode: sequence: pad or cut every text to this many word indices (cutting the start, "
         "as keras.utils.pad_sequences does); null = the longest text.",
     )
-
-    @field_validator("source")
-    @classmethod
-    def _known_source(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        kind, _, name = value.partition(":")
-        if not ((kind == "sklearn" and name in SKLEARN) or (kind == "keras" and name in KERAS)):
-            valid = sources()
-            prefixed = [v for v in valid if v.partition(":")[2] == value]  # `mnist` for keras:mnist
-            hint = f" (did you mean '{prefixed[0]}'?)" if prefixed else did_you_mean(value, valid)
-            raise invalid("source", f"unknown dataset source{hint}; valid: {', '.join(valid)}")
-        return value
-
-    @field_validator("separator")
-    @classmethod
-    def _separator(cls, value: str) -> str:
-        if value == "":
-            raise invalid("separator", 'must not be empty; use "," or ";" or "\\t" or "whitespace"')
-        return value
 
     @field_validator("decimal", "thousands")
     @classmethod
@@ -227,19 +213,12 @@ class LayerSpec(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True)
 
-    type: str = Field(description="A Keras layer class name, e.g. Dense, Dropout, BatchNormalization, Flatten.",
+    type: LayerType = Field(description="A Keras layer class name, e.g. Dense, Dropout, BatchNormalization, Flatten.",
                       examples=["Dense"])
     units: PositiveInt | None = Field(None, description="Dense and recurrent layers: number of outputs.")
     filters: PositiveInt | None = Field(None, description="Convolution layers: number of filters.")
     rate: Fraction | None = Field(None, description="Dropout layers: fraction of inputs dropped, 0 <= rate < 1.")
     activation: str | None = Field(None, description="Activation name; unset = the top-level default.")
-
-    @field_validator("type")
-    @classmethod
-    def _type(cls, value: str) -> str:
-        if not value.strip():
-            raise invalid("layer_type", "must be a Keras layer class name such as Dense")
-        return value
 
     @model_validator(mode="after")
     def _no_input_shape(self) -> LayerSpec:
@@ -262,11 +241,11 @@ class EarlyStoppingSpec(_Section):
     """Stop when a monitored value stops improving (Keras's EarlyStopping)."""
 
     monitor: str = Field("val_loss", description="The value watched: loss, val_loss, val_accuracy, ...")
-    patience: Annotated[int, Field(strict=True, ge=0)] = Field(10, description="Epochs without improvement to wait.")
+    patience: NonNegativeInt = Field(10, description="Epochs without improvement to wait.")
     min_delta: Annotated[float, Field(ge=0)] = Field(0.0, description="Smallest change that counts as improvement.")
     mode: Literal["auto", "min", "max"] = Field("auto", description="Whether lower or higher is better; auto infers.")
     restore_best_weights: bool = Field(True, description="Keep the weights of the best epoch, not the last.")
-    start_from_epoch: Annotated[int, Field(strict=True, ge=0)] = Field(0, description="Epochs before watching starts.")
+    start_from_epoch: NonNegativeInt = Field(0, description="Epochs before watching starts.")
 
 
 class KFoldSpec(_Section):
@@ -281,25 +260,17 @@ class KFoldSpec(_Section):
     refit_epochs: RefitEpochs = Field(
         None, description="Epochs for the refit: null = epochs, best = the best epoch of the mean validation curve."
     )
-    monitor: str | None = Field(
+    monitor: ValidationMonitor | None = Field(
         None, description="The mean validation curve that picks the best epoch; null = early_stopping.monitor "
         "when it watches a val_ value, else val_loss.", examples=["val_mae"],
     )
-    smoothing: Annotated[float, Field(ge=0, lt=1)] = Field(
+    smoothing: Fraction = Field(
         0.0, description="Exponential smoothing factor of the mean validation curve, for history.png and the best "
         "epoch (the seed uses 0.9); 0 = none.",
     )
-    skip_epochs: Annotated[int, Field(strict=True, ge=0)] = Field(
+    skip_epochs: NonNegativeInt = Field(
         0, description="First epochs left out of history.png's mean curve and of the best-epoch choice (the seed skips 10).",
     )
-
-    @field_validator("monitor")
-    @classmethod
-    def _validation_monitor(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("val_"):
-            other = "" if value == "loss" else f" or val_{value}"
-            raise invalid("val_monitor", f"must be a val_ value, as the folds' mean validation curve is: val_loss{other}")
-        return value
 
     def monitor_for(self, early_stopping: EarlyStoppingSpec | None) -> str:
         """The value whose mean curve picks the best epoch."""
@@ -315,10 +286,8 @@ class Spec(_Section):
 
     model_config = ConfigDict(extra="forbid", strict=True, title="nnrun experiment")
 
-    name: str | None = Field(
-        None, description="The run name; null = the config file's name.", pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$"
-    )
-    seed: Annotated[int, Field(strict=True, ge=0)] = Field(42, description="Seeds Python, NumPy, Keras and the splits.")
+    name: RunName | None = Field(None, description="The run name; null = the config file's name.")
+    seed: NonNegativeInt = Field(42, description="Seeds Python, NumPy, Keras and the splits.")
     backend: Literal["auto", "jax", "tensorflow", "torch"] = Field(
         "auto", description="Keras backend; auto = $KERAS_BACKEND, else jax if installed, else tensorflow."
     )
