@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from conftest import CONFIGS, tiny_config
-from nnrun.config.spec import DatasetSpec, Spec
+from nnrun.config.schema import DatasetSpec, Spec
 
 # A small valid config written as text, so tests can point at exact line numbers.
 BASE_YAML = """\

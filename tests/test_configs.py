@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import CONFIGS
 
-from nnrun.config.spec import load_spec
+from nnrun.config.load import load_spec
 
 ALL = sorted(CONFIGS.glob("*.yaml"))
 

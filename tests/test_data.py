@@ -18,7 +18,7 @@ from nnrun.data import Preprocess, load, load_split, prepare, split_rows
 from nnrun.data.preprocess import Scaler
 from nnrun.config.task import infer_task, target_kind
 from nnrun.errors import DataError, NnrunError
-from nnrun.config.spec import build_spec, load_spec
+from nnrun.config.load import build_spec, load_spec
 
 XOR_CSV = "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"
 
@@ -51,7 +51,7 @@ def test_the_data_package_does_not_import_keras(tmp_path):
     path = write(tmp_path, "t.csv", XOR_CSV)
     code = (
         "import sys\n"
-        "from nnrun.config.spec import build_spec\n"
+        "from nnrun.config.load import build_spec\n"
         "from nnrun.data import load_split\n"
         f"spec = build_spec({{'dataset': {{'path': {str(path)!r}, 'test': 1, 'scale': 'standard'}}, "
         "'layers': [{'type': 'Dense', 'units': 1}], 'loss': 'binary_crossentropy', 'epochs': 1}, None, None)\n"

@@ -14,7 +14,7 @@ import pytest
 from nnrun.data import load_folds
 from nnrun.data.split import fold_problem, fold_rows
 from nnrun.errors import DataError
-from nnrun.config.spec import build_spec
+from nnrun.config.load import build_spec
 
 SIZES = [(n, k) for n, k in itertools.product((10, 37, 101), (2, 3, 5, 10)) if k <= n]
 

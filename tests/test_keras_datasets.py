@@ -119,7 +119,7 @@ def line_of(path: Path, text: str) -> int:
 
 
 def spec_of(write_config, config: dict, *overrides: str):
-    from nnrun.config.spec import load_spec
+    from nnrun.config.load import load_spec
 
     return load_spec(write_config(config), list(overrides))
 
@@ -290,7 +290,7 @@ def test_binary_crossentropy_on_mnist_says_the_target_has_10_classes(cli, keras_
 
 def test_validation_int_takes_the_first_n_training_rows(keras_offline, write_config):
     from nnrun.data import load_split
-    from nnrun.config.spec import load_spec
+    from nnrun.config.load import load_spec
 
     written = write_fashion_mnist(keras_offline)  # Keras's fashion loader keeps the files' order
     arrays = load_split(load_spec(CONFIGS / "fashion-mnist.yaml", ["dataset.validation=10"]))
@@ -307,7 +307,7 @@ def test_validation_int_takes_the_first_n_training_rows(keras_offline, write_con
 
 def test_keras_test_split_is_kept_by_default(keras_offline, cli):
     from nnrun.data import load_split
-    from nnrun.config.spec import load_spec
+    from nnrun.config.load import load_spec
 
     written = write_mnist(keras_offline, n_train=64, n_test=16)
     arrays = load_split(load_spec(CONFIGS / "mnist-adam.yaml"))
@@ -323,7 +323,7 @@ def test_keras_test_split_is_kept_by_default(keras_offline, cli):
 
 def test_fractional_test_replaces_keras_split_with_a_seeded_random_split(keras_offline):
     from nnrun.data import load_split
-    from nnrun.config.spec import load_spec
+    from nnrun.config.load import load_spec
 
     write_mnist(keras_offline, n_train=64, n_test=16)
     first = load_split(load_spec(CONFIGS / "mnist-adam.yaml", ["dataset.test=0.25"]))

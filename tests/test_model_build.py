@@ -279,7 +279,7 @@ def test_plain_check_does_not_use_lists_made_for_another_keras(monkeypatch, tmp_
 def test_summary_counts_the_model_not_the_optimizer_state():
     keras = import_keras()
     from nnrun.engine.model import param_counts
-    from nnrun.config.spec import build_spec
+    from nnrun.config.load import build_spec
     from nnrun.engine.train import summary_text
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4), keras.layers.BatchNormalization(),

@@ -7,7 +7,7 @@ import re
 import pytest
 from conftest import CONFIGS, REPO
 
-from nnrun.config.spec import DatasetSpec, EarlyStoppingSpec, KFoldSpec, Spec
+from nnrun.config.schema import DatasetSpec, EarlyStoppingSpec, KFoldSpec, Spec
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 

@@ -14,7 +14,7 @@ import pytest
 from nnrun.data import load, registry
 from nnrun.data.registry import REGISTRY, KnownFile, data_dir, locate
 from nnrun.errors import DataError
-from nnrun.config.spec import load_spec
+from nnrun.config.load import load_spec
 
 CSV = b"a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"
 

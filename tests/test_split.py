@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from nnrun.data import load_split, split_rows
 from nnrun.errors import DataError
-from nnrun.config.spec import build_spec
+from nnrun.config.load import build_spec
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

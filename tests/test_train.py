@@ -14,7 +14,7 @@ import pytest
 import yaml
 from conftest import import_keras, tiny_config
 
-from nnrun.config.spec import load_spec
+from nnrun.config.load import load_spec
 
 RUN_FILES = {"config.yaml", "metrics.json", "history.csv", "summary.txt", "model.keras", "preprocess.json",
              "env.json", "history.png"}

@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnrun.config.spec import Spec, config_problems, load_spec
+from nnrun.config.load import load_spec
+from nnrun.config.schema import Spec, config_problems
 from nnrun.runs.outcome import Outcome
 
 if TYPE_CHECKING:

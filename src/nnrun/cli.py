@@ -300,7 +300,7 @@ def check(
 @app.command()
 def schema() -> None:
     """Print the config's JSON Schema (for editor completion and checking)."""
-    from nnrun.config.spec import json_schema
+    from nnrun.config.json_schema import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2))
 

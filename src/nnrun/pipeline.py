@@ -14,7 +14,7 @@ from nnrun.data import Arrays, load_split
 from nnrun.errors import DataError
 from nnrun.engine.options import Options
 from nnrun.runs.outcome import Outcome
-from nnrun.config.spec import Spec, training_problems
+from nnrun.config.schema import Spec, training_problems
 
 
 @contextmanager

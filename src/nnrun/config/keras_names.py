@@ -25,7 +25,7 @@ from nnrun.errors import did_you_mean
 from nnrun.config.yamlfile import show_value
 
 if TYPE_CHECKING:
-    from nnrun.config.spec import Spec
+    from nnrun.config.schema import Spec
 
 DATA = Path(__file__).with_name("keras_names.json")
 # The kinds of named objects, as Keras's modules call them (keras.<kind>.get resolves their names).

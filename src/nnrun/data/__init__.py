@@ -24,7 +24,7 @@ from nnrun.errors import DataError
 from nnrun.config.task import infer_task, target_kind
 
 if TYPE_CHECKING:
-    from nnrun.config.spec import Spec
+    from nnrun.config.schema import Spec
 
 __all__ = ["Arrays", "Folds", "Loaded", "Preprocess", "Split", "load", "load_folds", "load_split", "prepare", "split_rows"]
 

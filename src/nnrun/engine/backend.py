@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from nnrun.errors import ConfigError, NnrunError
 
 if TYPE_CHECKING:
-    from nnrun.config.spec import Spec
+    from nnrun.config.schema import Spec
 
 BACKENDS = ("jax", "tensorflow", "torch")
 DEVICES = ("auto", "cpu", "gpu")

@@ -25,7 +25,7 @@ from nnrun.runs.liveness import identity
 from nnrun.engine.options import Options
 from nnrun.views.plots import kfold_png
 from nnrun.runs.folder import Clock, RunFolder, csv_text, now_iso, read_history
-from nnrun.config.spec import Spec
+from nnrun.config.schema import Spec
 from nnrun.engine.model import directions
 from nnrun.engine.train import environment, fit_run, hints, params_json, record_stop, saved_config
 from nnrun.runs.outcome import Outcome

@@ -24,7 +24,7 @@ from nnrun.config.keras_names import (
 
 if TYPE_CHECKING:
     from nnrun.data import Arrays
-    from nnrun.config.spec import Spec
+    from nnrun.config.schema import Spec
 
 # The values each output activation can produce (closed bounds are fine for 0/1 targets).
 ACTIVATION_RANGE = {

@@ -33,7 +33,7 @@ from nnrun.engine.options import Options
 from nnrun.views.plots import history_png
 from nnrun.views.report import params_text, plural
 from nnrun.runs.folder import Clock, RunFolder, direction, now_iso, read_history
-from nnrun.config.spec import Spec
+from nnrun.config.schema import Spec
 from nnrun.runs.outcome import Outcome
 from nnrun.runs.verdict import Hints, baseline_warning
 from nnrun.config.yamlfile import dump_yaml

@@ -146,7 +146,7 @@ def _normalised(config: dict[str, Any], schema: bool) -> dict[str, Any]:
     """One config in its long form; with `schema`, the defaults filled where the schema has them."""
     out = dict(config)
     if schema:
-        from nnrun.config.spec import expand_shorthand
+        from nnrun.config.schema import expand_shorthand
 
         for key in _TOP_KEYS:
             out.setdefault(key, _default((key,)))
@@ -183,23 +183,23 @@ _TOP_KEYS = ("seed", "backend", "activation", "optimizer", "metrics", "batch_siz
 
 
 def _default(loc: tuple) -> Any:
-    from nnrun.config.spec import default_at
+    from nnrun.config.schema import default_at
 
     return default_at(loc)
 
 
 @functools.lru_cache(maxsize=None)
 def _section_fields(key: str) -> tuple[str, ...]:
-    from nnrun.config.spec import _fields_at
+    from nnrun.config.schema import fields_at
 
-    return tuple(_fields_at((key,)))
+    return tuple(fields_at((key,)))
 
 
 @functools.lru_cache(maxsize=None)
 def _section_defaults(key: str) -> tuple[tuple[str, Any], ...]:
-    from nnrun.config.spec import _model_at
+    from nnrun.config.schema import model_at
 
-    model = _model_at((key,))
+    model = model_at((key,))
     return tuple((name, _default((key, name))) for name, f in model.model_fields.items() if not f.is_required())
 
 
