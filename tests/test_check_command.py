@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CONFIGS, tiny_config
+from conftest import EXPERIMENTS, tiny_config
 from nnrun.config.spec import DatasetSpec, Spec
 
 # A small valid config written as text, so tests can point at exact line numbers.
@@ -555,7 +555,7 @@ def test_resolved_config_validates_again_to_the_same_thing(cli, write_config, co
     assert again["name"] == "first"  # the name is now written in the file, not taken from its stem
 
 
-@pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("config", EXPERIMENTS, ids=lambda p: p.name)
 def test_shipped_configs_are_valid_and_round_trip(cli, write_config, config):
     first = check_ok(cli, config)
     assert check_ok(cli, write_config(first)) == first
