@@ -172,7 +172,7 @@ def test_flow_reads_back_to_the_same_value(value):
 
     text = f"key={flow(value)}"
     assert "\n" not in text
-    loc, back = parse_override(text)
+    _, back = parse_override(text)
     assert (back, type(back)) == (value, type(value))
 
 
@@ -462,6 +462,15 @@ def test_every_problem_of_the_schema_gets_its_own_line(folder):
         "sweep.yaml:2: method: got rnd; must be grid, random or tpe (did you mean 'random'?)",
         "sweep.yaml:3: trials: got 0; must be greater than 0",
     ]
+
+
+def test_a_range_is_checked_with_each_value_of_an_earlier_parameter_of_the_same_key(folder):
+    """With no hidden layer (the first layers value) layers[:-1] is empty: min 0 fails with the second value."""
+    text = SWEEP + "  layers: {values: [[{type: Dense, units: 1, activation: sigmoid}], [{type: Dense, units: 8}, " \
+                   "{type: Dense, units: 1, activation: sigmoid}]]}\n" \
+                   "  layers[:-1].units: {distribution: int_uniform, min: 0, max: 99}\n"
+    assert refusal(folder, text) == ("sweep.yaml:8: parameters.layers[:-1].units: min 0 with layers at values[1] makes "
+                                     "the config invalid: layers[0].units: got 0; must be greater than 0")
 
 
 def test_a_parameter_is_checked_with_the_parameters_before_it_applied(folder):

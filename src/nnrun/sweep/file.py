@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 from nnrun.config.overrides import apply_override, parse_key, parse_override, show_key
 from nnrun.config.spec import Origin, Spec
 from nnrun.config.yamlfile import read_yaml, show_value
-from nnrun.errors import ConfigError, closest, did_you_mean, keypath
+from nnrun.errors import ConfigError, did_you_mean, keypath
 
 METHODS = ("grid", "random", "tpe")
 SCORES = ("train", "kfold")
@@ -89,7 +89,7 @@ class Parameter(_Section):
     def _mapping(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return value
-        example = f"{{values: {show_value(value)}}}" if isinstance(value, list) else "{values: [...]}"
+        example = f"{{values: {show_value(value if isinstance(value, list) else [value])}}}"
         raise _custom("parameter", f"must be a mapping: {example}, or {{distribution: uniform, min: ..., max: ...}}")
 
     @model_validator(mode="after")
@@ -154,7 +154,7 @@ class Parameter(_Section):
         (what to call it, its key under the parameter, the value)."""
         if self.values is not None:
             return [(f"values[{i}] = {show_value(v)}", ("values", i), v) for i, v in enumerate(self.values)]
-        return [(f"min {show_value(self.min)}", ("min",), self.min), (f"max {show_value(self.max)}", ("max",), self.max)]
+        return [(f"{end} {show_value(getattr(self, end))}", (end,), getattr(self, end)) for end in ("min", "max")]
 
     def resolved(self) -> dict[str, Any]:
         if self.values is not None:
@@ -180,7 +180,8 @@ def _check_parameters(value: Any) -> Any:
         raise _custom("parameters", "must be a mapping of key paths to searches, e.g. "
                       "{batch_size: {values: [16, 32]}}")
     if not value:
-        raise _custom("parameters", "is empty; give at least one key path to search, e.g. batch_size: {values: [16, 32]}")
+        raise _custom("parameters", "is empty; give at least one key path to search, e.g. batch_size: "
+                      "{values: [16, 32]}")
     return value
 
 
@@ -211,7 +212,9 @@ class SweepFile(_Section):
         default_factory=dict,
         description="Key paths as --set takes them (slices too) -> {values: [...]} or {distribution, min, max}.",
     )
-    early_terminate: EarlyTerminate | None = Field(None, description="Optional pruning: {type: median | hyperband}.")
+    early_terminate: EarlyTerminate | None = Field(
+        None, description="Optional pruning: {type: median | hyperband, min_epochs: N}, or just the type."
+    )
 
     _origin: Origin | None = PrivateAttr(None)
     _path: Path | None = PrivateAttr(None)
@@ -222,6 +225,8 @@ class SweepFile(_Section):
     def _shorthands(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("metric"), str):
             data = {**data, "metric": {"name": data["metric"]}}
+        if isinstance(data, dict) and isinstance(data.get("early_terminate"), str):
+            data = {**data, "early_terminate": {"type": data["early_terminate"]}}
         return data
 
     @property
@@ -390,6 +395,8 @@ def _line(origin: Origin, loc: tuple, kind: str, message: str, value: Any, err: 
             message = "must start with a letter or digit and hold only letters, digits and . _ + -"
         if kind == "model_type":
             message = f"must be a mapping with keys among: {', '.join(_fields_at(loc))}"
+            if loc == ("metric",):
+                message = "must be a metric name such as val_loss, or {name: val_loss, goal: minimize}"
         problem = f"got {show_value(value)}; {message[0].lower() + message[1:]}"
     return f"{origin.where(loc)}{keypath(loc)}: {problem}"
 

@@ -80,7 +80,9 @@ def validate(sweep: SweepFile, base: Spec) -> None:
     above the grid's size, a train score without validation rows, a kfold score without kfold, min_epochs
     beyond the base config's epochs, a value that makes the base config invalid."""
     _check_metric(sweep, base)
-    _check_score(sweep, base)
+    if sweep.score == "kfold" and base.kfold is None:
+        raise sweep.error(("score",), f"got kfold, but {sweep.config_path.name} has no kfold: add `kfold: 3` (the "
+                          "number of folds) to it, or use score: train")
     if sweep.method == "grid":
         ranged = [path for path, p in sweep.parameters.items() if p.values is None]
         if ranged:
@@ -101,7 +103,7 @@ def validate(sweep: SweepFile, base: Spec) -> None:
     if et is not None and et.min_epochs >= base.epochs:
         raise sweep.error(("early_terminate", "min_epochs"), f"got {et.min_epochs}; the base config trains "
                           f"{base.epochs} epochs, so no trial would ever be stopped: give less than {base.epochs}")
-    _check_values(sweep)
+    _check_values(sweep, base)
     if sweep.seed is None:
         sweep.seed = base.seed
     sweep.parallel = min(sweep.parallel or os.cpu_count() or 1, sweep.trials)
@@ -110,50 +112,55 @@ def validate(sweep: SweepFile, base: Spec) -> None:
 def _check_metric(sweep: SweepFile, base: Spec) -> None:
     if sweep.metric is None:
         sweep.metric = MetricSpec(name="val_loss")
-    name = sweep.metric.name
+    name, loc = sweep.metric.name, ("metric", "name")
     reported = reported_metrics(base)
     valid = [f"val_{m}" for m in reported]
-    loc = ("metric", "name")
     if name.startswith("test_"):
         fix = f"val_{name.removeprefix('test_')}"
-        raise sweep.error(loc, f"got {show_value(name)}; it would select on the test rows, which must stay unseen until the "
-                          f"chosen model is scored: use {fix if fix in valid else 'val_loss'} (validation rows)")
+        raise sweep.error(loc, f"got {show_value(name)}; it would select on the test rows, which must stay unseen "
+                          f"until the chosen model is scored: use {fix if fix in valid else 'val_loss'} (validation "
+                          "rows)")
+    if name in reported:
+        raise sweep.error(loc, f"got {show_value(name)}, a value on the training rows, which rewards overfitting: "
+                          f"use val_{name} (validation rows)")
     if name not in valid:
-        if name in reported:
-            raise sweep.error(loc, f"got {show_value(name)}, a value on the training rows, which rewards overfitting: use "
-                              f"val_{name} (validation rows)")
-        raise sweep.error(loc, f"got {show_value(name)}, which the base config does not report{did_you_mean(name, valid)}; "
-                          f"valid: {', '.join(valid)}")
+        raise sweep.error(loc, f"got {show_value(name)}, which the base config does not report"
+                          f"{did_you_mean(name, valid)}; valid: {', '.join(valid)}")
     if sweep.metric.goal is None:
         sweep.metric.goal = "maximize" if higher_is_better(name) else "minimize"
 
 
-def _check_score(sweep: SweepFile, base: Spec) -> None:
-    config = sweep.config_path.name
-    if sweep.score == "kfold":
-        if base.kfold is None:
-            raise sweep.error(("score",), f"got kfold, but {config} has no kfold: add `kfold: 3` (the number of "
-                              "folds) to it, or use score: train")
-
-
-def _check_values(sweep: SweepFile) -> None:
+def _check_values(sweep: SweepFile, base: Spec) -> None:
+    """Each candidate of each parameter on the base config (see validate), and the validation rows a train
+    score needs: refused at the parameter that removes them, else at score."""
     from nnrun import api
 
-    before: list[tuple[str, str]] = []
-    first = sweep.base  # with every parameter so far at its first value
-    for path, parameter in sweep.parameters.items():
-        for i, (what, under, value) in enumerate(parameter.candidates()):
+    candidates = {path: p.candidates() for path, p in sweep.parameters.items()}
+    firsts = {path: (f"{path}={flow(c[0][2])}", f"sweep parameter {path}") for path, c in candidates.items()}
+    paths = list(candidates)
+    first = base  # with every parameter so far at its first value
+    for k, path in enumerate(paths):
+        # The earlier parameters at their first values, as one trial has them; and each other value of an
+        # earlier parameter of the same key (`layers`, for layers[:-1].units): what a trial of that depth sets.
+        contexts = [("", [firsts[q] for q in paths[:k]])]
+        for q in paths[:k]:
+            if parse_key(q)[0] == parse_key(path)[0]:
+                contexts += [(f" with {q} at {keypath(at)}", [(f"{q}={flow(v)}", firsts[q][1]) if r == q
+                                                               else firsts[r] for r in paths[:k]])
+                             for _, at, v in candidates[q][1:]]
+        for i, (what, under, value) in enumerate(candidates[path]):
             text = f"{path}={flow(value)}"
-            label = "sweep candidate"  # stripped again: the message is located in the sweep file instead
-            try:
-                spec = api.check(sweep.config_path, [*before, (text, label)])
-            except ConfigError as e:
-                raise _value_problem(sweep, path, what, under, str(e), text, label) from None
-            if sweep.score == "train" and not spec.dataset.validation and parse_key(path)[0] == "dataset":
-                raise sweep.error(("parameters", path, *under), f"{what} leaves no validation rows, which score: "
-                                  "train scores each trial on: keep dataset.validation above 0, or use score: kfold")
-            first = spec if i == 0 else first
-        before.append((f"{path}={flow(parameter.candidates()[0][2])}", f"sweep parameter {path}"))
+            label = "sweep candidate"  # taken off again: the message is located in the sweep file instead
+            for context, before in contexts:
+                try:
+                    spec = api.check(sweep.config_path, [*before, (text, label)])
+                except ConfigError as e:
+                    raise _value_problem(sweep, path, what + context, under, str(e), text, label) from None
+                if sweep.score == "train" and not spec.dataset.validation and parse_key(path)[0] == "dataset":
+                    raise sweep.error(("parameters", path, *under), f"{what} leaves no validation rows, which "
+                                      "score: train scores each trial on: keep dataset.validation above 0, or use "
+                                      "score: kfold")
+                first = spec if i == 0 and not context else first
     if sweep.score == "train" and not first.dataset.validation:
         raise sweep.error(("score",), f"got train, which scores each trial on its validation rows, but "
                           f"{sweep.config_path.name} has none: set dataset.validation in it (e.g. 0.2), or search "
@@ -181,7 +188,8 @@ def _value_problem(sweep: SweepFile, path: str, what: str, under: tuple, message
 
 
 def _in(key: str, path: tuple) -> bool:
-    """Whether config key `key` (as keypath writes it) is at or above what the parameter's `path` sets."""
+    """Whether config key `key` (as keypath writes it: layers[0].unit) is one the parameter's `path`
+    (layers[:-1].unit) sets, or a key above it."""
     try:
         parts = parse_key(key)
     except ConfigError:
