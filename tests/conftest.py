@@ -21,6 +21,16 @@ REPO = Path(__file__).resolve().parents[1]
 if os.environ.get("NNRUN_DATA_DIR"):
     os.environ["NNRUN_DATA_DIR"] = str(Path(os.environ["NNRUN_DATA_DIR"]).resolve())
 CONFIGS = REPO / "configs"
+
+
+def is_sweep(path: Path) -> bool:
+    """Whether a file of configs/ is a sweep file (parameters: to search over a base config), not an experiment."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return isinstance(data, dict) and "parameters" in data
+
+
+EXPERIMENTS = sorted(p for p in CONFIGS.glob("*.yaml") if not is_sweep(p))
+SWEEPS = sorted(p for p in CONFIGS.glob("*.yaml") if is_sweep(p))
 # Keras's dataset cache ($KERAS_HOME/datasets) starts empty for every test session, whatever the developer has
 # downloaded: a test that wants an archive writes a stand-in (tests/keras_archives.py) through keras_offline.
 _KERAS_HOME = tempfile.mkdtemp(prefix="nnrun-tests-keras-home-")

@@ -18,6 +18,7 @@ LAYERS = [
     {"nnrun.views"},
     {"nnrun.engine"},
     {"nnrun.pipeline", "nnrun.api"},
+    {"nnrun.sweep"},
     {"nnrun.cli", "nnrun.__main__"},
 ]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CONFIGS, tiny_config
+from conftest import EXPERIMENTS, tiny_config
 from nnrun.config.schema import DatasetSpec, Spec
 
 # A small valid config written as text, so tests can point at exact line numbers.
@@ -456,6 +456,34 @@ def test_set_error_when_the_file_is_fine_points_at_the_set_not_the_file(cli, wri
     assert message == "--set layers[-1].units=0: layers[1].units: got 0; must be greater than 0"
 
 
+def test_set_a_slice_sets_every_layer_but_the_last(cli, write_config):
+    config = tiny_config(layers=[{"type": "Dense", "units": 4}, {"type": "Dense", "units": 5},
+                                 {"type": "Dense", "units": 1, "activation": "sigmoid"}])
+    resolved = check_ok(cli, write_config(config), "--set", "layers[:-1].units=32")
+    assert [layer["units"] for layer in resolved["layers"]] == [32, 32, 1]
+
+
+def test_set_an_empty_slice_sets_nothing(cli, write_config):
+    config = tiny_config(layers=[{"type": "Dense", "units": 1, "activation": "sigmoid"}])
+    resolved = check_ok(cli, write_config(config), "--set", "layers[:-1].units=32")
+    assert resolved["layers"] == [{"type": "Dense", "units": 1, "activation": "sigmoid"}]
+
+
+def test_set_a_slice_error_names_the_item_and_blames_the_set(cli, write_config):
+    message = one_error(cli("check", write_config(BASE_YAML), "--set", "layers[:-1].units=0"))
+    assert message == "--set layers[:-1].units=0: layers[0].units: got 0; must be greater than 0"
+
+
+def test_set_a_slice_on_a_value_that_is_not_a_list(cli, write_config):
+    message = one_error(cli("check", write_config(BASE_YAML), "--set", "epochs[:-1]=3"))
+    assert message == "--set epochs[:-1]=3: epochs is 3, not a list, so [:-1] does not exist"
+
+
+def test_set_a_mapping_in_braces(cli, write_config):
+    resolved = check_ok(cli, write_config(BASE_YAML), "--set", "optimizer={name: sgd, learning_rate: 0.01}")
+    assert resolved["optimizer"] == {"name": "sgd", "learning_rate": 0.01}
+
+
 # --- the resolved config ---
 
 
@@ -527,7 +555,7 @@ def test_resolved_config_validates_again_to_the_same_thing(cli, write_config, co
     assert again["name"] == "first"  # the name is now written in the file, not taken from its stem
 
 
-@pytest.mark.parametrize("config", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("config", EXPERIMENTS, ids=lambda p: p.name)
 def test_shipped_configs_are_valid_and_round_trip(cli, write_config, config):
     first = check_ok(cli, config)
     assert check_ok(cli, write_config(first)) == first

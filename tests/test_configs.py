@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CONFIGS
+from conftest import CONFIGS, EXPERIMENTS
 
 from nnrun.config.load import load_spec
 
-ALL = sorted(CONFIGS.glob("*.yaml"))
+ALL = EXPERIMENTS  # the sweep files among them: tests/test_sweep_file.py
 
 
 def test_the_seed_examples_are_all_there():

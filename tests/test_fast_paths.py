@@ -10,7 +10,7 @@ import pytest
 from conftest import CONFIGS
 from test_compare import A, CONFIGS as RUN_CONFIGS, KF, SCORES, history, kfold_metrics, make_run, train_metrics
 
-HEAVY = ("tensorflow", "keras", "jax", "torch")
+HEAVY = ("tensorflow", "keras", "jax", "torch", "optuna")
 PROBE = """
 import runpy, sys
 sys.argv = ["nnrun", *{args!r}]

@@ -120,6 +120,11 @@ def test_load_spec_reads_a_file(write_config):
         ("dataset.separator=;", ("dataset", "separator"), ";"),
         ("dataset.separator==", ("dataset", "separator"), "="),
         ("layers[0].units=16", ("layers", 0, "units"), 16),
+        ("layers[:-1].units=16", ("layers", slice(None, -1), "units"), 16),
+        ("layers[1:].units=16", ("layers", slice(1, None), "units"), 16),
+        ("layers[::2]={type: Dropout, rate: 0.1}", ("layers", slice(None, None, 2)), {"type": "Dropout", "rate": 0.1}),
+        ("layers[-3:-1].units=16", ("layers", slice(-3, -1), "units"), 16),
+        ("optimizer={name: sgd, learning_rate: 0.01}", ("optimizer",), {"name": "sgd", "learning_rate": 0.01}),
         ("layers.0.units=16", ("layers", 0, "units"), 16),
         ("layers[-1].activation=softmax", ("layers", -1, "activation"), "softmax"),
         ("dataset.inline.x[2][1]=0.5", ("dataset", "inline", "x", 2, 1), 0.5),
@@ -137,8 +142,11 @@ def test_parse_override(text, loc, value):
         ("=3", "--set =3: expected key.path=value"),
         ("metrics=[1,", "--set metrics=[1,: cannot read the value '[1,' as YAML: "),
         ("name='x", "--set name='x: cannot read the value ''x' as YAML: "),
-        ("optimizer={name: sgd}", "--set optimizer={name: sgd}: give one value per --set (a number, a word or a [list]), not a mapping"),
-        ("optimizer=name: sgd", "--set optimizer=name: sgd: give one value per --set"),
+        ("optimizer=name: sgd", "--set optimizer=name: sgd: give one value per --set (a number, a word, a [list] or a "
+         "{mapping} in braces), not key: value"),
+        ("layers[::0].units=1", "--set layers[::0].units=1: cannot read the key path 'layers[::0].units': a slice's step cannot be 0"),
+        ("layers[:x].units=1", "--set layers[:x].units=1: cannot read the key path 'layers[:x].units'"),
+        ("layers[1:2:3:4].units=1", "--set layers[1:2:3:4].units=1: cannot read the key path"),
         ("layers[x].units=1", "--set layers[x].units=1: cannot read the key path 'layers[x].units'; write it as dataset.test or layers[0].units"),
         ("a..b=1", "--set a..b=1: cannot read the key path 'a..b'"),
         ("epochs.=1", "--set epochs.=1: cannot read the key path 'epochs.'"),
@@ -189,8 +197,40 @@ def test_set_replaces_and_adds_values():
 
 def test_set_returns_the_path_with_negative_indexes_resolved():
     data = tiny_config()
-    assert apply_override(data, ("layers", -1, "units"), 2, "layers[-1].units=2", default_at, expand_shorthand) == ("layers", 1, "units")
-    assert apply_override(data, ("layers", -2), {"type": "Dense"}, "layers[-2]=...", default_at, expand_shorthand) == ("layers", 0)
+    assert apply_override(data, ("layers", -1, "units"), 2, "layers[-1].units=2", default_at, expand_shorthand) == [("layers", 1, "units")]
+    assert apply_override(data, ("layers", -2), {"type": "Dense"}, "layers[-2]=...", default_at, expand_shorthand) == [("layers", 0)]
+
+
+def three_layers() -> dict:
+    return tiny_config(layers=[{"type": "Dense", "units": 4}, {"type": "Dense", "units": 5},
+                               {"type": "Dense", "units": 1, "activation": "sigmoid"}])
+
+
+def test_a_slice_sets_every_item_it_selects():
+    assert [layer["units"] for layer in apply(three_layers(), "layers[:-1].units=32")["layers"]] == [32, 32, 1]
+    assert [layer["units"] for layer in apply(three_layers(), "layers[1:].units=7")["layers"]] == [4, 7, 7]
+    assert [layer["units"] for layer in apply(three_layers(), "layers[::2].units=9")["layers"]] == [9, 5, 9]
+    assert [layer["units"] for layer in apply(three_layers(), "layers[-2:].units=3")["layers"]] == [4, 3, 3]
+
+
+def test_a_slice_returns_each_key_it_set_and_an_empty_slice_sets_nothing():
+    data = three_layers()
+    assert apply_override(data, ("layers", slice(None, -1), "units"), 8, "layers[:-1].units=8", default_at,
+                          expand_shorthand) == [("layers", 0, "units"), ("layers", 1, "units")]
+    assert apply(tiny_config(layers=[{"type": "Dense", "units": 1}]), "layers[:-1].units=8")["layers"] == [
+        {"type": "Dense", "units": 1}]
+    assert apply(three_layers(), "layers[5:].units=8") == three_layers()
+
+
+def test_a_slice_gives_each_item_its_own_copy():
+    data = apply(three_layers(), "layers[:2]={type: Dense, units: 6}")
+    data["layers"][0]["units"] = 1
+    assert data["layers"][1] == {"type": "Dense", "units": 6}
+
+
+def test_a_flow_mapping_replaces_the_whole_key():
+    assert apply(tiny_config(), "optimizer={name: sgd, learning_rate: 0.01}")["optimizer"] == {
+        "name": "sgd", "learning_rate": 0.01}
 
 
 def test_set_under_an_optimizer_name_makes_a_mapping():
@@ -233,6 +273,10 @@ def test_set_under_kfold_and_early_stopping_shorthands():
         ("layers.units=3", "--set layers.units=3: layers is [{"),
         ("dataset.inline.x.y=3", "--set dataset.inline.x.y=3: dataset.inline.x is [[0, 0], "),
         ("name.first=a", "--set name.first=a: name is"),
+        ("epochs[:-1]=3", "--set epochs[:-1]=3: epochs is 3, not a list, so [:-1] does not exist"),
+        ("dataset[1:].x=3", "--set dataset[1:].x=3: dataset is {"),
+        ("seed[::2].x=3", "--set seed[::2].x=3: seed is 42, not a list, so [::2] does not exist"),
+        ("layers[:-1].units.x=3", "--set layers[:-1].units.x=3: layers[0].units is 4, not a mapping, so it has no key 'x'"),
     ],
 )
 def test_set_errors(text, message):

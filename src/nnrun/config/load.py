@@ -45,9 +45,9 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
         text, label = given if isinstance(given, tuple) else (given, f"--set {given}")
         try:
             loc, value = parse_override(text)
-            key = apply_override(data, loc, value, text, default_at, expand_shorthand)
-            set_by.pop(key, None)  # a key given twice: the later --set, in its own place in the order
-            set_by[key] = label
+            for key in apply_override(data, loc, value, text, default_at, expand_shorthand):
+                set_by.pop(key, None)  # a key given twice: the later --set, in its own place in the order
+                set_by[key] = label
         except ConfigError as e:  # the message quotes the argument: a newline in it must not split the line
             raise ConfigError(str(e).replace("\n", "\\n")) from None
     origin = Origin(path, root, set_by)
