@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import import_keras, tiny_config
+from sweep_inputs import BASE, REFUSALS
 from test_check_command import BASE_YAML  # line 8 is epochs
 from typer.testing import CliRunner
 
@@ -591,3 +592,22 @@ def test_the_catalogue_keeps_at_least_forty_distinct_inputs():
     assert len({c.id for c in CASES}) == len(CASES)
     inputs = [(c.command, repr(c.config), repr(sorted(c.files.items())), c.argv, c.setup) for c in CASES]
     assert len(set(inputs)) == len(CASES)
+
+
+# --- sweep files: `nnrun sweep` answers each the same way (the texts in tests/sweep_inputs.py) ---
+
+
+@pytest.mark.parametrize(("text", "message"), REFUSALS)
+def test_bad_sweep_file_is_one_line_and_writes_nothing(text, message, cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "no-validation.yaml").write_text(BASE.replace("  validation: 0.25\n", "").replace("kfold: 2\n", ""),
+                                                 encoding="utf-8")
+    (tmp_path / "invalid.yaml").write_text(BASE.replace("epochs: 20", "epochs: 0"), encoding="utf-8")
+    (tmp_path / "sweep.yaml").write_text(text, encoding="utf-8")
+    before = files_under(tmp_path)
+    result = cli("sweep", "sweep.yaml", "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: {message}\n"
+    assert result.stdout == ""
+    assert files_under(tmp_path) == before, "something was written"

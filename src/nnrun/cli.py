@@ -298,6 +298,71 @@ def check(
 
 
 @app.command()
+@handles_errors
+def sweep(
+    sweep_file: Annotated[Optional[Path], typer.Argument(metavar="SWEEP", help="The sweep's YAML file (not with "
+                                                         "--resume).", show_default=False)] = None,
+    set_: SetOption = None,
+    trials: Annotated[Optional[int], typer.Option("--trials", min=1, help="Trials to run (overrides trials).")] = None,
+    parallel: Annotated[Optional[int], typer.Option("--parallel", min=1, help="Trials at once on this machine "
+                                                    "(overrides parallel).")] = None,
+    resume: Annotated[Optional[Path], typer.Option("--resume", metavar="FOLDER", help="Continue the stopped sweep "
+                                                   "in this sweep folder: finished trials are kept, interrupted ones "
+                                                   "run again.")] = None,
+    quiet: QuietOption = False,
+    device: DeviceOption = Device.auto,
+    runs_dir: RunsDirOption = None,
+) -> None:
+    """Search hyperparameters: run trials of a base config with values Optuna proposes (grid, random or
+    tpe), each a run folder in the sweep's folder, and keep the best."""
+    from nnrun.errors import ConfigError
+
+    overrides = list(set_ or []) + [(f"{key}={value}", f"--{key} {value}")
+                                     for key, value in (("trials", trials), ("parallel", parallel)) if value is not None]
+    if (sweep_file is None) == (resume is None):
+        raise ConfigError("nnrun sweep: give a sweep file, or --resume FOLDER (one of the two); "
+                          "usage: nnrun sweep SWEEP.yaml [--set KEY=VALUE] [--trials N] [--parallel N]")
+    if not quiet:
+        _loading("the sweep file and optuna")
+    from nnrun.sweep import run
+    from nnrun.sweep.driver import Progress
+    from nnrun.views.sweep_progress import SweepProgress, end_report
+
+    console = Console(highlight=False)
+    shown: dict = {}
+
+    def announce(sweep, folder):
+        shown["progress"] = SweepProgress(console, sweep.metric.name, sweep.trials, sweep.parallel, quiet)
+        shown["sweep"] = sweep
+        what = f"{sweep.base.kfold.k}-fold cross-validation" if sweep.score == "kfold" else "train run"
+        console.print(f"{sweep.name}: {sweep.method} search, {sweep.trials} trials (a {what} each) of "
+                      f"{sweep.config_path.name}, scored by {sweep.metric.name} ({sweep.metric.goal}), "
+                      f"{sweep.parallel} at a time; sweep folder {folder}", highlight=False, soft_wrap=True)
+
+    def relay(name):
+        return lambda *args: getattr(shown["progress"], name)(*args)
+
+    progress = Progress(trial_started=relay("trial_started"), trial_finished=relay("trial_finished"),
+                        tick=relay("tick"))
+    try:
+        if resume is not None:
+            result = run.resume(resume, overrides, device.value, progress, announce=announce)
+        else:
+            result = run.start(sweep_file, overrides, runs_dir or Path("runs"), device.value, progress,
+                               announce=announce)
+    finally:
+        if "progress" in shown:
+            shown["progress"].close()
+    end_report(console, result, shown["sweep"].metric.name, shown["sweep"].metric.goal, result.folder)
+    if result.status == "interrupted":
+        _err(escape(f"interrupted; the finished trials are kept: resume with nnrun sweep --resume {result.folder}"))
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.status == "failed":
+        _err(escape(result.message))
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
 def schema() -> None:
     """Print the config's JSON Schema (for editor completion and checking)."""
     from nnrun.config.json_schema import json_schema

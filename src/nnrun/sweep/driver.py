@@ -9,6 +9,9 @@ running. `trials` counts the finished ones: completed, pruned, failed and diverg
 from __future__ import annotations
 
 import math
+import signal
+import threading
+from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +92,7 @@ class Driver:
         self.running: dict[int, Any] = {}  # trial number -> optuna Trial
         self.failures_in_row = 0
         self.stop_message = ""
+        self.cancelled: str | None = None  # the signal that stopped the sweep
         self.started = now_iso()
 
     # --- the study ---
@@ -131,15 +135,16 @@ class Driver:
             if trial.state == TrialState.WAITING:
                 continue
             # The state nnrun gave it (set before every tell); a trial without one was running when its driver
-            # was killed: it ends now, interrupted, and is queued again.
-            state = trial.user_attrs.get("state")
+            # was killed: it ends now, interrupted (FAIL for Optuna), and is queued again.
+            state = trial.user_attrs.get("state") or ("completed" if trial.state == TrialState.COMPLETE else
+                                                      "pruned" if trial.state == TrialState.PRUNED else "interrupted")
             if trial.state == TrialState.RUNNING:
                 mark_stopped(self.folder.path / trial_dir(trial.number), "interrupted", "the sweep stopped")
                 study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
                 study.enqueue_trial(trial.params)
                 state = "interrupted"
             self.records[trial.number] = TrialRecord(
-                trial.number, state or "failed", self.plan.space.values(trial.params),
+                trial.number, state, self.plan.space.values(trial.params),
                 score=trial.value if trial.state == TrialState.COMPLETE else None,
                 epochs_run=trial.user_attrs.get("epochs_run"), duration_s=trial.user_attrs.get("duration_s"),
                 fit_s=trial.user_attrs.get("fit_s"), error=trial.user_attrs.get("error"))
@@ -153,25 +158,26 @@ class Driver:
         status = "completed"
         self._write("running")
         try:
-            while True:
-                finished = self._finished()
-                if not self.running and (finished >= self.plan.trials or self.stop_message):
-                    break
-                while (self.executor.free() > 0 and not self.stop_message
-                       and finished + len(self.running) < self.plan.trials):
-                    self._start(study.ask(distributions))
-                for event in self.executor.events(timeout=0.5):
-                    self._hear(study, event)
-                self.progress.tick(self._counts())
-        except KeyboardInterrupt:
-            status = "interrupted"
-            for event in self.executor.cancel(grace=10.0):
-                if not isinstance(event, Epoch):
-                    self._hear(study, event, cancelled=True)
-            for number in list(self.running):  # none should be left; if so, they are interrupted too
-                self._end(study, number, "interrupted", error=None, metrics={})
+            with self._signals():
+                while not self.cancelled:
+                    finished = self._finished()
+                    if not self.running and (finished >= self.plan.trials or self.stop_message):
+                        break
+                    while (self.executor.free() > 0 and not self.stop_message and not self.cancelled
+                           and finished + len(self.running) < self.plan.trials):
+                        self._start(study.ask(distributions))
+                    for event in self.executor.events(timeout=0.5):
+                        self._hear(study, event)
+                    self.progress.tick(self._counts())
+                if self.cancelled:
+                    status = "interrupted"
+                    for event in self.executor.cancel(grace=10.0):  # a second Ctrl-C in here: killed at once
+                        if not isinstance(event, Epoch):
+                            self._hear(study, event, cancelled=True)
         finally:
             self.executor.close()
+        for number in list(self.running):  # none should be left; any that is was interrupted with the sweep
+            self._end(study, number, "interrupted", error=None, metrics={})
         if self.stop_message and status == "completed":
             status = "failed"
         self._write(status)
@@ -179,6 +185,27 @@ class Driver:
         from nnrun.sweep.folder import best_record
 
         return Result(status, records, best_record(records, self.plan.goal), self.stop_message, self.folder.path)
+
+    @contextmanager
+    def _signals(self):
+        """Ctrl-C and SIGTERM set `cancelled`, which the loop reads between two steps (so no journal or file is
+        left half-written); a second one raises KeyboardInterrupt, which stops the waiting for the running
+        trials and kills them."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handle(signum, frame):
+            if self.cancelled:
+                raise KeyboardInterrupt
+            self.cancelled = signal.Signals(signum).name
+
+        previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
 
     def _finished(self) -> int:
         return sum(r.state in FINISHED for r in self.records.values())
