@@ -166,6 +166,21 @@ class SweepRecord:
         return counts
 
 
+FINISHED = ("completed", "pruned", "failed", "diverged")  # a trial in these states will not run again
+
+
+def trials_text(record: SweepRecord) -> str:
+    """'10 planned, 8 finished (6 completed, 1 pruned, 1 failed), 1 interrupted, 1 running': the states with
+    any trial in them; finished ones first, then those a resumed sweep runs again."""
+    counts = record.states()
+    finished = [f"{counts[s]} {s}" for s in FINISHED if counts.get(s)]
+    total = sum(counts.get(s, 0) for s in FINISHED)
+    parts = [f"{record.planned} planned"] if record.planned else []
+    parts.append(f"{total} finished" + (f" ({', '.join(finished)})" if finished else ""))
+    parts += [f"{n} {s}" for s, n in counts.items() if n and s not in FINISHED]
+    return ", ".join(parts)
+
+
 def is_sweep_folder(path: Path) -> bool:
     """A folder `nnrun sweep` made: it has a sweep.yaml, or a metrics.json saying `kind: sweep`."""
     if not path.is_dir():

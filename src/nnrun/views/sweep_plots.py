@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from nnrun.runs.sweep_record import SweepRecord, Trial, read_sweep
+from nnrun.runs.sweep_record import SweepRecord, Trial, read_sweep, trials_text
 from nnrun.views.plots import _figure, _legend, _save, spans_decades
 
 PICTURES = ("score.png", "params.png", "parallel.png")
@@ -69,13 +69,10 @@ def searched(record: SweepRecord) -> str:
 
 
 def progress(record: SweepRecord) -> str:
-    """'50 of 50 trials done (5 pruned, 3 failed)', and the sweep's status unless it completed."""
-    counts = record.states()
-    done = sum(n for s, n in counts.items() if s != "running")
-    planned = f" of {record.planned}" if record.planned else ""
-    extra = [f"{n} {s}" for s, n in counts.items() if n and s != "completed"]
-    status = "" if record.status == "completed" else f", sweep {record.status}"
-    return f"{done}{planned} trials done" + (f" ({', '.join(extra)})" if extra else "") + status
+    """'trials: 50 planned, 49 finished (40 completed, 5 pruned, 3 failed, 1 diverged), 1 interrupted', and
+    the sweep's status unless it completed."""
+    status = "" if record.status == "completed" else f"; sweep {record.status}"
+    return f"trials: {trials_text(record)}{status}"
 
 
 def best_line(record: SweepRecord) -> str:
