@@ -456,9 +456,11 @@ def parallel_figure(record: SweepRecord):
     for trial in pruned:
         ax.plot(range(last + 1), [*ys(trial), score_fraction(trial.score)], color="gray", linestyle="--",
                 linewidth=1.0, alpha=0.7, zorder=1)
+    # Many trials: thinner, fainter lines, so that where they crowd still reads as more of them.
+    thin = min(1.0, math.sqrt(30 / max(len(completed), 1)))
     for rank, trial in enumerate(sorted(completed, key=goodness)):  # the better drawn later, over the worse
         ax.plot(range(last + 1), [*ys(trial), score_fraction(trial.score)], color=cmap(norm(trial.score)),
-                linewidth=1.4, alpha=0.9, zorder=3 + rank / max(len(completed), 1))
+                linewidth=max(0.5, 1.4 * thin), alpha=max(0.3, 0.9 * thin), zorder=3 + rank / max(len(completed), 1))
     best = record.best
     if best is not None and best.score is not None:
         ax.plot(range(last + 1), [*ys(best), score_fraction(best.score)], color=BEST_LINE, linewidth=3.2,
@@ -470,7 +472,7 @@ def parallel_figure(record: SweepRecord):
     ax.set_ylim(-0.12, names + 0.09)
     ax.set_axis_off()
     example = cmap(norm(best.score)) if best is not None and best.score is not None else cmap(0.5)
-    handles = [Line2D([], [], color=example, linewidth=1.4, label=f"completed trial ({len(completed)})")]
+    handles = [Line2D([], [], color=example, linewidth=1.4, label=f"completed trial ({len(completed)})")][:len(completed)]
     if best is not None and best.score is not None:
         handles.append(Line2D([], [], color=BEST_LINE, linewidth=3.2,
                               label=f"best: trial {best.number}, {_score_text(best.score)}"))
