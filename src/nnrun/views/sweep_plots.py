@@ -25,7 +25,8 @@ PICTURES = ("score.png", "params.png", "parallel.png")
 COMPLETED, BEST, BEST_LINE = "tab:blue", "tab:orange", "tab:red"
 # Trials without a score, marked past the worst scores: (marker, colour, what the legend says).
 UNSCORED = {"failed": ("X", "tab:red", "failed"), "diverged": ("v", "tab:purple", "diverged (loss NaN or inf)"),
-            "interrupted": ("|", "dimgray", "interrupted"), "crashed": ("|", "black", "crashed")}
+            "interrupted": ("|", "dimgray", "interrupted"), "crashed": ("|", "black", "crashed"),
+            "pruned": ("o", "gray", "pruned before its first value")}
 LABEL_CHARS = 16  # a categorical value's label on an axis is cut to this many characters
 LOG_DISTRIBUTIONS = ("log_uniform", "int_log_uniform")
 
