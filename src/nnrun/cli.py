@@ -428,20 +428,39 @@ def compare(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output "
                                                    "(the PNG of --plot).")] = None,
 ) -> None:
-    """One table across runs: the config values that differ, and the scores."""
+    """One table across runs: the config values that differ, and the scores. A sweep folder alone: its trials,
+    best first; among other runs: its best trial."""
     from nnrun.views import compare as cmp
+    from nnrun.views import sweep as sweeps
     from nnrun.runs.record import find_runs, read_runs
 
-    records = read_runs(find_runs(list(runs or [])))
+    paths = find_runs(list(runs or []))
+    sweep_dir = sweeps.named_sweep(list(runs or []), paths)
+    sweep = None
+    if sweep_dir is not None:
+        from nnrun.runs.sweep_record import read_sweep
+
+        sweep = read_sweep(sweep_dir)
+        records = sweeps.trial_records(sweep)
+    else:
+        records = sweeps.best_trials(read_runs(paths))
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for record in records:
         if record.warning:
             err.print(f"[yellow]warning:[/] {escape(str(record.path))}: {escape(record.warning)}")
+    if sweep is not None and not records:
+        err.print(f"{escape(sweeps.heading(sweep))}\nno trial has been recorded yet")
+        return
     if not records:
         err.print(f"no runs found{' under runs/' if not runs else ''}; `nnrun train CONFIG` makes one")
         return
-    table = cmp.select(records, filters=list(filter_ or []), sort=sort, reverse=reverse, top=top, show_all=show_all,
-                       metrics=[m.strip() for m in metrics.split(",") if m.strip()] if metrics else None)
+    chosen_metrics = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
+    if sweep is not None:
+        table = sweeps.compare_trials(sweep, records, filters=list(filter_ or []), sort=sort, reverse=reverse,
+                                      top=top, metrics=chosen_metrics)
+    else:
+        table = cmp.select(records, filters=list(filter_ or []), sort=sort, reverse=reverse, top=top,
+                           show_all=show_all, metrics=chosen_metrics)
     if plot:
         from nnrun.errors import RunError
         from nnrun.views.plots import overlay_png
@@ -460,13 +479,21 @@ def compare(
         width = _pipe_width(to_file=output is not None)
         console = (Console(highlight=False, width=width, color_system=None, file=io.StringIO() if output else None)
                    if width else Console(highlight=False))
+        short: list[str] = []
+        if sweep is not None:
+            console.print(escape(sweeps.heading(sweep)), soft_wrap=True)
+            table, short = sweeps.shortened(table)
         for part in cmp.render(table, console.width, transpose=transpose):
             console.print(part)
+        if short:
+            console.print(escape(sweeps.shortened_note(short)), soft_wrap=True)
         if not output:
             return
         text = console.file.getvalue()
     elif format_ is Format.table:  # a long table: plain aligned text, at its natural width
         text = (cmp.shared_line(table) + "\n" if table.shared else "") + cmp.to_text(table, transpose=bool(transpose))
+        if sweep is not None:
+            text = sweeps.heading(sweep) + "\n" + text
     else:
         text = {Format.csv: cmp.to_csv, Format.json: cmp.to_json, Format.markdown: cmp.to_markdown}[format_](table)
     if output:
@@ -479,13 +506,24 @@ def compare(
 
 @app.command()
 @handles_errors
-def show(run: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder.", show_default=False)]) -> None:
-    """One run: status, scores, best epoch, config and files."""
+def show(run: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder, or a sweep folder.",
+                                            show_default=False)]) -> None:
+    """One run: status, scores, best epoch, config and files. A sweep folder: its state, best trial, top five."""
     from nnrun.runs.record import read_run
-    from nnrun.views.show import show_run
+    from nnrun.runs.sweep_record import is_sweep_folder
 
     console = _wide_console()
-    for part in show_run(read_run(_run_folder(run))):
+    folder = _run_folder(run)
+    if is_sweep_folder(folder):
+        from nnrun.runs.sweep_record import read_sweep
+        from nnrun.views.sweep import show_sweep
+
+        parts = show_sweep(read_sweep(folder))
+    else:
+        from nnrun.views.show import show_run
+
+        parts = show_run(read_run(folder))
+    for part in parts:
         console.print(part)  # wrapped between words on a terminal (a warning line runs long); a pipe gets 1,000 columns
 
 

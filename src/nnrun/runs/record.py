@@ -23,7 +23,7 @@ from nnrun.runs.folder import read_history
 # `unreadable` (no metrics.json, or a torn one).
 READ_STATUSES = ("running", "completed", "interrupted", "failed", "diverged", "crashed", "unreadable")
 _STAMP = re.compile(r"^\d{8}-\d{6}-")
-_RUN_FILES = ("metrics.json", "config.yaml", "history.csv")
+_RUN_FILES = ("metrics.json", "config.yaml", "history.csv", "sweep.yaml")  # (a sweep folder: runs/sweep_record.py)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader: ~10x faster, same result
 
 

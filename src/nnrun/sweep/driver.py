@@ -180,7 +180,7 @@ class Driver:
             self._end(study, number, "interrupted", error=None, metrics={})
         if self.stop_message and status == "completed":
             status = "failed"
-        self._write(status)
+        self._write(status, final=True)
         records = sorted(self.records.values(), key=lambda r: r.number)
         from nnrun.sweep.folder import best_record
 
@@ -288,7 +288,7 @@ class Driver:
         counts = self._counts()
         self.progress.trial_finished(record, counts["best"])
 
-    def _write(self, status: str) -> None:
+    def _write(self, status: str, final: bool = False) -> None:
         plan = self.plan
         summary = {"status": status, "name": plan.name, "started": self.started, "method": plan.method,
                    "metric": {"name": plan.metric, "goal": plan.goal}, "score": plan.score, "trials": plan.trials,
@@ -300,7 +300,7 @@ class Driver:
         self.folder.write(summary, list(self.records.values()), plan.space.parameters)
         if self.draw is not None and any(r.state in FINISHED for r in self.records.values()):
             try:
-                self.draw(self.folder.path)
+                self.draw(self.folder.path, final)
             except Exception:  # noqa: BLE001 - a picture that cannot be drawn must not stop the search
                 pass
 

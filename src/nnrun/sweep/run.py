@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from nnrun.sweep.folder import SweepFolder
 
 # What a resumed sweep may change: how many trials, and how many at once. Anything else would mix two searches.
 RESUMABLE = ("trials", "parallel")
+DRAW_EVERY = 10.0  # seconds between two drawings of the pictures while the sweep runs
 
 
 class SearchSpace:
@@ -108,12 +110,19 @@ def _drive(sweep: SweepFile, folder: SweepFolder, device: str, progress: Progres
     return Driver(plan, folder, make(plan.parallel, folder.path / "workers.log"), progress, _draw()).run()
 
 
-def _draw() -> Callable[[Path], None] | None:
-    try:
-        from nnrun.views.sweep import draw
-    except ImportError:
-        return None
-    return draw
+def _draw() -> Callable[[Path], None]:
+    """The sweep's pictures (views/sweep_plots.draw), drawn at most every DRAW_EVERY seconds while trials
+    finish (a drawing takes a second or two) and always at the end (draw(folder, final=True))."""
+    from nnrun.views.sweep_plots import draw
+
+    last = [0.0]
+
+    def throttled(folder: Path, final: bool = False) -> None:
+        if final or time.monotonic() - last[0] >= DRAW_EVERY:
+            draw(folder)
+            last[0] = time.monotonic()
+
+    return throttled
 
 
 def _portable(config: dict[str, Any], config_path: Path) -> dict[str, Any]:
