@@ -58,6 +58,13 @@ def vlines(ax) -> list[float]:
             and line.get_xdata()[0] == line.get_xdata()[1] and line.get_linestyle() == "-."]
 
 
+def assert_labels_apart(fig):
+    """No two texts drawn on the axes (the runs' numbers at their curves' ends) overlap."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+
+
 def assert_legend_outside(fig):
     """Every legend is the figure's, within the figure's width (not cut at its edges), and its box overlaps no
     panel."""
@@ -355,11 +362,11 @@ def test_confusion_figure_of_many_classes_renders():
 # --- compare --plot ---
 
 
-def write_run(root: Path, name: str, lr: float, losses: list[float]) -> Path:
+def write_run(root: Path, name: str, lr: float, losses: list[float], status: str = "completed", **changes) -> Path:
     folder = root / name
     folder.mkdir(parents=True)
-    config = {"name": "pima", "optimizer": {"name": "adam", "learning_rate": lr}, "epochs": len(losses)}
-    (folder / "metrics.json").write_text(json.dumps({"status": "completed", "kind": "train", "name": "pima",
+    config = {"name": "pima", "optimizer": {"name": "adam", "learning_rate": lr}, "epochs": len(losses), **changes}
+    (folder / "metrics.json").write_text(json.dumps({"status": status, "kind": "train", "name": "pima",
                                                      "config": config, "epochs_run": len(losses)}))
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
     (folder / "history.csv").write_text("epoch,loss,val_loss\n" + "".join(
@@ -387,7 +394,7 @@ def test_compare_plot_marks_identical_curves_labels_every_run_alike_and_keeps_th
     assert first.get_linestyle() != third.get_linestyle()
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
     assert texts == ["1: 20261122-080000-pima\n    learning_rate=0.01", "2: 20261122-081000-pima\n    learning_rate=0.001",
-                     "3: 20261122-082000-pima, the same curve as 1\n    learning_rate=0.01"]
+                     "3: 20261122-082000-pima, the same settings and curve as 1\n    learning_rate=0.01"]
     assert fig.axes[0].get_title() == "val_loss over epochs: 3 runs; 1 identical to another (line styles)"
     assert_legend_outside(fig)
 
@@ -442,8 +449,10 @@ def test_compare_plot_of_runs_of_very_different_lengths(tmp_path):
     assert texts[:3] == ["1: 20261122-080000-q", "2: 20261122-081000-q, the same curve as 1 over the first 40 epochs",
                          "3: 20261122-082000-q, the same curve as 1 over the first 40 epochs"]
     assert all(len(line) <= 110 for t in texts for line in t.split("\n"))
-    # 1 and 2 end a few epochs apart at nearly one height: one label, not two printed over each other
-    assert sorted(t.get_text() for t in ax.texts) == ["1, 2", "3", "4"]
+    # 1 and 2 end a few epochs apart at nearly one height: a label each (neither curve ends where the other
+    # does), moved apart rather than printed over each other
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "3", "4"]
+    assert_labels_apart(fig)
     assert_legend_outside(fig)
 
 
@@ -454,6 +463,107 @@ def test_compare_plot_cli_writes_nothing_but_its_line_to_stderr(cli, tmp_path):
     result = cli("compare", tmp_path / "runs", "--plot", "val_loss", "-o", tmp_path / "p.png")
     assert result.exit_code == 0
     assert result.stderr == f"wrote {tmp_path / 'p.png'}: val_loss of 3 runs\n"
+
+
+@STRICT
+def test_compare_plot_tags_only_runs_whose_curves_end_at_the_same_point(tmp_path):
+    # a tag read "1, 2, 4, 5" though run 2's curve ended elsewhere
+    curve = [1 / (e + 1) for e in range(30)]
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, curve)),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, curve[:29] + [curve[29] * 1.04])),
+               read_run(write_run(tmp_path, "20261122-082000-q", 0.03, curve[:28] + [curve[29]])),
+               read_run(write_run(tmp_path, "20261122-083000-q", 0.04, curve)),
+               read_run(write_run(tmp_path, "20261122-084000-q", 0.05, [0.9 - 0.02 * e for e in range(30)]))]
+    fig, _ = plots.overlay_figure(records, "loss", {})
+    drawn(fig)
+    # 1 and 4 end at one point; 2 four percent higher, 3 one epoch earlier at the same height: tags of their own
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["1, 4", "2", "3", "5"]
+    assert_labels_apart(fig)
+
+
+@STRICT
+def test_compare_plot_marks_an_unfinished_run_in_its_label_and_at_its_last_point(tmp_path):
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [0.9, 0.7, 0.6, 0.55, 0.5])),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [0.8, 0.6, 0.5], status="interrupted"))]
+    fig, _ = plots.overlay_figure(records, "loss", {})
+    drawn(fig)
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts == ["1: 20261122-080000-q", "2: 20261122-081000-q, interrupted at epoch 3"]
+    finished, interrupted = fig.axes[0].get_lines()
+    assert finished.get_marker() in ("None", None, "")
+    assert interrupted.get_marker() == "X" and interrupted.get_markevery() == [2]  # its last point only
+    assert fig.axes[0].get_xlabel() == "epoch"  # nothing cut
+
+
+@STRICT
+def test_compare_plot_cuts_a_far_longer_unfinished_run_where_the_others_end_and_says_so(tmp_path):
+    # an interrupted 2238-epoch run squeezed the others into the first 2% of the axis
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [1 / (e + 1) for e in range(2238)],
+                                  status="interrupted")),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [1 / (e + 2) for e in range(30)])),
+               read_run(write_run(tmp_path, "20261122-082000-q", 0.03, [1 / (e + 3) for e in range(40)]))]
+    fig, _ = plots.overlay_figure(records, "loss", {})
+    drawn(fig)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "linear" and ax.get_xlim()[1] <= 42
+    assert ax.get_xlabel() == "epoch (cut at epoch 40, where the other runs end: run 1 goes on to epoch 2238)"
+    assert max(ax.get_lines()[0].get_xdata()) == 40
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts[0] == "1: 20261122-080000-q, interrupted at epoch 2238"
+    assert "1 →" in [t.get_text() for t in ax.texts]  # at the axis's end: it goes on
+    assert_legend_outside(fig)
+
+
+@STRICT
+def test_compare_plot_labels_put_the_keys_that_tell_runs_apart_first(tmp_path):
+    from nnrun import compare as cmp
+
+    long = "a-rather-long-value-that-fills-the-legend-line"
+    paths = []
+    # epochs, batch_size and seed differ for A, B and C alike; only the learning rate tells C from D
+    for i, (epochs, lr) in enumerate(((10, 0.01), (20, 0.01), (30, 0.1), (30, 0.01))):
+        paths.append(write_run(tmp_path, f"20261122-08{i}000-pima", lr, [0.9, 0.7], epochs=epochs,
+                               batch_size=epochs, seed=epochs, **{f"note{n}": f"{long}-{epochs}" for n in range(4)}))
+    records = [read_run(p) for p in paths]
+    items = cmp.label_items(cmp.compare(records), records)
+    assert items["20261122-082000-pima"][:2] == ["epochs=30", "learning_rate=0.1"]
+    assert items["20261122-083000-pima"][:2] == ["epochs=30", "learning_rate=0.01"]
+    fig, _ = plots.overlay_figure(records, "loss", items)
+    drawn(fig)
+    visible = [t.get_text().split("\n", 1)[1] for t in fig.legends[0].get_texts()]
+    assert len(set(visible)) == 4 and all("…" in v for v in visible)  # cut, and still each its own
+
+
+def test_legend_settings_cut_alike_lead_with_what_differs():
+    same = [f"key{i}=a-long-value-{i}" for i in range(12)]
+    texts = plots._legend_settings([[*same, "x=1"], [*same, "x=2"]], width=60)
+    assert texts[0] != texts[1] and texts[1].startswith("    x=2, key0=")
+
+
+@STRICT
+def test_compare_plot_says_which_runs_have_the_same_settings(tmp_path):
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [0.9, 0.7, 0.6])),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [0.8, 0.7, 0.6])),
+               read_run(write_run(tmp_path, "20261122-082000-q", 0.01, [0.9, 0.8, 0.7]))]  # 1's settings, another curve
+    from nnrun import compare as cmp
+
+    fig, _ = plots.overlay_figure(records, "loss", cmp.label_items(cmp.compare(records), records))
+    texts = [t.get_text() for t in drawn(fig).legends[0].get_texts()]
+    assert texts[2] == "3: 20261122-082000-q, the same settings as 1\n    learning_rate=0.01"
+
+
+def test_compare_plot_cli_labels_by_what_differs_between_the_runs_plotted(cli, tmp_path, monkeypatch):
+    root = tmp_path / "runs"
+    write_run(root, "20261122-080000-pima", 0.01, [0.9, 0.7], batch_size=8)
+    write_run(root, "20261122-081000-pima", 0.001, [0.9, 0.8], batch_size=8)
+    no_curve = write_run(root, "20261122-082000-pima", 0.01, [0.9, 0.6], batch_size=16)
+    (no_curve / "history.csv").write_text("epoch,loss\n1,0.9\n")  # no val_loss
+    saved = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: saved.append(fig))
+    result = cli("compare", root, "--plot", "val_loss", "-o", tmp_path / "p.png")
+    assert result.exit_code == 0, result.stderr
+    texts = [t.get_text() for t in saved[0].legends[0].get_texts()]
+    assert texts == ["1: 20261122-080000-pima\n    learning_rate=0.01", "2: 20261122-081000-pima\n    learning_rate=0.001"]
 
 
 # --- the run folder ---

@@ -784,20 +784,47 @@ def to_table(comparison: Comparison):
 
 def labels(comparison: Comparison, records: list[RunRecord]) -> dict[str, str]:
     """A legend label per run (by folder name), every one the same way: the run's name, then the config values
-    that differ ("20261122-081901-pima: units=16, learning_rate=0.01"), the keys with the most distinct values
-    first (a legend cuts long labels); a key the run lacks or leaves null (a CSV key of a scikit-learn run) is
-    left out."""
+    that differ ("20261122-081901-pima: units=16, learning_rate=0.01"), in the order of `label_items`."""
+    return {name: f"{name}: {', '.join(items)}" if items else name
+            for name, items in label_items(comparison, records).items()}
+
+
+def label_items(comparison: Comparison, records: list[RunRecord]) -> dict[str, list[str]]:
+    """Each run's config values that differ between `records` (by folder name), as key=value items in one order
+    for every run, the keys that tell the runs apart first (a legend cuts long labels): first the key that
+    splits the runs into the most groups of equal values, then the one that splits those groups most, and so
+    on; then the rest, those with the most distinct values first. A key the run lacks or leaves null (a CSV key
+    of a scikit-learn run) is left out, not written `path=null`."""
     by_name = {row["run"]: row for row in comparison.rows}
     rows = [by_name.get(r.name, {}) for r in records]
 
+    def shown(row: dict[str, Any], key: str) -> str | None:
+        return None if row.get(key) is None else cell(key, row[key])
+
     def distinct(key: str) -> int:
-        return len({cell(key, row[key]) for row in rows if row.get(key) is not None})
+        return len({shown(row, key) for row in rows} - {None})
 
     keys = sorted(comparison.config_columns, key=distinct, reverse=True)  # stable: the config's order on ties
-    out = {}
-    for record, row in zip(records, rows):
-        out[record.name] = ", ".join(f"{_short(k)}={cell(k, row[k])}" for k in keys if row.get(k) is not None)
-    return {name: f"{name}: {label}" if label else name for name, label in out.items()}
+    order: list[str] = []
+    groups = [list(range(len(rows)))]
+    while True:
+        def split(key: str) -> list[list[int]]:
+            out: list[list[int]] = []
+            for group in groups:
+                parts: dict[str | None, list[int]] = {}
+                for i in group:
+                    parts.setdefault(shown(rows[i], key), []).append(i)
+                out += parts.values()
+            return out
+
+        best = max((k for k in keys if k not in order), key=lambda k: len(split(k)), default=None)
+        if best is None or len(split(best)) == len(groups):
+            break
+        order.append(best)
+        groups = split(best)
+    order += [k for k in keys if k not in order]
+    return {record.name: [f"{_short(k)}={shown(row, k)}" for k in order if shown(row, k) is not None]
+            for record, row in zip(records, rows)}
 
 
 def _short(key: str) -> str:

@@ -57,16 +57,26 @@ def spans_decades(values, decades: float = DECADES) -> bool:
     return bool(values) and min(values) > 0 and max(values) > 10**decades * min(values)
 
 
+def _plain_log_ticks(axis) -> None:
+    """A log axis's ticks as plain numbers (0.6, 0.4, 20) rather than matplotlib's 6x10^-1; the ticks between
+    the powers of ten labelled only where the axis spans under 1.5 decades (beyond, 0.2, 0.3, ..., 0.9 of every
+    decade print over each other)."""
+    from matplotlib.ticker import LogFormatter
+
+    class Plain(LogFormatter):
+        def __call__(self, x, pos=None):
+            return f"{x:g}" if super().__call__(x, pos) else ""
+
+    axis.set_major_formatter(Plain(labelOnlyBase=False, minor_thresholds=(1.5, 0.5)))
+    axis.set_minor_formatter(Plain(labelOnlyBase=False, minor_thresholds=(1.5, 0.5)))
+
+
 def _scale(ax, values) -> None:
     """A log y axis when `values` (everything drawn on `ax`) span more than DECADES decades, its ticks written as
-    plain numbers (0.6, 0.4, 20) rather than matplotlib's 6x10^-1."""
+    plain numbers."""
     if spans_decades(values):
-        from matplotlib.ticker import FuncFormatter
-
         ax.set_yscale("log")
-        plain = FuncFormatter(lambda value, _: f"{value:g}")
-        ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(plain)
+        _plain_log_ticks(ax.yaxis)
 
 
 def _baseline(ax, value: float, curves: list[float], colour: str, label: str) -> bool:
@@ -407,8 +417,10 @@ def samples_figure(images, predicted: list[str], truth: list[str], numbers: list
 
 
 def _end_labels(ax, ends: list[tuple[float, float, str, Any]]) -> None:
-    """Each run's number just right of its last point; numbers whose points lie within a few percent of the
-    axes of each other share one label ("2, 5") instead of printing over each other."""
+    """Each run's number just right of its last point. Runs whose curves end at the same point (the same last
+    epoch, and last values the drawing cannot tell apart) share one label ("2, 5"); labels of ends that are
+    merely near each other are moved apart, up or down, with a thin line to their points, rather than printed
+    over each other or merged into a label that names a run whose curve ends elsewhere."""
     import math
 
     ax.autoscale_view()
@@ -418,48 +430,98 @@ def _end_labels(ax, ends: list[tuple[float, float, str, Any]]) -> None:
         if not (math.isfinite(x) and math.isfinite(y)):
             continue
         fx, fy = to_axes.transform((x, y))
-        group = next((g for g in groups if abs(g[0][0] - fx) < 0.05 and abs(g[0][1] - fy) < 0.04), None)
+        group = next((g for g in groups if g[0][2] == x and abs(g[0][1] - fy) < RESOLUTION), None)
         (group.append((fx, fy, x, y, text, colour)) if group else groups.append([(fx, fy, x, y, text, colour)]))
-    for group in groups:
-        _, _, x, y, _, colour = group[0]
-        ax.annotate(", ".join(g[4] for g in group), (x, y), xytext=(3, 0), textcoords="offset points",
-                    fontsize="x-small", color=colour if len(group) == 1 else "black", va="center")
+    placed: list[tuple[float, float]] = []
+    for group in sorted(groups, key=lambda g: g[0][1]):  # from the bottom up: each label above those it meets
+        fx, fy, x, y, _, colour = group[0]
+        at = fy
+        for _, py in sorted(p for p in placed if abs(p[0] - fx) < 0.06):  # upwards past each label in the way
+            if abs(py - at) < 0.999 * LABEL_HEIGHT:
+                at = py + LABEL_HEIGHT
+        placed.append((fx, at))
+        moved = abs(at - fy) > 1e-9
+        ax.annotate(", ".join(g[4] for g in group), (x, y), xytext=(fx + (0.02 if moved else 0.006), at),
+                    textcoords="axes fraction", fontsize="x-small", va="center", annotation_clip=False,
+                    color=colour if len(group) == 1 else "black",
+                    arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1}
+                    if moved else None)
 
 
-def overlay_png(records, metric: str, path: Path, labels: dict[str, str]) -> int:
+RESOLUTION = 0.004  # of the axes' height: about 1.5 pixels of the overlay's plot, what the drawing can resolve
+LABEL_HEIGHT = 0.04  # of the axes' height: one line of x-small text
+UNFINISHED = {"interrupted": "interrupted at epoch {}", "crashed": "crashed at epoch {}",
+              "running": "still running, at epoch {}", "failed": "failed at epoch {}"}
+CUT = 3  # an unfinished run this many times longer than every other run cuts the epoch axis at their length
+
+
+def overlay_png(records, metric: str, path: Path, labels: dict[str, str | list[str]]) -> int:
     """One line per run of `metric` over epochs (a k-fold run: its mean over the folds); write `path` and
     return how many runs had that curve. RunError when none has it, naming the curves that exist.
 
-    Runs are numbered in the legend (below the axes, never on the curves); a run whose curve equals an earlier
-    one's is drawn in a different line style and labelled "same curve as N"."""
+    `labels`: per run (by name), its label ("name: key=value, ...") or its key=value items in the order they
+    should be read (see compare.label_items). Runs are numbered in the legend (below the axes, never on the
+    curves); a run whose curve equals an earlier one's is drawn in a different line style and labelled "same
+    curve as N"; an unfinished run (interrupted, crashed, still running) says so and ends in a cross; one far
+    longer than the others is cut where they end, and the axis says so."""
     fig, count = overlay_figure(records, metric, labels)
     _save(fig, path)
     return count
 
 
-def overlay_figure(records, metric: str, labels: dict[str, str]):
-    """The Figure overlay_png saves and how many curves it has."""
+def _legend_settings(items: list[list[str]], width: int) -> list[str]:
+    """Each run's settings as a legend shows them: its items on at most two lines of `width`, cut with "…".
+    Where two runs with different settings would read alike once cut, the later one's items that the earlier
+    one lacks come first."""
+    def cut(parts: list[str]) -> str:
+        return "\n".join(textwrap.wrap(", ".join(parts), width=width, max_lines=2, placeholder=" …",
+                                        initial_indent="    ", subsequent_indent="    ",
+                                        break_on_hyphens=False)) if parts else ""
+
+    texts = [cut(parts) for parts in items]
+    for j in range(len(items)):
+        for i in range(j):
+            if texts[i] == texts[j] and items[i] != items[j]:
+                own = [p for p in items[j] if p not in items[i]]
+                texts[j] = cut(own + [p for p in items[j] if p not in own])
+    return texts
+
+
+def overlay_figure(records, metric: str, labels: dict[str, str | list[str]]):
+    """The Figure overlay_png saves and how many curves it has. `labels` may also be a function of the runs
+    that have the curve, returning their labels (the settings that differ between the runs plotted)."""
     import numpy as np
 
     from nnrun.errors import RunError
     from nnrun.runs import read_history
 
-    curves, names = [], set()
+    histories, names = [], set()
     for record in records:
         mean = (record.path / "history_mean.csv").exists()
         rows = read_history(record.path / ("history_mean.csv" if mean else "history.csv"))
         column = f"{metric}_mean" if mean else metric
         names.update(k.removesuffix("_mean") for k in (rows[0] if rows else {}) if not k.endswith("_std"))
         if rows and column in rows[0]:
-            values = labels.get(record.name, record.name).removeprefix(record.name).removeprefix(": ")
-            head = record.name + (f" (mean of {record.metrics.get('k') or 'the'} folds)" if mean else "")
-            curves.append(((head, values), [r["epoch"] for r in rows], [r[column] for r in rows]))
+            histories.append((record, mean, rows, column))
+    if callable(labels):
+        labels = labels([h[0] for h in histories])
+    curves = []
+    for record, mean, rows, column in histories:
+        label = labels.get(record.name)  # None: settings not known (not "the same as another run's")
+        if isinstance(label, str):  # "name: key=value, ...": one item
+            label = [label.removeprefix(record.name).removeprefix(": ")] if label != record.name else []
+        head = record.name + (f" (mean of {record.metrics.get('k') or 'the'} folds)" if mean else "")
+        epochs, values = [r["epoch"] for r in rows], [r[column] for r in rows]
+        unfinished = UNFINISHED.get(record.status)
+        if unfinished:
+            head += f", {unfinished.format(int(epochs[-1]))}"
+        curves.append(((head, label), epochs, values, bool(unfinished)))
     if not curves:
         valid = sorted(names - {"epoch", "folds"})
         raise RunError(f"--plot {metric}: none of these runs has that curve; valid: {', '.join(valid) or 'none'}")
     styles = ["-", "--", ":", "-."]
     same: dict[int, tuple[int, int]] = {}  # curve index -> (the first curve equal to it, over how many epochs)
-    for i, (_, epochs, values) in enumerate(curves):
+    for i, (_, epochs, values, _) in enumerate(curves):
         for j in range(i):
             if j in same:
                 continue
@@ -469,42 +531,63 @@ def overlay_figure(records, metric: str, labels: dict[str, str]):
                                                                            atol=0, equal_nan=True):
                 same[i] = (j, n if len(epochs) != len(curves[j][1]) else 0)
                 break
+    # An unfinished run far longer than the others (2000 epochs beside 30) would squeeze them into the axis's
+    # first percent: the axis ends where the longest of the others does, and says where the cut runs go on to.
+    others = [c[1][-1] for c in curves if not c[3]]
+    cut_at = max(others) if others else None
+    cut = {i for i, c in enumerate(curves) if c[3] and cut_at and c[1][-1] > CUT * cut_at}
     columns = 1 if len(curves) <= 8 else 2
     width = 110 // columns  # characters: the legend stays as wide as the figure
+    settings = _legend_settings([c[0][1] or [] for c in curves], width)
+    firsts = {}  # a run's settings -> the first run with them
     texts, looks, repeats = [], [], {}
-    for i, ((head, config), _, _) in enumerate(curves):
+    for i, ((head, _), _, _, _) in enumerate(curves):
         style, linewidth = "-", 1.4
         text = f"{i + 1}: {head}"
+        alike = firsts.setdefault(tuple(curves[i][0][1]), i) if curves[i][0][1] is not None else i
         if i in same:
             first, over = same[i]
             repeats[first] = repeats.get(first, 0) + 1
             style = styles[repeats[first] % len(styles)]
             linewidth = 2.2
-            text += f", the same curve as {first + 1}" + (f" over the first {over} epochs" if over else "")
+            both = "settings and " if alike == first and not over else ""
+            text += f", the same {both}curve as {first + 1}" + (f" over the first {over} epochs" if over else "")
+        elif alike != i:
+            text += f", the same settings as {alike + 1}"
         lines = textwrap.wrap(text, width=width, subsequent_indent="    ")
-        if config:  # the config values that differ, cut to two lines
-            lines += textwrap.wrap(config, width=width, max_lines=2, placeholder=" …", initial_indent="    ",
-                                   subsequent_indent="    ")
-        texts.append("\n".join(lines))
+        texts.append("\n".join(lines + ([settings[i]] if settings[i] else [])))
         looks.append((style, linewidth))
     rows = sum(t.count("\n") + 1 for t in texts) / columns
     fig = _figure(figsize=(9, 4.6 + 0.19 * rows))
     ax = fig.subplots()
+    if len(curves) > 10:  # past ten, tab10 repeats its colours: tab20's ten dark ones, then its ten light ones
+        from matplotlib import colormaps
+
+        ax.set_prop_cycle(color=[colormaps["tab20"](i) for i in [*range(0, 20, 2), *range(1, 20, 2)]])
+    ax.margins(x=0.07)  # room right of the curves' ends for their numbers
     drawn, ends = [], []
-    for ((_, epochs, values), text, (style, linewidth), i) in zip(curves, texts, looks, range(len(curves))):
-        line, = ax.plot(epochs, values, linestyle=style, linewidth=linewidth, label=text)
-        ends.append((epochs[-1], values[-1], str(i + 1), line.get_color()))
+    for i, (((_, _), epochs, values, unfinished), text, (style, linewidth)) in enumerate(zip(curves, texts, looks)):
+        if i in cut:
+            keep = [e <= cut_at for e in epochs]
+            epochs, values = [e for e, k in zip(epochs, keep) if k], [v for v, k in zip(values, keep) if k]
+        marker = {"marker": "X", "markevery": [len(epochs) - 1], "markersize": 7} if unfinished and i not in cut else {}
+        line, = ax.plot(epochs, values, linestyle=style, linewidth=linewidth, label=text, **marker)
+        ends.append((epochs[-1], values[-1], f"{i + 1} →" if i in cut else str(i + 1), line.get_color()))
         drawn += values
     _scale(ax, drawn)
     _epochs_axis(ax)
-    lengths = [c[1][-1] for c in curves if c[1]]
+    lengths = [c[1][-1] if i not in cut else cut_at for i, c in enumerate(curves) if c[1]]
+    notes = []
+    if cut:
+        runs = ", ".join(f"run {i + 1} goes on to epoch {int(curves[i][1][-1])}" for i in sorted(cut))
+        notes.append(f"cut at epoch {int(cut_at)}, where the other runs end: {runs}")
     if lengths and min(lengths) > 0 and max(lengths) > 10 * min(lengths):
-        # one run far longer (an interrupted 2000-epoch run) would squeeze the others into the first percent
-        from matplotlib.ticker import ScalarFormatter
-
+        # one run far longer (300 epochs beside 3) would squeeze the others into the first percent
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ScalarFormatter())  # 1, 10, 100 rather than 10^0, 10^1, 10^2
-        ax.set_xlabel("epoch (log scale: the runs' lengths differ tenfold)")
+        _plain_log_ticks(ax.xaxis)  # 1, 10, 100 rather than 10^0, 10^1, 10^2
+        notes.insert(0, "log scale: the runs' lengths differ tenfold")
+    if notes:
+        ax.set_xlabel("\n".join(textwrap.wrap(f"epoch ({'; '.join(notes)})", 100)))
     if len(curves) <= 20:  # the run's number at its last point: the key to the legend below
         _end_labels(ax, ends)
     ax.set_ylabel(metric)
