@@ -50,7 +50,7 @@ def panels(fig):
 
 def hlines(ax) -> list[float]:
     return [line.get_ydata()[0] for line in ax.get_lines() if len(set(line.get_ydata())) == 1
-            and len(line.get_xdata()) == 2 and line.get_linestyle() == ":"]
+            and len(line.get_xdata()) == 2 and line.get_gid() == "baseline"]
 
 
 def vlines(ax) -> list[float]:
@@ -175,11 +175,45 @@ def test_coinciding_baselines_are_one_line_in_a_colour_no_curve_has():
     assert sorted(hlines(accuracy)) == [0.8, 0.8571]  # train and validation, 0.03% apart: one line
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "baseline, training and validation rows" in labels and "baseline, test rows" in labels
-    curves = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() in ("-", "--")}
-    baselines = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() == ":"}
+    curves = {line.get_color() for line in accuracy.get_lines()
+              if line.get_gid() != "baseline" and line.get_linestyle() in ("-", "--")}
+    baselines = {line.get_color() for line in accuracy.get_lines() if line.get_gid() == "baseline"}
     assert len(baselines) == 2 and not baselines & curves
-    assert all(line.get_zorder() > curves_z for line in accuracy.get_lines() if line.get_linestyle() == ":"
-               for curves_z in [accuracy.get_lines()[0].get_zorder()])  # on top: the curve shows through the dots
+    assert all(line.get_zorder() > curves_z for line in accuracy.get_lines() if line.get_gid() == "baseline"
+               for curves_z in [accuracy.get_lines()[0].get_zorder()])  # on top: the curve shows through the gaps
+
+
+THORACIC = {"name": "thoracic", "status": "completed", "epochs": 30, "epochs_run": 30,
+            "test": {"loss": 0.58, "accuracy": 0.78},
+            "baseline": {"rule": "always 0 (the most frequent training class)",
+                         "train": {"loss": 0.4136, "accuracy": 0.8571}, "test": {"loss": 0.5, "accuracy": 0.8}}}
+
+
+@STRICT
+def test_a_curve_on_its_baseline_leaves_the_baseline_seen_and_says_so():
+    # thoracic: the training accuracy lay exactly on the training baseline from epoch 8, and hid it
+    rows = history(30, loss=lambda e: 0.4136 * (1 + 3 / (e + 1)), accuracy=lambda e: 0.8571 if e >= 7 else 0.5 + 0.05 * e)
+    loss, accuracy = panels(drawn(plots.history_figure(rows, THORACIC)))
+    assert accuracy.get_title() == "accuracy\ntraining curve = baseline from epoch 8"
+    assert loss.get_title() == "loss"  # 8% above its baseline at the end: apart, and not said to be on it
+    curve = next(line for line in accuracy.get_lines() if line.get_label() == "training rows")
+    [line] = [line for line in accuracy.get_lines() if line.get_gid() == "baseline" and line.get_ydata()[0] == 0.8571]
+    # above the curve, wider than it, in gaps the curve shows through: both seen where they coincide
+    assert line.get_zorder() > curve.get_zorder() and line.get_linewidth() > curve.get_linewidth()
+    offset, dashes = line._unscaled_dash_pattern
+    assert dashes and len(dashes) == 2 and line.get_color() != curve.get_color()
+
+
+@STRICT
+def test_a_curve_on_its_baseline_from_the_first_epoch_and_a_k_fold_mean():
+    rows = history(5, loss=lambda e: 0.5, accuracy=lambda e: 0.8571)
+    _, accuracy = panels(drawn(plots.history_figure(rows, THORACIC)))
+    assert accuracy.get_title() == "accuracy\ntraining curve = baseline"
+    histories, mean, _ = kfold_inputs()
+    flat = [{**r, "val_loss_mean": 0.9} for r in mean]  # the mean validation loss on its baseline throughout
+    fig = drawn(plots.kfold_figure(histories, flat, "pima", monitor="val_loss",
+                                   metrics={"baseline": {"validation": {"loss": 0.9}}}))
+    assert fig.axes[0].get_title() == "loss: mean over the folds\nmean validation curve = baseline"
 
 
 @STRICT

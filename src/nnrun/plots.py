@@ -98,10 +98,45 @@ def _baseline(ax, value: float, curves: list[float], colour: str, label: str) ->
                     xy=(0.5, 0.97 - shift if above else 0.03 + shift), xycoords="axes fraction", ha="center",
                     va="top" if above else "bottom", fontsize="small", color=colour, zorder=5,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
-        ax.plot([], [], color=colour, linestyle=":", label=label)  # the legend entry all the same
+        ax.plot([], [], color=colour, linestyle=BASELINE_DASH, linewidth=BASELINE_WIDTH, label=label,
+                gid="baseline")  # the legend entry all the same
         return False
-    ax.axhline(value, color=colour, linestyle=":", linewidth=1.6, label=label, zorder=3)
+    ax.axhline(value, color=colour, linestyle=BASELINE_DASH, linewidth=BASELINE_WIDTH, label=label, zorder=3,
+               gid="baseline")
     return True
+
+
+# Short dashes, thicker than a curve and drawn above the curves: where a curve lies on its baseline (a model no
+# better than always answering the most frequent class), the two alternate along the line and both stay seen.
+BASELINE_DASH, BASELINE_WIDTH = (0, (2.0, 1.5)), 2.2
+
+
+def _on_baseline(epochs: list, values: list, baseline: float, curves: list[float], words: str) -> str:
+    """"training curve = baseline from epoch 8" when a curve ends lying on its baseline, so close that the
+    drawing cannot tell them apart (within 1% of the panel's height, or 0.1% of the value), for at least its
+    last three epochs and a fifth of them; else ''."""
+    import math
+
+    drawn = _finite(curves) + [baseline]
+    log = spans_decades(drawn) and baseline > 0
+    span = math.log10(max(drawn) / min(drawn)) if log else max(drawn) - min(drawn)
+
+    def on(value) -> bool:
+        if not (isinstance(value, (int, float)) and math.isfinite(value)):
+            return False
+        if log:
+            return value > 0 and abs(math.log10(value / baseline)) <= 0.01 * span
+        return abs(value - baseline) <= max(0.01 * span, 0.001 * abs(baseline))
+
+    tail = 0
+    for value in reversed(values):
+        if not on(value):
+            break
+        tail += 1
+    if tail < 3 or tail < 0.2 * len(values):
+        return ""
+    start = epochs[len(values) - tail]
+    return f"{words} curve = baseline" + (f" from epoch {start:g}" if tail < len(values) else "")
 
 
 def _same(a: float, b: float, curves: list[float]) -> bool:
@@ -115,10 +150,12 @@ def _same(a: float, b: float, curves: list[float]) -> bool:
     return abs(a - b) <= max(0.025 * (max(values) - min(values)), 0.005 * max(abs(a), abs(b)))
 
 
-def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = "") -> list[float]:
-    """The baseline of each split in `values` ({"train": 0.65, "validation": 0.62, "test": 0.6}) as dotted lines
+def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = "",
+               lines: dict[str, str] | None = None) -> list[float]:
+    """The baseline of each split in `values` ({"train": 0.65, "validation": 0.62, "test": 0.6}) as dashed lines
     in colours no curve has; splits whose baselines coincide share one line, labelled with all of them
-    ("baseline, training and validation rows"). Returns the values drawn as lines."""
+    ("baseline, training and validation rows"). Returns the values drawn as lines; `lines`, when given, gets the
+    colour of each split's line drawn."""
     groups: list[list[str]] = []
     for split in ("train", "validation", "test"):
         if not isinstance(values.get(split), (int, float)):
@@ -132,6 +169,8 @@ def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = 
         label = f"baseline, {' and '.join([', '.join(words[:-1]), words[-1]] if len(words) > 1 else words)} rows{suffix}"
         if _baseline(ax, values[group[0]], curves, colour, label):
             drawn.append(values[group[0]])
+            if lines is not None:
+                lines.update({split: colour for split in group})
     return drawn
 
 
@@ -231,14 +270,20 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
         # The curves show the training and validation rows; the test rows' baseline only beside a test score (an
         # interrupted run has none).
         splits = ("train", "validation", "test") if isinstance(metrics.get("test"), dict) else ("train", "validation")
-        drawn += _baselines(ax, {s: (baseline.get(s) or {}).get(key) for s in splits}, list(drawn))
+        values = {s: (baseline.get(s) or {}).get(key) for s in splits}
+        lines: dict[str, str] = {}
+        drawn += _baselines(ax, values, list(drawn), lines=lines)
+        # a curve on its baseline (a model that always answers the most frequent class): said under the title
+        notes = [_on_baseline(epochs, _column(rows, column), values[split], drawn, words)
+                 for split, column, words in (("train", name, "training"), ("validation", f"val_{name}", "validation"))
+                 if split in lines and any(column in r for r in rows)]
         if kept is not None and rows:
             ax.axvline(kept, color="gray", linestyle="-.", linewidth=1, label=f"weights kept: epoch {kept} ({why})")
         if isinstance(test.get(name), (int, float)) and kept is not None:
             ax.plot([kept], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
                     label="test score of the kept weights")
             drawn.append(test[name])
-        ax.set_title(_loss_title(metrics) if name == "loss" else name)
+        ax.set_title("\n".join([_loss_title(metrics) if name == "loss" else name, *filter(None, notes)]))
         _scale(ax, drawn)
         _epochs_axis(ax)
     fig.suptitle(train_title(metrics) + _warning_line(metrics))
@@ -304,12 +349,18 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
         # it is what the star is compared with
         key = baseline_name(name) or name
         splits = ("train", "validation", "test") if starred else ("train", "validation")
-        drawn += _baselines(left, {s: (baseline.get(s) or {}).get(key) for s in splits}, list(drawn))
+        baselines = {s: (baseline.get(s) or {}).get(key) for s in splits}
+        lines: dict[str, str] = {}
+        drawn += _baselines(left, baselines, list(drawn), lines=lines)
+        notes = [_on_baseline(epochs, _column(rows, column), baselines[split], drawn, f"mean {words}")
+                 for split, column, words in (("train", f"{name}_mean", "training"),
+                                              ("validation", f"{val}_mean", "validation"))
+                 if split in lines and column in rows[0]]
         if starred:
             left.plot([at], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
                       label=f"test score of the refit ({at} epochs on all training rows)")
             drawn.append(test[name])
-        left.set_title(f"{name}: mean over the folds{from_epoch}")
+        left.set_title("\n".join([f"{name}: mean over the folds{from_epoch}", *filter(None, notes)]))
         _scale(left, drawn)
         shown_all = []
         for i, history in enumerate(histories, 1):
