@@ -140,8 +140,9 @@ def test_a_baseline_far_off_the_curves_is_an_arrow_not_a_squeezed_axis():
     [ax] = panels(drawn(plots.history_figure(rows, metrics)))
     assert hlines(ax) == [13]
     assert ax.get_ylim()[1] < 20
-    [text] = ax.texts
+    [text] = [t for t in ax.texts if t.get_gid() != "baseline-tag"]
     assert text.get_text() == "↑ baseline, training rows: 80.7 (off the scale)"
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "baseline-tag"] == ["baseline: validation"]
     # centred on a white box: the kept epoch's line near the right edge no longer runs through its words
     assert text.get_horizontalalignment() == "center" and text.get_bbox_patch() is not None
 
@@ -202,6 +203,28 @@ def test_a_curve_on_its_baseline_leaves_the_baseline_seen_and_says_so():
     assert line.get_zorder() > curve.get_zorder() and line.get_linewidth() > curve.get_linewidth()
     offset, dashes = line._unscaled_dash_pattern
     assert dashes and len(dashes) == 2 and line.get_color() != curve.get_color()
+
+
+@STRICT
+def test_each_baseline_is_named_at_its_left_end_and_close_ones_on_either_side():
+    # diabetes: the loss panel's "training and validation" and the mae panel's "training, validation and test"
+    # baselines were two black lines of one look in the legend; each now says which it is, in its panel
+    metrics = {"name": "diabetes", "status": "completed", "test": {"loss": 2900.0, "mae": 42.0},
+               "baseline": {"rule": "always 151.2 (the training mean)", "train": {"loss": 6000.0, "mae": 66.0},
+                            "validation": {"loss": 6010.0, "mae": 66.1}, "test": {"loss": 5400.0, "mae": 66.2}}}
+    rows = history(60, loss=lambda e: 2500 + 30000 * 0.7**e, mae=lambda e: 40 + 130 * 0.8**e,
+                   val_loss=lambda e: 3000 + 32000 * 0.7**e, val_mae=lambda e: 45 + 130 * 0.8**e)
+    fig = drawn(plots.history_figure(rows, metrics))
+    loss, mae = panels(fig)
+    tags = {t.get_text(): t for t in loss.texts if t.get_gid() == "baseline-tag"}
+    assert set(tags) == {"baseline: training + validation", "baseline: test"}
+    assert [t.get_text() for t in mae.texts if t.get_gid() == "baseline-tag"] == [
+        "baseline: training + validation + test"]
+    renderer = fig.canvas.get_renderer()
+    upper, lower = tags["baseline: training + validation"], tags["baseline: test"]
+    assert upper.get_window_extent(renderer).y0 > lower.get_window_extent(renderer).y1  # apart: one above, one below
+    for tag in tags.values():  # at the left end, clear of the kept epoch's line and the test star at the right
+        assert tag.get_window_extent(renderer).x0 < loss.get_window_extent(renderer).x0 + 10
 
 
 @STRICT

@@ -79,8 +79,24 @@ def _scale(ax, values) -> None:
         _plain_log_ticks(ax.yaxis)
 
 
-def _baseline(ax, value: float, curves: list[float], colour: str, label: str) -> bool:
-    """A dotted horizontal line at `value`, above the curves (they show through its gaps); when it lies so far
+def _height_of(value: float, curves: list[float]) -> float:
+    """Where `value` will lie on a panel drawing `curves` and it: 0 at the bottom, 1 at the top (in decades on a
+    log scale), before the axes are laid out."""
+    import math
+
+    drawn = _finite(curves) + [value]
+    low, high = min(drawn), max(drawn)
+    if high <= low:
+        return 0.5
+    return math.log10(value / low) / math.log10(high / low) if spans_decades(drawn) else (value - low) / (high - low)
+
+
+def _baseline(ax, value: float, curves: list[float], colour: str, label: str, tag: str = "",
+              up: bool | None = None) -> bool:
+    """A dashed horizontal line at `value`, above the curves (they show through its gaps), named by `tag` at its
+    left end ("baseline: training + validation"; the right end holds the kept epoch and the test star), above the
+    line or, near the panel's top, below it (the legend may hold two lines that look alike, from two panels);
+    when it lies so far
     from the curves that showing it would squeeze them into a strip (more than their own span away), an arrow at
     the axes' edge says where it is instead. Returns whether the line was drawn (and so belongs to the axis's
     range)."""
@@ -103,6 +119,12 @@ def _baseline(ax, value: float, curves: list[float], colour: str, label: str) ->
         return False
     ax.axhline(value, color=colour, linestyle=BASELINE_DASH, linewidth=BASELINE_WIDTH, label=label, zorder=3,
                gid="baseline")
+    if tag:
+        up = _height_of(value, curves) < 0.85 if up is None else up
+        ax.annotate(tag, (0, value), xycoords=("axes fraction", "data"), xytext=(3, 3 if up else -3),
+                    textcoords="offset points", ha="left", va="bottom" if up else "top", fontsize="x-small",
+                    color=colour, zorder=4, gid="baseline-tag",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
     return True
 
 
@@ -162,12 +184,20 @@ def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = 
             continue
         group = next((g for g in groups if _same(values[g[0]], values[split], curves)), None)
         (group.append(split) if group else groups.append([split]))
+    # Each line's name above it, or below it near the top; of two lines closer than a name's height, the lower
+    # one's below it, so that neither name sits on the other line.
+    heights = {g[0]: _height_of(values[g[0]], curves) for g in groups}
+    up = {split: height < 0.85 for split, height in heights.items()}
+    ordered = sorted(heights, key=heights.get)
+    for lower, upper in zip(ordered, ordered[1:]):
+        if heights[upper] - heights[lower] < 0.08:
+            up[lower], up[upper] = False, True
     drawn = []
     for group in groups:
         colour = BASELINE_COLOURS[group[0]] if len(group) == 1 else BASELINE_COLOURS["shared"]
         words = [SPLIT_WORDS[s] for s in group]
         label = f"baseline, {' and '.join([', '.join(words[:-1]), words[-1]] if len(words) > 1 else words)} rows{suffix}"
-        if _baseline(ax, values[group[0]], curves, colour, label):
+        if _baseline(ax, values[group[0]], curves, colour, label, f"baseline: {' + '.join(words)}", up[group[0]]):
             drawn.append(values[group[0]])
             if lines is not None:
                 lines.update({split: colour for split in group})
