@@ -82,20 +82,62 @@ def _scale(ax, values) -> None:
 def _height_of(value: float, curves: list[float]) -> float:
     """Where `value` will lie on a panel drawing `curves` and it: 0 at the bottom, 1 at the top (in decades on a
     log scale), before the axes are laid out."""
-    import math
+    return float(_heights(curves, value)([value])[0])
 
-    drawn = _finite(curves) + [value]
-    low, high = min(drawn), max(drawn)
+
+def _heights(curves: list[float], *also: float):
+    """`_height_of` for many values at once: a function of an array of values, on the panel of `curves` and
+    `also`."""
+    import numpy as np
+
+    drawn = _finite(curves) + list(also)
+    low, high = (min(drawn), max(drawn)) if drawn else (0.0, 1.0)
     if high <= low:
-        return 0.5
-    return math.log10(value / low) / math.log10(high / low) if spans_decades(drawn) else (value - low) / (high - low)
+        return lambda values: np.full(len(values), 0.5)
+    if spans_decades(drawn):
+        return lambda values: np.log10(np.asarray(values, dtype=float) / low) / np.log10(high / low)
+    return lambda values: (np.asarray(values, dtype=float) - low) / (high - low)
+
+
+def _tag_place(value: float, up: bool, tag: str, curves: list[float], lines) -> tuple[float, str]:
+    """Where along its line a baseline's name goes, as (the axes' fraction, alignment): at the left end, else a
+    third or two thirds of the way, else the right end (where the kept epoch and the test star are), whichever
+    first has no curve of `lines` ([(epochs, values)]) passing through the name's box (else where the fewest
+    do)."""
+    import numpy as np
+
+    xs = [x for epochs, _ in lines for x in epochs]
+    if not xs or max(xs) == min(xs):
+        return 0.0, "left"
+    low, high = min(xs), max(xs)
+    width, height = 0.0125 * len(tag) + 0.02, 0.08  # of the axes: x-small letters, and the offset from the line
+    heights = _heights(curves, value)
+    at = float(heights([value])[0])
+    band = (at, at + height) if up else (at - height, at)
+    crossings = {}
+    for start, align in ((0.0, "left"), (1 / 3, "left"), (2 / 3, "left"), (1.0, "right")):
+        left = start if align == "left" else start - width
+        x0, x1 = low + left * (high - low), low + (left + width) * (high - low)
+        count = 0
+        for epochs, values in lines:
+            if len(epochs) < 2:
+                continue
+            xs = np.asarray(epochs, dtype=float)
+            inside = np.concatenate([[x0], xs[(xs > x0) & (xs < x1)], [x1]])  # the curve's segments in the box
+            ys = heights(np.interp(inside, xs, np.asarray(values, dtype=float)))
+            ys = ys[np.isfinite(ys)]
+            count += int(np.sum((np.maximum(ys[:-1], ys[1:]) >= band[0]) & (np.minimum(ys[:-1], ys[1:]) <= band[1])))
+        crossings[start, align] = count
+        if not crossings[start, align]:
+            return start, align
+    return min(crossings, key=crossings.get)  # a curve on its baseline crosses it everywhere: the least
 
 
 def _baseline(ax, value: float, curves: list[float], colour: str, label: str, tag: str = "",
-              up: bool | None = None) -> bool:
-    """A dashed horizontal line at `value`, above the curves (they show through its gaps), named by `tag` at its
-    left end ("baseline: training + validation"; the right end holds the kept epoch and the test star), above the
-    line or, near the panel's top, below it (the legend may hold two lines that look alike, from two panels);
+              up: bool | None = None, lines=()) -> bool:
+    """A dashed horizontal line at `value`, above the curves (they show through its gaps), named by `tag`
+    ("baseline: training + validation"; the legend may hold two lines that look alike, from two panels) above
+    the line or, near the panel's top, below it, where no curve of `lines` crosses the name (`_tag_place`);
     when it lies so far
     from the curves that showing it would squeeze them into a strip (more than their own span away), an arrow at
     the axes' edge says where it is instead. Returns whether the line was drawn (and so belongs to the axis's
@@ -121,8 +163,10 @@ def _baseline(ax, value: float, curves: list[float], colour: str, label: str, ta
                gid="baseline")
     if tag:
         up = _height_of(value, curves) < 0.85 if up is None else up
-        ax.annotate(tag, (0, value), xycoords=("axes fraction", "data"), xytext=(3, 3 if up else -3),
-                    textcoords="offset points", ha="left", va="bottom" if up else "top", fontsize="x-small",
+        x, align = _tag_place(value, up, tag, curves, lines)
+        ax.annotate(tag, (x, value), xycoords=("axes fraction", "data"), xytext=(3 if align == "left" else -3,
+                    3 if up else -3), textcoords="offset points", ha=align, va="bottom" if up else "top",
+                    fontsize="x-small",
                     color=colour, zorder=4, gid="baseline-tag",
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
     return True
@@ -173,7 +217,7 @@ def _same(a: float, b: float, curves: list[float]) -> bool:
 
 
 def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = "",
-               lines: dict[str, str] | None = None) -> list[float]:
+               lines: dict[str, str] | None = None, points=()) -> list[float]:
     """The baseline of each split in `values` ({"train": 0.65, "validation": 0.62, "test": 0.6}) as dashed lines
     in colours no curve has; splits whose baselines coincide share one line, labelled with all of them
     ("baseline, training and validation rows"). Returns the values drawn as lines; `lines`, when given, gets the
@@ -197,7 +241,8 @@ def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = 
         colour = BASELINE_COLOURS[group[0]] if len(group) == 1 else BASELINE_COLOURS["shared"]
         words = [SPLIT_WORDS[s] for s in group]
         label = f"baseline, {' and '.join([', '.join(words[:-1]), words[-1]] if len(words) > 1 else words)} rows{suffix}"
-        if _baseline(ax, values[group[0]], curves, colour, label, f"baseline: {' + '.join(words)}", up[group[0]]):
+        if _baseline(ax, values[group[0]], curves, colour, label, f"baseline: {' + '.join(words)}", up[group[0]],
+                     points):
             drawn.append(values[group[0]])
             if lines is not None:
                 lines.update({split: colour for split in group})
@@ -302,7 +347,8 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
         splits = ("train", "validation", "test") if isinstance(metrics.get("test"), dict) else ("train", "validation")
         values = {s: (baseline.get(s) or {}).get(key) for s in splits}
         lines: dict[str, str] = {}
-        drawn += _baselines(ax, values, list(drawn), lines=lines)
+        points = [(epochs, _column(rows, c)) for c in (name, f"val_{name}") if any(c in r for r in rows)]
+        drawn += _baselines(ax, values, list(drawn), lines=lines, points=points)
         # a curve on its baseline (a model that always answers the most frequent class): said under the title
         notes = [_on_baseline(epochs, _column(rows, column), values[split], drawn, words)
                  for split, column, words in (("train", name, "training"), ("validation", f"val_{name}", "validation"))
@@ -381,7 +427,8 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
         splits = ("train", "validation", "test") if starred else ("train", "validation")
         baselines = {s: (baseline.get(s) or {}).get(key) for s in splits}
         lines: dict[str, str] = {}
-        drawn += _baselines(left, baselines, list(drawn), lines=lines)
+        points = [(epochs, _column(rows, c)) for c in (f"{val}_mean", f"{name}_mean") if c in rows[0]]
+        drawn += _baselines(left, baselines, list(drawn), lines=lines, points=points)
         notes = [_on_baseline(epochs, _column(rows, column), baselines[split], drawn, f"mean {words}")
                  for split, column, words in (("train", f"{name}_mean", "training"),
                                               ("validation", f"{val}_mean", "validation"))
