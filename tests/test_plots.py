@@ -197,6 +197,10 @@ def test_a_curve_on_its_baseline_leaves_the_baseline_seen_and_says_so():
     loss, accuracy = panels(drawn(plots.history_figure(rows, THORACIC)))
     assert accuracy.get_title() == "accuracy\ntraining curve = baseline from epoch 8"
     assert loss.get_title() == "loss"  # 8% above its baseline at the end: apart, and not said to be on it
+    # pima-kfold: a mean training loss 6% above its baseline, on a panel spanning 0.4 to 5, is near it, not on it
+    near = history(60, loss=lambda e: 0.6438 * 1.06 if e > 30 else 5 - 0.14 * e)
+    assert plots._on_baseline([r["epoch"] for r in near], [r["loss"] for r in near], 0.6438, [0.4, 5.2],
+                              "training") == ""
     curve = next(line for line in accuracy.get_lines() if line.get_label() == "training rows")
     [line] = [line for line in accuracy.get_lines() if line.get_gid() == "baseline" and line.get_ydata()[0] == 0.8571]
     # above the curve, wider than it, in gaps the curve shows through: both seen where they coincide

@@ -178,8 +178,9 @@ BASELINE_DASH, BASELINE_WIDTH = (0, (2.0, 1.5)), 2.2
 
 
 def _on_baseline(epochs: list, values: list, baseline: float, curves: list[float], words: str) -> str:
-    """"training curve = baseline from epoch 8" when a curve ends lying on its baseline, so close that the
-    drawing cannot tell them apart (within 1% of the panel's height, or 0.1% of the value), for at least its
+    """"training curve = baseline from epoch 8" when a curve ends lying on its baseline: so close that the
+    drawing cannot tell them apart (within 1% of the panel's height, or 0.1% of the value) and within 1% of the
+    baseline's value (a loss 6% above it, on a panel spanning 0.4 to 5, is near it, not on it), for at least its
     last three epochs and a fifth of them; else ''."""
     import math
 
@@ -189,6 +190,8 @@ def _on_baseline(epochs: list, values: list, baseline: float, curves: list[float
 
     def on(value) -> bool:
         if not (isinstance(value, (int, float)) and math.isfinite(value)):
+            return False
+        if abs(value - baseline) > 0.01 * abs(baseline):
             return False
         if log:
             return value > 0 and abs(math.log10(value / baseline)) <= 0.01 * span
