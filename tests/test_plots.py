@@ -580,7 +580,7 @@ def test_compare_plot_cuts_a_far_longer_unfinished_run_where_the_others_end_and_
 
 @STRICT
 def test_compare_plot_labels_put_the_keys_that_tell_runs_apart_first(tmp_path):
-    from nnrun import compare as cmp
+    from nnrun.views import compare as cmp
 
     long = "a-rather-long-value-that-fills-the-legend-line"
     paths = []
@@ -609,7 +609,7 @@ def test_compare_plot_says_which_runs_have_the_same_settings(tmp_path):
     records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [0.9, 0.7, 0.6])),
                read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [0.8, 0.7, 0.6])),
                read_run(write_run(tmp_path, "20261122-082000-q", 0.01, [0.9, 0.8, 0.7]))]  # 1's settings, another curve
-    from nnrun import compare as cmp
+    from nnrun.views import compare as cmp
 
     fig, _ = plots.overlay_figure(records, "loss", cmp.label_items(cmp.compare(records), records))
     texts = [t.get_text() for t in drawn(fig).legends[0].get_texts()]
