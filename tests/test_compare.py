@@ -585,9 +585,9 @@ def test_markdown_is_a_table_with_the_shared_values_above(cli, pima_runs):
     lines = text.splitlines()
     assert lines[0].startswith("Shared by every run: ") and "`optimizer.name=adam`" in lines[0]
     table = lines[2:]
-    assert table[0] == ("| run | kind | status | started | duration_s | epochs_run | test_loss | test_accuracy | "
-                        "val_loss | val_accuracy | layers[0].units | optimizer.learning_rate |")  # scores first
-    assert table[1] == "|---|---|---|---|---|---|---:|---:|---:|---:|---|---|"  # scores right-aligned
+    assert table[0] == ("| run | test_loss | test_accuracy | val_loss | val_accuracy | kind | status | started | "
+                        "duration_s | epochs_run | layers[0].units | optimizer.learning_rate |")  # scores first
+    assert table[1] == "|---|---:|---:|---:|---:|---|---|---|---|---|---|---|"  # scores right-aligned
     assert len(table) == 2 + 3 and all(line.startswith("| ") and line.endswith(" |") for line in table[2:])
 
 
@@ -867,10 +867,10 @@ def test_table_header_at_a_fixed_width(tmp_path):
     console = Console(file=io.StringIO(), width=120, color_system=None)
     console.print(cmp.to_table(cmp.compare(records(root))))
     lines = console.file.getvalue().splitlines()
-    assert lines[0] == ("run  kind   status     started              duration_s  epochs_run  "
-                        "test_accuracy  optimizer.learning_rate")
-    assert lines[2].rstrip() == ("r1   train  completed  2026-11-22 08:19:01         3.5           3  "
-                                 "       0.7500  0.01")
+    assert lines[0] == ("run  test_accuracy  kind   status     started              duration_s  epochs_run  "
+                        "optimizer.learning_rate")
+    assert lines[2].rstrip() == ("r1          0.7500  train  completed  2026-11-22 08:19:01         3.5           3  "
+                                 "0.01")
     assert all(len(line) <= 120 for line in lines)
 
 
@@ -1003,7 +1003,7 @@ def test_transpose_asks_for_one_layout(pima_runs, transpose):
         assert any(line.startswith("test_accuracy ") for line in lines)
 
 
-def test_a_table_too_wide_for_any_layout_is_split_and_repeats_the_first_column(tmp_path):
+def test_a_table_too_wide_for_any_layout_is_split_and_repeats_the_row_numbers(tmp_path):
     root = tmp_path / "runs"
     for i in range(12):
         make_run(root, f"20261122-0{i:02d}000-pima", pima_config(0.01 * (i + 1), 8 + i, epochs=3 + i, batch_size=16 + i),
@@ -1012,8 +1012,12 @@ def test_a_table_too_wide_for_any_layout_is_split_and_repeats_the_first_column(t
     lines = rendered(comparison, 80)
     assert max(len(line) for line in lines) <= 80
     assert [v for v in whole_values(comparison) if not any(v in line for line in lines)] == []
-    headers = [line for line in lines if line.startswith("run ") or line.startswith("    ")]
-    assert len([line for line in lines if line.startswith("─")]) >= 2  # more than one table
+    rules = [i for i, line in enumerate(lines) if line.startswith("─")]
+    assert len(rules) >= 2  # more than one table
+    assert re.match(r"^ #  run ", lines[rules[0] - 1]) and lines[rules[0] + 1].startswith(" 1  20261122-000000-pima ")
+    for rule in rules[1:]:  # the next tables: the row numbers, not the names again (a third of the line)
+        assert lines[rule - 1].startswith(" # ") and "run" not in lines[rule - 1]
+        assert [line[:3] for line in lines[rule + 1 : rule + 13]] == [f"{i:>2} " for i in range(1, 13)]
 
 
 def test_a_shorthand_and_its_long_form_are_one_value(tmp_path):
@@ -1100,6 +1104,18 @@ def many_runs(width_runs) -> Path:
     return root
 
 
+def header_shown(column: str, text: str) -> bool:
+    """Whether `column`'s header is in the rendered text: in full, shortened on two lines, as its group's
+    (layers[2].units in `layers`, dataset.source and dataset.path in `dataset`), or as a key=value under the table."""
+    short = cmp._header(column, compact=True).split("\n")
+    group = "layers" if column.startswith("layers[") else "dataset" if column in ("dataset.source", "dataset.path") else None
+    return (column in text or all(part in text for part in short) or f"{column}=" in text
+            or (group is not None and re.search(rf"(^|  ){re.escape(group)}(  |$)", text, re.M) is not None))
+
+
+RUN_ROW = re.compile(r"^\s*(\d+)  (20261\d{3}-\d{6}-[^\s:]+)(?:\s|$)")  # a row of the first table: number, run
+
+
 @pytest.mark.parametrize("width", [80, 100, 120])
 @pytest.mark.parametrize("transpose", [None, False])
 def test_many_mixed_runs_fit_every_width_with_values_and_headers_whole(many_runs, width, transpose):
@@ -1108,20 +1124,175 @@ def test_many_mixed_runs_fit_every_width_with_values_and_headers_whole(many_runs
     assert max(len(line) for line in lines) <= width
     assert [v for v in whole_values(comparison) if not any(v in line for line in lines)] == []
     text = "\n".join(lines)
-    for column in cmp.shown_columns(comparison):  # each header whole: in full, or shortened on two lines
+    for column in cmp.shown_columns(comparison):
         if column not in ("run", "started", "kind", "status"):  # the last three: above the table or in the names
-            short = cmp._header(column, compact=True).split("\n")
-            assert column in text or all(part in text for part in short), column
+            assert header_shown(column, text), column
 
 
 def test_many_runs_are_one_row_per_run_with_the_scores_in_the_first_table(many_runs):
     comparison = cmp.select(records(many_runs))
     lines = rendered(comparison, 80)
-    first_table = lines[: next(i for i, line in enumerate(lines) if i > 5 and not line.startswith("20261122-"))]
-    assert sum(1 for line in first_table if line.startswith("20261122-")) == len(comparison.rows) == 8
+    first_table = lines[: next(i for i, line in enumerate(lines) if i > 5 and not RUN_ROW.match(line))]
+    assert [RUN_ROW.match(line).groups() for line in first_table if RUN_ROW.match(line)] == [
+        (str(i), row["run"]) for i, row in enumerate(comparison.rows, 1)]
+    assert len(comparison.rows) == 8
     assert "0.9649" in "\n".join(first_table)  # the test accuracy, before any config key
     assert not any(line.startswith("layers[0].units") for line in lines)  # not one column per run
     assert len(lines) < 120
+
+
+# --- 16. thirteen mixed runs at 80 columns: train and k-fold, scikit-learn and CSV data, classifiers and regressors ---
+
+
+def sklearn_config(name: str, source: str, layers: list, *, loss="binary_crossentropy", metrics=("accuracy",),
+                   validation=0.2, scale="standard", early_stopping=None, **changes) -> dict:
+    """A resolved config of a run on scikit-learn data, as nnrun saves it (no CSV keys at all)."""
+    config = {"name": name, "seed": 42, "backend": "jax",
+              "dataset": {"source": source, "test": 0.2, "validation": validation, "scale": scale, "flatten": False},
+              "layers": layers, "activation": "relu", "loss": loss, "optimizer": "adam", "metrics": list(metrics),
+              "epochs": 3, "batch_size": 32, "steps_per_execution": "auto", "early_stopping": early_stopping,
+              "kfold": None}
+    config.update(changes)
+    return config
+
+
+def csv_config(name: str, path: str, target: int, layers: list, *, separator=",", features=None, test=0.2,
+               loss="binary_crossentropy", metrics=("accuracy",), **changes) -> dict:
+    """A resolved config of a run on a CSV file, as nnrun saves it (every CSV key filled)."""
+    config = {"name": name, "seed": 42, "backend": "jax",
+              "dataset": {"path": path, "header": False, "separator": separator, "encoding": "utf-8", "decimal": ".",
+                          "thousands": None, "target": target, "features": features, "missing": "error",
+                          "test": test, "validation": 0.0, "scale": "none", "flatten": False},
+              "layers": layers, "activation": "relu", "loss": loss, "optimizer": "adam", "metrics": list(metrics),
+              "epochs": 3, "batch_size": 64, "steps_per_execution": "auto", "early_stopping": None, "kfold": None}
+    config.update(changes)
+    return config
+
+
+def dense(*units: int, last: str | None = None) -> list[dict]:
+    layers = [{"type": "Dense", "units": u} for u in units]
+    if last:
+        layers[-1]["activation"] = last
+    return layers
+
+
+ES = {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "mode": "auto", "restore_best_weights": True,
+      "start_from_epoch": 0}
+KFOLD = {"k": 4, "shuffle": True, "stratify": "auto", "refit": True, "refit_epochs": "best", "monitor": "val_mae",
+         "smoothing": 0.9, "skip_epochs": 10}
+QUICK_LAYERS = [{"type": "Dense", "units": 16}, {"type": "Dropout", "rate": 0.2}, *dense(8), *dense(1, last="sigmoid")]
+
+
+@pytest.fixture
+def thirteen_runs(tmp_path) -> Path:
+    """Thirteen runs as `nnrun train` and `nnrun kfold` leave them for the configs quickstart (3), digits (2),
+    diabetes-regression (2), boston (train and k-fold), thoracic, pima (2) and pima-kfold."""
+    root = tmp_path / "thirteen"
+    bc, wide = ({"loss": 0.5617, "accuracy": 0.7281}, {"loss": 0.541, "accuracy": 0.7692}), [{"type": "Dense", "units": 32}]
+    runs = [
+        ("081401-quickstart", sklearn_config("quickstart", "sklearn:breast_cancer", QUICK_LAYERS, early_stopping=ES), bc),
+        ("081405-digits", sklearn_config("digits", "sklearn:digits", dense(64, 10, last="softmax"), validation=0.1,
+                                         scale=16.0, loss="sparse_categorical_crossentropy"),
+         ({"loss": 0.9076, "accuracy": 0.875}, {"loss": 0.9027, "accuracy": 0.8889})),
+        ("081411-diabetes-regression", sklearn_config(
+            "diabetes-regression", "sklearn:diabetes", dense(32, 16, 1, last="linear"), validation=0.1, loss="mse",
+            metrics=("mae",), optimizer={"name": "adam", "learning_rate": 0.01}, early_stopping={**ES, "patience": 30}),
+         ({"loss": 17418.1602, "mae": 110.7997}, {"loss": 24953.3047, "mae": 138.8741})),
+        ("081415-boston", csv_config("boston", "boston-housing.csv", 13, dense(64, 64, 1, last="linear"),
+                                     separator="whitespace", loss="mse", metrics=("mae",), seed=113, batch_size=1,
+                                     optimizer="rmsprop", kfold=KFOLD), ({"loss": 17.9681, "mae": 2.8831}, {})),
+        ("081419-thoracic", csv_config("thoracic", "thoracic-surgery.csv", 17, dense(30, 20, 10, 1, last="sigmoid"),
+                                       features=list(range(17)), test=50, seed=777),
+         ({"loss": 0.9976, "accuracy": 0.78}, {})),
+        ("081424-pima", csv_config("pima", "pima-indians-diabetes.csv", 8, dense(12, 8, 1, last="sigmoid"), test=68),
+         ({"loss": 1.5895, "accuracy": 0.5441}, {})),
+        ("081510-quickstart", sklearn_config("quickstart", "sklearn:breast_cancer", [*wide, *QUICK_LAYERS[1:]],
+                                             early_stopping=ES), ({"loss": 0.3703, "accuracy": 0.8684}, {})),
+        ("081517-quickstart", sklearn_config("quickstart", "sklearn:breast_cancer", QUICK_LAYERS, early_stopping=ES,
+                                             optimizer={"name": "adam", "learning_rate": 0.01}),
+         ({"loss": 0.1107, "accuracy": 0.9649}, {"loss": 0.0905, "accuracy": 0.967})),
+        ("081526-digits", sklearn_config("digits", "sklearn:digits", dense(64, 10, last="softmax"), validation=0.1,
+                                         scale=16.0, loss="sparse_categorical_crossentropy", epochs=5),
+         ({"loss": 0.5164, "accuracy": 0.9167}, {"loss": 0.5166, "accuracy": 0.9236})),
+        ("081550-diabetes-regression", sklearn_config(
+            "diabetes-regression", "sklearn:diabetes", dense(32, 16, 1, last="linear"), validation=0.1, loss="mse",
+            metrics=("mae",), optimizer={"name": "adam", "learning_rate": 0.001}, early_stopping={**ES, "patience": 30}),
+         ({"loss": 26327.7129, "mae": 144.9085}, {"loss": 36165.1172, "mae": 175.0812})),
+        ("081558-pima", csv_config("pima", "pima-indians-diabetes.csv", 8, dense(12, 8, 1, last="sigmoid"), test=68,
+                                   optimizer={"name": "adam", "learning_rate": 0.01}),
+         ({"loss": 0.7219, "accuracy": 0.5735}, {})),
+    ]
+    for name, config, (test, validation) in runs:
+        make_run(root, f"20261130-{name}", config, train_metrics(config["name"], test, validation))
+    make_run(root, "20261130-081429-pima-kfold",
+             csv_config("pima-kfold", "pima-indians-diabetes.csv", 8, dense(12, 8, 1, last="sigmoid"), test=68,
+                        kfold={"k": 5, "shuffle": True, "stratify": True, "refit": True}),
+             kfold_metrics("pima-kfold", {"loss": 1.7547, "accuracy": 0.6143}, {"loss": 0.1702, "accuracy": 0.0136},
+                           {"loss": 1.5895, "accuracy": 0.5441}, k=5), history(), kind="kfold")
+    make_run(root, "20261130-081535-boston",
+             csv_config("boston", "boston-housing.csv", 13, dense(64, 64, 1, last="linear"), separator="whitespace",
+                        loss="mse", metrics=("mae",), seed=113, batch_size=16, optimizer="rmsprop", kfold=KFOLD),
+             kfold_metrics("boston", {"loss": 178.4299, "mae": 11.1128}, {"loss": 16.0786, "mae": 0.561},
+                           {"loss": 70.8703, "mae": 6.1758}, k=4), history(("loss", "mae"), start=20.0), kind="kfold")
+    return root
+
+
+CSV_KEYS = ("dataset.path", "dataset.header", "dataset.separator", "dataset.encoding", "dataset.decimal",
+            "dataset.target", "dataset.features", "dataset.missing")
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_thirteen_mixed_runs_are_a_row_each_scores_first_and_the_csv_keys_under_the_table(thirteen_runs, width):
+    comparison = cmp.select(records(thirteen_runs))
+    assert len(comparison.rows) == 13 and all(k in comparison.config_columns for k in CSV_KEYS)
+    lines = rendered(comparison, width)
+    text = "\n".join(lines)
+    assert max(len(line) for line in lines) <= width
+    # a row per run, numbered, in the first table, with its test scores beside its name
+    rows = {m.group(2): line for line in lines if (m := RUN_ROW.match(line))}
+    assert list(rows) == [row["run"] for row in comparison.rows]
+    assert "0.7281" in rows["20261130-081401-quickstart"] and "110.7997" in rows["20261130-081411-diabetes-regression"]
+    assert "0.5441" in rows["20261130-081429-pima-kfold"]
+    # a mean and its spread whole, wherever its column lands
+    for value in ("1.7547 ± 0.1702", "0.6143 ± 0.0136", "178.4299 ± 16.0786", "11.1128 ± 0.5610"):
+        assert value in text
+    # the data each run read, as one column: a scikit-learn source or a CSV file
+    dataset = [line for line in lines if re.match(r"^\s*\d+  ", line) and "sklearn:" in line]
+    assert len(dataset) == 7 and sum("boston-housing.csv" in line for line in lines) >= 2
+    # CSV options, which the scikit-learn runs lack, are no column: a line per CSV run under the table
+    headers = " ".join(lines[i - 2] + " " + lines[i - 1] for i, line in enumerate(lines) if line.startswith("─"))
+    assert not re.search(r"\b(path|header|separator|encoding|decimal|target|features|missing)\b", headers)
+    under = lines[lines.index("keys that most runs lack (not in the table above), by row:"):]
+    joined = "\n".join(under)
+    assert re.search(r"^\s+4  20261130-081415-boston: dataset\.separator=whitespace, dataset\.target=13", joined, re.M)
+    assert 'dataset.separator=","' in joined  # a comma, quoted
+    assert not any("sklearn" in line or "quickstart: dataset." in line for line in under)
+    assert any(line.startswith("  set alike by every run that has them: dataset.header=false") for line in under)
+    # the layers, one column: each layer whole
+    for layer in ("Dense(16)", "Dropout(0.2)", "Dense(1,sigmoid)", "Dense(10,softmax)", "Dense(1,linear)"):
+        assert layer in text
+    tables = sum(1 for line in lines if line.startswith("─"))
+    # (it was 12 tables of 249 lines at 80 columns)
+    assert tables <= {80: 6, 100: 5, 120: 4}[width] and len(lines) <= {80: 120, 100: 100, 120: 85}[width]
+
+
+def test_thirteen_mixed_runs_through_a_pipe_fit_columns(cli, thirteen_runs, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    result = cli("compare", thirteen_runs)
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0 and result.stderr == "" and max(map(len, lines)) <= 80
+    assert sum(1 for line in lines if RUN_ROW.match(line)) == 13
+    assert "keys that most runs lack (not in the table above), by row:" in lines
+
+
+def test_thirteen_mixed_runs_in_csv_keep_every_key_as_a_column(cli, thirteen_runs):
+    result = cli("compare", thirteen_runs, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 13 and all(k in rows[0] for k in CSV_KEYS) and "layers[1].rate" in rows[0]
+    quick = next(r for r in rows if r["run"] == "20261130-081401-quickstart")
+    assert quick["dataset.path"] == quick["dataset.header"] == "" and quick["dataset.source"] == "sklearn:breast_cancer"
+    thoracic = next(r for r in rows if r["run"] == "20261130-081419-thoracic")
+    assert thoracic["dataset.separator"] == "," and thoracic["layers[3].units"] == "1"
 
 
 def test_csv_options_null_beside_runs_on_named_sources_are_no_column(tmp_path):

@@ -50,12 +50,19 @@ def panels(fig):
 
 def hlines(ax) -> list[float]:
     return [line.get_ydata()[0] for line in ax.get_lines() if len(set(line.get_ydata())) == 1
-            and len(line.get_xdata()) == 2 and line.get_linestyle() == ":"]
+            and len(line.get_xdata()) == 2 and line.get_gid() == "baseline"]
 
 
 def vlines(ax) -> list[float]:
     return [line.get_xdata()[0] for line in ax.get_lines() if len(line.get_xdata()) == 2
             and line.get_xdata()[0] == line.get_xdata()[1] and line.get_linestyle() == "-."]
+
+
+def assert_labels_apart(fig):
+    """No two texts drawn on the axes (the runs' numbers at their curves' ends) overlap."""
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
 
 
 def assert_legend_outside(fig):
@@ -133,8 +140,9 @@ def test_a_baseline_far_off_the_curves_is_an_arrow_not_a_squeezed_axis():
     [ax] = panels(drawn(plots.history_figure(rows, metrics)))
     assert hlines(ax) == [13]
     assert ax.get_ylim()[1] < 20
-    [text] = ax.texts
+    [text] = [t for t in ax.texts if t.get_gid() != "baseline-tag"]
     assert text.get_text() == "↑ baseline, training rows: 80.7 (off the scale)"
+    assert [t.get_text() for t in ax.texts if t.get_gid() == "baseline-tag"] == ["baseline: validation"]
     # centred on a white box: the kept epoch's line near the right edge no longer runs through its words
     assert text.get_horizontalalignment() == "center" and text.get_bbox_patch() is not None
 
@@ -168,11 +176,76 @@ def test_coinciding_baselines_are_one_line_in_a_colour_no_curve_has():
     assert sorted(hlines(accuracy)) == [0.8, 0.8571]  # train and validation, 0.03% apart: one line
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "baseline, training and validation rows" in labels and "baseline, test rows" in labels
-    curves = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() in ("-", "--")}
-    baselines = {line.get_color() for line in accuracy.get_lines() if line.get_linestyle() == ":"}
+    curves = {line.get_color() for line in accuracy.get_lines()
+              if line.get_gid() != "baseline" and line.get_linestyle() in ("-", "--")}
+    baselines = {line.get_color() for line in accuracy.get_lines() if line.get_gid() == "baseline"}
     assert len(baselines) == 2 and not baselines & curves
-    assert all(line.get_zorder() > curves_z for line in accuracy.get_lines() if line.get_linestyle() == ":"
-               for curves_z in [accuracy.get_lines()[0].get_zorder()])  # on top: the curve shows through the dots
+    assert all(line.get_zorder() > curves_z for line in accuracy.get_lines() if line.get_gid() == "baseline"
+               for curves_z in [accuracy.get_lines()[0].get_zorder()])  # on top: the curve shows through the gaps
+
+
+THORACIC = {"name": "thoracic", "status": "completed", "epochs": 30, "epochs_run": 30,
+            "test": {"loss": 0.58, "accuracy": 0.78},
+            "baseline": {"rule": "always 0 (the most frequent training class)",
+                         "train": {"loss": 0.4136, "accuracy": 0.8571}, "test": {"loss": 0.5, "accuracy": 0.8}}}
+
+
+@STRICT
+def test_a_curve_on_its_baseline_leaves_the_baseline_seen_and_says_so():
+    # thoracic: the training accuracy lay exactly on the training baseline from epoch 8, and hid it
+    rows = history(30, loss=lambda e: 0.4136 * (1 + 3 / (e + 1)), accuracy=lambda e: 0.8571 if e >= 7 else 0.5 + 0.05 * e)
+    loss, accuracy = panels(drawn(plots.history_figure(rows, THORACIC)))
+    assert accuracy.get_title() == "accuracy\ntraining curve = baseline from epoch 8"
+    assert loss.get_title() == "loss"  # 8% above its baseline at the end: apart, and not said to be on it
+    # pima-kfold: a mean training loss 6% above its baseline, on a panel spanning 0.4 to 5, is near it, not on it
+    near = history(60, loss=lambda e: 0.6438 * 1.06 if e > 30 else 5 - 0.14 * e)
+    assert plots._on_baseline([r["epoch"] for r in near], [r["loss"] for r in near], 0.6438, [0.4, 5.2],
+                              "training") == ""
+    curve = next(line for line in accuracy.get_lines() if line.get_label() == "training rows")
+    [line] = [line for line in accuracy.get_lines() if line.get_gid() == "baseline" and line.get_ydata()[0] == 0.8571]
+    # above the curve, wider than it, in gaps the curve shows through: both seen where they coincide
+    assert line.get_zorder() > curve.get_zorder() and line.get_linewidth() > curve.get_linewidth()
+    offset, dashes = line._unscaled_dash_pattern
+    assert dashes and len(dashes) == 2 and line.get_color() != curve.get_color()
+
+
+@STRICT
+def test_each_baseline_is_named_clear_of_the_curves_and_close_ones_on_either_side():
+    # diabetes: the loss panel's "training and validation" and the mae panel's "training, validation and test"
+    # baselines were two black lines of one look in the legend; each now says which it is, in its panel
+    metrics = {"name": "diabetes", "status": "completed", "test": {"loss": 2900.0, "mae": 42.0},
+               "baseline": {"rule": "always 151.2 (the training mean)", "train": {"loss": 6000.0, "mae": 66.0},
+                            "validation": {"loss": 6010.0, "mae": 66.1}, "test": {"loss": 5400.0, "mae": 66.2}}}
+    rows = history(60, loss=lambda e: 2500 + 30000 * 0.7**e, mae=lambda e: 40 + 130 * 0.8**e,
+                   val_loss=lambda e: 3000 + 32000 * 0.7**e, val_mae=lambda e: 45 + 130 * 0.8**e)
+    fig = drawn(plots.history_figure(rows, metrics))
+    loss, mae = panels(fig)
+    tags = {t.get_text(): t for t in loss.texts if t.get_gid() == "baseline-tag"}
+    assert set(tags) == {"baseline: training + validation", "baseline: test"}
+    assert [t.get_text() for t in mae.texts if t.get_gid() == "baseline-tag"] == [
+        "baseline: training + validation + test"]
+    renderer = fig.canvas.get_renderer()
+    upper, lower = tags["baseline: training + validation"], tags["baseline: test"]
+    assert upper.get_window_extent(renderer).y0 > lower.get_window_extent(renderer).y1  # apart: one above, one below
+    for ax in (loss, mae):  # no curve runs through a name, nor does the test star sit on one
+        for tag in (t for t in ax.texts if t.get_gid() == "baseline-tag"):
+            box = tag.get_window_extent(renderer)
+            for line in ax.get_lines():
+                if line.get_gid() != "baseline" and len(line.get_xdata()) > 2 or line.get_marker() == "*":
+                    points = ax.transData.transform(line.get_xydata())
+                    assert not any(box.contains(x, y) for x, y in points), (tag.get_text(), line.get_label())
+
+
+@STRICT
+def test_a_curve_on_its_baseline_from_the_first_epoch_and_a_k_fold_mean():
+    rows = history(5, loss=lambda e: 0.5, accuracy=lambda e: 0.8571)
+    _, accuracy = panels(drawn(plots.history_figure(rows, THORACIC)))
+    assert accuracy.get_title() == "accuracy\ntraining curve = baseline"
+    histories, mean, _ = kfold_inputs()
+    flat = [{**r, "val_loss_mean": 0.9} for r in mean]  # the mean validation loss on its baseline throughout
+    fig = drawn(plots.kfold_figure(histories, flat, "pima", monitor="val_loss",
+                                   metrics={"baseline": {"validation": {"loss": 0.9}}}))
+    assert fig.axes[0].get_title() == "loss: mean over the folds\nmean validation curve = baseline"
 
 
 @STRICT
@@ -355,11 +428,11 @@ def test_confusion_figure_of_many_classes_renders():
 # --- compare --plot ---
 
 
-def write_run(root: Path, name: str, lr: float, losses: list[float]) -> Path:
+def write_run(root: Path, name: str, lr: float, losses: list[float], status: str = "completed", **changes) -> Path:
     folder = root / name
     folder.mkdir(parents=True)
-    config = {"name": "pima", "optimizer": {"name": "adam", "learning_rate": lr}, "epochs": len(losses)}
-    (folder / "metrics.json").write_text(json.dumps({"status": "completed", "kind": "train", "name": "pima",
+    config = {"name": "pima", "optimizer": {"name": "adam", "learning_rate": lr}, "epochs": len(losses), **changes}
+    (folder / "metrics.json").write_text(json.dumps({"status": status, "kind": "train", "name": "pima",
                                                      "config": config, "epochs_run": len(losses)}))
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
     (folder / "history.csv").write_text("epoch,loss,val_loss\n" + "".join(
@@ -386,7 +459,7 @@ def test_compare_plot_marks_identical_curves_labels_every_run_alike_and_keeps_th
     assert first.get_linestyle() != third.get_linestyle()
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
     assert texts == ["1: 20261122-080000-pima\n    learning_rate=0.01", "2: 20261122-081000-pima\n    learning_rate=0.001",
-                     "3: 20261122-082000-pima, the same curve as 1\n    learning_rate=0.01"]
+                     "3: 20261122-082000-pima, the same settings and curve as 1\n    learning_rate=0.01"]
     assert fig.axes[0].get_title() == "val_loss over epochs: 3 runs; 1 identical to another (line styles)"
     assert_legend_outside(fig)
 
@@ -440,8 +513,10 @@ def test_compare_plot_of_runs_of_very_different_lengths(tmp_path):
     assert texts[:3] == ["1: 20261122-080000-q", "2: 20261122-081000-q, the same curve as 1 over the first 40 epochs",
                          "3: 20261122-082000-q, the same curve as 1 over the first 40 epochs"]
     assert all(len(line) <= 110 for t in texts for line in t.split("\n"))
-    # 1 and 2 end a few epochs apart at nearly one height: one label, not two printed over each other
-    assert sorted(t.get_text() for t in ax.texts) == ["1, 2", "3", "4"]
+    # 1 and 2 end a few epochs apart at nearly one height: a label each (neither curve ends where the other
+    # does), moved apart rather than printed over each other
+    assert sorted(t.get_text() for t in ax.texts) == ["1", "2", "3", "4"]
+    assert_labels_apart(fig)
     assert_legend_outside(fig)
 
 
@@ -452,6 +527,107 @@ def test_compare_plot_cli_writes_nothing_but_its_line_to_stderr(cli, tmp_path):
     result = cli("compare", tmp_path / "runs", "--plot", "val_loss", "-o", tmp_path / "p.png")
     assert result.exit_code == 0
     assert result.stderr == f"wrote {tmp_path / 'p.png'}: val_loss of 3 runs\n"
+
+
+@STRICT
+def test_compare_plot_tags_only_runs_whose_curves_end_at_the_same_point(tmp_path):
+    # a tag read "1, 2, 4, 5" though run 2's curve ended elsewhere
+    curve = [1 / (e + 1) for e in range(30)]
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, curve)),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, curve[:29] + [curve[29] * 1.04])),
+               read_run(write_run(tmp_path, "20261122-082000-q", 0.03, curve[:28] + [curve[29]])),
+               read_run(write_run(tmp_path, "20261122-083000-q", 0.04, curve)),
+               read_run(write_run(tmp_path, "20261122-084000-q", 0.05, [0.9 - 0.02 * e for e in range(30)]))]
+    fig, _ = plots.overlay_figure(records, "loss", {})
+    drawn(fig)
+    # 1 and 4 end at one point; 2 four percent higher, 3 one epoch earlier at the same height: tags of their own
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["1, 4", "2", "3", "5"]
+    assert_labels_apart(fig)
+
+
+@STRICT
+def test_compare_plot_marks_an_unfinished_run_in_its_label_and_at_its_last_point(tmp_path):
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [0.9, 0.7, 0.6, 0.55, 0.5])),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [0.8, 0.6, 0.5], status="interrupted"))]
+    fig, _ = plots.overlay_figure(records, "loss", {})
+    drawn(fig)
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts == ["1: 20261122-080000-q", "2: 20261122-081000-q, interrupted at epoch 3"]
+    finished, interrupted = fig.axes[0].get_lines()
+    assert finished.get_marker() in ("None", None, "")
+    assert interrupted.get_marker() == "X" and interrupted.get_markevery() == [2]  # its last point only
+    assert fig.axes[0].get_xlabel() == "epoch"  # nothing cut
+
+
+@STRICT
+def test_compare_plot_cuts_a_far_longer_unfinished_run_where_the_others_end_and_says_so(tmp_path):
+    # an interrupted 2238-epoch run squeezed the others into the first 2% of the axis
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [1 / (e + 1) for e in range(2238)],
+                                  status="interrupted")),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [1 / (e + 2) for e in range(30)])),
+               read_run(write_run(tmp_path, "20261122-082000-q", 0.03, [1 / (e + 3) for e in range(40)]))]
+    fig, _ = plots.overlay_figure(records, "loss", {})
+    drawn(fig)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "linear" and ax.get_xlim()[1] <= 45  # (and not 2238)
+    assert ax.get_xlabel() == "epoch (cut at epoch 40, where the other runs end: run 1 goes on to epoch 2238)"
+    assert max(ax.get_lines()[0].get_xdata()) == 40
+    texts = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert texts[0] == "1: 20261122-080000-q, interrupted at epoch 2238"
+    assert "1 →" in [t.get_text() for t in ax.texts]  # at the axis's end: it goes on
+    assert_legend_outside(fig)
+
+
+@STRICT
+def test_compare_plot_labels_put_the_keys_that_tell_runs_apart_first(tmp_path):
+    from nnrun.views import compare as cmp
+
+    long = "a-rather-long-value-that-fills-the-legend-line"
+    paths = []
+    # epochs, batch_size and seed differ for A, B and C alike; only the learning rate tells C from D
+    for i, (epochs, lr) in enumerate(((10, 0.01), (20, 0.01), (30, 0.1), (30, 0.01))):
+        paths.append(write_run(tmp_path, f"20261122-08{i}000-pima", lr, [0.9, 0.7], epochs=epochs,
+                               batch_size=epochs, seed=epochs, **{f"note{n}": f"{long}-{epochs}" for n in range(4)}))
+    records = [read_run(p) for p in paths]
+    items = cmp.label_items(cmp.compare(records), records)
+    assert items["20261122-082000-pima"][:2] == ["epochs=30", "learning_rate=0.1"]
+    assert items["20261122-083000-pima"][:2] == ["epochs=30", "learning_rate=0.01"]
+    fig, _ = plots.overlay_figure(records, "loss", items)
+    drawn(fig)
+    visible = [t.get_text().split("\n", 1)[1] for t in fig.legends[0].get_texts()]
+    assert len(set(visible)) == 4 and all("…" in v for v in visible)  # cut, and still each its own
+
+
+def test_legend_settings_cut_alike_lead_with_what_differs():
+    same = [f"key{i}=a-long-value-{i}" for i in range(12)]
+    texts = plots._legend_settings([[*same, "x=1"], [*same, "x=2"]], width=60)
+    assert texts[0] != texts[1] and texts[1].startswith("    x=2, key0=")
+
+
+@STRICT
+def test_compare_plot_says_which_runs_have_the_same_settings(tmp_path):
+    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [0.9, 0.7, 0.6])),
+               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [0.8, 0.7, 0.6])),
+               read_run(write_run(tmp_path, "20261122-082000-q", 0.01, [0.9, 0.8, 0.7]))]  # 1's settings, another curve
+    from nnrun.views import compare as cmp
+
+    fig, _ = plots.overlay_figure(records, "loss", cmp.label_items(cmp.compare(records), records))
+    texts = [t.get_text() for t in drawn(fig).legends[0].get_texts()]
+    assert texts[2] == "3: 20261122-082000-q, the same settings as 1\n    learning_rate=0.01"
+
+
+def test_compare_plot_cli_labels_by_what_differs_between_the_runs_plotted(cli, tmp_path, monkeypatch):
+    root = tmp_path / "runs"
+    write_run(root, "20261122-080000-pima", 0.01, [0.9, 0.7], batch_size=8)
+    write_run(root, "20261122-081000-pima", 0.001, [0.9, 0.8], batch_size=8)
+    no_curve = write_run(root, "20261122-082000-pima", 0.01, [0.9, 0.6], batch_size=16)
+    (no_curve / "history.csv").write_text("epoch,loss\n1,0.9\n")  # no val_loss
+    saved = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: saved.append(fig))
+    result = cli("compare", root, "--plot", "val_loss", "-o", tmp_path / "p.png")
+    assert result.exit_code == 0, result.stderr
+    texts = [t.get_text() for t in saved[0].legends[0].get_texts()]
+    assert texts == ["1: 20261122-080000-pima\n    learning_rate=0.01", "2: 20261122-081000-pima\n    learning_rate=0.001"]
 
 
 # --- the run folder ---

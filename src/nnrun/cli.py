@@ -469,7 +469,9 @@ def compare(
             raise RunError("--plot needs -o FILE.png: where to write the plot")
         kept = {row["run"] for row in table.rows}
         chosen = [r for r in records if r.name in kept]
-        plotted = overlay_png(chosen, plot, output, labels=cmp.labels(table, chosen))
+        # labelled by the settings that differ between the runs that have the curve
+        plotted = overlay_png(chosen, plot, output,
+                              labels=lambda shown: cmp.label_items(cmp.compare(shown, show_all=show_all), shown))
         missing = f" ({len(chosen) - plotted} without that curve)" if plotted < len(chosen) else ""
         err.print(f"wrote {escape(str(output))}: {plot} of {plotted} run{'s' if plotted != 1 else ''}{missing}")
         return

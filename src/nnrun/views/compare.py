@@ -13,6 +13,7 @@ import json
 import math
 import operator
 import re
+import textwrap
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -362,6 +363,8 @@ def cell(column: str, value: Any, row: dict[str, Any] | None = None) -> str:
         return "true" if value else "false"
     if isinstance(value, dict):
         return _mapping_text(column, value)
+    if column == "layers" and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return ", ".join(_layer_text(layer) for layer in value)
     if isinstance(value, list) and any(isinstance(v, dict) for v in value):  # metrics: [accuracy, {name: auc, ...}]
         return "[" + ", ".join(_mapping_text("", v) if isinstance(v, dict) else json.dumps(v) for v in value) + "]"
     if isinstance(value, list):  # ", " between items: a long list may wrap between them, never inside one
@@ -381,12 +384,14 @@ def _mapping_text(column: str, value: dict[str, Any]) -> str:
 
 
 def shown_columns(comparison: Comparison) -> list[str]:
-    """The table's columns: the run's, then its scores (what a reader looks for first), then the config keys;
-    a std column is shown inside its mean's cell (2.5481 ± 0.2912)."""
+    """The table's columns: the run's name, its scores (what a reader looks for first), the rest of the run's
+    columns (kind, status, ...), then the config keys; a std column is shown inside its mean's cell
+    (2.5481 ± 0.2912)."""
     scores = set(comparison.result_columns)
     columns = [c for c in comparison.columns if not (c.endswith("_std") and c.removesuffix("_std") in comparison.columns)]
-    return ([c for c in columns if c not in scores and c not in comparison.config_columns]
-            + [c for c in columns if c in scores] + [c for c in columns if c in comparison.config_columns])
+    return (columns[:1] + [c for c in columns if c in scores]
+            + [c for c in columns[1:] if c not in scores and c not in comparison.config_columns]
+            + [c for c in columns if c in comparison.config_columns])
 
 
 def to_json(comparison: Comparison) -> str:
@@ -545,15 +550,7 @@ def _table(headers: list[str], rows: list[list[_Cell]], justify: list[str], keep
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-    mins = {i: max(_min_width([headers[i]], [row[i] for row in rows]),
-                   max(len(line) for line in headers[i].split("\n"))) for i in keep}
-    fixed = dict(mins)
-    if width is not None:
-        natural = {i: max(mins[i], *(len(line) for row in rows for line in row[i].text.split("\n"))) for i in keep}
-        slack = width - sum(mins.values()) - 2 * (len(keep) - 1)
-        for i in keep:  # the lists and mappings get what is left, in order
-            grow = min(natural[i] - mins[i], max(slack, 0))
-            fixed[i], slack = mins[i] + grow, slack - grow
+    mins, fixed = _fit(headers, rows, keep, width)
     for i in keep:
         table.add_column(headers[i], justify=justify[i], overflow="fold", no_wrap=False,
                          min_width=mins[i], width=fixed[i] if width is not None else None)
@@ -562,23 +559,82 @@ def _table(headers: list[str], rows: list[list[_Cell]], justify: list[str], keep
     return table
 
 
-def _needed(headers: list[str], rows: list[list[_Cell]], keep: list[int]) -> int:
-    """Columns wide enough for every whole value, and the gaps between them."""
+def _fit(headers: list[str], rows: list[list[_Cell]], keep: list[int], width: int | None):
+    """({column: narrowest width}, {column: width given}) of the columns `keep` in a table `width` wide: each
+    at its narrowest, the lists and mappings given what is left, in order, up to their width on one line."""
+    mins = {i: max(_min_width([headers[i]], [row[i] for row in rows]),
+                   max(len(line) for line in headers[i].split("\n"))) for i in keep}
+    fixed = dict(mins)
+    if width is not None:
+        natural = {i: max(mins[i], *(len(line) for row in rows for line in row[i].text.split("\n"))) for i in keep}
+        slack = width - sum(mins.values()) - 2 * (len(keep) - 1)
+        for i in keep:
+            grow = min(natural[i] - mins[i], max(slack, 0))
+            fixed[i], slack = mins[i] + grow, slack - grow
+    return mins, fixed
+
+
+def _height(headers: list[str], rows: list[list[_Cell]], blocks: list[list[int]], width: int) -> int:
+    """How many lines the tables `blocks` take: each its header, its rule, and each row as high as its most
+    wrapped cell."""
+    lines = 0
+    for keep in blocks:
+        _, fixed = _fit(headers, rows, keep, width)
+        lines += max(h.count("\n") + 1 for h in (headers[i] for i in keep)) + 1
+        for row in rows:
+            lines += max(1 if row[i].whole else sum(len(textwrap.wrap(part, max(fixed[i], 1)) or [""])
+                                                    for part in row[i].text.split("\n")) for i in keep)
+    return lines
+
+
+def _widths(headers: list[str], rows: list[list[_Cell]], i: int) -> tuple[int, int]:
+    """Column i's narrowest width that breaks no whole value (see `_min_width`), and its width with every value
+    on one line."""
     from rich.cells import cell_len
 
-    widths = [max(cell_len(line) for line in headers[i].split("\n")) for i in keep]
-    widths = [max(w, _min_width([], [row[i] for row in rows])) for w, i in zip(widths, keep)]
-    return sum(widths) + 2 * (len(keep) - 1)
+    header = max(cell_len(line) for line in headers[i].split("\n"))
+    natural = max((cell_len(line) for row in rows for line in row[i].text.split("\n")), default=0)
+    return max(header, _min_width([], [row[i] for row in rows])), max(header, natural)
+
+
+def _needed(headers: list[str], rows: list[list[_Cell]], keep: list[int]) -> int:
+    """Columns wide enough for every whole value, and the gaps between them."""
+    return sum(_widths(headers, rows, i)[0] for i in keep) + 2 * (len(keep) - 1)
+
+
+def _numbered(headers: list[str], rows: list[list[_Cell]], justify: list[str]):
+    """The layout with each row's number in a first column "#": a table split into several repeats the number,
+    not the run's name (a third of an 80-column line), which only the first table shows."""
+    numbers = [_Cell(str(i), str(i), True) for i in range(1, len(rows) + 1)]
+    return ["#", *headers], [[n, *row] for n, row in zip(numbers, rows)], ["right", *justify]
 
 
 def _blocks(headers: list[str], rows: list[list[_Cell]], width: int) -> list[list[int]]:
-    """The columns split into tables that each fit `width`, each repeating the first column (run, or key)."""
-    blocks: list[list[int]] = [[0]]
-    for i in range(1, len(headers)):
-        if len(blocks[-1]) > 1 and _needed(headers, rows, [*blocks[-1], i]) > width:
-            blocks.append([0])
-        blocks[-1].append(i)
-    return blocks
+    """The columns split into tables that each fit `width`, each repeating the first column (run, or key), in
+    as few lines as it can: each column at its narrowest (the fewest tables), or the lists and mappings on one
+    line where they fit, in this table or the next (a column of layers wrapped to four lines a row makes a
+    table four times as high)."""
+    sizes = [_widths(headers, rows, i) for i in range(len(headers))]
+
+    def split(natural: bool, move: bool) -> list[list[int]]:
+        blocks: list[list[int]] = [[0]]
+        used = sizes[0][0]
+        for i in range(1, len(headers)):
+            narrow, wide = sizes[i]
+            fits = used + 2 + wide <= width
+            if len(blocks[-1]) > 1 and (used + 2 + narrow > width or (move and not fits and sizes[0][0] + 2 + wide <= width)):
+                blocks.append([0])
+                used = sizes[0][0]
+                fits = used + 2 + wide <= width
+            blocks[-1].append(i)
+            used += 2 + (wide if natural and fits else narrow)
+        return blocks
+
+    tight = split(False, False)
+    if len(tight) == 1:
+        return tight
+    candidates = [tight, split(True, False), split(True, True)]
+    return min(candidates, key=lambda blocks: (_height(headers, rows, blocks, width), len(blocks)))
 
 
 def render(comparison: Comparison, width: int, *, transpose: bool | None = None) -> list:
@@ -586,10 +642,11 @@ def render(comparison: Comparison, width: int, *, transpose: bool | None = None)
     wider than `width` and no value broken across lines (a list or mapping only between its items).
 
     The first layout that fits: one row per run; the same with shorter headers (see `_layout`); one column per
-    run (`transpose`, chosen when there are few runs and many columns; True asks for it, False forbids it). When
-    none fits: for up to FEW_RUNS runs the layout that needs the fewest tables, otherwise one row per run (a
-    column per run would make a screenful per key block), split into as many tables as it needs, each repeating
-    the run (or key) column."""
+    run (`transpose`, chosen when there are few runs and many columns; True asks for it, False forbids it); one
+    row per run of the narrower table `_grouped` makes (the data source and the layer stacks as one column each,
+    the keys most runs lack listed under the table). When none fits: for up to FEW_RUNS runs the layout that
+    needs the fewest tables, otherwise one row per run (a column per run would make a screenful per key block),
+    split into as many tables as it needs, each repeating the run (or key) column."""
     orders = {None: [False, True], True: [True], False: [False]}[transpose]
     tried = []
     for flip in orders:
@@ -598,21 +655,131 @@ def render(comparison: Comparison, width: int, *, transpose: bool | None = None)
             blocks = _blocks(headers, rows, width)
             if len(blocks) == 1:
                 return _parts(comparison, note, [_table(headers, rows, justify, blocks[0], width)])
-            tried.append((len(blocks), headers, rows, justify, note, blocks))
+            if not flip:
+                headers, rows, justify = _numbered(headers, rows, justify)
+                blocks = _blocks(headers, rows, width)
+            tried.append((len(blocks), not flip, comparison, headers, rows, justify, note, blocks, []))
+    if transpose is not True:
+        grouped, other, alike = _grouped(comparison)
+        if grouped is not comparison:
+            headers, rows, justify, note = _layout(grouped, True, False)
+            blocks = _blocks(headers, rows, width)
+            after = _other_lines(other, alike, width)
+            if len(blocks) == 1:
+                return _parts(grouped, note, [_table(headers, rows, justify, blocks[0], width)], after)
+            headers, rows, justify = _numbered(headers, rows, justify)
+            blocks = _blocks(headers, rows, width)
+            tried.append((len(blocks), True, grouped, headers, rows, justify, note, blocks, after))
     if transpose is None and len(comparison.rows) > FEW_RUNS:
-        tried = tried[:2]  # one row per run
-    _, headers, rows, justify, note, blocks = min(tried, key=lambda t: t[0])  # the first of the fewest
-    return _parts(comparison, note, [_table(headers, rows, justify, b, width) for b in blocks])
+        tried = [t for t in tried if t[1]]  # one row per run
+    _, _, shown, headers, rows, justify, note, blocks, after = min(tried, key=lambda t: t[0])  # the first of the fewest
+    return _parts(shown, note, [_table(headers, rows, justify, b, width) for b in blocks], after)
 
 
 FEW_RUNS = 4  # up to this many runs a too-wide table may turn to one column per run
 
 
-def _parts(comparison: Comparison, note: str, tables: list) -> list:
+def _parts(comparison: Comparison, note: str, tables: list, after: list[str] = ()) -> list:
     from rich.text import Text
 
     lines = [Text(line) for line in (shared_line(comparison) if comparison.shared else "", note) if line]
-    return [*lines, *tables]
+    return [*lines, *tables, *(Text(line) for line in after)]
+
+
+def _grouped(comparison: Comparison) -> tuple[Comparison, list[tuple[str, list[str]]], list[str]]:
+    """The table of many mixed runs made narrower, for a terminal: the data each run read (dataset.source or
+    dataset.path) as one column `dataset`; the layers as one column `layers` (Dense(16), Dropout(0.2), ...) when
+    the runs' stacks differ in length or layer types (then layers[2].units of one run and of another are not
+    the same layer); and the config keys fewer than half of the runs have (a CSV file's options beside runs on
+    scikit-learn data), which would be columns blank in most rows, out of the table.
+
+    Returns the narrower Comparison (the comparison itself when there is nothing to group), each run's items
+    for those keys [(run, ["dataset.path=pima.csv", ...])], and the items of the keys that every run having
+    them sets alike (said once)."""
+    names = [row["run"] for row in comparison.rows]
+    flats = {name: dict(comparison.flats.get(name, {})) for name in names}
+    rows = [dict(row) for row in comparison.rows]
+    columns, shared = list(comparison.config_columns), dict(comparison.shared)
+
+    def merge(keys: list[str], into: str, value) -> None:
+        nonlocal columns
+        at = min(columns.index(k) for k in keys)
+        columns = [c for c in columns[:at] if c not in keys] + [into] + [c for c in columns[at:] if c not in keys]
+        for row in rows:
+            flat = flats[row["run"]]
+            merged = value(flat)
+            row[into] = merged
+            if merged is not None:
+                flat[into] = merged
+
+    sources = ("dataset.source", "dataset.path")
+    if all(k in columns for k in sources) and not any(all(f.get(k) is not None for k in sources) for f in flats.values()):
+        merge(list(sources), "dataset", lambda f: f.get("dataset.source", f.get("dataset.path")))
+    stacks = {name: _layer_stack(flat) for name, flat in flats.items()}
+    layer_keys = [c for c in columns if c.startswith("layers[")]
+    if layer_keys and len({tuple(layer.get("type") for layer in stack) for stack in stacks.values()}) > 1:
+        merge(layer_keys, "layers", lambda f: [dict(layer) for layer in _layer_stack(f)] or None)
+        shared = {k: v for k, v in shared.items() if not k.startswith("layers[")}
+    counted = [name for name in names if flats[name]]  # a run without a config has no keys to lack
+    have = {c: [name for name in counted if c in flats[name]] for c in columns}
+    minority = [c for c in columns if 2 * len(have[c]) < len(counted)]
+    alike = [c for c in minority if len(have[c]) > 1 and len({_canonical(flats[n][c]) for n in have[c]}) == 1]
+    other = [(name, [_item(c, flats[name][c]) for c in minority if c not in alike and c in flats[name]])
+             for name in names]
+    if columns == comparison.config_columns and not minority:
+        return comparison, [], []
+    config = [c for c in columns if c not in minority]
+    before = [c for c in comparison.columns if c not in comparison.config_columns and c not in comparison.result_columns]
+    for row in rows:
+        for c in minority:
+            row.pop(c, None)
+    grouped = Comparison([*before, *config, *comparison.result_columns], rows, shared, config,
+                         comparison.result_columns, flats)
+    return (grouped, [(f"{i}  {n}", items) for i, (n, items) in enumerate(other, 1) if items],
+            [_item(c, flats[have[c][0]][c]) for c in alike])
+
+
+def _item(key: str, value: Any) -> str:
+    """key=value in a line of items: a text that holds a comma or a space quoted (separator=",")."""
+    text = cell(key, value)
+    quoted = isinstance(value, str) and (not text or re.search(r"[,\s]", text))
+    return f"{key}={json.dumps(text) if quoted else text}"
+
+
+def _layer_stack(flat: dict[str, Any]) -> list[dict[str, Any]]:
+    """The layers of a flattened config: {"layers[0].units": 8, ...} -> [{"units": 8, ...}, ...]."""
+    stack: dict[int, dict[str, Any]] = {}
+    for key, value in flat.items():
+        match = re.match(r"^layers\[(\d+)\]\.(.+)$", key)
+        if match:
+            stack.setdefault(int(match.group(1)), {})[match.group(2)] = value
+    return [stack[i] for i in sorted(stack)]
+
+
+# Written without their names, in this order: their values say what they are (16, 0.2, sigmoid)
+_UNNAMED = ("units", "filters", "rate", "activation")
+
+
+def _layer_text(layer: dict[str, Any]) -> str:
+    """Dense(16), Dense(1,sigmoid), Dropout(0.2), Conv2D(32,relu,kernel_size=3): one layer, without spaces (a
+    column of layers may wrap between layers, never inside one)."""
+    unnamed = [cell(k, layer[k]) for k in _UNNAMED if k in layer]
+    named = [f"{k}={cell(k, v)}" for k, v in layer.items() if k not in _UNNAMED and k != "type"]
+    return f"{layer.get('type', '?')}({','.join(unnamed + named).replace(' ', '')})"
+
+
+def _other_lines(other: list[tuple[str, list[str]]], alike: list[str], width: int) -> list[str]:
+    """The keys `_grouped` left out of the table, under it: a line per run that has any, then those every run
+    having them sets alike; wrapped to `width` between items."""
+    if not other and not alike:
+        return []
+    wrap = functools.partial(textwrap.wrap, width=width, subsequent_indent="      ", break_on_hyphens=False)
+    lines = ["keys that most runs lack (not in the table above), by row:"]
+    for name, items in other:
+        lines += wrap(f"{name}: {', '.join(items)}", initial_indent=" " * (4 - name.index(" ")))
+    if alike:
+        lines += wrap(f"set alike by every run that has them: {', '.join(alike)}", initial_indent="  ")
+    return lines
 
 
 def to_table(comparison: Comparison):
@@ -623,20 +790,47 @@ def to_table(comparison: Comparison):
 
 def labels(comparison: Comparison, records: list[RunRecord]) -> dict[str, str]:
     """A legend label per run (by folder name), every one the same way: the run's name, then the config values
-    that differ ("20261122-081901-pima: units=16, learning_rate=0.01"), the keys with the most distinct values
-    first (a legend cuts long labels); a key the run lacks or leaves null (a CSV key of a scikit-learn run) is
-    left out."""
+    that differ ("20261122-081901-pima: units=16, learning_rate=0.01"), in the order of `label_items`."""
+    return {name: f"{name}: {', '.join(items)}" if items else name
+            for name, items in label_items(comparison, records).items()}
+
+
+def label_items(comparison: Comparison, records: list[RunRecord]) -> dict[str, list[str]]:
+    """Each run's config values that differ between `records` (by folder name), as key=value items in one order
+    for every run, the keys that tell the runs apart first (a legend cuts long labels): first the key that
+    splits the runs into the most groups of equal values, then the one that splits those groups most, and so
+    on; then the rest, those with the most distinct values first. A key the run lacks or leaves null (a CSV key
+    of a scikit-learn run) is left out, not written `path=null`."""
     by_name = {row["run"]: row for row in comparison.rows}
     rows = [by_name.get(r.name, {}) for r in records]
 
+    def shown(row: dict[str, Any], key: str) -> str | None:
+        return None if row.get(key) is None else cell(key, row[key])
+
     def distinct(key: str) -> int:
-        return len({cell(key, row[key]) for row in rows if row.get(key) is not None})
+        return len({shown(row, key) for row in rows} - {None})
 
     keys = sorted(comparison.config_columns, key=distinct, reverse=True)  # stable: the config's order on ties
-    out = {}
-    for record, row in zip(records, rows):
-        out[record.name] = ", ".join(f"{_short(k)}={cell(k, row[k])}" for k in keys if row.get(k) is not None)
-    return {name: f"{name}: {label}" if label else name for name, label in out.items()}
+    order: list[str] = []
+    groups = [list(range(len(rows)))]
+    while True:
+        def split(key: str) -> list[list[int]]:
+            out: list[list[int]] = []
+            for group in groups:
+                parts: dict[str | None, list[int]] = {}
+                for i in group:
+                    parts.setdefault(shown(rows[i], key), []).append(i)
+                out += parts.values()
+            return out
+
+        best = max((k for k in keys if k not in order), key=lambda k: len(split(k)), default=None)
+        if best is None or len(split(best)) == len(groups):
+            break
+        order.append(best)
+        groups = split(best)
+    order += [k for k in keys if k not in order]
+    return {record.name: [f"{_short(k)}={shown(row, k)}" for k in order if shown(row, k) is not None]
+            for record, row in zip(records, rows)}
 
 
 def _short(key: str) -> str:

@@ -57,20 +57,88 @@ def spans_decades(values, decades: float = DECADES) -> bool:
     return bool(values) and min(values) > 0 and max(values) > 10**decades * min(values)
 
 
+def _plain_log_ticks(axis) -> None:
+    """A log axis's ticks as plain numbers (0.6, 0.4, 20) rather than matplotlib's 6x10^-1; the ticks between
+    the powers of ten labelled only where the axis spans under 1.5 decades (beyond, 0.2, 0.3, ..., 0.9 of every
+    decade print over each other)."""
+    from matplotlib.ticker import LogFormatter
+
+    class Plain(LogFormatter):
+        def __call__(self, x, pos=None):
+            return f"{x:g}" if super().__call__(x, pos) else ""
+
+    axis.set_major_formatter(Plain(labelOnlyBase=False, minor_thresholds=(1.5, 0.5)))
+    axis.set_minor_formatter(Plain(labelOnlyBase=False, minor_thresholds=(1.5, 0.5)))
+
+
 def _scale(ax, values) -> None:
     """A log y axis when `values` (everything drawn on `ax`) span more than DECADES decades, its ticks written as
-    plain numbers (0.6, 0.4, 20) rather than matplotlib's 6x10^-1."""
+    plain numbers."""
     if spans_decades(values):
-        from matplotlib.ticker import FuncFormatter
-
         ax.set_yscale("log")
-        plain = FuncFormatter(lambda value, _: f"{value:g}")
-        ax.yaxis.set_major_formatter(plain)
-        ax.yaxis.set_minor_formatter(plain)
+        _plain_log_ticks(ax.yaxis)
 
 
-def _baseline(ax, value: float, curves: list[float], colour: str, label: str) -> bool:
-    """A dotted horizontal line at `value`, above the curves (they show through its gaps); when it lies so far
+def _height_of(value: float, curves: list[float]) -> float:
+    """Where `value` will lie on a panel drawing `curves` and it: 0 at the bottom, 1 at the top (in decades on a
+    log scale), before the axes are laid out."""
+    return float(_heights(curves, value)([value])[0])
+
+
+def _heights(curves: list[float], *also: float):
+    """`_height_of` for many values at once: a function of an array of values, on the panel of `curves` and
+    `also`."""
+    import numpy as np
+
+    drawn = _finite(curves) + list(also)
+    low, high = (min(drawn), max(drawn)) if drawn else (0.0, 1.0)
+    if high <= low:
+        return lambda values: np.full(len(values), 0.5)
+    if spans_decades(drawn):
+        return lambda values: np.log10(np.asarray(values, dtype=float) / low) / np.log10(high / low)
+    return lambda values: (np.asarray(values, dtype=float) - low) / (high - low)
+
+
+def _tag_place(value: float, up: bool, tag: str, curves: list[float], lines) -> tuple[float, str]:
+    """Where along its line a baseline's name goes, as (the axes' fraction, alignment): at the left end, else a
+    third or two thirds of the way, else the right end (where the kept epoch and the test star are), whichever
+    first has no curve of `lines` ([(epochs, values)]) passing through the name's box (else where the fewest
+    do)."""
+    import numpy as np
+
+    xs = [x for epochs, _ in lines for x in epochs]
+    if not xs or max(xs) == min(xs):
+        return 0.0, "left"
+    low, high = min(xs), max(xs)
+    width, height = 0.0125 * len(tag) + 0.02, 0.08  # of the axes: x-small letters, and the offset from the line
+    heights = _heights(curves, value)
+    at = float(heights([value])[0])
+    band = (at, at + height) if up else (at - height, at)
+    crossings = {}
+    for start, align in ((0.0, "left"), (1 / 3, "left"), (2 / 3, "left"), (1.0, "right")):
+        left = start if align == "left" else start - width
+        x0, x1 = low + left * (high - low), low + (left + width) * (high - low)
+        count = 0
+        for epochs, values in lines:
+            if len(epochs) < 2:
+                continue
+            xs = np.asarray(epochs, dtype=float)
+            inside = np.concatenate([[x0], xs[(xs > x0) & (xs < x1)], [x1]])  # the curve's segments in the box
+            ys = heights(np.interp(inside, xs, np.asarray(values, dtype=float)))
+            ys = ys[np.isfinite(ys)]
+            count += int(np.sum((np.maximum(ys[:-1], ys[1:]) >= band[0]) & (np.minimum(ys[:-1], ys[1:]) <= band[1])))
+        crossings[start, align] = count
+        if not crossings[start, align]:
+            return start, align
+    return min(crossings, key=crossings.get)  # a curve on its baseline crosses it everywhere: the least
+
+
+def _baseline(ax, value: float, curves: list[float], colour: str, label: str, tag: str = "",
+              up: bool | None = None, lines=()) -> bool:
+    """A dashed horizontal line at `value`, above the curves (they show through its gaps), named by `tag`
+    ("baseline: training + validation"; the legend may hold two lines that look alike, from two panels) above
+    the line or, near the panel's top, below it, where no curve of `lines` crosses the name (`_tag_place`);
+    when it lies so far
     from the curves that showing it would squeeze them into a strip (more than their own span away), an arrow at
     the axes' edge says where it is instead. Returns whether the line was drawn (and so belongs to the axis's
     range)."""
@@ -88,10 +156,56 @@ def _baseline(ax, value: float, curves: list[float], colour: str, label: str) ->
                     xy=(0.5, 0.97 - shift if above else 0.03 + shift), xycoords="axes fraction", ha="center",
                     va="top" if above else "bottom", fontsize="small", color=colour, zorder=5,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
-        ax.plot([], [], color=colour, linestyle=":", label=label)  # the legend entry all the same
+        ax.plot([], [], color=colour, linestyle=BASELINE_DASH, linewidth=BASELINE_WIDTH, label=label,
+                gid="baseline")  # the legend entry all the same
         return False
-    ax.axhline(value, color=colour, linestyle=":", linewidth=1.6, label=label, zorder=3)
+    ax.axhline(value, color=colour, linestyle=BASELINE_DASH, linewidth=BASELINE_WIDTH, label=label, zorder=3,
+               gid="baseline")
+    if tag:
+        up = _height_of(value, curves) < 0.85 if up is None else up
+        x, align = _tag_place(value, up, tag, curves, lines)
+        ax.annotate(tag, (x, value), xycoords=("axes fraction", "data"), xytext=(3 if align == "left" else -3,
+                    3 if up else -3), textcoords="offset points", ha=align, va="bottom" if up else "top",
+                    fontsize="x-small",
+                    color=colour, zorder=4, gid="baseline-tag",
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
     return True
+
+
+# Short dashes, thicker than a curve and drawn above the curves: where a curve lies on its baseline (a model no
+# better than always answering the most frequent class), the two alternate along the line and both stay seen.
+BASELINE_DASH, BASELINE_WIDTH = (0, (2.0, 1.5)), 2.2
+
+
+def _on_baseline(epochs: list, values: list, baseline: float, curves: list[float], words: str) -> str:
+    """"training curve = baseline from epoch 8" when a curve ends lying on its baseline: so close that the
+    drawing cannot tell them apart (within 1% of the panel's height, or 0.1% of the value) and within 1% of the
+    baseline's value (a loss 6% above it, on a panel spanning 0.4 to 5, is near it, not on it), for at least its
+    last three epochs and a fifth of them; else ''."""
+    import math
+
+    drawn = _finite(curves) + [baseline]
+    log = spans_decades(drawn) and baseline > 0
+    span = math.log10(max(drawn) / min(drawn)) if log else max(drawn) - min(drawn)
+
+    def on(value) -> bool:
+        if not (isinstance(value, (int, float)) and math.isfinite(value)):
+            return False
+        if abs(value - baseline) > 0.01 * abs(baseline):
+            return False
+        if log:
+            return value > 0 and abs(math.log10(value / baseline)) <= 0.01 * span
+        return abs(value - baseline) <= max(0.01 * span, 0.001 * abs(baseline))
+
+    tail = 0
+    for value in reversed(values):
+        if not on(value):
+            break
+        tail += 1
+    if tail < 3 or tail < 0.2 * len(values):
+        return ""
+    start = epochs[len(values) - tail]
+    return f"{words} curve = baseline" + (f" from epoch {start:g}" if tail < len(values) else "")
 
 
 def _same(a: float, b: float, curves: list[float]) -> bool:
@@ -105,23 +219,36 @@ def _same(a: float, b: float, curves: list[float]) -> bool:
     return abs(a - b) <= max(0.025 * (max(values) - min(values)), 0.005 * max(abs(a), abs(b)))
 
 
-def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = "") -> list[float]:
-    """The baseline of each split in `values` ({"train": 0.65, "validation": 0.62, "test": 0.6}) as dotted lines
+def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = "",
+               lines: dict[str, str] | None = None, points=()) -> list[float]:
+    """The baseline of each split in `values` ({"train": 0.65, "validation": 0.62, "test": 0.6}) as dashed lines
     in colours no curve has; splits whose baselines coincide share one line, labelled with all of them
-    ("baseline, training and validation rows"). Returns the values drawn as lines."""
+    ("baseline, training and validation rows"). Returns the values drawn as lines; `lines`, when given, gets the
+    colour of each split's line drawn."""
     groups: list[list[str]] = []
     for split in ("train", "validation", "test"):
         if not isinstance(values.get(split), (int, float)):
             continue
         group = next((g for g in groups if _same(values[g[0]], values[split], curves)), None)
         (group.append(split) if group else groups.append([split]))
+    # Each line's name above it, or below it near the top; of two lines closer than a name's height, the lower
+    # one's below it, so that neither name sits on the other line.
+    heights = {g[0]: _height_of(values[g[0]], curves) for g in groups}
+    up = {split: height < 0.85 for split, height in heights.items()}
+    ordered = sorted(heights, key=heights.get)
+    for lower, upper in zip(ordered, ordered[1:]):
+        if heights[upper] - heights[lower] < 0.08:
+            up[lower], up[upper] = False, True
     drawn = []
     for group in groups:
         colour = BASELINE_COLOURS[group[0]] if len(group) == 1 else BASELINE_COLOURS["shared"]
         words = [SPLIT_WORDS[s] for s in group]
         label = f"baseline, {' and '.join([', '.join(words[:-1]), words[-1]] if len(words) > 1 else words)} rows{suffix}"
-        if _baseline(ax, values[group[0]], curves, colour, label):
+        if _baseline(ax, values[group[0]], curves, colour, label, f"baseline: {' + '.join(words)}", up[group[0]],
+                     points):
             drawn.append(values[group[0]])
+            if lines is not None:
+                lines.update({split: colour for split in group})
     return drawn
 
 
@@ -221,14 +348,21 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
         # The curves show the training and validation rows; the test rows' baseline only beside a test score (an
         # interrupted run has none).
         splits = ("train", "validation", "test") if isinstance(metrics.get("test"), dict) else ("train", "validation")
-        drawn += _baselines(ax, {s: (baseline.get(s) or {}).get(key) for s in splits}, list(drawn))
+        values = {s: (baseline.get(s) or {}).get(key) for s in splits}
+        lines: dict[str, str] = {}
+        points = [(epochs, _column(rows, c)) for c in (name, f"val_{name}") if any(c in r for r in rows)]
+        drawn += _baselines(ax, values, list(drawn), lines=lines, points=points)
+        # a curve on its baseline (a model that always answers the most frequent class): said under the title
+        notes = [_on_baseline(epochs, _column(rows, column), values[split], drawn, words)
+                 for split, column, words in (("train", name, "training"), ("validation", f"val_{name}", "validation"))
+                 if split in lines and any(column in r for r in rows)]
         if kept is not None and rows:
             ax.axvline(kept, color="gray", linestyle="-.", linewidth=1, label=f"weights kept: epoch {kept} ({why})")
         if isinstance(test.get(name), (int, float)) and kept is not None:
             ax.plot([kept], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
                     label="test score of the kept weights")
             drawn.append(test[name])
-        ax.set_title(_loss_title(metrics) if name == "loss" else name)
+        ax.set_title("\n".join([_loss_title(metrics) if name == "loss" else name, *filter(None, notes)]))
         _scale(ax, drawn)
         _epochs_axis(ax)
     fig.suptitle(train_title(metrics) + _warning_line(metrics))
@@ -294,12 +428,19 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
         # it is what the star is compared with
         key = baseline_name(name) or name
         splits = ("train", "validation", "test") if starred else ("train", "validation")
-        drawn += _baselines(left, {s: (baseline.get(s) or {}).get(key) for s in splits}, list(drawn))
+        baselines = {s: (baseline.get(s) or {}).get(key) for s in splits}
+        lines: dict[str, str] = {}
+        points = [(epochs, _column(rows, c)) for c in (f"{val}_mean", f"{name}_mean") if c in rows[0]]
+        drawn += _baselines(left, baselines, list(drawn), lines=lines, points=points)
+        notes = [_on_baseline(epochs, _column(rows, column), baselines[split], drawn, f"mean {words}")
+                 for split, column, words in (("train", f"{name}_mean", "training"),
+                                              ("validation", f"{val}_mean", "validation"))
+                 if split in lines and column in rows[0]]
         if starred:
             left.plot([at], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
                       label=f"test score of the refit ({at} epochs on all training rows)")
             drawn.append(test[name])
-        left.set_title(f"{name}: mean over the folds{from_epoch}")
+        left.set_title("\n".join([f"{name}: mean over the folds{from_epoch}", *filter(None, notes)]))
         _scale(left, drawn)
         shown_all = []
         for i, history in enumerate(histories, 1):
@@ -411,8 +552,10 @@ def samples_figure(images, predicted: list[str], truth: list[str], numbers: list
 
 
 def _end_labels(ax, ends: list[tuple[float, float, str, Any]]) -> None:
-    """Each run's number just right of its last point; numbers whose points lie within a few percent of the
-    axes of each other share one label ("2, 5") instead of printing over each other."""
+    """Each run's number just right of its last point. Runs whose curves end at the same point (the same last
+    epoch, and last values the drawing cannot tell apart) share one label ("2, 5"); labels of ends that are
+    merely near each other are moved apart, up or down, with a thin line to their points, rather than printed
+    over each other or merged into a label that names a run whose curve ends elsewhere."""
     import math
 
     ax.autoscale_view()
@@ -422,48 +565,98 @@ def _end_labels(ax, ends: list[tuple[float, float, str, Any]]) -> None:
         if not (math.isfinite(x) and math.isfinite(y)):
             continue
         fx, fy = to_axes.transform((x, y))
-        group = next((g for g in groups if abs(g[0][0] - fx) < 0.05 and abs(g[0][1] - fy) < 0.04), None)
+        group = next((g for g in groups if g[0][2] == x and abs(g[0][1] - fy) < RESOLUTION), None)
         (group.append((fx, fy, x, y, text, colour)) if group else groups.append([(fx, fy, x, y, text, colour)]))
-    for group in groups:
-        _, _, x, y, _, colour = group[0]
-        ax.annotate(", ".join(g[4] for g in group), (x, y), xytext=(3, 0), textcoords="offset points",
-                    fontsize="x-small", color=colour if len(group) == 1 else "black", va="center")
+    placed: list[tuple[float, float]] = []
+    for group in sorted(groups, key=lambda g: g[0][1]):  # from the bottom up: each label above those it meets
+        fx, fy, x, y, _, colour = group[0]
+        at = fy
+        for _, py in sorted(p for p in placed if abs(p[0] - fx) < 0.06):  # upwards past each label in the way
+            if abs(py - at) < 0.999 * LABEL_HEIGHT:
+                at = py + LABEL_HEIGHT
+        placed.append((fx, at))
+        moved = abs(at - fy) > 1e-9
+        ax.annotate(", ".join(g[4] for g in group), (x, y), xytext=(fx + (0.02 if moved else 0.006), at),
+                    textcoords="axes fraction", fontsize="x-small", va="center", annotation_clip=False,
+                    color=colour if len(group) == 1 else "black",
+                    arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1}
+                    if moved else None)
 
 
-def overlay_png(records, metric: str, path: Path, labels: dict[str, str]) -> int:
+RESOLUTION = 0.004  # of the axes' height: about 1.5 pixels of the overlay's plot, what the drawing can resolve
+LABEL_HEIGHT = 0.04  # of the axes' height: one line of x-small text
+UNFINISHED = {"interrupted": "interrupted at epoch {}", "crashed": "crashed at epoch {}",
+              "running": "still running, at epoch {}", "failed": "failed at epoch {}"}
+CUT = 3  # an unfinished run this many times longer than every other run cuts the epoch axis at their length
+
+
+def overlay_png(records, metric: str, path: Path, labels: dict[str, str | list[str]]) -> int:
     """One line per run of `metric` over epochs (a k-fold run: its mean over the folds); write `path` and
     return how many runs had that curve. RunError when none has it, naming the curves that exist.
 
-    Runs are numbered in the legend (below the axes, never on the curves); a run whose curve equals an earlier
-    one's is drawn in a different line style and labelled "same curve as N"."""
+    `labels`: per run (by name), its label ("name: key=value, ...") or its key=value items in the order they
+    should be read (see compare.label_items). Runs are numbered in the legend (below the axes, never on the
+    curves); a run whose curve equals an earlier one's is drawn in a different line style and labelled "same
+    curve as N"; an unfinished run (interrupted, crashed, still running) says so and ends in a cross; one far
+    longer than the others is cut where they end, and the axis says so."""
     fig, count = overlay_figure(records, metric, labels)
     _save(fig, path)
     return count
 
 
-def overlay_figure(records, metric: str, labels: dict[str, str]):
-    """The Figure overlay_png saves and how many curves it has."""
+def _legend_settings(items: list[list[str]], width: int) -> list[str]:
+    """Each run's settings as a legend shows them: its items on at most two lines of `width`, cut with "…".
+    Where two runs with different settings would read alike once cut, the later one's items that the earlier
+    one lacks come first."""
+    def cut(parts: list[str]) -> str:
+        return "\n".join(textwrap.wrap(", ".join(parts), width=width, max_lines=2, placeholder=" …",
+                                        initial_indent="    ", subsequent_indent="    ",
+                                        break_on_hyphens=False)) if parts else ""
+
+    texts = [cut(parts) for parts in items]
+    for j in range(len(items)):
+        for i in range(j):
+            if texts[i] == texts[j] and items[i] != items[j]:
+                own = [p for p in items[j] if p not in items[i]]
+                texts[j] = cut(own + [p for p in items[j] if p not in own])
+    return texts
+
+
+def overlay_figure(records, metric: str, labels: dict[str, str | list[str]]):
+    """The Figure overlay_png saves and how many curves it has. `labels` may also be a function of the runs
+    that have the curve, returning their labels (the settings that differ between the runs plotted)."""
     import numpy as np
 
     from nnrun.errors import RunError
     from nnrun.runs.folder import read_history
 
-    curves, names = [], set()
+    histories, names = [], set()
     for record in records:
         mean = (record.path / "history_mean.csv").exists()
         rows = read_history(record.path / ("history_mean.csv" if mean else "history.csv"))
         column = f"{metric}_mean" if mean else metric
         names.update(k.removesuffix("_mean") for k in (rows[0] if rows else {}) if not k.endswith("_std"))
         if rows and column in rows[0]:
-            values = labels.get(record.name, record.name).removeprefix(record.name).removeprefix(": ")
-            head = record.name + (f" (mean of {record.metrics.get('k') or 'the'} folds)" if mean else "")
-            curves.append(((head, values), [r["epoch"] for r in rows], [r[column] for r in rows]))
+            histories.append((record, mean, rows, column))
+    if callable(labels):
+        labels = labels([h[0] for h in histories])
+    curves = []
+    for record, mean, rows, column in histories:
+        label = labels.get(record.name)  # None: settings not known (not "the same as another run's")
+        if isinstance(label, str):  # "name: key=value, ...": one item
+            label = [label.removeprefix(record.name).removeprefix(": ")] if label != record.name else []
+        head = record.name + (f" (mean of {record.metrics.get('k') or 'the'} folds)" if mean else "")
+        epochs, values = [r["epoch"] for r in rows], [r[column] for r in rows]
+        unfinished = UNFINISHED.get(record.status)
+        if unfinished:
+            head += f", {unfinished.format(int(epochs[-1]))}"
+        curves.append(((head, label), epochs, values, bool(unfinished)))
     if not curves:
         valid = sorted(names - {"epoch", "folds"})
         raise RunError(f"--plot {metric}: none of these runs has that curve; valid: {', '.join(valid) or 'none'}")
     styles = ["-", "--", ":", "-."]
     same: dict[int, tuple[int, int]] = {}  # curve index -> (the first curve equal to it, over how many epochs)
-    for i, (_, epochs, values) in enumerate(curves):
+    for i, (_, epochs, values, _) in enumerate(curves):
         for j in range(i):
             if j in same:
                 continue
@@ -473,42 +666,63 @@ def overlay_figure(records, metric: str, labels: dict[str, str]):
                                                                            atol=0, equal_nan=True):
                 same[i] = (j, n if len(epochs) != len(curves[j][1]) else 0)
                 break
+    # An unfinished run far longer than the others (2000 epochs beside 30) would squeeze them into the axis's
+    # first percent: the axis ends where the longest of the others does, and says where the cut runs go on to.
+    others = [c[1][-1] for c in curves if not c[3]]
+    cut_at = max(others) if others else None
+    cut = {i for i, c in enumerate(curves) if c[3] and cut_at and c[1][-1] > CUT * cut_at}
     columns = 1 if len(curves) <= 8 else 2
     width = 110 // columns  # characters: the legend stays as wide as the figure
+    settings = _legend_settings([c[0][1] or [] for c in curves], width)
+    firsts = {}  # a run's settings -> the first run with them
     texts, looks, repeats = [], [], {}
-    for i, ((head, config), _, _) in enumerate(curves):
+    for i, ((head, _), _, _, _) in enumerate(curves):
         style, linewidth = "-", 1.4
         text = f"{i + 1}: {head}"
+        alike = firsts.setdefault(tuple(curves[i][0][1]), i) if curves[i][0][1] is not None else i
         if i in same:
             first, over = same[i]
             repeats[first] = repeats.get(first, 0) + 1
             style = styles[repeats[first] % len(styles)]
             linewidth = 2.2
-            text += f", the same curve as {first + 1}" + (f" over the first {over} epochs" if over else "")
+            both = "settings and " if alike == first and not over else ""
+            text += f", the same {both}curve as {first + 1}" + (f" over the first {over} epochs" if over else "")
+        elif alike != i:
+            text += f", the same settings as {alike + 1}"
         lines = textwrap.wrap(text, width=width, subsequent_indent="    ")
-        if config:  # the config values that differ, cut to two lines
-            lines += textwrap.wrap(config, width=width, max_lines=2, placeholder=" …", initial_indent="    ",
-                                   subsequent_indent="    ")
-        texts.append("\n".join(lines))
+        texts.append("\n".join(lines + ([settings[i]] if settings[i] else [])))
         looks.append((style, linewidth))
     rows = sum(t.count("\n") + 1 for t in texts) / columns
     fig = _figure(figsize=(9, 4.6 + 0.19 * rows))
     ax = fig.subplots()
+    if len(curves) > 10:  # past ten, tab10 repeats its colours: tab20's ten dark ones, then its ten light ones
+        from matplotlib import colormaps
+
+        ax.set_prop_cycle(color=[colormaps["tab20"](i) for i in [*range(0, 20, 2), *range(1, 20, 2)]])
+    ax.margins(x=0.07)  # room right of the curves' ends for their numbers
     drawn, ends = [], []
-    for ((_, epochs, values), text, (style, linewidth), i) in zip(curves, texts, looks, range(len(curves))):
-        line, = ax.plot(epochs, values, linestyle=style, linewidth=linewidth, label=text)
-        ends.append((epochs[-1], values[-1], str(i + 1), line.get_color()))
+    for i, (((_, _), epochs, values, unfinished), text, (style, linewidth)) in enumerate(zip(curves, texts, looks)):
+        if i in cut:
+            keep = [e <= cut_at for e in epochs]
+            epochs, values = [e for e, k in zip(epochs, keep) if k], [v for v, k in zip(values, keep) if k]
+        marker = {"marker": "X", "markevery": [len(epochs) - 1], "markersize": 7} if unfinished and i not in cut else {}
+        line, = ax.plot(epochs, values, linestyle=style, linewidth=linewidth, label=text, **marker)
+        ends.append((epochs[-1], values[-1], f"{i + 1} →" if i in cut else str(i + 1), line.get_color()))
         drawn += values
     _scale(ax, drawn)
     _epochs_axis(ax)
-    lengths = [c[1][-1] for c in curves if c[1]]
+    lengths = [c[1][-1] if i not in cut else cut_at for i, c in enumerate(curves) if c[1]]
+    notes = []
+    if cut:
+        runs = ", ".join(f"run {i + 1} goes on to epoch {int(curves[i][1][-1])}" for i in sorted(cut))
+        notes.append(f"cut at epoch {int(cut_at)}, where the other runs end: {runs}")
     if lengths and min(lengths) > 0 and max(lengths) > 10 * min(lengths):
-        # one run far longer (an interrupted 2000-epoch run) would squeeze the others into the first percent
-        from matplotlib.ticker import ScalarFormatter
-
+        # one run far longer (300 epochs beside 3) would squeeze the others into the first percent
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ScalarFormatter())  # 1, 10, 100 rather than 10^0, 10^1, 10^2
-        ax.set_xlabel("epoch (log scale: the runs' lengths differ tenfold)")
+        _plain_log_ticks(ax.xaxis)  # 1, 10, 100 rather than 10^0, 10^1, 10^2
+        notes.insert(0, "log scale: the runs' lengths differ tenfold")
+    if notes:
+        ax.set_xlabel("\n".join(textwrap.wrap(f"epoch ({'; '.join(notes)})", 100)))
     if len(curves) <= 20:  # the run's number at its last point: the key to the legend below
         _end_labels(ax, ends)
     ax.set_ylabel(metric)
