@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,19 +117,15 @@ def trials_csv(records: list[TrialRecord], parameters: list[str]) -> str:
 
 
 def _cell(value: Any) -> str:
+    """A trials.csv cell: numbers as Python writes them (floats in full), text as is, booleans, null, lists and
+    mappings as compact JSON (what views/sweep_plots and compare read back)."""
     if value is None:
         return ""
     if isinstance(value, float):
         return repr(value)
-    if isinstance(value, (list, dict)):
-        return _flow(value)
+    if isinstance(value, (bool, list, dict)):
+        return json.dumps(value, separators=(", ", ": "), ensure_ascii=False)
     return str(value)
-
-
-def _flow(value: Any) -> str:
-    import yaml
-
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000).strip()
 
 
 def mark_stopped(run_dir: Path, status: str, why: str) -> None:
