@@ -451,9 +451,8 @@ def test_show_a_sweep(cli, sweep, trained):
         "trials: 6 planned, 6 finished (4 completed, 1 pruned, 1 failed)",
         f"best trial: {best['number']}, val_loss {best['score']:.4f}",
     ]
-    layers = "[{type=Dense, units=16}, {type=Dense, units=1, activation=sigmoid}]" if best["params"]["layers"] == \
-        LAYERS_A else ("[{type=Dense, units=16}, {type=Dropout, rate=0.2}, {type=Dense, units=8}, "
-                       "{type=Dense, units=1, activation=sigmoid}]")
+    layers = "Dense(16), Dense(1,sigmoid)" if best["params"]["layers"] == LAYERS_A else \
+        "Dense(16), Dropout(0.2), Dense(8), Dense(1,sigmoid)"
     assert lines[12:17] == [
         f"  optimizer.learning_rate: {best['params'][LR]:g}",
         f"  batch_size: {best['params']['batch_size']}",

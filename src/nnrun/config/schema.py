@@ -402,13 +402,14 @@ def model_at(loc: tuple) -> type[BaseModel] | None:
     return model
 
 
-def fields_at(loc: tuple) -> list[str]:
-    """The keys the schema knows at `loc` (a section's keys), in the schema's order; [] outside the schema."""
+def fields_at(loc: tuple, model_at=model_at) -> list[str]:
+    """The keys the schema knows at `loc` (a section's keys), in the schema's order; [] outside the schema.
+    `model_at` finds the pydantic model at a location (this schema's, or another's: the sweep file's)."""
     model = model_at(loc)
     return list(model.model_fields) if model else []
 
 
-def example_at(loc: tuple) -> Any:
+def example_at(loc: tuple, model_at=model_at) -> Any:
     """The example value the schema gives key `loc` (None when it gives none): 100 for ('epochs',)."""
     model = model_at(loc[:-1])
     field = model.model_fields.get(loc[-1]) if model else None

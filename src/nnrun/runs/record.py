@@ -69,10 +69,10 @@ class RunRecord:
         return out
 
 
-def read_run(path: Path) -> RunRecord:
-    """Read one run folder; never raises for a broken one (its status and warning say what is wrong).
-    The config comes from metrics.json's copy when it has one (JSON reads ~20x faster than YAML), else
-    from config.yaml."""
+def read_status(path: Path, absent: str) -> tuple[dict[str, Any], str, str | None]:
+    """A run's or sweep's metrics.json, its status and a warning when something is wrong: `unreadable` (no
+    metrics.json: `absent` says what that likely means; or a torn one), `crashed` (it says running, but the
+    process that wrote it is gone: runs.liveness). Never raises."""
     warning = None
     try:
         metrics = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
@@ -80,7 +80,7 @@ def read_run(path: Path) -> RunRecord:
             raise ValueError("not a JSON object")
         status = str(metrics.get("status", "unreadable"))
     except FileNotFoundError:
-        metrics, status, warning = {}, "unreadable", "no metrics.json (the run never started, or this is not a run)"
+        metrics, status, warning = {}, "unreadable", f"no metrics.json ({absent})"
     except (OSError, ValueError, UnicodeDecodeError) as e:
         metrics, status = {}, "unreadable"
         warning = f"metrics.json is unreadable ({type(e).__name__}: {e}); it may have been cut off while written"
@@ -88,6 +88,14 @@ def read_run(path: Path) -> RunRecord:
         reason = gone(metrics, path)
         if reason:
             status, warning = "crashed", f"says running, but {reason}"
+    return metrics, status, warning
+
+
+def read_run(path: Path) -> RunRecord:
+    """Read one run folder; never raises for a broken one (its status and warning say what is wrong).
+    The config comes from metrics.json's copy when it has one (JSON reads ~20x faster than YAML), else
+    from config.yaml."""
+    metrics, status, warning = read_status(path, "the run never started, or this is not a run")
     config = metrics.get("config")
     if not isinstance(config, dict):
         config = _read_config(path / "config.yaml")

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from nnrun.runs.folder import higher_is_better
-from nnrun.runs.liveness import gone
+from nnrun.runs.record import read_status
 
 # A trial's states, in the order show counts them; `crashed` is a reader's: a trial still `running` in a sweep
 # whose process is gone.
@@ -197,22 +197,7 @@ def read_sweep(path: Path) -> SweepRecord:
     """Read a sweep folder; never raises for a broken one (status `unreadable` or `crashed`, and `warning`,
     say what is wrong; `problems` lists files that could not be read)."""
     problems: list[str] = []
-    warning = None
-    try:
-        metrics = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
-        if not isinstance(metrics, dict):
-            raise ValueError("not a JSON object")
-        status = str(metrics.get("status", "unreadable"))
-    except FileNotFoundError:
-        metrics, status = {}, "unreadable"
-        warning = "no metrics.json (the sweep never finished its first trial, or this is not a sweep)"
-    except (OSError, ValueError, UnicodeDecodeError) as e:
-        metrics, status = {}, "unreadable"
-        warning = f"metrics.json is unreadable ({type(e).__name__}: {e}); it may have been cut off while written"
-    if status == "running":
-        reason = gone(metrics, path)
-        if reason:
-            status, warning = "crashed", f"says running, but {reason}"
+    metrics, status, warning = read_status(path, "the sweep never finished its first trial, or this is not a sweep")
     sweep = {}
     try:
         loaded = yaml.load((path / "sweep.yaml").read_text(encoding="utf-8"), Loader=_Loader)

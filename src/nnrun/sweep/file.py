@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from nnrun.config.overrides import apply_override, parse_key, parse_override, show_key
 from nnrun.config.locations import Origin
-from nnrun.config.schema import Spec
+from nnrun.config.schema import Spec, example_at, fields_at
 from nnrun.config.yamlfile import read_yaml, show_value
 from nnrun.errors import ConfigError, did_you_mean, keypath
 
@@ -410,14 +410,11 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 
 
 def _fields_at(loc: tuple) -> list[str]:
-    model = _model_at(loc)
-    return list(model.model_fields) if model else []
+    return fields_at(loc, _model_at)
 
 
 def _example_at(loc: tuple) -> Any:
-    model = _model_at(loc[:-1])
-    field = model.model_fields.get(loc[-1]) if model else None
-    return field.examples[0] if field is not None and field.examples else None
+    return example_at(loc, _model_at)
 
 
 def _check_paths(sweep: SweepFile) -> None:
