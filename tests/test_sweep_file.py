@@ -296,3 +296,11 @@ def test_a_parameter_is_checked_with_the_parameters_before_it_applied(folder):
                    "  layers[1].units: {values: [3]}\n"
     assert refusal(folder, text) == ("sweep.yaml:8: parameters.layers[1].units: layers has 1 item, so [1] does not "
                                      "exist (valid: 0)")
+
+
+def test_a_constant_is_one_value_set_in_every_trial(folder):
+    sweep = resolve(folder, SWEEP + "  epochs: {value: 7}\n")
+    assert sweep.parameters["epochs"].values == [7]
+    assert space.grid_size({"epochs": sweep.parameters["epochs"]}) == 1
+    assert refusal(folder, SWEEP + "  epochs: {value: 7, values: [8]}\n") == (
+        "sweep.yaml:7: parameters.epochs: value is a constant: give it alone, not with values")

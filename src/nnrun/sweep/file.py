@@ -75,7 +75,8 @@ class MetricSpec(_Section):
 
 
 class Parameter(_Section):
-    """One searched key: `{values: [...]}` (choices, any YAML), or `{distribution: ..., min: ..., max: ...}`."""
+    """One searched key: `{values: [...]}` (choices, any YAML), or `{distribution: ..., min: ..., max: ...}`;
+    `{value: X}` is a constant (one choice), set in every trial."""
 
     values: list[Any] | None = Field(None, description="The choices, any YAML values (whole subtrees too).")
     distribution: _one_of("distribution", DISTRIBUTIONS) | None = Field(  # type: ignore[valid-type]
@@ -88,6 +89,11 @@ class Parameter(_Section):
     @model_validator(mode="before")
     @classmethod
     def _mapping(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "value" in value:  # W&B's constant: the same value in every trial
+            others = [k for k in value if k != "value"]
+            if others:
+                raise _custom("form", f"value is a constant: give it alone, not with {', '.join(map(str, others))}")
+            return {"values": [value["value"]]}
         if isinstance(value, dict):
             return value
         example = f"{{values: {show_value(value if isinstance(value, list) else [value])}}}"
