@@ -98,3 +98,22 @@ def test_training_on_jax_fills_the_compilation_cache(cli, write_config, tmp_path
         pytest.skip("the cache is jax's")
     assert cli("train", write_config(tiny_config()), "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
     assert any(os.scandir(os.environ["JAX_COMPILATION_CACHE_DIR"]))  # compiled steps kept for the next run
+
+
+def test_keras_is_imported_without_its_sklearn_wrappers_and_pyplot_until_they_are_used():
+    """Keras's scikit-learn wrappers and image-gallery plots (which import scikit-learn, SciPy's stats and
+    matplotlib.pyplot: 1-2 s) are loaded at their first use, not with Keras; what they hold is unchanged."""
+    probe = (
+        "import sys\n"
+        "from nnrun.backend import activate\n"
+        "activate('jax' if 'jax' in sys.argv else 'tensorflow')\n"
+        "print(sorted(m for m in ('sklearn', 'scipy.stats', 'matplotlib.pyplot') if m in sys.modules))\n"
+        "import keras\n"
+        "from keras.src.visualization import plot_image_gallery\n"
+        "print(keras.wrappers.SKLearnClassifier.__name__, keras.visualization.plot_image_gallery.__name__,\n"
+        "      'sklearn' in sys.modules, 'matplotlib.pyplot' in sys.modules)\n"
+    )
+    backend = "jax" if installed("jax") else "tensorflow"
+    done = subprocess.run([sys.executable, "-c", probe, backend], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2:] == ["[]", "SKLearnClassifier plot_image_gallery True True"]

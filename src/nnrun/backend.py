@@ -5,11 +5,15 @@ Importing this module is cheap; only `activate` imports Keras (and with it Tenso
 
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import os
 import re
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,6 +98,8 @@ def activate(backend: str, device: str = "auto") -> Activated:
             _quietly(lambda: __import__("tensorflow"))
         if backend == "jax":
             _compilation_cache()
+        with _unused_keras_parts_deferred():
+            importlib.import_module("keras")
     import keras
 
     if backend != "tensorflow" and "tensorflow" not in sys.modules:
@@ -127,6 +133,37 @@ def _compilation_cache() -> None:
     os.environ["JAX_COMPILATION_CACHE_DIR"] = folder
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")  # small models compile fast, but often
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+
+
+# Parts of Keras's API that `import keras` loads eagerly and nnrun never uses, each with an optional dependency it
+# imports: scikit-learn (and SciPy) for the scikit-learn wrappers, matplotlib.pyplot for the image-gallery plots;
+# together 1-2 s of Keras's 3-4 s import. They are loaded when first used, as usual, only not before.
+DEFERRED_KERAS_MODULES = ("keras.wrappers", "keras.visualization", "keras.src.visualization")
+
+
+class _DeferredKerasParts(importlib.abc.MetaPathFinder):
+    """Finds DEFERRED_KERAS_MODULES as lazy modules (importlib.util.LazyLoader): the module object exists, and
+    its code runs at the first access to one of its attributes."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in DEFERRED_KERAS_MODULES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return None
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+@contextmanager
+def _unused_keras_parts_deferred():
+    """While Keras is first imported, defer DEFERRED_KERAS_MODULES."""
+    finder = _DeferredKerasParts()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def _without_tensorflow() -> None:
