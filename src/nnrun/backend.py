@@ -139,13 +139,19 @@ def _compilation_cache() -> None:
 # imports: scikit-learn (and SciPy) for the scikit-learn wrappers, matplotlib.pyplot for the image-gallery plots;
 # together 1-2 s of Keras's 3-4 s import. They are loaded when first used, as usual, only not before.
 DEFERRED_KERAS_MODULES = ("keras.wrappers", "keras.visualization", "keras.src.visualization")
+# Keras's file editor imports IPython (about 1 s) for showing a model's weights in a notebook. A process that has
+# not imported IPython when it imports Keras is no notebook, and never becomes one: there, Keras is told IPython is
+# missing (as it handles on machines without it). Inside IPython or Jupyter, IPython is loaded already and is used.
+NOTEBOOK_ONLY = "IPython"
 
 
 class _DeferredKerasParts(importlib.abc.MetaPathFinder):
     """Finds DEFERRED_KERAS_MODULES as lazy modules (importlib.util.LazyLoader): the module object exists, and
-    its code runs at the first access to one of its attributes."""
+    its code runs at the first access to one of its attributes. Reports NOTEBOOK_ONLY as not installed."""
 
     def find_spec(self, name, path=None, target=None):
+        if name == NOTEBOOK_ONLY:
+            raise ModuleNotFoundError(f"{name} is not imported with Keras outside a notebook", name=name)
         if name not in DEFERRED_KERAS_MODULES:
             return None
         spec = importlib.machinery.PathFinder.find_spec(name, path)
@@ -157,7 +163,7 @@ class _DeferredKerasParts(importlib.abc.MetaPathFinder):
 
 @contextmanager
 def _unused_keras_parts_deferred():
-    """While Keras is first imported, defer DEFERRED_KERAS_MODULES."""
+    """While Keras is first imported, defer DEFERRED_KERAS_MODULES, and keep NOTEBOOK_ONLY out."""
     finder = _DeferredKerasParts()
     sys.meta_path.insert(0, finder)
     try:
