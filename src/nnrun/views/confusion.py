@@ -1,7 +1,7 @@
 """The confusion matrix of a classification run: predicted class ids from the model's outputs, the matrix
-(counted with numpy), confusion.csv and confusion.png, and reading confusion.csv back for show.
+(scikit-learn's confusion_matrix), confusion.csv and confusion.png, and reading confusion.csv back for show.
 
-NumPy (matplotlib for the pictures); the model is only asked for `predict`, so this module imports no ML framework.
+NumPy and scikit-learn (matplotlib for the pictures); the model is only asked for `predict`, so this module imports no ML framework.
 """
 
 from __future__ import annotations
@@ -35,13 +35,11 @@ def true_ids(y: np.ndarray) -> np.ndarray:
 
 
 def matrix(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
-    """(n_classes, n_classes) counts: row = true class id, column = predicted class id; pairs with an id outside
-    0..n_classes-1 are not counted (as scikit-learn's confusion_matrix with labels=range(n_classes)). Counted with
-    numpy: importing scikit-learn's metrics takes about a second, which an image run otherwise never pays."""
-    truth, predicted = np.asarray(truth, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
-    kept = (truth >= 0) & (truth < n_classes) & (predicted >= 0) & (predicted < n_classes)
-    pairs = truth[kept] * n_classes + predicted[kept]
-    return np.bincount(pairs, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    """(n_classes, n_classes) counts: row = true class id, column = predicted class id (scikit-learn's
+    confusion_matrix; a pair with an id outside 0..n_classes-1 is not counted)."""
+    from sklearn.metrics import confusion_matrix
+
+    return confusion_matrix(truth, predicted, labels=list(range(n_classes)))
 
 
 def csv_text(counts: np.ndarray, classes: list, split: str) -> str:
