@@ -108,7 +108,7 @@ def test_keras_is_imported_without_its_sklearn_wrappers_pyplot_and_ipython():
         "import sys\n"
         "if 'notebook' in sys.argv:\n"
         "    import IPython\n"
-        "from nnrun.backend import activate\n"
+        "from nnrun.engine.backend import activate\n"
         "activate('jax' if 'jax' in sys.argv else 'tensorflow')\n"
         "print(sorted(m for m in ('sklearn', 'scipy.stats', 'matplotlib.pyplot', 'IPython') if m in sys.modules))\n"
         "import keras\n"
