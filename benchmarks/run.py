@@ -373,13 +373,21 @@ NOTES = {
           "figure without it). numpy: the best of 7 float32 products 60,000 x 784 @ 784 x 512 in a helper "
           "process, with every BLAS thread. The seeds differ (nnrun 42, the script Keras's unseeded default) and "
           "so do the backends' initial weights: the band is 1 point of test accuracy. The whole-process target "
-          "(3x) is not met on this machine (1.7-2.0x in two measurements; single rounds 1.4-2.2x, as other jobs "
-          "shared the 2 cores): nnrun's epoch is 2.4-2.8x faster than the script's and at numpy's rate, so the "
-          "rest of the process bounds the ratio. A profile of one nnrun run: importing jax and Keras 3.6 s, "
-          "reading and scaling the archive 0.5 s, the 5 epochs with their compilation 7.9 s, scoring the 70,000 "
-          "rows 1.0 s, the three pictures 1.0 s together; the script on tensorflow spends about 6 s "
-"importing and 15 s in its epochs. 3x would need nnrun's fixed costs under about 2 s in all. The share of "
-          "numpy's rate is unreliable on a shared machine: numpy's product ran at 95-184 GFLOP/s from round to "
+          "(3x) is not met on this machine: 1.8x on 2026-11-30 (single rounds 1.1-3.3x: other jobs kept 5-8 "
+          "processes running on the 2 cores), against 1.4x for the code before issue 16's start-up cuts, measured "
+          "the same way just before (1.7-2.0x in two earlier measurements). nnrun's epoch is 2.5x faster than the "
+          "script's and at numpy's rate, so the rest of the process bounds the ratio. What the rest costs, in CPU "
+          "seconds of one run (steadier than wall time on a busy machine): Python, nnrun's command line and config "
+          "0.5 s; importing jax and Keras 1.1 s (2.4 s while Keras's scikit-learn wrappers, gallery plots and file "
+          "editor imported scikit-learn, SciPy's stats, matplotlib.pyplot and IPython, which nnrun now leaves out "
+          "until used); reading and scaling the archive 0.7 s; building the model 0.3 s; scoring the 70,000 rows "
+          "0.8 s (mostly the forward products); predicting the test rows and drawing the three pictures 1.2 s, "
+          "with matplotlib's import; compiling the epoch (from jax's cache) about 0.5 s; leaving the "
+          "process 0.2 s (1.0 s while Python searched Keras's objects for cycles at exit). Alternating runs of "
+          "both versions (5 each): 12.6 s of CPU against 14.2 s, 630 MB at the peak against 700 MB, the same "
+          "scores to the last digit. The script on tensorflow spends about 6 s importing and 15 s in its epochs; "
+          "3x would need nnrun's fixed costs under about 3 s (now about 5.5 s). The share of "
+          "numpy's rate is unreliable on a shared machine: numpy's product ran at 32-184 GFLOP/s from round to "
           "round, and the rounds' own shares spread from 49 % to 234 %; on 2026-11-22, on a quiet machine and "
           "random data of MNIST's shape, it was 95 % by the seed's count and 64 % by the products executed.",
     "P4": "each a new process, as a user starts it, with nnrun's byte-code compiled as pip installs it; the median "
@@ -397,7 +405,8 @@ NOTES = {
           "host array with numpy's 16-byte alignment). About 1.3 float32 copies of the images in all. Before issue 16 "
           "a run held a float32 copy of all 70,000 rows, converted the training rows again, divided them into a "
           "third array, and jax copied that to the device: 859-987 MB at the peak (2.1-2.8 copies above the "
-          "floor), measured on the same machine with /usr/bin/time.",
+          "floor), measured on the same machine with /usr/bin/time. The floor itself fell from 397 MB to 328 MB "
+          "when Keras stopped importing scikit-learn, matplotlib.pyplot and IPython.",
     "Backend": "each backend with its own default loop (jax: compiled epochs; tensorflow: Keras's fit on a tf.data "
                "pipeline); nnrun's default backend is the faster one.",
 }

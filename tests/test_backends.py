@@ -98,3 +98,33 @@ def test_training_on_jax_fills_the_compilation_cache(cli, write_config, tmp_path
         pytest.skip("the cache is jax's")
     assert cli("train", write_config(tiny_config()), "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
     assert any(os.scandir(os.environ["JAX_COMPILATION_CACHE_DIR"]))  # compiled steps kept for the next run
+
+
+def test_keras_is_imported_without_its_sklearn_wrappers_pyplot_and_ipython():
+    """Keras's scikit-learn wrappers and image-gallery plots (which import scikit-learn, SciPy's stats and
+    matplotlib.pyplot: 1-2 s) are loaded at their first use, not with Keras, and hold what they held; IPython (1 s,
+    for Keras's notebook displays) is left out of a process that is no notebook, and used in one that is."""
+    probe = (
+        "import sys\n"
+        "if 'notebook' in sys.argv:\n"
+        "    import IPython\n"
+        "from nnrun.engine.backend import activate\n"
+        "activate('jax' if 'jax' in sys.argv else 'tensorflow')\n"
+        "print(sorted(m for m in ('sklearn', 'scipy.stats', 'matplotlib.pyplot', 'IPython') if m in sys.modules))\n"
+        "import keras\n"
+        "from keras.src.saving import file_editor\n"
+        "from keras.src.visualization import plot_image_gallery\n"
+        "print(keras.wrappers.SKLearnClassifier.__name__, keras.visualization.plot_image_gallery.__name__,\n"
+        "      'sklearn' in sys.modules, 'matplotlib.pyplot' in sys.modules, file_editor.ipython is not None)\n"
+    )
+    backend = "jax" if installed("jax") else "tensorflow"
+
+    def run(*args):
+        done = subprocess.run([sys.executable, "-c", probe, backend, *args], capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.splitlines()[-2:]
+
+    assert run() == ["[]", "SKLearnClassifier plot_image_gallery True True False"]
+    if installed("IPython"):
+        assert run("notebook") == ["['IPython']", "SKLearnClassifier plot_image_gallery True True True"]

@@ -386,6 +386,8 @@ def test_confusion_matrix_counts_a_known_case():
     counts = confusion.matrix(truth, predicted, 4)  # class 3 has no rows: still a row and a column of zeros
     assert counts.tolist() == [[2, 1, 0, 0], [0, 2, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
     assert confusion.recalls(counts) == [pytest.approx(2 / 3), 1.0, 0.0, None]
+    # an id beyond the classes (a model with more output units than classes) is left out, as scikit-learn leaves it
+    assert confusion.matrix(np.array([0, 1, 1]), np.array([0, 5, 1]), 2).tolist() == [[1, 0], [0, 1]]
 
 
 @STRICT

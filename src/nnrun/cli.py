@@ -6,6 +6,7 @@ Only Typer and Rich are imported here; everything heavier is imported inside the
 from __future__ import annotations
 
 import functools
+import gc
 import io
 import json
 import os
@@ -622,7 +623,13 @@ def _run_folder(path: Path) -> Path:
 
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="nnrun")
+    try:
+        app(prog_name="nnrun")
+    finally:
+        # The process is ending: its objects need no more cycle collection. Python's shutdown otherwise walks the
+        # millions of objects Keras and jax hold, looking for cycles: about 1 s after a training run's last output
+        # (2 s on a busy machine). Everything still gets its atexit handlers and is closed; only the searching stops.
+        gc.freeze()
 
 
 if __name__ == "__main__":

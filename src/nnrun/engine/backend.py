@@ -5,11 +5,15 @@ Importing this module is cheap; only `activate` imports Keras (and with it Tenso
 
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import os
 import re
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,6 +98,8 @@ def activate(backend: str, device: str = "auto") -> Activated:
             _quietly(lambda: __import__("tensorflow"))
         if backend == "jax":
             _compilation_cache()
+        with _unused_keras_parts_deferred():
+            importlib.import_module("keras")
     import keras
 
     if backend != "tensorflow" and "tensorflow" not in sys.modules:
@@ -127,6 +133,43 @@ def _compilation_cache() -> None:
     os.environ["JAX_COMPILATION_CACHE_DIR"] = folder
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")  # small models compile fast, but often
     os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+
+
+# Parts of Keras's API that `import keras` loads eagerly and nnrun never uses, each with an optional dependency it
+# imports: scikit-learn (and SciPy) for the scikit-learn wrappers, matplotlib.pyplot for the image-gallery plots;
+# together 1-2 s of Keras's 3-4 s import. They are loaded when first used, as usual, only not before.
+DEFERRED_KERAS_MODULES = ("keras.wrappers", "keras.visualization", "keras.src.visualization")
+# Keras's file editor imports IPython (about 1 s) for showing a model's weights in a notebook. A process that has
+# not imported IPython when it imports Keras is no notebook, and never becomes one: there, Keras is told IPython is
+# missing (as it handles on machines without it). Inside IPython or Jupyter, IPython is loaded already and is used.
+NOTEBOOK_ONLY = "IPython"
+
+
+class _DeferredKerasParts(importlib.abc.MetaPathFinder):
+    """Finds DEFERRED_KERAS_MODULES as lazy modules (importlib.util.LazyLoader): the module object exists, and
+    its code runs at the first access to one of its attributes. Reports NOTEBOOK_ONLY as not installed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == NOTEBOOK_ONLY:
+            raise ModuleNotFoundError(f"{name} is not imported with Keras outside a notebook", name=name)
+        if name not in DEFERRED_KERAS_MODULES:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return None
+        spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
+
+
+@contextmanager
+def _unused_keras_parts_deferred():
+    """While Keras is first imported, defer DEFERRED_KERAS_MODULES, and keep NOTEBOOK_ONLY out."""
+    finder = _DeferredKerasParts()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def _without_tensorflow() -> None:

@@ -7,7 +7,9 @@ Each function says what it reads, why no public API serves, and what nnrun does 
 (fewer names in a message, a slower loop, an imported TensorFlow, a direction from the metric's name) rather
 than fail a run.
 
-Imports Keras: import this module only once the backend is active.
+Imports Keras: import this module only once the backend is active. The one thing nnrun knows of Keras's module
+layout before Keras is imported (which of its modules to load lazily: backend.DEFERRED_KERAS_MODULES) is in
+backend.py, since it acts before this module can be imported; tests/test_backends.py fails when it stops working.
 """
 
 from __future__ import annotations

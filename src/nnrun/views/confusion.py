@@ -1,7 +1,7 @@
 """The confusion matrix of a classification run: predicted class ids from the model's outputs, the matrix
 (scikit-learn's confusion_matrix), confusion.csv and confusion.png, and reading confusion.csv back for show.
 
-NumPy, pandas and scikit-learn; the model is only asked for `predict`, so this module imports no ML framework.
+NumPy and scikit-learn (matplotlib for the pictures); the model is only asked for `predict`, so this module imports no ML framework.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def true_ids(y: np.ndarray) -> np.ndarray:
 
 
 def matrix(truth: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
-    """(n_classes, n_classes) counts: row = true class id, column = predicted class id."""
+    """(n_classes, n_classes) counts: row = true class id, column = predicted class id (scikit-learn's
+    confusion_matrix; a pair with an id outside 0..n_classes-1 is not counted)."""
     from sklearn.metrics import confusion_matrix
 
     return confusion_matrix(truth, predicted, labels=list(range(n_classes)))
