@@ -303,7 +303,10 @@ def check(
 def sweep(
     sweep_file: Annotated[Optional[Path], typer.Argument(metavar="SWEEP", help="The sweep's YAML file (not with "
                                                          "--resume).", show_default=False)] = None,
-    set_: SetOption = None,
+    set_: Annotated[Optional[list[str]], typer.Option(
+        "--set", "-s", metavar="KEY.PATH=VALUE", help="Override a sweep key, e.g. --set trials=20 --set "
+        "'parameters.batch_size.values=[16,32]' (repeatable); the base config's keys are set in the sweep file's "
+        "parameters ({value: X} for a constant).")] = None,
     trials: Annotated[Optional[int], typer.Option("--trials", min=1, help="Trials to run (overrides trials).")] = None,
     parallel: Annotated[Optional[int], typer.Option("--parallel", min=1, help="Trials at once on this machine "
                                                     "(overrides parallel).")] = None,
@@ -336,7 +339,8 @@ def sweep(
         shown["progress"] = SweepProgress(console, sweep.metric.name, sweep.trials, sweep.parallel, quiet)
         shown["sweep"] = sweep
         what = f"{sweep.base.kfold.k}-fold cross-validation" if sweep.score == "kfold" else "train run"
-        console.print(f"{sweep.name}: {sweep.method} search, {sweep.trials} trials (a {what} each) of "
+        trials = f"{sweep.trials} trial{'s' if sweep.trials != 1 else ''}"
+        console.print(f"{sweep.name}: {sweep.method} search, {trials} (a {what} each) of "
                       f"{sweep.config_path.name}, scored by {sweep.metric.name} ({sweep.metric.goal}), "
                       f"{sweep.parallel} at a time; sweep folder {folder}", highlight=False, soft_wrap=True)
 
@@ -344,7 +348,7 @@ def sweep(
         return lambda *args: getattr(shown["progress"], name)(*args)
 
     progress = Progress(trial_started=relay("trial_started"), trial_finished=relay("trial_finished"),
-                        tick=relay("tick"))
+                        tick=relay("tick"), stopping=relay("stopping"))
     try:
         if resume is not None:
             result = run.resume(resume, overrides, device.value, progress, announce=announce)
@@ -541,7 +545,8 @@ def diff(
     from nnrun.views.show import diff_runs
 
     console = _wide_console()
-    for part in diff_runs(read_run(_run_folder(run_a)), read_run(_run_folder(run_b))):
+    runs = [read_run(_not_a_sweep(_run_folder(run), "diff")) for run in (run_a, run_b)]
+    for part in diff_runs(*runs):
         console.print(part, soft_wrap=True)
 
 
@@ -618,6 +623,17 @@ def _run_folder(path: Path) -> Path:
         raise RunError(f"{path}: no such run folder")
     if not is_run_folder(path):
         raise RunError(f"{path}: not a run folder (no metrics.json, config.yaml or history.csv in it)")
+    return path
+
+
+def _not_a_sweep(path: Path, command: str) -> Path:
+    """`diff` compares two runs: a sweep folder is refused with what to do instead."""
+    from nnrun.errors import RunError
+    from nnrun.runs.sweep_record import is_sweep_folder
+
+    if is_sweep_folder(path):
+        raise RunError(f"{path}: a sweep folder; nnrun {command} compares two runs: give two of its trials "
+                       f"({path / 'trials'}/NNNN), or list them all with nnrun compare {path}")
     return path
 
 

@@ -196,8 +196,8 @@ def _release() -> None:
 def _fold_summary(fold: int, outcome: Outcome) -> dict[str, Any]:
     """What metrics.json's `folds` list keeps of one fold."""
     m = outcome.metrics
-    keep = ("epochs_run", "best_epoch", "stopped_early", "early_stop", "restored_epoch", "duration_s", "train",
-            "validation", "diverged_at")
+    keep = ("epochs_run", "best_epoch", "stopped_early", "early_stop", "restored_epoch", "duration_s", "fit_s",
+            "train", "validation", "diverged_at")
     return {"fold": fold, "status": outcome.status, **{key: m[key] for key in keep if key in m},
             "baseline": m.get("baseline", {}).get("validation")}
 

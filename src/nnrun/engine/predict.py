@@ -44,6 +44,12 @@ def model_folder(run_dir: Path) -> Path:
                 metrics = read_json(run_dir / "metrics.json")
             except RunError:
                 metrics = {}
+            if metrics.get("kind") == "sweep":
+                best = (metrics.get("best") or {}).get("run")
+                usable = best and (run_dir / best / "model.keras").exists()
+                raise RunError(f"{run_dir}: a sweep folder, which holds one run per trial; predict with its best "
+                               + (f"trial's: nnrun predict {run_dir / best} FILE.csv" if usable else
+                                  f"trial retrained: nnrun train {run_dir / 'best.yaml'}, then predict with that run"))
             if metrics.get("kind") == "kfold" and (run_dir / "fold-1" / "model.keras").exists():
                 raise RunError(f"{run_dir}: this k-fold run has no final/ model (it ran without kfold.refit); "
                                f"rerun it with --set kfold.refit=true, or predict with one fold's model: "

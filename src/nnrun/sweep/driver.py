@@ -62,6 +62,7 @@ class Progress:
     trial_started: Callable[[TrialRecord], None] = lambda record: None
     trial_finished: Callable[[TrialRecord, TrialRecord | None], None] = lambda record, best: None
     tick: Callable[[dict[str, Any]], None] = lambda counts: None
+    stopping: Callable[[int], None] = lambda running: None  # Ctrl-C: the running trials are being stopped
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Driver:
         self.running: dict[int, Any] = {}  # trial number -> optuna Trial
         self.failures_in_row = 0
         self.stop_message = ""
+        self.last_value: dict[int, float] = {}  # each pruning trial's last reported value: a pruned trial's score
         self.cancelled: str | None = None  # the signal that stopped the sweep
         self.started = now_iso()
 
@@ -145,7 +147,7 @@ class Driver:
                 state = "interrupted"
             self.records[trial.number] = TrialRecord(
                 trial.number, state, self.plan.space.values(trial.params),
-                score=trial.value if trial.state == TrialState.COMPLETE else None,
+                score=trial.value if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) else None,
                 epochs_run=trial.user_attrs.get("epochs_run"), duration_s=trial.user_attrs.get("duration_s"),
                 fit_s=trial.user_attrs.get("fit_s"), error=trial.user_attrs.get("error"))
 
@@ -157,8 +159,8 @@ class Driver:
         distributions = self.plan.space.distributions()
         status = "completed"
         self._write("running")
-        try:
-            with self._signals():
+        with self._signals():
+            try:
                 while not self.cancelled:
                     finished = self._finished()
                     if not self.running and (finished >= self.plan.trials or self.stop_message):
@@ -169,19 +171,24 @@ class Driver:
                     for event in self.executor.events(timeout=0.5):
                         self._hear(study, event)
                     self.progress.tick(self._counts())
-                if self.cancelled:
+                if self.cancelled and self.running:
                     status = "interrupted"
+                    self.progress.stopping(len(self.running))
                     for event in self.executor.cancel(grace=10.0):  # a second Ctrl-C in here: killed at once
-                        if not isinstance(event, Epoch):
-                            self._hear(study, event, cancelled=True)
-        finally:
-            self.executor.close()
-        for number in list(self.running):  # none should be left; any that is was interrupted with the sweep
-            self._end(study, number, "interrupted", error=None, metrics={})
-        if self.stop_message and status == "completed":
-            status = "failed"
-        self._write(status, final=True)
-        records = sorted(self.records.values(), key=lambda r: r.number)
+                        self._hear(study, event, cancelled=True)
+                elif self.cancelled and self._finished() < self.plan.trials:
+                    status = "interrupted"
+            finally:
+                self.executor.close()
+                for number in list(self.running):  # none should be left; any that is was stopped with the sweep
+                    self._end(study, number, "interrupted", error=None, metrics={})
+            if self.stop_message and status == "completed":
+                status = "failed"
+            records = sorted(self.records.values(), key=lambda r: r.number)
+            if status == "completed" and not any(r.state == "completed" for r in records):
+                status = "failed"
+                self.stop_message = "no trial completed, so there is no best trial: " + _why_none(records)
+            self._write(status, final=True)
         from nnrun.sweep.folder import best_record
 
         return Result(status, records, best_record(records, self.plan.goal), self.stop_message, self.folder.path)
@@ -224,7 +231,8 @@ class Driver:
         if "seed" not in values:  # every trial from the sweep's seed: trials differ by their parameters only
             overrides.append((f"seed={plan.seed}", "the sweep's seed"))
         job = Job(trial.number, str(self.folder.path / trial_dir(trial.number)), str(plan.config), overrides,
-                  plan.score, plan.k, plan.device, plan.metric, prune=plan.pruner is not None)
+                  plan.score, plan.k, plan.device, plan.metric, prune=plan.pruner is not None,
+                  min_epochs=plan.min_epochs, every=report_every(plan))
         self.records[trial.number] = record = TrialRecord(trial.number, "running", values)
         self.running[trial.number] = trial
         self.executor.start(job)
@@ -237,9 +245,12 @@ class Driver:
             if trial is None:
                 return
             trial.report(event.value, event.step)
-            if trial.should_prune():
-                self.executor.stop_trial(event.trial, f"pruned by the sweep ({self.plan.pruner}) after epoch "
-                                         f"{event.step}: {self.plan.metric} {event.value:.4g} fell behind")
+            self.last_value[event.trial] = event.value
+            stop = None
+            if not cancelled and trial.should_prune():
+                stop = (f"pruned by the sweep ({self.plan.pruner}) after epoch {event.step}: {self.plan.metric} "
+                        f"{event.value:.4g} fell behind the other trials at that epoch")
+            self.executor.answer(event.trial, stop)
             return
         if isinstance(event, Lost):
             state = "interrupted" if cancelled else "failed"
@@ -256,6 +267,8 @@ class Driver:
             score = score_of(event.metrics, self.plan.metric, self.plan.score)
             if score is None:
                 state, error = "failed", f"its metrics.json has no finite {self.plan.metric}"
+        elif state == "pruned":
+            score = self.last_value.get(event.trial)  # the value it was pruned with (Optuna keeps it too)
         self._end(study, event.trial, state, error=error, metrics=event.metrics, score=score)
 
     def _end(self, study, number: int, state: str, error: str | None, metrics: dict[str, Any],
@@ -280,8 +293,10 @@ class Driver:
         if state == "failed":
             self.failures_in_row += 1
             if self.failures_in_row >= self.plan.max_failures and not self.stop_message:
+                traceback = self.folder.path / trial_dir(number) / "error.txt"
+                see = f" (see {trial_dir(number)}/error.txt)" if traceback.exists() else ""
                 self.stop_message = (f"{self.failures_in_row} trials failed in a row, so the sweep stopped; the last, "
-                                     f"trial {number}: {error} (see {trial_dir(number)}/error.txt)")
+                                     f"trial {number}: {error}{see}")
         elif state in ("completed", "pruned", "diverged"):
             self.failures_in_row = 0
         self._write("running")
@@ -305,6 +320,18 @@ class Driver:
                 pass
 
 
+def _why_none(records: list[TrialRecord]) -> str:
+    """What the trials of a sweep without a completed one came to: 'trial 0 failed: ..., trial 1 diverged'."""
+    return "; ".join(f"trial {r.number} {r.state}" + (f": {r.error}" if r.error else "") for r in records[:3]) + \
+        ("; ..." if len(records) > 3 else "")
+
+
+def report_every(plan: Plan) -> int:
+    """How often a pruning trial reports its value: every epoch up to 100 epochs past min_epochs, then about 100
+    times in all (each report waits for the pruner's answer, about a millisecond)."""
+    return max(1, (plan.max_epochs - plan.min_epochs) // 100)
+
+
 def _kfold_epochs(metrics: dict[str, Any]) -> int | None:
     folds = metrics.get("folds") or []
     runs = [f.get("epochs_run") for f in folds if f.get("epochs_run") is not None]
@@ -315,4 +342,6 @@ def _fit_s(metrics: dict[str, Any]) -> float | None:
     """The seconds a trial spent in Keras's fit: a train run's fit_s, or the sum over a k-fold run's parts."""
     if "fit_s" in metrics:
         return metrics["fit_s"]
-    return None
+    parts = [f.get("fit_s") for f in metrics.get("folds") or []] + [(metrics.get("final") or {}).get("fit_s")]
+    parts = [p for p in parts if isinstance(p, (int, float))]
+    return round(sum(parts), 3) if parts else None

@@ -22,7 +22,8 @@ from nnrun.sweep.channel import Channel
 class Job:
     """One trial to run: a train (score: train) or k-fold (score: kfold) run of `config` with `overrides`
     ((text, label) pairs, as api.train takes them), written into `run_dir`. With `prune`, the trial reports
-    `metric` after each epoch (Epoch events) and obeys stop_trial."""
+    `metric` (an Epoch event) after epoch `min_epochs` and every `every` epochs after it, and waits for the
+    answer (`answer`: go on, or stop at this epoch's end), so that it stops at the epoch the pruner decided on."""
 
     trial: int
     run_dir: str
@@ -33,6 +34,8 @@ class Job:
     device: str = "auto"
     metric: str = "val_loss"
     prune: bool = False
+    min_epochs: int = 1
+    every: int = 1
 
 
 @dataclass
@@ -73,7 +76,7 @@ class Executor(Protocol):
     def free(self) -> int: ...
     def start(self, job: Job) -> None: ...
     def events(self, timeout: float) -> list[Event]: ...
-    def stop_trial(self, trial: int, reason: str) -> None: ...
+    def answer(self, trial: int, stop: str | None) -> None: ...
     def cancel(self, grace: float) -> list[Event]: ...
     def close(self) -> None: ...
 
@@ -136,11 +139,12 @@ class LocalExecutor:
                 out.extend(self._lose(worker))
         return out
 
-    def stop_trial(self, trial: int, reason: str) -> None:
+    def answer(self, trial: int, stop: str | None) -> None:
+        """Answer a trial waiting after an Epoch event: None goes on; a reason stops it at this epoch's end."""
         for worker in self.workers:
             if worker.trial == trial:
                 try:
-                    worker.channel.send({"stop": reason})
+                    worker.channel.send({"stop": stop} if stop else {"go": True})
                 except OSError:
                     pass
 
@@ -155,7 +159,11 @@ class LocalExecutor:
         deadline = time.monotonic() + grace
         try:
             while any(w.trial is not None for w in self.workers) and time.monotonic() < deadline:
-                heard.extend(e for e in self.events(0.1) if not isinstance(e, Epoch))
+                for event in self.events(0.1):
+                    if isinstance(event, Epoch):  # a pruning trial waiting for its answer: it is to stop
+                        self.answer(event.trial, "the sweep was stopped")
+                    else:
+                        heard.append(event)
         except KeyboardInterrupt:
             pass
         for worker in list(self.workers):

@@ -287,6 +287,11 @@ def load_sweep(path: str | Path, overrides: list[str | tuple[str, str]] | tuple 
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys (config:, method:, parameters:, ...); "
                           f"got {show_value(data)}")
+    experiment = [k for k in ("dataset", "layers", "loss") if k in data]
+    if experiment and not any(k in data for k in ("method", "parameters", "config")):
+        raise ConfigError(f"{path}: an experiment config (it has {', '.join(experiment)}), not a sweep file: train it "
+                          f"with nnrun train {path}, or search it with a sweep file that names it (config: {path.name}, "
+                          "method: random, trials: 10, parameters: {...}; see the README's Sweeps)")
     set_by: dict[tuple, str] = {}
     for given in overrides:
         text, label = given if isinstance(given, tuple) else (given, f"--set {given}")

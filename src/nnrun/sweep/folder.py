@@ -86,11 +86,26 @@ class SweepFolder:
         write_json(self.path / "metrics.json", metrics)
 
     def _write_best(self, best: TrialRecord, name: str) -> None:
-        """best.yaml: the best trial's own config (a resolved, runnable train config), renamed."""
+        """best.yaml: the best trial's own config (a resolved, runnable train config), renamed. A k-fold trial's
+        is made the train config of its refit (engine.kfold.refit_spec): every training row, no validation rows,
+        so no early stopping on a val_ value, for kfold.refit_epochs epochs (`best`: the best epoch of its folds'
+        mean curve)."""
         saved = self.path / best.run / "config.yaml"
         config, _ = parse_yaml(saved.read_text(encoding="utf-8"), str(saved))
         config["name"] = f"{name}-best"
-        header = (f"# the best trial of sweep {name}: trial {best.number} ({best.run}), score {best.score:.6g}\n"
+        how = "trained as the trial was"
+        metrics = read_json(self.path / best.run / "metrics.json")
+        if metrics.get("kind") == "kfold":
+            kfold = config["kfold"]
+            wanted = kfold.get("refit_epochs")
+            epochs = (metrics.get("best") or {}).get("epoch") if wanted == "best" else wanted
+            config["epochs"] = int(epochs or config["epochs"])
+            if str((config.get("early_stopping") or {}).get("monitor", "")).startswith("val_"):
+                config["early_stopping"] = None
+            config["dataset"]["validation"] = 0.0
+            how = (f"as its k-fold refit trains: all training rows, {config['epochs']} epochs (its folds' scores are "
+                   f"in {best.run})")
+        header = (f"# the best trial of sweep {name}: trial {best.number} ({best.run}), score {best.score:.6g}; {how}\n"
                   f"# retrain it with: nnrun train {self.path / 'best.yaml'}\n")
         atomic_write(self.path / "best.yaml", header + dump_yaml(config))
 

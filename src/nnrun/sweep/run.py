@@ -44,7 +44,10 @@ class SearchSpace:
 
     def overrides(self, values: dict[str, Any]) -> list[tuple[str, str]]:
         # Every trial trains from the sweep's seed (unless the seed is searched): trials differ by their values.
-        return spaces.overrides(values, seed=None if "seed" in values else self.sweep.seed)
+        out = spaces.overrides(values, seed=None if "seed" in values else self.sweep.seed)
+        if self.sweep.score == "kfold":  # scored on its folds: a refit on the test rows would be wasted, and unseen
+            out.append(("kfold.refit=false", "score: kfold (a trial is scored on its folds)"))
+        return out
 
 
 def check(path: str | Path, overrides: list[str | tuple[str, str]] | tuple = ()) -> SweepFile:
@@ -90,6 +93,7 @@ def resume(folder_path: Path, overrides=(), device: str = "auto", progress: Prog
     if not sweep_file.is_file() or not (folder_path / "study.journal").is_file():
         raise RunError(f"{folder_path}: not a sweep folder (no sweep.yaml and study.journal in it); "
                        "--resume takes the folder `nnrun sweep` made")
+    _not_running(folder_path)
     before = check(sweep_file).resolved()
     sweep = check(sweep_file, overrides)
     changed = [key for key, value in sweep.resolved().items() if key not in RESUMABLE and before.get(key) != value]
@@ -101,6 +105,17 @@ def resume(folder_path: Path, overrides=(), device: str = "auto", progress: Prog
     folder = SweepFolder.open(folder_path)
     announce(sweep, folder.path)
     return _drive(sweep, folder, device, progress, executor)
+
+
+def _not_running(folder_path: Path) -> None:
+    """RunError when the sweep in `folder_path` is still running: two drivers would run its trials twice."""
+    from nnrun.runs.record import read_status
+
+    metrics, status, _ = read_status(folder_path, "not a sweep folder")  # `crashed` once its driver is gone
+    if status == "running":
+        raise RunError(f"--resume {folder_path}: this sweep is still running (pid {metrics.get('pid')} on "
+                       f"{metrics.get('host')}); stop it first (Ctrl-C where it runs, or kill {metrics.get('pid')}), "
+                       "then resume it")
 
 
 def _drive(sweep: SweepFile, folder: SweepFolder, device: str, progress: Progress | None,

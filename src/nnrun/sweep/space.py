@@ -126,6 +126,11 @@ def _check_metric(sweep: SweepFile, base: Spec) -> None:
     if name not in valid:
         raise sweep.error(loc, f"got {show_value(name)}, which the base config does not report"
                           f"{did_you_mean(name, valid)}; valid: {', '.join(valid)}")
+    searched = [path for path in sweep.parameters if parse_key(path)[0] == "loss"]
+    if name == "val_loss" and searched:
+        raise sweep.error(loc, f"got val_loss, but {searched[0]} is searched: each trial's val_loss would be its own "
+                          "loss function's value, and values of different losses cannot be compared; use a metric "
+                          f"every trial reports{(': ' + ', '.join(v for v in valid if v != 'val_loss')) if len(valid) > 1 else ' (add one to the base config, e.g. metrics: [mae])'}")
     if sweep.metric.goal is None:
         sweep.metric.goal = "maximize" if higher_is_better(name) else "minimize"
 
@@ -156,6 +161,10 @@ def _check_values(sweep: SweepFile, base: Spec) -> None:
                     spec = api.check(sweep.config_path, [*before, (text, label)])
                 except ConfigError as e:
                     raise _value_problem(sweep, path, what + context, under, str(e), text, label) from None
+                if sweep.metric.name.removeprefix("val_") not in reported_metrics(spec):
+                    raise sweep.error(("parameters", path, *under), f"{what} leaves the config without "
+                                      f"{sweep.metric.name}, the sweep's metric, so that trial could not be scored: "
+                                      f"keep it among the config's metrics in every value")
                 if sweep.score == "train" and not spec.dataset.validation and parse_key(path)[0] == "dataset":
                     raise sweep.error(("parameters", path, *under), f"{what} leaves no validation rows, which "
                                       "score: train scores each trial on: keep dataset.validation above 0, or use "

@@ -37,17 +37,21 @@ def run_job(job: dict[str, Any], channel: Channel) -> dict[str, Any]:
     """Run one trial; return its `finished` message."""
     from nnrun import api
 
-    stop: list[str] = []
-
     def on_epoch(epoch: dict[str, Any]) -> str | None:
-        for message in channel.poll():
-            if "stop" in message:
-                stop.append(message["stop"])
-        if job["prune"] and epoch["fold"] in (None, 1):  # a k-fold trial is judged on its first fold's curve
-            value = epoch["logs"].get(job["metric"])
-            if value is not None:
-                channel.send({"event": "epoch", "trial": job["trial"], "step": epoch["epoch"], "value": value})
-        return stop[0] if stop else None
+        if channel.poll() == [] and channel.closed:  # the driver is gone (killed): stop, recorded interrupted
+            return "the sweep's driver stopped"
+        step = epoch["epoch"]
+        due = step >= job["min_epochs"] and (step - job["min_epochs"]) % job["every"] == 0
+        if not (job["prune"] and due and epoch["fold"] in (None, 1)):  # a k-fold trial: judged on its first fold
+            return None
+        value = epoch["logs"].get(job["metric"])
+        if value is None:
+            return None
+        channel.send({"event": "epoch", "trial": job["trial"], "step": step, "value": value})
+        answer = channel.recv()  # the pruner's decision, before the next epoch starts
+        if answer is None:
+            return "the sweep's driver stopped"
+        return answer.get("stop")
 
     overrides = [tuple(o) for o in job["overrides"]]
     common = {"overrides": overrides, "run_dir": Path(job["run_dir"]), "device": job["device"], "on_epoch": on_epoch}
@@ -60,12 +64,31 @@ def run_job(job: dict[str, Any], channel: Channel) -> dict[str, Any]:
         return {"event": "finished", "trial": job["trial"], "status": "failed", "metrics": {},
                 "error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
     error = outcome.error
+    stopped_by = outcome.metrics.get("interrupted_by") if outcome.status == "interrupted" and error is None else None
     return {"event": "finished", "trial": job["trial"], "status": outcome.status, "metrics": outcome.metrics,
             "error": None if error is None else f"{type(error).__name__}: {error}".splitlines()[0],
-            "stopped_by": stop[0] if stop else None}
+            "stopped_by": stopped_by if stopped_by and stopped_by.startswith("pruned") else None}
+
+
+def _die_with_the_driver() -> None:
+    """Ask Linux to send SIGTERM to this worker when its driver dies (prctl PR_SET_PDEATHSIG), so that a killed
+    driver leaves no worker training on: SIGTERM stops the trial at its epoch's end, recorded interrupted.
+    Elsewhere, the worker notices at its next epoch that the driver's pipe has closed."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the driver died before the call
+            os.kill(os.getpid(), signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def main() -> None:
+    _die_with_the_driver()
     protocol_out = os.dup(1)
     os.dup2(2, 1)  # what Keras, jax or a callback prints goes to the worker's log, never into a message
     sys.stdout = os.fdopen(1, "w", buffering=1)
@@ -80,7 +103,10 @@ def main() -> None:
         result = run_job(message["job"], channel)
         _release()
         result["rss_mb"] = rss_mb()
-        channel.send(result)
+        try:
+            channel.send(result)
+        except OSError:  # the driver is gone: the trial's folder says how it ended
+            return
 
 
 def _release() -> None:

@@ -57,6 +57,12 @@ class SweepProgress:
         self.console.print(f"trial {record.number:>3} {record.state:<11} {escape(score)}{mark}{took}  "
                            f"{escape(values_text(record.values))}{escape(why)}", highlight=False, soft_wrap=True)
 
+    def stopping(self, running: int) -> None:
+        """Ctrl-C: the running trials are asked to stop at their epoch's end; this can take a few seconds."""
+        self.close()
+        self.console.print(f"stopping: {_trials(running)} running, each ends its epoch and is kept as interrupted "
+                           "(Ctrl-C again to stop them at once)", highlight=False, soft_wrap=True)
+
     def tick(self, counts: dict[str, Any]) -> None:
         if self.status is None:
             return
@@ -78,7 +84,8 @@ class SweepProgress:
 
 
 def end_report(console: Console, result, metric: str, goal: str, folder) -> None:
-    """The states counted, the five best trials with their values, and the command that retrains the best."""
+    """The states counted, the five best trials with the values that vary among them, and the command that
+    retrains the best."""
     counts: dict[str, int] = {}
     for r in result.records:
         counts[r.state] = counts.get(r.state, 0) + 1
@@ -88,18 +95,24 @@ def end_report(console: Console, result, metric: str, goal: str, folder) -> None
     if scored:
         sign = 1 if goal == "minimize" else -1
         top = sorted(scored, key=lambda r: (sign * r.score, r.number))[:5]
-        table = Table(title=f"best trials ({metric}, {'lowest' if sign == 1 else 'highest'} first)", title_justify="left")
-        table.add_column("trial", justify="right")
-        table.add_column(metric, justify="right")
-        for path in top[0].values:
+        # The values every scored trial shares (a constant, or a choice all took) say nothing about the ranking.
+        paths = [p for p in top[0].values if len({short(r.values.get(p), 10_000) for r in scored}) > 1]
+        table = Table(title=f"best trials ({metric}, {'lowest' if sign == 1 else 'highest'} first)",
+                      title_justify="left", box=None, pad_edge=False)
+        table.add_column("trial", justify="right", no_wrap=True)
+        table.add_column(metric, justify="right", no_wrap=True)
+        for path in paths:
             table.add_column(path, overflow="fold")
         for r in top:
-            table.add_row(str(r.number), f"{r.score:.4g}", *(short(r.values.get(p), 40) for p in top[0].values))
+            table.add_row(str(r.number), f"{r.score:.4g}", *(short(r.values.get(p), 40) for p in paths))
         console.print(table)
-        console.print(f"sweep folder: {folder}", highlight=False, soft_wrap=True)
+    console.print(f"sweep folder: {folder}", highlight=False, soft_wrap=True)
+    if scored:
         console.print(f"retrain the best: nnrun train {folder / 'best.yaml'}", highlight=False, soft_wrap=True)
-    else:
-        console.print(f"sweep folder: {folder}", highlight=False, soft_wrap=True)
+
+
+def _trials(n: int) -> str:
+    return f"{n} trial{'' if n == 1 else 's'}"
 
 
 def _duration(seconds: float) -> str:
