@@ -142,7 +142,7 @@ def test_auto_notes_a_gpu_the_backend_cannot_use(cli, write_config, tmp_path, mo
     config = write_config(tiny_config())
     result = cli("train", config, "--runs-dir", tmp_path / "auto", "-q")
     assert result.exit_code == 0, result.output
-    fix = {"jax": 'pip install "nnrun[cuda]" (jax\'s CUDA plugin)',
+    fix = {"jax": 'pip install "jax[cuda12]" (jax\'s CUDA plugin)',
            "tensorflow": 'pip install "tensorflow[and-cuda]" (its CUDA libraries)',
            "torch": "install a CUDA build of torch (pytorch.org lists them)"}[keras.backend.backend()]
     assert (f"note: an NVIDIA GPU is here, but {keras.backend.backend()} does not see it: this run trains on the "
@@ -164,7 +164,7 @@ def test_device_gpu_without_one_is_one_line_and_writes_nothing(cli, write_config
     result = cli("train", write_config(tiny_config()), "--device", "gpu", "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 2
     expected = ('jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, pip install '
-                '"nnrun[cuda]"; or use --device cpu or auto') if name == "jax" else \
+                '"jax[cuda12]"; or use --device cpu or auto') if name == "jax" else \
         f"{name} sees no GPU: no NVIDIA driver is loaded on this machine; use --device cpu or auto"
     assert result.stderr == f"error: --device gpu: {expected}\n"
     assert not (tmp_path / "runs").exists()
@@ -175,11 +175,11 @@ def test_why_no_gpu_is_seen(monkeypatch):
     monkeypatch.setattr(backend, "jax_has_cuda", lambda: False)
     monkeypatch.setattr(backend, "nvidia_gpu_present", lambda: True)
     assert no_gpu_reason("jax") == ('jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, '
-                                    'pip install "nnrun[cuda]"; or use --device cpu or auto')
+                                    'pip install "jax[cuda12]"; or use --device cpu or auto')
     monkeypatch.setattr(backend, "jax_has_cuda", lambda: True)
     assert no_gpu_reason("jax") == (
         "jax sees no GPU, though an NVIDIA driver is loaded (are CUDA's libraries missing, or newer than the "
-        'driver?); pip install "nnrun[cuda]" (jax\'s CUDA plugin), or use --device cpu or auto')
+        'driver?); pip install "jax[cuda12]" (jax\'s CUDA plugin), or use --device cpu or auto')
     assert no_gpu_reason("tensorflow") == (
         "tensorflow sees no GPU, though an NVIDIA driver is loaded (are CUDA's libraries missing, or newer than the "
         'driver?); pip install "tensorflow[and-cuda]" (its CUDA libraries), or use --device cpu or auto')

@@ -83,7 +83,7 @@ def tensorflow_has_cuda() -> bool:
 
 def gpu_fix(backend: str) -> str:
     """What to install so that `backend` sees an NVIDIA GPU."""
-    return {"jax": 'pip install "nnrun[cuda]" (jax\'s CUDA plugin)',
+    return {"jax": 'pip install "jax[cuda12]" (jax\'s CUDA plugin)',
             "tensorflow": 'pip install "tensorflow[and-cuda]" (its CUDA libraries)',
             "torch": "install a CUDA build of torch (pytorch.org lists them)"}[backend]
 
@@ -95,7 +95,7 @@ def no_gpu_reason(backend: str) -> str:
         return f"CUDA_VISIBLE_DEVICES={hidden!r} hides every GPU from {backend}; unset it, or use --device cpu or auto"
     if backend == "jax" and not jax_has_cuda():
         return ('jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, pip install '
-                '"nnrun[cuda]"; or use --device cpu or auto')
+                '"jax[cuda12]"; or use --device cpu or auto')
     if not nvidia_gpu_present():
         return f"{backend} sees no GPU: no NVIDIA driver is loaded on this machine; use --device cpu or auto"
     return (f"{backend} sees no GPU, though an NVIDIA driver is loaded (are CUDA's libraries missing, or newer than "
