@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -43,7 +43,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from run import MNIST_BAND, MNIST_FLOP  # noqa: E402 - benchmarks/run.py, beside this file
+from run import MNIST_BAND, MNIST_FLOP  # benchmarks/run.py, beside this file
 
 NNRUN = [sys.executable, "-m", "nnrun"]
 
@@ -131,11 +131,11 @@ def execute(run: Run, out: Path, work: Path, device: str, timeout: float) -> Non
     argv = [*run.argv, "--runs-dir", str(root)]
     start = time.perf_counter()
     with open(out / "log.txt", "a", encoding="utf-8") as log:
-        log.write(f"\n$ nnrun {' '.join(argv)}\n")
+        log.write(f"\n$ nnrun {shlex.join(argv)}\n")
         log.flush()
         try:
             run.exit_code = subprocess.run([*NNRUN, *argv], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                           timeout=timeout).returncode
+                                           timeout=timeout, check=False).returncode
         except subprocess.TimeoutExpired:
             run.problems.append(f"stopped after {timeout:.0f} s")
     run.seconds = time.perf_counter() - start
@@ -237,7 +237,7 @@ def main() -> int:
     table = ["| run | seconds | device (env.json) | result | problems |", "|---|---|---|---|---|"]
     table += [f"| {r.name} | {r.seconds:.1f} | {', '.join(r.devices)} | {r.result} | {'; '.join(r.problems)} |"
               for r in runs]
-    commands = [f"- {r.name}: `nnrun {' '.join(r.argv)}`" for r in runs]
+    commands = [f"- {r.name}: `nnrun {shlex.join(r.argv)}`" for r in runs]
     (args.out / "summary.md").write_text("\n".join([f"# gpu_check ({args.device}{', small' if args.small else ''})",
                                                     "", *table, "", *lines, "", *commands]) + "\n")
     with tarfile.open(args.out / "runs.tar.gz", "w:gz") as tar:

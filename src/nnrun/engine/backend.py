@@ -295,7 +295,7 @@ def cpu_name() -> str:
     if sys.platform == "darwin":
         try:
             found = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True,
-                                   timeout=5)
+                                   timeout=5, check=False)
             if found.returncode == 0 and found.stdout.strip():
                 return found.stdout.strip()
         except (OSError, subprocess.SubprocessError):
