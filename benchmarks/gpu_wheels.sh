@@ -13,7 +13,8 @@
 # Keras, no TensorFlow, no network. Its jax trains; TensorFlow (600 MB) is not needed for that and not carried.
 # pip resolves the whole set of dependencies for that machine; the wheels of packages already installed there
 # (PRESENT, from KINDS.md) are left out, but for small pure-Python ones (INSURANCE) carried in case the version
-# there is too old: pip on that machine keeps an installed version that satisfies requirements.txt.
+# there is too old. gpu_check.sh installs every carried wheel into a folder of its own, first on PYTHONPATH (the
+# carried versions win), then checks that every requirement is met.
 # The device tool carries at most 64 MiB in all, the repository's files included: the script prints the size.
 set -euo pipefail
 
@@ -28,8 +29,8 @@ PRESENT="absl-py annotated-doc click cloudpickle contourpy cycler filelock fontt
 kiwisolver markdown-it-py markupsafe matplotlib mdurl ml-dtypes narwhals numpy packaging pandas pillow pygments
 pyparsing python-dateutil pyyaml rich scikit-learn scipy shellingham six threadpoolctl tqdm typer
 typing-extensions tzdata"
-# Present there, but nnrun needs recent versions (typer>=0.29 needs pydantic, which is not there: its typer is
-# older) and they are small: carried, and installed there only where the machine's own are too old.
+# Present there, but nnrun may need newer versions (typer>=0.29 needs pydantic, which is not there: its typer is
+# older), and small: carried.
 INSURANCE="typer rich typing-extensions annotated-doc shellingham markdown-it-py mdurl pygments"
 
 mkdir -p "$FOLDER/wheels" "$FOLDER/data/keras/datasets"
