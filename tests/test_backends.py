@@ -56,8 +56,13 @@ def test_auto_prefers_tensorflow_on_an_nvidia_machine_without_cuda_jax(write_con
     monkeypatch.setattr(backend, "installed", lambda name: name in ("jax", "tensorflow"))
     monkeypatch.setattr(backend, "nvidia_gpu_present", lambda: True)
     monkeypatch.setattr(backend, "jax_has_cuda", lambda: False)
+    monkeypatch.setattr(backend, "tensorflow_has_cuda", lambda: True)
     assert load_spec(write_config(tiny_config())).backend == "tensorflow"
-    monkeypatch.setattr(backend, "jax_has_cuda", lambda: True)
+    monkeypatch.setattr(backend, "jax_has_cuda", lambda: True)  # nnrun[cuda]: jax trains on the GPU, and faster
+    assert load_spec(write_config(tiny_config())).backend == "jax"
+    # A tensorflow without CUDA's libraries would train on the CPU too, slower than jax there
+    monkeypatch.setattr(backend, "jax_has_cuda", lambda: False)
+    monkeypatch.setattr(backend, "tensorflow_has_cuda", lambda: False)
     assert load_spec(write_config(tiny_config())).backend == "jax"
     monkeypatch.setattr(backend, "nvidia_gpu_present", lambda: False)
     monkeypatch.setattr(backend, "jax_has_cuda", lambda: False)

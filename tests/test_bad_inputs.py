@@ -98,6 +98,16 @@ def unreadable(tmp_path: Path, monkeypatch, run: Path | None) -> None:
     monkeypatch.setattr(pandas, "read_csv", refuse)
 
 
+def no_gpu(tmp_path: Path, monkeypatch, run: Path | None) -> None:
+    """A machine without a GPU or its driver, as every backend sees it (also where the tests run on a GPU)."""
+    from nnrun.engine import backend
+
+    monkeypatch.setattr(backend, "gpu_devices", lambda name: [])
+    monkeypatch.setattr(backend, "nvidia_gpu_present", lambda: False)
+    monkeypatch.setattr(backend, "jax_has_cuda", lambda: True)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+
+
 def changed_keras_archive(tmp_path: Path, monkeypatch, run: Path | None) -> None:
     """Keras's cache holds a boston_housing.npz that is not Keras's (Keras would delete it); the file must stay.
     Keras is imported first: on its first import it writes keras.json into $KERAS_HOME."""
@@ -499,6 +509,9 @@ CASES = [
          config=tiny_config(dataset={"inline": SORTED, "test": 8}, kfold=2),
          where=at("dataset.test"), got="got 8 (the last 8 rows): its training rows hold a single class",
          valid="use test: 0.2, which is shuffled and stratified"),
+    Case("device-gpu-none-there", config=tiny_config(), argv=("{config}", "--device", "gpu"), setup=no_gpu,
+         where="--device gpu: ", got=re.compile(r"^error: --device gpu: \w+ sees no GPU"),
+         valid="no NVIDIA driver is loaded on this machine; use --device cpu or auto"),
     # --- predict ---
     Case("predict-missing-column", command="predict", files={"new.csv": "a\n0\n1\n"}, argv=("{run}", "{tmp}/new.csv"),
          where="new.csv: ", got="missing column 'b'", valid=PREDICT_TAKES),

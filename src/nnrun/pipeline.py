@@ -67,9 +67,15 @@ def prepare(spec: Spec, options: Options) -> Prepared:
 
 
 def _activate(spec: Spec, options: Options):
-    from nnrun.engine.backend import activate
+    """Activate the backend on options.device; with `auto`, a note when an NVIDIA GPU is here that the backend
+    cannot use (the run trains on the CPU, many times slower)."""
+    from nnrun.engine.backend import activate, gpu_fix, nvidia_gpu_present
 
-    return activate(spec.backend, options.device)
+    act = activate(spec.backend, options.device)
+    if options.device == "auto" and act.device == "cpu" and nvidia_gpu_present():
+        options.note(f"an NVIDIA GPU is here, but {act.backend} does not see it: this run trains on the CPU; "
+                     f"to train on the GPU, {gpu_fix(act.backend)}")
+    return act
 
 
 def _checked_model(spec: Spec, arrays: Arrays, act, options: Options, kfold: bool = False):
@@ -155,12 +161,12 @@ def describe_kfold(spec: Spec, folds, params: tuple[int, int], act, epochs: int,
         return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of {n_train} "
                 f"training rows{test}; --smoke: each fold trains on {trains} training rows and validates on "
                 f"{validates} held-out rows{refit}; {params_text(*params)}, {plural(epochs, 'epoch')}, batch {batch}; "
-                f"{act.backend} on {act.device}")
+                f"{act.backend} on {act.where}")
     refit = f"; then a refit ({'best epoch' if kf.refit_epochs == 'best' else kf.refit_epochs or epochs})" \
         if kf.refit else ""
     return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of "
             f"{len(folds.split.train)} training rows ({_span(held)} held out each){test}; {params_text(*params)}, "
-            f"{plural(epochs, 'epoch')}, batch {batch}{refit}; {act.backend} on {act.device}")
+            f"{plural(epochs, 'epoch')}, batch {batch}{refit}; {act.backend} on {act.where}")
 
 
 def _first(used: list[int], whole: list[int], whose: str = "the") -> str:

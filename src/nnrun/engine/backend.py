@@ -10,7 +10,9 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
+import platform
 import re
+import subprocess
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -32,6 +34,14 @@ def installed(backend: str) -> bool:
     return importlib.util.find_spec(backend) is not None
 
 
+def _has_module(name: str) -> bool:
+    """True when the dotted module `name` can be found; False also when a parent package is missing."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def resolve_backend(spec: Spec) -> str:
     """The backend a run uses: the config's, else $KERAS_BACKEND, else jax if installed, else tensorflow."""
     wanted = spec.backend
@@ -49,9 +59,10 @@ def resolve_backend(spec: Spec) -> str:
 
 def _preference() -> tuple[str, ...]:
     """Backends in the order `auto` tries them. jax trains small MLPs 2-8x faster than tensorflow on CPU; but
-    PyPI's jax is CPU-only, so on a machine with an NVIDIA GPU and no CUDA plugin for jax, tensorflow
-    (which finds the GPU itself) comes first. Decided without importing any framework."""
-    if nvidia_gpu_present() and not jax_has_cuda():
+    PyPI's plain jax is CPU-only, so on a machine with an NVIDIA GPU where jax has no CUDA plugin (nnrun[cuda]
+    installs it) and TensorFlow has its CUDA libraries, tensorflow comes first: it trains on the GPU. Without
+    them tensorflow would train on the CPU too, slower than jax. Decided without importing any framework."""
+    if nvidia_gpu_present() and not jax_has_cuda() and tensorflow_has_cuda():
         return ("tensorflow", "jax", "torch")
     return ("jax", "tensorflow", "torch")
 
@@ -62,8 +73,46 @@ def nvidia_gpu_present() -> bool:
 
 
 def jax_has_cuda() -> bool:
-    """True when a CUDA plugin for jax is installed (jax[cuda12] and similar)."""
+    """True when a CUDA plugin for jax is installed (jax[cuda12], jax[cuda13]: nnrun[cuda], nnrun[cuda13])."""
     return any(installed(f"jax_cuda{v}_plugin") for v in (12, 13))
+
+
+def tensorflow_has_cuda() -> bool:
+    """True when TensorFlow can find CUDA's libraries: pip's (tensorflow[and-cuda], or jax's CUDA extra, install
+    nvidia-cudnn) or a cuDNN that the system's loader knows."""
+    import ctypes.util
+
+    return _has_module("nvidia.cudnn") or ctypes.util.find_library("cudnn") is not None
+
+
+def gpu_fix(backend: str) -> str:
+    """What to install so that `backend` sees an NVIDIA GPU."""
+    return {"jax": 'pip install "jax[cuda12]" (jax\'s CUDA plugin)',
+            "tensorflow": 'pip install "tensorflow[and-cuda]" (its CUDA libraries)',
+            "torch": "install a CUDA build of torch (pytorch.org lists them)"}[backend]
+
+
+def no_gpu_reason(backend: str) -> str:
+    """Why `backend` sees no GPU, and what to do: `--device gpu`'s error after "--device gpu: "."""
+    hidden = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if hidden is not None and hidden.strip() in ("", "-1"):
+        return f"CUDA_VISIBLE_DEVICES={hidden!r} hides every GPU from {backend}; unset it, or use --device cpu or auto"
+    if backend == "jax" and not jax_has_cuda():
+        return ('jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, pip install '
+                '"jax[cuda12]"; or use --device cpu or auto')
+    if not nvidia_gpu_present():
+        return f"{backend} sees no GPU: no NVIDIA driver is loaded on this machine; use --device cpu or auto"
+    return (f"{backend} sees no GPU, though an NVIDIA driver is loaded (are CUDA's libraries missing, or newer than "
+            f"the driver?); {gpu_fix(backend)}, or use --device cpu or auto")
+
+
+@dataclass
+class Device:
+    """A device a backend trains on: "cpu", or "gpu:<index as the backend numbers them>"."""
+
+    label: str
+    name: str  # "NVIDIA H200", the processor's model name, or "" when unknown
+    memory_gib: float | None = None  # a GPU's total memory (GiB, 2**30 bytes); None on the CPU or when unknown
 
 
 @dataclass
@@ -73,7 +122,17 @@ class Activated:
     backend: str
     backend_version: str
     keras_version: str
-    device: str  # "cpu" or "gpu" (with the device name when known)
+    device: str  # "cpu" or "gpu:0"
+    device_name: str = ""  # "NVIDIA H200", or the processor's name
+    device_memory_gib: float | None = None  # the GPU's total memory; None on the CPU
+
+    @property
+    def where(self) -> str:
+        """The device as the start line shows it: "cpu", or "gpu:0 (NVIDIA H200, 139.8 GiB)"."""
+        if self.device == "cpu":
+            return "cpu"
+        size = f", {self.device_memory_gib:g} GiB" if self.device_memory_gib else ""
+        return f"{self.device} ({self.device_name}{size})" if self.device_name else self.device
 
 
 def activate(backend: str, device: str = "auto") -> Activated:
@@ -94,6 +153,11 @@ def activate(backend: str, device: str = "auto") -> Activated:
         if device == "cpu":
             os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
             os.environ["JAX_PLATFORMS"] = "cpu"
+        else:
+            # jax and TensorFlow take most of a GPU's memory at start by default; nnrun's models need little, and
+            # a sweep's workers (and other runs) share the GPU: each takes what it uses instead.
+            os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+            os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
         if backend == "tensorflow":
             _quietly(lambda: __import__("tensorflow"))
         if backend == "jax":
@@ -104,12 +168,13 @@ def activate(backend: str, device: str = "auto") -> Activated:
 
     if backend != "tensorflow" and "tensorflow" not in sys.modules:
         _without_tensorflow()
-    gpus = _quietly(lambda: _gpus(backend))
+    gpus = [] if device == "cpu" else _quietly(lambda: gpu_devices(backend))
     if device == "gpu" and not gpus:
-        raise NnrunError(f"--device gpu: no GPU is visible to {backend}; use --device cpu or auto")
-    used = f"gpu ({gpus[0]})" if gpus and device != "cpu" else "cpu"
+        raise NnrunError(f"--device gpu: {no_gpu_reason(backend)}")
+    used = gpus[0] if gpus else Device("cpu", cpu_name())
     module = sys.modules.get(backend) or __import__(backend)
-    return Activated(backend, getattr(module, "__version__", "?"), keras.__version__, used)
+    return Activated(backend, getattr(module, "__version__", "?"), keras.__version__, used.label, used.name,
+                     used.memory_gib)
 
 
 def compilation_cache() -> str | None:
@@ -207,19 +272,78 @@ def _quietly(action):
                     sys.stderr.write(line + "\n")
 
 
-def _gpus(backend: str) -> list[str]:
-    """Names of the GPUs the backend sees (empty on a CPU-only machine)."""
+def gpu_devices(backend: str) -> list[Device]:
+    """The GPUs the backend sees, in its order (the first is the one Keras trains on); empty on a CPU-only
+    machine. Imports the backend."""
     if backend == "jax":
         import jax
 
-        return [str(d) for d in jax.devices() if d.platform == "gpu"]
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        ordinals = [d.id if getattr(d, "local_hardware_id", None) is None else d.local_hardware_id for d in gpus]
+        return [Device(f"gpu:{i}", getattr(d, "device_kind", "") or str(d), cuda_memory_gib(ordinal))
+                for i, (d, ordinal) in enumerate(zip(gpus, ordinals))]
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return [d.name for d in tf.config.list_physical_devices("GPU")]
+        devices = []
+        for i, d in enumerate(tf.config.list_physical_devices("GPU")):
+            details = tf.config.experimental.get_device_details(d)
+            devices.append(Device(f"gpu:{i}", details.get("device_name", "") or d.name,
+                                  cuda_memory_gib(int(d.name.rsplit(":", 1)[-1]))))
+        return devices
     import torch
 
-    return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    devices = []
+    for i in range(torch.cuda.device_count()):
+        properties = torch.cuda.get_device_properties(i)
+        devices.append(Device(f"gpu:{i}", properties.name, round(properties.total_memory / 2**30, 1)))
+    return devices
+
+
+def cuda_memory_gib(ordinal: int) -> float | None:
+    """The total memory of CUDA device `ordinal` (numbered as this process sees them, after CUDA_VISIBLE_DEVICES)
+    in GiB, from the CUDA driver that the backend has loaded; None when it cannot be read. jax and TensorFlow
+    report only what their allocators may take."""
+    import ctypes
+
+    for library in ("libcuda.so.1", "libcuda.dylib", "nvcuda.dll"):
+        try:
+            cuda = ctypes.CDLL(library)
+            break
+        except OSError:
+            continue
+    else:
+        return None
+    handle, total = ctypes.c_int(), ctypes.c_size_t()
+    try:
+        if cuda.cuInit(0) or cuda.cuDeviceGet(ctypes.byref(handle), int(ordinal)) or \
+                cuda.cuDeviceTotalMem_v2(ctypes.byref(total), handle):
+            return None
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return round(total.value / 2**30, 1)
+
+
+def cpu_name() -> str:
+    """The processor's model name ("AMD EPYC 9654 96-Core Processor"): /proc/cpuinfo's on Linux, sysctl's on
+    macOS, else what Python's platform module knows ("" when nothing)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("model name", "Model", "Hardware") and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    if sys.platform == "darwin":
+        try:
+            found = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True,
+                                   timeout=5, check=False)
+            if found.returncode == 0 and found.stdout.strip():
+                return found.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return platform.processor() or platform.machine()
 
 
 def seed_everything(seed: int, backend: str) -> None:

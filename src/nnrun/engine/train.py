@@ -48,7 +48,7 @@ def describe(spec: Spec, model: keras.Model, arrays: Arrays, act: Activated, epo
     sizes = [f"{used} {name}" if used == whole else f"{used} of {whole} {name}" for used, whole, name in parts]
     smoke = " (--smoke: the first rows of each split)" if any(used < whole for used, whole, _ in parts) else ""
     return (f"{spec.name}: {params_text(*param_counts(model))}, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows"
-            f"{smoke}: {', '.join(sizes)}; {act.backend} on {act.device}")
+            f"{smoke}: {', '.join(sizes)}; {act.backend} on {act.where}")
 
 
 def fit_run(
@@ -346,6 +346,8 @@ def environment(spec: Spec, act: Activated, options: Options, model: keras.Model
         "backend": act.backend,
         "backend_version": act.backend_version,
         "device": act.device,
+        "device_name": act.device_name,
+        "device_memory_gib": act.device_memory_gib,
         "seed": spec.seed,
         "performance": performance(spec, model),
         "command": command_line(),
