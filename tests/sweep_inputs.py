@@ -185,4 +185,15 @@ REFUSALS = [
                  id="empty-file"),
     pytest.param("- config\n", "sweep.yaml: the top level must be a mapping of keys (config:, method:, parameters:, "
                  "...); got [config]", id="not-a-mapping"),
+    pytest.param(BASE, "sweep.yaml: an experiment config (it has dataset, layers, loss), not a sweep file: train it "
+                 "with nnrun train sweep.yaml, or search it with a sweep file that names it (config: sweep.yaml, "
+                 "method: random, trials: 10, parameters: {...}; see the README's Sweeps)", id="experiment-config"),
+    pytest.param(SWEEP.replace("trials: 4", "trials: 4\nmetric: val_accuracy") + "  metrics: {values: [[accuracy], [mse]]}\n",
+                 "sweep.yaml:8: parameters.metrics.values[1]: got [mse], which leaves the config without val_accuracy, the "
+                 "sweep's metric, so that trial could not be scored: keep it among the config's metrics in every value",
+                 id="metric-removed-by-a-parameter"),
+    pytest.param(SWEEP + "  loss: {values: [binary_crossentropy, mse]}\n",
+                 "sweep.yaml:1: metric.name: got val_loss, but loss is searched: each trial's val_loss would be its own "
+                 "loss function's value, and values of different losses cannot be compared; use a metric every trial "
+                 "reports: val_accuracy", id="val-loss-with-the-loss-searched"),
 ]

@@ -624,3 +624,15 @@ def test_bad_sweep_file_is_one_line_and_writes_nothing(text, message, cli, tmp_p
     assert result.stderr == f"error: {message}\n"
     assert result.stdout == ""
     assert files_under(tmp_path) == before, "something was written"
+
+
+def test_a_sweep_file_given_to_train_is_one_line(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "sweep.yaml").write_text("config: base.yaml\nmethod: random\ntrials: 2\nparameters:\n"
+                                         "  batch_size: {values: [2, 4]}\n", encoding="utf-8")
+    result = cli("train", "sweep.yaml", "--runs-dir", tmp_path / "runs")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: sweep.yaml: a sweep file (it has method and parameters), not an experiment config: "
+                             "run it with nnrun sweep sweep.yaml, or train its base config (base.yaml)\n")
+    assert not (tmp_path / "runs").exists()

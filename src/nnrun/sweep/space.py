@@ -162,7 +162,7 @@ def _check_values(sweep: SweepFile, base: Spec) -> None:
                 except ConfigError as e:
                     raise _value_problem(sweep, path, what + context, under, str(e), text, label) from None
                 if sweep.metric.name.removeprefix("val_") not in reported_metrics(spec):
-                    raise sweep.error(("parameters", path, *under), f"{what} leaves the config without "
+                    raise sweep.error(("parameters", path, *under), f"got {show_value(value)}, which leaves the config without "
                                       f"{sweep.metric.name}, the sweep's metric, so that trial could not be scored: "
                                       f"keep it among the config's metrics in every value")
                 if sweep.score == "train" and not spec.dataset.validation and parse_key(path)[0] == "dataset":
