@@ -154,3 +154,18 @@ def test_a_kfold_scored_sweep_scores_each_trial_by_its_mean_over_the_folds(cli, 
         trial = json.loads((folder / r["run"] / "metrics.json").read_text())
         assert trial["kind"] == "kfold" and (folder / r["run"] / "fold-2").is_dir()
         assert float(r["score"]) == pytest.approx(trial["validation_mean"]["loss"])
+
+
+def test_resume_refuses_a_sweep_that_is_still_running(cli, tmp_path):
+    from nnrun.runs.liveness import identity
+
+    folder = tmp_path / "runs" / "20261130-120000-sweep"
+    folder.mkdir(parents=True)
+    (folder / "sweep.yaml").write_text("config: base.yaml\n")
+    (folder / "study.journal").write_text("")
+    me = identity()  # this very process: alive
+    (folder / "metrics.json").write_text(json.dumps({"kind": "sweep", "status": "running", **me}))
+    result = cli("sweep", "--resume", folder)
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: --resume {folder}: this sweep is still running (pid {me['pid']} on {me['host']}); "
+                             f"stop it first (Ctrl-C where it runs, or kill {me['pid']}), then resume it\n")
