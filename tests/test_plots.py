@@ -128,6 +128,7 @@ def test_log_scale_when_values_span_more_than_one_decade():
     falling = history(30, loss=lambda e: 10 + 490 * 0.7**e, mae=lambda e: 5 - 0.1 * e)  # 500 -> 10; 5 -> 2.1
     loss, mae = panels(drawn(plots.history_figure(falling, {"name": "x", "status": "completed"})))
     assert loss.get_yscale() == "log" and mae.get_yscale() == "linear"
+    assert loss.get_ylabel() == "loss (log scale)" and mae.get_ylabel() == ""  # a log axis says so
     assert plots.spans_decades([100, 9.9]) and not plots.spans_decades([100, 10.0])
     assert not plots.spans_decades([1000, 0.001, -1.0])  # a negative value has no log
 
@@ -280,7 +281,7 @@ def test_the_refit_says_it_is_the_refit_and_on_how_many_rows():
     metrics = {"name": "boston", "kind": "refit", "status": "completed", "epochs": 74, "epochs_run": 74,
                "rows": {"train": 404, "test": 102}}
     title = drawn(plots.history_figure(history(3, loss=lambda e: 1.0 / (e + 1)), metrics)).get_suptitle()
-    assert title == "boston: the k-fold run's refit (completed), 74 epochs on all 404 training rows"
+    assert " ".join(title.split()) == "boston: the k-fold run's refit (completed), 74 epochs on all 404 training rows"
 
 
 @STRICT
@@ -290,6 +291,45 @@ def test_many_metrics_wrap_into_rows_of_three_panels():
     fig = drawn(plots.history_figure(rows, {"name": "x", "status": "completed"}))
     assert [ax.get_title() for ax in panels(fig)] == names
     assert_legend_outside(fig)
+
+
+@STRICT
+def test_a_one_panel_title_is_wrapped_inside_the_figure():
+    # a loss-only run has one panel, 5.2 in wide: its name, status and warning were cut at both edges
+    metrics = {"name": "boston-search-base", "kind": "fold", "fold": 2, "k": 3, "status": "completed",
+               "epochs": 100, "epochs_run": 28, "stopped_early": True,
+               "warnings": ["no better than the baseline: val_loss 80 against 70"]}
+    fig = drawn(plots.history_figure(history(28, loss=lambda e: 100 / (e + 1), val_loss=lambda e: 90 / (e + 1)),
+                                     metrics))
+    assert len(panels(fig)) == 1
+    box = fig._suptitle.get_window_extent(fig.canvas.get_renderer())
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width, (box, fig.bbox)
+    words = " ".join(fig.get_suptitle().split())
+    assert words == ("boston-search-base: fold 2 of 3 (completed), 28 of 100 epochs (stopped early) warning: no "
+                     "better than the baseline (nnrun show has the details)")
+
+
+@STRICT
+def test_a_run_stopped_before_its_first_epoch_draws_a_note_not_empty_axes():
+    metrics = {"name": "pima-kfold", "kind": "refit", "status": "interrupted", "epochs": 300, "epochs_run": 0,
+               "rows": {"train": 700}, "baseline": {"train": {"loss": 0.64}}}
+    fig = drawn(plots.history_figure([], metrics))
+    assert panels(fig) == []
+    assert [t.get_text() for t in fig.texts if t.get_gid() == "nothing-to-draw"] == [
+        "interrupted before its first epoch ended: nothing to draw"]
+    box = fig._suptitle.get_window_extent(fig.canvas.get_renderer())
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width
+
+
+def test_kfold_title_says_the_refit_was_interrupted_not_the_folds():
+    metrics = {"epochs": 300, "folds_done": 5, "rows": {"train": 700}, "stopped_in": "final",
+               "final": {"status": "interrupted", "epochs": 300, "epochs_run": 0}}
+    assert plots.kfold_title("pima-kfold", 5, "interrupted", metrics) == (
+        "pima-kfold: 5-fold cross-validation (completed), up to 300 epochs per fold; the refit on all 700 training"
+        " rows interrupted before its first epoch")
+    metrics["final"]["epochs_run"] = 12
+    assert plots.kfold_title("pima-kfold", 5, "interrupted", metrics).endswith("; the refit on all 700 training rows interrupted at"
+                                                            " epoch 12")
 
 
 # --- history.png of a k-fold run ---
@@ -325,6 +365,31 @@ def test_kfold_history_shows_every_metric_with_band_folds_best_epoch_and_refit()
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert {"fold 1", "fold 2", "fold 3", "val_mae smoothed (factor 0.5): picks the best epoch", "validation: mean of 3 folds"} <= set(labels)
     assert_legend_outside(fig)
+
+
+@STRICT
+def test_kfold_mean_over_fewer_folds_is_dotted_from_where_a_fold_stopped_and_says_so():
+    from nnrun.runs.curves import mean_history
+
+    # fold 2 stopped early at epoch 6, the others ran 10: from epoch 7 the mean is over 2 folds
+    histories = [history(6 if i == 1 else 10, loss=lambda e, i=i: 1 - 0.05 * e + i / 10,
+                         val_loss=lambda e, i=i: 1.1 - 0.04 * e + i / 10) for i in range(3)]
+    mean = mean_history(histories)
+    assert [r["folds"] for r in mean] == [3] * 6 + [2] * 4
+    fig = drawn(plots.kfold_figure(histories, mean, "x", monitor="val_loss", metrics={"k": 3}))
+    left = panels(fig)[0]
+    solid = [line for line in left.get_lines() if line.get_label() == "validation: mean of 3 folds"]
+    dotted = [line for line in left.get_lines() if line.get_gid() == "fewer-folds"]
+    assert list(solid[0].get_xdata()) == [1, 2, 3, 4, 5, 6]
+    assert [list(line.get_xdata()) for line in dotted] == [[6, 7, 8, 9, 10]] * 2  # validation and training
+    assert all(line.get_linestyle() == ":" for line in dotted)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "validation: mean of the folds still running (from epoch 7: 2 of 3 folds)" in labels
+    assert "training: mean of the folds still running (from epoch 7: 2 of 3 folds)" in labels
+    # every fold as long: no dotted part
+    histories = [history(10, loss=lambda e: 1 - 0.05 * e, val_loss=lambda e: 1 - 0.04 * e)] * 3
+    left = panels(drawn(plots.kfold_figure(histories, mean_history(histories), "x", monitor="val_loss")))[0]
+    assert not [line for line in left.get_lines() if line.get_gid() == "fewer-folds"]
 
 
 @STRICT
@@ -464,6 +529,19 @@ def test_compare_plot_marks_identical_curves_labels_every_run_alike_and_keeps_th
                      "3: 20261122-082000-pima, the same settings and curve as 1\n    learning_rate=0.01"]
     assert fig.axes[0].get_title() == "val_loss over epochs: 3 runs; 1 identical to another (line styles)"
     assert_legend_outside(fig)
+
+
+@STRICT
+def test_compare_plot_run_numbers_sit_on_white_above_the_curves(tmp_path):
+    # run 2 continues run 1's curve: its thick dashed line ran over the "1" at run 1's end
+    paths = [write_run(tmp_path, "20261122-080000-pima", 0.01, [0.9, 0.7, 0.6]),
+             write_run(tmp_path, "20261122-081000-pima", 0.01, [0.9, 0.7, 0.6, 0.55, 0.5])]
+    fig, _ = plots.overlay_figure([read_run(p) for p in paths], "val_loss", {})
+    ax = drawn(fig).axes[0]
+    tags = [t for t in ax.texts if t.get_gid() == "end-label"]
+    assert sorted(t.get_text() for t in tags) == ["1", "2"]
+    assert all(t.get_zorder() > max(line.get_zorder() for line in ax.get_lines()) for t in tags)
+    assert all(t.get_bbox_patch().get_facecolor()[:3] == (1.0, 1.0, 1.0) for t in tags)
 
 
 @STRICT

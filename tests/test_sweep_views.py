@@ -305,6 +305,32 @@ def test_params_png_has_a_panel_per_parameter_log_for_log_uniform_and_short_labe
     assert fig.get_suptitle().startswith("val_loss against each parameter\n")
 
 
+@STRICT
+def test_params_png_jitters_only_named_choices_and_leaves_out_a_constant(tmp_path):
+    from nnrun.views import sweep_plots
+
+    parameters = {"dataset.validation": {"values": [0.2]}, "layers[0].units": {"values": [8, 12, 16]},
+                  "dataset.scale": {"values": ["none", "standard"]}}
+    rows = [trial_row(i, "completed", 0.6 + 0.02 * i, {"dataset.validation": 0.2, "layers[0].units": [8, 12, 16][i % 3],
+                                                       "dataset.scale": ["none", "standard"][i // 3]})
+            for i in range(6)]
+    record = record_of(tmp_path, rows, parameters=parameters, name="pima-grid", method="grid",
+                       metric="val_accuracy", goal="maximize")
+    fig = sweep_plots.params_figure(record)
+    fig.canvas.draw()
+    units, scale = [ax for ax in fig.axes if ax.get_visible()]
+    assert [units.get_title(), scale.get_title()] == ["layers[0].units (choices)", "dataset.scale (choices)"]
+    # on an axis of numbers, each point at its value; among named choices, shifted sideways
+    assert sorted({float(x) for x in units.collections[0].get_offsets()[:, 0]}) == [0.0, 1.0, 2.0]
+    assert len({float(x) for x in scale.collections[0].get_offsets()[:, 0]}) > 2
+    title = " ".join(fig.get_suptitle().split())
+    assert ("pima-grid: grid search over 2 parameters (layers[0].units, dataset.scale); set: dataset.validation=0.2"
+            in title)
+    axes = sweep_plots.parallel_figure(record).axes[0]
+    names = [t.get_text() for t in axes.texts]
+    assert "dataset.scale" in names and "dataset.validation" not in names
+
+
 def test_short_labels_of_categorical_values():
     from nnrun.views.sweep_plots import short_label
 

@@ -23,7 +23,7 @@ from nnrun.runs.curves import best_epoch, mean_history, summarize
 from nnrun.data import Arrays, Folds
 from nnrun.runs.liveness import identity
 from nnrun.engine.options import Options
-from nnrun.views.plots import kfold_png
+from nnrun.views.plots import kfold_png, kfold_title
 from nnrun.runs.folder import Clock, RunFolder, csv_text, now_iso, read_history
 from nnrun.config.schema import Spec
 from nnrun.engine.model import directions
@@ -122,14 +122,8 @@ def run_kfold(
 
 
 def _title(spec: Spec, k: int, status: str, metrics: dict[str, Any]) -> str:
-    """history.png's title: 'boston: 4-fold cross-validation (completed), 100 epochs per fold, refit on all 404
-    training rows'."""
-    done = metrics.get("folds_done", k)
-    folds = f"{k}-fold cross-validation" + (f", {done} of {k} folds run" if done != k else "")
-    refit = metrics.get("final")
-    on = f", then a refit of {refit.get('epochs_run')} epochs on all {metrics['rows']['train']} training rows" \
-        if refit and metrics.get("rows") else ""
-    return f"{spec.name}: {folds} ({status}), up to {metrics.get('epochs')} epochs per fold{on}"
+    """history.png's title (plots.kfold_title)."""
+    return kfold_title(spec.name, k, status, metrics)
 
 
 def refit_spec(spec: Spec, epochs: int) -> Spec:

@@ -71,12 +71,13 @@ def _plain_log_ticks(axis) -> None:
     axis.set_minor_formatter(Plain(labelOnlyBase=False, minor_thresholds=(1.5, 0.5)))
 
 
-def _scale(ax, values) -> None:
+def _scale(ax, values, name: str = "") -> None:
     """A log y axis when `values` (everything drawn on `ax`) span more than DECADES decades, its ticks written as
-    plain numbers."""
+    plain numbers, and the y label saying so ("loss (log scale)"): a log axis unsaid reads as a linear one."""
     if spans_decades(values):
         ax.set_yscale("log")
         _plain_log_ticks(ax.yaxis)
+        ax.set_ylabel(f"{name} (log scale)" if name else "log scale")
 
 
 def _height_of(value: float, curves: list[float]) -> float:
@@ -277,6 +278,19 @@ def _legend(fig, ncols: int = 4, title: str | None = None) -> None:
         legend.remove()
 
 
+def _suptitle(fig, text: str):
+    """The figure's title, each line wrapped (at its spaces) to the figure's width: a one-panel figure is 5.2 in
+    wide, and a run's name, status and warning on one line would be cut at both edges."""
+    renderer = fig.canvas.get_renderer()
+    lines = text.split("\n")
+    title = fig.suptitle(text)
+    for chars in range(max(map(len, lines)) - 5, 19, -5):
+        if title.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
+            break
+        title.set_text("\n".join(part for line in lines for part in textwrap.wrap(line, chars) or [""]))
+    return title
+
+
 def _column(rows: list[dict[str, float]], name: str) -> list[float]:
     return [r.get(name, float("nan")) for r in rows]
 
@@ -326,7 +340,14 @@ def history_png(rows: list[dict[str, float]], path: Path, metrics: dict[str, Any
 
 
 def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
-    """The Figure history_png saves (for tests: inspect its Axes)."""
+    """The Figure history_png saves (for tests: inspect its Axes). Without a row (a run stopped before its first
+    epoch ended), a note saying so under the title, and no axes: an empty panel read as a broken picture."""
+    if not rows:
+        fig = _figure(figsize=(9, 2.4))
+        fig.text(0.5, 0.45, f"{metrics.get('status') or 'stopped'} before its first epoch ended: nothing to draw",
+                 ha="center", va="center", color="gray", gid="nothing-to-draw")
+        _suptitle(fig, train_title(metrics) + _warning_line(metrics))
+        return fig
     names = [k for k in (rows[0] if rows else {}) if k != "epoch" and not k.startswith("val_")] or ["loss"]
     n = len(names)
     cols = min(n, 3)
@@ -363,11 +384,31 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
                     label="test score of the kept weights")
             drawn.append(test[name])
         ax.set_title("\n".join([_loss_title(metrics) if name == "loss" else name, *filter(None, notes)]))
-        _scale(ax, drawn)
+        _scale(ax, drawn, name)
         _epochs_axis(ax)
-    fig.suptitle(train_title(metrics) + _warning_line(metrics))
+    _suptitle(fig, train_title(metrics) + _warning_line(metrics))
     _legend(fig, ncols=3, title=f"baseline = {baseline['rule']}" if baseline.get("rule") else None)
     return fig
+
+
+def kfold_title(name: str, k: int, status: str, metrics: dict[str, Any]) -> str:
+    """A k-fold run's history.png title: 'boston: 4-fold cross-validation (completed), up to 100 epochs per fold,
+    then a refit of 74 epochs on all 404 training rows'; when the refit is what stopped, the folds say completed
+    and the refit says how far it got ('; the refit on all 700 training rows interrupted before its first
+    epoch')."""
+    done = metrics.get("folds_done", k)
+    folds = f"{k}-fold cross-validation" + (f", {done} of {k} folds run" if done != k else "")
+    refit = metrics.get("final")
+    if refit and metrics.get("stopped_in") == "final":  # every fold finished: what stopped is the refit
+        run = refit.get("epochs_run") or 0
+        when = f"at epoch {run}" if run else "before its first epoch"
+        rows = (metrics.get("rows") or {}).get("train")
+        on = f" on all {rows} training rows" if rows else ""
+        return (f"{name}: {k}-fold cross-validation (completed), up to {metrics.get('epochs')} epochs per fold;"
+                f" the refit{on} {refit.get('status') or status} {when}")
+    on = f", then a refit of {refit.get('epochs_run')} epochs on all {metrics['rows']['train']} training rows" \
+        if refit and metrics.get("rows") else ""
+    return f"{name}: {folds} ({status}), up to {metrics.get('epochs')} epochs per fold{on}"
 
 
 def kfold_png(histories: list[list[dict[str, float]]], mean: list[dict[str, float]], path: Path, title: str, *,
@@ -381,6 +422,18 @@ def kfold_png(histories: list[list[dict[str, float]]], mean: list[dict[str, floa
     fig = kfold_figure(histories, mean, title, monitor=monitor, smoothing=smoothing, skip=skip, best=best,
                        metrics=metrics)
     _save(fig, path)
+
+
+def _mean_curve(ax, epochs, values, fewer, *, color, label, fewer_label, words="", linestyle="-") -> None:
+    """A mean over the folds: as `linestyle` while every fold contributes, thin and dotted from index `fewer`
+    (None: everywhere all of them), labelled "<fewer_label>: mean of the folds still running (<words>)"."""
+    end = len(epochs) if fewer is None else fewer
+    if end:
+        ax.plot(epochs[:end], values[:end], color=color, linestyle=linestyle, label=label)
+    if fewer is not None:
+        start = max(fewer - 1, 0)  # from the last epoch of all folds: the curve stays one line
+        ax.plot(epochs[start:], values[start:], color=color, linestyle=":", linewidth=1.2, gid="fewer-folds",
+                label=f"{fewer_label}: mean of the folds still running ({words})")
 
 
 def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best=None, metrics=None):
@@ -406,18 +459,31 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
     dark = ["tab:purple", "tab:cyan", "tab:pink", "tab:olive", "tab:gray", "darkgoldenrod", "navy"]
     colours = dark.__getitem__ if k <= len(dark) else (lambda i: colormaps["viridis"](0.85 * i / (k - 1)))
     from_epoch = f", from epoch {skip + 1}" if skip and rows is not mean else ""
+    # Where folds stopped early, the later epochs' mean is over the folds still running: a jump there is the
+    # fold that left, not the curve turning. From the first such epoch the means are drawn dotted and say so.
+    counts = [r.get("folds") for r in rows]
+    full = max([c for c in counts if isinstance(c, (int, float))], default=k)
+    fewer = next((i for i, c in enumerate(counts) if isinstance(c, (int, float)) and c < full), None)
+    fewer_words = "" if fewer is None else f"from epoch {epochs[fewer]:g}: {counts[fewer]:g} of {full:g} folds"
     for (left, right), name in zip(axes, names):
         val = f"val_{name}"
         values, spread = _column(rows, f"{val}_mean"), _column(rows, f"{val}_std")
         low, high = [v - s for v, s in zip(values, spread)], [v + s for v, s in zip(values, spread)]
-        left.plot(epochs, values, color=VALIDATION, label=f"validation: mean of {k} folds")
-        left.fill_between(epochs, low, high, color=VALIDATION, alpha=0.2, label="validation: ± std over the folds")
+        _mean_curve(left, epochs, values, fewer, color=VALIDATION, label=f"validation: mean of {k} folds",
+                    fewer_label="validation", words=fewer_words)
+        whole = len(epochs) if fewer is None else fewer
+        left.fill_between(epochs[:whole], low[:whole], high[:whole], color=VALIDATION, alpha=0.2,
+                          label="validation: ± std over the folds")
+        if fewer is not None:
+            start = max(fewer - 1, 0)
+            left.fill_between(epochs[start:], low[start:], high[start:], color=VALIDATION, alpha=0.08)
         drawn = values + [v for v in low if v > 0] + high
         if smoothing and val == monitor:
             left.plot(epochs, smooth(values, smoothing), color="tab:red", label=f"{monitor} smoothed (factor {smoothing:g}): picks the best epoch")
         if f"{name}_mean" in rows[0]:
             train = _column(rows, f"{name}_mean")
-            left.plot(epochs, train, color=TRAINING, linestyle="--", label="training: mean of the folds")
+            _mean_curve(left, epochs, train, fewer, color=TRAINING, linestyle="--",
+                        label="training: mean of the folds", fewer_label="training", words=fewer_words)
             drawn += train
         if best:
             left.axvline(best["epoch"], color="gray", linestyle="-.", linewidth=1,
@@ -441,7 +507,7 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
                       label=f"test score of the refit ({at} epochs on all training rows)")
             drawn.append(test[name])
         left.set_title("\n".join([f"{name}: mean over the folds{from_epoch}", *filter(None, notes)]))
-        _scale(left, drawn)
+        _scale(left, drawn, name)
         shown_all = []
         for i, history in enumerate(histories, 1):
             shown = [r for r in history if r["epoch"] > skip] or history
@@ -451,10 +517,10 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
             right.plot([r["epoch"] for r in shown], curve, linewidth=1, label=label,
                        color="gray" if many else colours(i - 1), alpha=0.6 if many else 1.0)
         right.set_title(f"{val} of each fold{from_epoch}")
-        _scale(right, shown_all)
+        _scale(right, shown_all, val)
         for ax in (left, right):
             _epochs_axis(ax)
-    fig.suptitle(title + _warning_line(metrics))
+    _suptitle(fig, title + _warning_line(metrics))
     _legend(fig, ncols=4, title=f"baseline = {baseline['rule']}" if baseline.get("rule") else None)
     return fig
 
@@ -578,7 +644,9 @@ def _end_labels(ax, ends: list[tuple[float, float, str, Any]]) -> None:
         moved = abs(at - fy) > 1e-9
         ax.annotate(", ".join(g[4] for g in group), (x, y), xytext=(fx + (0.02 if moved else 0.006), at),
                     textcoords="axes fraction", fontsize="x-small", va="center", annotation_clip=False,
-                    color=colour if len(group) == 1 else "black",
+                    color=colour if len(group) == 1 else "black", zorder=5, gid="end-label",
+                    # above every curve, on white: a later run continuing this one's curve runs over its end
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8},
                     arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1}
                     if moved else None)
 
@@ -709,7 +777,7 @@ def overlay_figure(records, metric: str, labels: dict[str, str | list[str]]):
         line, = ax.plot(epochs, values, linestyle=style, linewidth=linewidth, label=text, **marker)
         ends.append((epochs[-1], values[-1], f"{i + 1} →" if i in cut else str(i + 1), line.get_color()))
         drawn += values
-    _scale(ax, drawn)
+    _scale(ax, drawn, metric)
     _epochs_axis(ax)
     lengths = [c[1][-1] if i not in cut else cut_at for i, c in enumerate(curves) if c[1]]
     notes = []
@@ -725,7 +793,8 @@ def overlay_figure(records, metric: str, labels: dict[str, str | list[str]]):
         ax.set_xlabel("\n".join(textwrap.wrap(f"epoch ({'; '.join(notes)})", 100)))
     if len(curves) <= 20:  # the run's number at its last point: the key to the legend below
         _end_labels(ax, ends)
-    ax.set_ylabel(metric)
+    if not ax.get_ylabel():  # else _scale's, with its scale
+        ax.set_ylabel(metric)
     identical = f"; {len(same)} identical to another (line styles)" if same else ""
     ax.set_title(f"{metric} over epochs: {len(curves)} runs{identical}")
     if len(curves) <= 30:

@@ -62,11 +62,25 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _searched_paths(record: SweepRecord) -> list[str]:
+    """The parameters the sweep varies: not one set to a single value ({value: 0.2}, {values: [0.2]}), which
+    searches nothing and would get a panel of one column of points."""
+    return [p for p in record.parameters if not _constant(record, p)]
+
+
+def _constant(record: SweepRecord, path: str) -> bool:
+    return record.distribution(path) == "values" and len(record.choices(path)) <= 1
+
+
 def searched(record: SweepRecord) -> str:
-    """'quickstart-search: random search over 3 parameters (optimizer.learning_rate, batch_size, layers)'."""
+    """'quickstart-search: random search over 3 parameters (optimizer.learning_rate, batch_size, layers)'; the
+    parameters set to one value after them ('; set: dataset.validation=0.2')."""
     method = f"{record.method} search" if record.method else "search"
-    paths = record.parameters
-    return f"{record.name}: {method} over {_plural(len(paths), 'parameter')}" + (f" ({', '.join(paths)})" if paths else "")
+    paths = _searched_paths(record)
+    fixed = [f"{p}={short_label(record.choices(p)[0])}" for p in record.parameters
+             if _constant(record, p) and record.choices(p)]
+    return (f"{record.name}: {method} over {_plural(len(paths), 'parameter')}" + (f" ({', '.join(paths)})" if paths else "")
+            + (f"; set: {', '.join(fixed)}" if fixed else ""))
 
 
 def progress(record: SweepRecord) -> str:
@@ -332,7 +346,7 @@ def params_figure(record: SweepRecord):
 
     from matplotlib.ticker import FuncFormatter
 
-    paths = record.parameters
+    paths = _searched_paths(record)
     completed, pruned, rest = _scored(record)
     n = max(len(paths), 1)
     ncols = min(n, 3)
@@ -348,7 +362,9 @@ def params_figure(record: SweepRecord):
             continue
         axis = _Axis(record, paths[i])
         mark = _score_axis(ax, record, scores, band=bool(rest), label=i % ncols == 0)
-        shift = _jitter if axis.categorical else (lambda _: 0.0)
+        # sideways only among named choices: on an axis of numbers (8, 12, 16) a shifted point reads as a value
+        # never tried
+        shift = _jitter if axis.categorical and not all(map(_number, axis.choices)) else (lambda _: 0.0)
 
         def placed(trials: list[Trial]) -> tuple[list[float], list[Any]]:
             points = [(axis.position(t.params.get(axis.path)), t) for t in trials]
@@ -419,7 +435,7 @@ def parallel_figure(record: SweepRecord):
     from matplotlib.colors import LogNorm, Normalize
     from matplotlib.lines import Line2D
 
-    paths = record.parameters
+    paths = _searched_paths(record)
     axes = [_Axis(record, p) for p in paths]
     completed, pruned, rest = _scored(record)
     scores = [t.score for t in completed + pruned]
