@@ -8,7 +8,7 @@ import sys
 import time
 
 import yaml
-from conftest import tiny_config
+from helpers import tiny_config
 
 RUN_FILES = {"config.yaml", "env.json", "history.csv", "history.png", "metrics.json", "model.keras",
              "preprocess.json", "summary.txt", "confusion.csv", "confusion.png"}

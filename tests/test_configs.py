@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CONFIGS
+from helpers import CONFIGS
 
 from nnrun.config.spec import load_spec
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import CONFIGS, REPO
+from helpers import CONFIGS, REPO
 
 from nnrun.config.spec import DatasetSpec, EarlyStoppingSpec, KFoldSpec, Spec
 

@@ -22,9 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_keras_datasets import keras_as_installed, real_archives  # noqa: F401 - fixtures
-
-from conftest import CONFIGS
+from helpers import CONFIGS
 from keras_archives import FASHION_MNIST_FOLDER
 
 ARCHIVES = ("mnist.npz", "boston_housing.npz", FASHION_MNIST_FOLDER)
