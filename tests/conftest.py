@@ -29,6 +29,10 @@ atexit.register(shutil.rmtree, _KERAS_HOME, ignore_errors=True)
 _JAX_CACHE = tempfile.mkdtemp(prefix="nnrun-tests-jax-cache-")
 os.environ["JAX_COMPILATION_CACHE_DIR"] = _JAX_CACHE
 atexit.register(shutil.rmtree, _JAX_CACHE, ignore_errors=True)
+# In a pipe the CLI's tables follow $COLUMNS when it is set (`nnrun datasets`, `compare`); pytest-xdist's workers
+# set COLUMNS=80, a developer's shell may too: the tests see it unset, whoever runs them and however.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 
 @pytest.fixture
