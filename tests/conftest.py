@@ -1,8 +1,10 @@
-"""Shared test fixtures: config files written on the fly, the CLI runner, the shared datasets folder."""
+"""Shared test fixtures: config files written on the fly, the CLI runner, the shared datasets folder, Keras's
+dataset cache. Fixtures only: what test modules import lives in helpers.py."""
 
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import sys
@@ -12,25 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from helpers import import_keras, run_cli, shared_datasets
 
-from nnrun.cli import app
-
-REPO = Path(__file__).resolve().parents[1]
 # Tests change directory; a relative data dir (as the README's test command gives) must still point there.
 if os.environ.get("NNRUN_DATA_DIR"):
     os.environ["NNRUN_DATA_DIR"] = str(Path(os.environ["NNRUN_DATA_DIR"]).resolve())
-CONFIGS = REPO / "configs"
-
-
-def is_sweep(path: Path) -> bool:
-    """Whether a file of configs/ is a sweep file (parameters: to search over a base config), not an experiment."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return isinstance(data, dict) and "parameters" in data
-
-
-EXPERIMENTS = sorted(p for p in CONFIGS.glob("*.yaml") if not is_sweep(p))
-SWEEPS = sorted(p for p in CONFIGS.glob("*.yaml") if is_sweep(p))
 # Keras's dataset cache ($KERAS_HOME/datasets) starts empty for every test session, whatever the developer has
 # downloaded: a test that wants an archive writes a stand-in (tests/keras_archives.py) through keras_offline.
 _KERAS_HOME = tempfile.mkdtemp(prefix="nnrun-tests-keras-home-")
@@ -41,14 +29,10 @@ atexit.register(shutil.rmtree, _KERAS_HOME, ignore_errors=True)
 _JAX_CACHE = tempfile.mkdtemp(prefix="nnrun-tests-jax-cache-")
 os.environ["JAX_COMPILATION_CACHE_DIR"] = _JAX_CACHE
 atexit.register(shutil.rmtree, _JAX_CACHE, ignore_errors=True)
-
-
-def shared_datasets() -> Path | None:
-    """The folder of real datasets ($NNRUN_DATA_DIR, as CI sets it), or None when it is not there."""
-    folder = os.environ.get("NNRUN_DATA_DIR")
-    if folder and (Path(folder) / "pima-indians-diabetes.csv").is_file():
-        return Path(folder).resolve()
-    return None
+# In a pipe the CLI's tables follow $COLUMNS when it is set (`nnrun datasets`, `compare`); pytest-xdist's workers
+# set COLUMNS=80, a developer's shell may too: the tests see it unset, whoever runs them and however.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 
 @pytest.fixture
@@ -63,12 +47,7 @@ def datasets() -> Path:
 @pytest.fixture
 def cli():
     """Invoke nnrun in-process: cli("train", "x.yaml") -> click Result (exit_code, stdout, stderr)."""
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
+    return run_cli
 
 
 @pytest.fixture
@@ -81,41 +60,6 @@ def write_config(tmp_path: Path):
         return path
 
     return write
-
-
-def tiny_config(**overrides) -> dict:
-    """A valid config that trains in about a second: inline OR-gate-like data, one small hidden layer."""
-    config = {
-        "dataset": {
-            "inline": {
-                "x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 4,
-                "y": [0, 1, 1, 1] * 4,
-            },
-            "test": 4,
-        },
-        "layers": [{"type": "Dense", "units": 4, "activation": "relu"}, {"type": "Dense", "units": 1, "activation": "sigmoid"}],
-        "loss": "binary_crossentropy",
-        "optimizer": "adam",
-        "metrics": ["accuracy"],
-        "epochs": 3,
-        "batch_size": 4,
-    }
-    config.update(overrides)
-    return config
-
-
-def import_keras():
-    """Keras, imported the way nnrun imports it when nothing has yet ($KERAS_BACKEND, else the first installed)."""
-    if "keras" not in sys.modules:
-        from nnrun.engine.backend import BACKENDS, activate, installed
-
-        backend = os.environ.get("KERAS_BACKEND") or next((b for b in BACKENDS if installed(b)), None)
-        if backend is None:
-            pytest.skip("no Keras backend is installed")
-        activate(backend)
-    import keras
-
-    return keras
 
 
 def _offline(url, *args, **kwargs):
@@ -146,3 +90,38 @@ def keras_offline(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.setattr(catalog, "PUBLISHED_HASHES", StandInHashes(catalog.PUBLISHED_HASHES, tmp_path / "datasets"))
     monkeypatch.setattr(file_utils, "urlretrieve", _offline)
     return tmp_path / "datasets"
+
+
+@pytest.fixture
+def real_archives() -> Path:
+    """Keras's own archives, byte for byte: $NNRUN_DATA_DIR/keras/datasets (read-only; see SOURCES.md there)."""
+    folder = shared_datasets()
+    if folder is None or not (folder / "keras" / "datasets" / "mnist.npz").is_file():
+        pytest.skip("needs NNRUN_DATA_DIR pointing at the shared datasets, with Keras's archives in keras/datasets")
+    return folder / "keras" / "datasets"
+
+
+@pytest.fixture
+def keras_as_installed(request, monkeypatch) -> Path:
+    """keras_offline, but with Keras's own hash check and nnrun's table of Keras's pins, as a user has them."""
+    import_keras()
+    from keras.src.utils import file_utils
+
+    from nnrun.config import catalog
+
+    validate_file, pins, published = file_utils.validate_file, catalog.KERAS_HASHES, catalog.PUBLISHED_HASHES
+    folder = request.getfixturevalue("keras_offline")
+    monkeypatch.setattr(file_utils, "validate_file", validate_file)
+    monkeypatch.setattr(catalog, "KERAS_HASHES", pins)
+    monkeypatch.setattr(catalog, "PUBLISHED_HASHES", published)
+    return folder
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """Keras's clear_session(), run before every model nnrun builds, calls gc.collect(): a full collection walks
+    every object of the process, Keras's, jax's and TensorFlow's modules and all that earlier tests left alive,
+    0.2-0.5 s a model, an eighth of the suite's time. What is still alive after a test is moved out of the
+    collector's sight (gc.freeze), so each collection walks only the objects of the test that is running."""
+    if "keras" in sys.modules:
+        gc.collect()
+        gc.freeze()

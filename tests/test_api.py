@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CONFIGS, REPO, tiny_config
+from helpers import CONFIGS, REPO, tiny_config
 
 from nnrun import api
 from nnrun.errors import ConfigError, NnrunError

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import tiny_config
+from helpers import tiny_config
 
 from nnrun.engine.backend import BACKENDS, installed
 
@@ -97,7 +97,7 @@ def test_the_jax_compilation_cache_folder(monkeypatch, tmp_path):
 def test_training_on_jax_fills_the_compilation_cache(cli, write_config, tmp_path):
     import os
 
-    from conftest import import_keras
+    from helpers import import_keras
 
     if import_keras().backend.backend() != "jax":
         pytest.skip("the cache is jax's")

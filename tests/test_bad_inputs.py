@@ -19,12 +19,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import import_keras, tiny_config
+from helpers import BASE_YAML, import_keras, run_cli, tiny_config  # BASE_YAML: line 8 is epochs
 from sweep_inputs import BASE, REFUSALS
-from test_check_command import BASE_YAML  # line 8 is epochs
-from typer.testing import CliRunner
-
-from nnrun.cli import app
 
 Fragment = str | re.Pattern
 
@@ -550,7 +546,7 @@ def trained_run(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("trained")
     (folder / "data.csv").write_text(GOOD_CSV)
     (folder / "exp.yaml").write_text(yaml.safe_dump(on_csv(test=4)))
-    result = CliRunner().invoke(app, ["train", str(folder / "exp.yaml"), "--runs-dir", str(folder / "runs"), "-q"])
+    result = run_cli("train", folder / "exp.yaml", "--runs-dir", folder / "runs", "-q")
     assert result.exit_code == 0, result.output
     (run,) = (folder / "runs").iterdir()
     return run

@@ -15,44 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXPERIMENTS, tiny_config
+from helpers import BASE_YAML, CONFIGS, EXPERIMENTS, errors, one_error, tiny_config
 from nnrun.config.schema import DatasetSpec, Spec
-
-# A small valid config written as text, so tests can point at exact line numbers.
-BASE_YAML = """\
-dataset:
-  inline: {x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [0, 1, 1, 1]}
-  test: 0
-layers:
-  - {type: Dense, units: 4, activation: relu}
-  - {type: Dense, units: 1, activation: sigmoid}
-loss: binary_crossentropy
-epochs: 3
-"""
-
 
 def insert_line(text: str, after: int, line: str) -> str:
     """`text` with `line` inserted after line number `after` (1-based; 0 = at the top)."""
     lines = text.splitlines(keepends=True)
     return "".join(lines[:after] + [line + "\n"] + lines[after:])
-
-
-def errors(result) -> list[str]:
-    """The error lines of a rejected `nnrun check`, each without its "error: " prefix."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
-    assert result.stdout == ""  # nothing that looks like a resolved config
-    lines = result.stderr.splitlines()
-    assert lines, "no error message"
-    for line in lines:
-        assert line.startswith("error: "), line
-    return [line.removeprefix("error: ") for line in lines]
-
-
-def one_error(result) -> str:
-    lines = errors(result)
-    assert len(lines) == 1, lines
-    return lines[0]
 
 
 def check_config(cli, write_config, config, *args) -> str:

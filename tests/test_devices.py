@@ -14,7 +14,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from conftest import import_keras, tiny_config
+from helpers import import_keras, tiny_config
 
 from nnrun.engine import backend
 from nnrun.engine.backend import Activated, Device, cpu_name, cuda_memory_gib, gpu_devices, no_gpu_reason

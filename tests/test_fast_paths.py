@@ -7,23 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CONFIGS
-from test_compare import A, CONFIGS as RUN_CONFIGS, KF, SCORES, history, kfold_metrics, make_run, train_metrics
-
-HEAVY = ("tensorflow", "keras", "jax", "torch", "optuna")
-PROBE = """
-import runpy, sys
-sys.argv = ["nnrun", *{args!r}]
-try:
-    runpy.run_module("nnrun", run_name="__main__")
-except SystemExit as e:
-    code = e.code
-else:
-    code = 0
-sys.stdout.flush()
-print("HEAVY:" + ",".join(m for m in {heavy!r} if m in sys.modules), "EXIT:" + str(code))
-"""
-
+from helpers import CONFIGS, HEAVY, KF, PROBE, RUN_CONFIGS, SCORES, A, history, kfold_metrics, make_run, train_metrics
 
 @pytest.mark.parametrize(
     "args",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import import_keras
+from helpers import import_keras
 
 keras = import_keras()
 if keras.backend.backend() != "jax":

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import CONFIGS, REPO, import_keras, shared_datasets
+from helpers import CONFIGS, REPO, import_keras, only_run
 from keras_archives import (FASHION_MNIST_FOLDER, write_boston_housing, write_cifar10, write_fashion_mnist,
                             write_imdb, write_mnist, write_reuters)
 from nnrun.config import catalog
@@ -76,12 +76,6 @@ def to_one_hot(labels, dimension=46):
 def sets(*overrides: str) -> list[str]:
     """--set arguments for the CLI."""
     return [arg for o in overrides for arg in ("--set", o)]
-
-
-def only_run(runs: Path) -> Path:
-    folders = [p for p in runs.iterdir() if p.is_dir()]
-    assert len(folders) == 1, folders
-    return folders[0]
 
 
 def no_run_folder(runs: Path) -> bool:
@@ -663,29 +657,6 @@ def test_nnruns_table_of_pinned_hashes_is_the_installed_keras_s(monkeypatch):
     # nnrun pins the rest itself: every file is checked before Keras reads it.
     assert set(catalog.PUBLISHED_HASHES) == {file for file, pin in pins.items() if pin is None}
     assert all(len(pin) == 64 for pin in catalog.PUBLISHED_HASHES.values())
-
-
-@pytest.fixture
-def real_archives() -> Path:
-    """Keras's own archives, byte for byte: $NNRUN_DATA_DIR/keras/datasets (read-only; see SOURCES.md there)."""
-    folder = shared_datasets()
-    if folder is None or not (folder / "keras" / "datasets" / "mnist.npz").is_file():
-        pytest.skip("needs NNRUN_DATA_DIR pointing at the shared datasets, with Keras's archives in keras/datasets")
-    return folder / "keras" / "datasets"
-
-
-@pytest.fixture
-def keras_as_installed(request, monkeypatch) -> Path:
-    """keras_offline, but with Keras's own hash check and nnrun's table of Keras's pins, as a user has them."""
-    import_keras()
-    from keras.src.utils import file_utils
-
-    validate_file, pins, published = file_utils.validate_file, catalog.KERAS_HASHES, catalog.PUBLISHED_HASHES
-    folder = request.getfixturevalue("keras_offline")
-    monkeypatch.setattr(file_utils, "validate_file", validate_file)
-    monkeypatch.setattr(catalog, "KERAS_HASHES", pins)
-    monkeypatch.setattr(catalog, "PUBLISHED_HASHES", published)
-    return folder
 
 
 def one_byte_changed(source: Path, copy: Path) -> bytes:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import import_keras
+from helpers import import_keras
 
 keras = import_keras()
 

@@ -16,10 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import tiny_config
-from typer.testing import CliRunner
-
-from nnrun.cli import app
+from helpers import load, only_run, run_cli, tiny_config
 
 TOP_FILES = {"config.yaml", "env.json", "folds.json", "metrics.json", "history_mean.csv", "history.png"}
 RUN_FILES = {"config.yaml", "env.json", "history.csv", "history.png", "metrics.json", "model.keras",
@@ -40,23 +37,9 @@ batch_size: 512
 """
 
 
-def invoke(*args):
-    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-
-def only_run(runs: Path) -> Path:
-    folders = [p for p in runs.iterdir() if p.is_dir()]
-    assert len(folders) == 1, folders
-    return folders[0]
-
-
 def read_csv(path: Path) -> list[dict[str, float]]:
     with open(path, newline="") as f:
         return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
-
-
-def load(path: Path):
-    return json.loads(path.read_text())
 
 
 def breast_cancer() -> tuple[np.ndarray, np.ndarray]:
@@ -72,7 +55,7 @@ def refit_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("refit")
     config = folder / "overfit.yaml"
     config.write_text(OVERFIT + "kfold: {k: 3, refit: true, refit_epochs: best}\n")
-    result = invoke("kfold", config, "--runs-dir", folder / "runs")
+    result = run_cli("kfold", config, "--runs-dir", folder / "runs")
     assert result.exit_code == 0, result.output
     return only_run(folder / "runs"), result
 
@@ -84,7 +67,7 @@ def early_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("early")
     config = folder / "early.yaml"
     config.write_text(OVERFIT + "early_stopping: {patience: 1}\nkfold: 3\n")
-    result = invoke("kfold", config, "--k", "2", "--runs-dir", folder / "runs", "-q")
+    result = run_cli("kfold", config, "--k", "2", "--runs-dir", folder / "runs", "-q")
     assert result.exit_code == 0, result.output
     return only_run(folder / "runs"), result
 
@@ -236,7 +219,7 @@ def test_predict_on_a_kfold_run_uses_the_refit_model(refit_run, tmp_path):
     rows = load(run / "folds.json")["test"]
     inputs = tmp_path / "rows.csv"
     np.savetxt(inputs, x[rows], delimiter=",", fmt="%.9g")  # features only, as the data has no header
-    result = invoke("predict", run, inputs)
+    result = run_cli("predict", run, inputs)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns)[-4:] == ["prediction", "probability", "p_malignant", "p_benign"]
@@ -256,12 +239,12 @@ def test_predict_on_a_kfold_run_uses_the_refit_model(refit_run, tmp_path):
 def test_the_refit_config_is_a_train_config_that_repeats_the_refit(refit_run, tmp_path):
     run, _ = refit_run
     best = load(run / "metrics.json")["best_epoch"]
-    checked = invoke("check", run / "final" / "config.yaml")
+    checked = run_cli("check", run / "final" / "config.yaml")
     assert checked.exit_code == 0, checked.output
     lines = checked.stdout.splitlines()
     assert "  validation: 0.0" in lines
     assert f"epochs: {best}" in lines and "epochs: 20" not in lines
-    again = invoke("train", run / "final" / "config.yaml", "--runs-dir", tmp_path / "again", "-q")
+    again = run_cli("train", run / "final" / "config.yaml", "--runs-dir", tmp_path / "again", "-q")
     assert again.exit_code == 0, again.output
     repeat = only_run(tmp_path / "again")
     assert (repeat / "history.csv").read_text() == (run / "final" / "history.csv").read_text()
@@ -289,7 +272,7 @@ def test_without_refit_there_is_no_final_model_or_test_score(early_run, tmp_path
     assert "final: test" not in result.stdout
     inputs = tmp_path / "rows.csv"
     np.savetxt(inputs, breast_cancer()[0][:3], delimiter=",", fmt="%.9g")
-    refused = invoke("predict", run, inputs)
+    refused = run_cli("predict", run, inputs)
     assert refused.exit_code == 2
     assert refused.stderr.startswith(f"error: {run}: this k-fold run has no final/ model")
     assert "kfold.refit" in refused.stderr and str(run / "fold-1") in refused.stderr
@@ -488,7 +471,7 @@ def test_errors_caused_by_dash_k_name_it(cli, write_config, tmp_path):
 
 def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finished_ones(cli, write_config, tmp_path,
                                                                                       monkeypatch):
-    from conftest import import_keras
+    from helpers import import_keras
 
     import_keras()
     import nnrun.engine.train

@@ -11,7 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from test_compare import A, CONFIGS, dead_pid, history, make_run, running_metrics
+from helpers import RUN_CONFIGS as CONFIGS
+from helpers import A, dead_pid, history, make_run, running_metrics
 
 from nnrun.runs.liveness import STALE_AFTER_S, gone, heartbeat, identity
 from nnrun.runs.record import read_run

@@ -8,8 +8,7 @@ import json
 import re
 
 import pytest
-from conftest import import_keras, tiny_config
-from test_check_command import one_error
+from helpers import import_keras, one_error, tiny_config
 
 from nnrun.config import keras_names
 HIDDEN = {"type": "Dense", "units": 4, "activation": "relu"}

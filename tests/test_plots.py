@@ -14,7 +14,7 @@ import numpy as np
 
 import pytest
 import yaml
-from conftest import CONFIGS, tiny_config
+from helpers import CONFIGS, tiny_config
 
 from nnrun.views import confusion, plots
 from nnrun.runs.record import read_run

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import tiny_config
+from helpers import run_cli, tiny_config
 
 FLOWERS = """sepal_length,sepal_width,petal_length,petal_width,species
 5.1,3.5,1.4,0.2,setosa
@@ -31,10 +31,6 @@ FLOWERS = """sepal_length,sepal_width,petal_length,petal_width,species
 @pytest.fixture(scope="module")
 def flower_run(tmp_path_factory):
     """A trained classification run on a headered CSV with string labels (trained once for the module)."""
-    from typer.testing import CliRunner
-
-    from nnrun.cli import app
-
     folder = tmp_path_factory.mktemp("flowers")
     (folder / "flowers.csv").write_text(FLOWERS)
     (folder / "exp.yaml").write_text(
@@ -43,7 +39,7 @@ def flower_run(tmp_path_factory):
         "loss: sparse_categorical_crossentropy\noptimizer: {name: adam, learning_rate: 0.05}\n"
         "metrics: [accuracy]\nepochs: 60\nbatch_size: 15\n"
     )
-    result = CliRunner().invoke(app, ["train", str(folder / "exp.yaml"), "--runs-dir", str(folder / "runs"), "-q"])
+    result = run_cli("train", folder / "exp.yaml", "--runs-dir", folder / "runs", "-q")
     assert result.exit_code == 0, result.output
     return next((folder / "runs").iterdir()), folder
 
@@ -210,7 +206,7 @@ def copy_run(run, tmp_path):
 
 
 def test_a_model_holding_a_lambda_layer_is_refused_not_run(cli, flower_run, tmp_path):
-    from conftest import import_keras
+    from helpers import import_keras
 
     keras = import_keras()
     run, folder = flower_run

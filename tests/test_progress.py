@@ -8,7 +8,7 @@ import re
 
 import pytest
 import yaml
-from conftest import import_keras, tiny_config
+from helpers import import_keras, tiny_config
 from rich.console import Console
 
 keras = import_keras()  # the way nnrun imports it (its backend), before nnrun.engine.callbacks imports Keras

@@ -6,9 +6,9 @@ The archives are byte-identical copies of Keras's downloads in $NNRUN_DATA_DIR/k
 SOURCES.md there). Each test links them into its own Keras cache, so that Keras's and nnrun's hash checks run as a
 user's would and nothing is written next to them. Without them every test here skips, saying so.
 
-The full-length runs are marked slow (about 5 minutes altogether on 2 cores; CI runs them). The seed fixes the
-initial weights and the shuffles, and jax on CPU repeats a run exactly, so a goal met here is met in CI; the goals
-keep a margin below what was measured (README: "The seed examples").
+Every run here trains on the real archives and is marked slow (about 5 minutes altogether on 2 cores; CI runs them).
+The seed fixes the initial weights and the shuffles, and jax on CPU repeats a run exactly, so a goal met here is met
+in CI; the goals keep a margin below what was measured (README: "The seed examples").
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_keras_datasets import keras_as_installed, real_archives  # noqa: F401 - fixtures
-
-from conftest import CONFIGS
+from helpers import CONFIGS
 from keras_archives import FASHION_MNIST_FOLDER
 
 ARCHIVES = ("mnist.npz", "boston_housing.npz", FASHION_MNIST_FOLDER)
@@ -110,6 +108,8 @@ def test_boston_keras_kfold_reaches_the_lectures_mae(cli, real_keras, tmp_path):
     assert final["test"]["mae"] <= 3.0
 
 
+# an epoch on the 60,000 real images; on stand-ins, test_keras_datasets' test_predict_takes_784_pixel_columns
+@pytest.mark.slow
 def test_predict_reads_real_mnist_rows_as_the_right_digits(cli, real_keras, real_archives, tmp_path):
     """20 rows of the real test set as 784 pixel columns (0-255), as a user would export them, after one epoch."""
     folder, metrics = run(cli, "train", "mnist", tmp_path / "runs", "epochs=1")

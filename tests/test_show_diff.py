@@ -7,8 +7,9 @@ import re
 import socket
 
 import pytest
-from test_compare import (
-    A, B, CONFIGS, KF, SCORES, TR, dead_pid, history, kfold_metrics, make_run, pima_config, running_metrics,
+from helpers import RUN_CONFIGS as CONFIGS
+from helpers import (
+    A, B, KF, SCORES, TR, dead_pid, history, kfold_metrics, make_run, pima_config, running_metrics,
     train_metrics,
 )
 

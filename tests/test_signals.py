@@ -10,7 +10,7 @@ import time
 
 import pytest
 import yaml
-from conftest import tiny_config
+from helpers import tiny_config
 
 
 def start_long_run(tmp_path):

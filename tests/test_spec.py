@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import tiny_config
+from helpers import tiny_config
 from nnrun.errors import ConfigError, NnrunError
 from nnrun.errors import keypath
 from nnrun.config.overrides import apply_override, parse_override

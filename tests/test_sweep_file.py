@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import CONFIGS, SWEEPS
+from helpers import CONFIGS, SWEEPS
 
 from nnrun import api
 from nnrun.errors import ConfigError

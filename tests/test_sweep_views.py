@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CONFIGS
+from helpers import CONFIGS
 
 # --- sweep folders, as nnrun sweep leaves them ---
 

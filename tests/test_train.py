@@ -12,18 +12,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import import_keras, tiny_config
+from helpers import HEAVY, PROBE, import_keras, only_run, tiny_config
 
 from nnrun.config.load import load_spec
 
 RUN_FILES = {"config.yaml", "metrics.json", "history.csv", "summary.txt", "model.keras", "preprocess.json",
              "env.json", "history.png"}
-
-
-def only_run(runs: Path) -> Path:
-    folders = [p for p in runs.iterdir() if p.is_dir()]
-    assert len(folders) == 1, folders
-    return folders[0]
 
 
 def test_train_writes_a_complete_run_folder(cli, write_config, tmp_path):
@@ -474,8 +468,6 @@ def test_a_test_set_of_a_class_never_trained_on_is_refused_before_any_run_folder
 def test_the_sorted_flowers_case_is_refused_without_importing_keras(tmp_path):
     if not CASE_08.is_dir():
         pytest.skip("needs the round-2 cases")
-    from test_fast_paths import HEAVY, PROBE
-
     args = ["train", str(CASE_08 / "config.yaml"), "--runs-dir", str(tmp_path / "runs")]
     result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
                             capture_output=True, text=True, timeout=60)
