@@ -76,6 +76,12 @@ def test_the_sweep_folder_holds_every_trial_and_the_best(cli, tmp_path):
         assert trial["config"]["layers"][0]["units"] == int(r["layers[0].units"])
         assert trial["config"]["seed"] == 3  # the sweep's seed
         assert float(r["score"]) == pytest.approx(trial["validation"]["loss"])
+        assert float(r["fit_s"]) == trial["fit_s"] and float(r["duration_s"]) == trial["duration_s"]
+        assert float(r["wall_s"]) > float(r["duration_s"])  # the run, and the worker's and driver's share
+        # a trial's folder has every file of a run but its pictures; the sweep's pictures show the trials
+        assert sorted(p.name for p in (folder / r["run"]).glob("*.png")) == []
+        assert (folder / r["run"] / "history.csv").is_file() and (folder / r["run"] / "model.keras").is_file()
+    assert all((folder / name).is_file() for name in ("score.png", "params.png", "parallel.png"))
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["kind"] == "sweep" and metrics["status"] == "completed" and metrics["states"]["completed"] == 4
     best = min(table, key=lambda r: float(r["score"]))
@@ -167,3 +173,28 @@ def test_a_kfold_scored_sweep_scores_each_trial_by_its_mean_over_the_folds(cli, 
         trial = json.loads((folder / r["run"] / "metrics.json").read_text())
         assert trial["kind"] == "kfold" and (folder / r["run"] / "fold-2").is_dir()
         assert float(r["score"]) == pytest.approx(trial["validation_mean"]["loss"])
+        fits = [json.loads((folder / r["run"] / f"fold-{k}" / "metrics.json").read_text())["fit_s"] for k in (1, 2)]
+        assert float(r["fit_s"]) == pytest.approx(sum(fits), abs=1e-3)  # the folds' time in fit, summed
+        assert float(r["wall_s"]) > float(r["fit_s"])
+        assert not list((folder / r["run"]).rglob("*.png"))  # no fold's picture, nor the k-fold one
+
+
+def test_the_pictures_are_drawn_at_most_every_draw_every_seconds_and_always_at_the_end(monkeypatch, tmp_path):
+    from nnrun.sweep import run
+    from nnrun.views import sweep_plots
+
+    drawn = []
+    monkeypatch.setattr(sweep_plots, "draw", lambda folder: drawn.append(folder))
+    clock = [1000.0]
+    monkeypatch.setattr(run.time, "monotonic", lambda: clock[0])
+    draw = run._draw()
+    assert draw(tmp_path, False) is False and drawn == []  # not in the sweep's first DRAW_EVERY seconds
+    clock[0] += run.DRAW_EVERY
+    assert draw(tmp_path, False) is True
+    run_threads = [t for t in __import__("threading").enumerate() if t.name == "sweep pictures"]
+    for t in run_threads:
+        t.join()
+    assert drawn == [tmp_path]
+    clock[0] += 1
+    assert draw(tmp_path, False) is False  # too soon after the last
+    assert draw(tmp_path, True) is True and drawn == [tmp_path, tmp_path]  # the end's, whenever it comes

@@ -87,6 +87,7 @@ class _Worker:
     process: subprocess.Popen
     channel: Channel
     ready: bool = False
+    backend: str | None = None  # what it imported Keras with before its first trial (said when ready)
     trial: int | None = None  # the trial it runs, None when idle
     trials: int = 0  # trials it has run
     rss_mb: float = 0.0
@@ -211,7 +212,7 @@ class LocalExecutor:
     def _event(self, worker: _Worker, message: dict[str, Any]) -> list[Event]:
         kind = message.get("event")
         if kind == "ready":
-            worker.ready = True
+            worker.ready, worker.backend = True, message.get("backend")
             return []
         if kind == "epoch":
             return [Epoch(message["trial"], message["step"], message["value"])]

@@ -6,7 +6,7 @@ does not wait for the imports, which overlap the driver's start instead. It read
 standard input and answers on the standard output it had at start, which is then pointed at standard error
 so that nothing a library prints can break a message. Messages it sends:
 
-    {"event": "ready", "pid": 123}
+    {"event": "ready", "pid": 123, "backend": "jax"}                 backend: what it imported Keras with (or null)
     {"event": "epoch", "trial": 3, "step": 12, "value": 0.41}        only for jobs with `prune`
     {"event": "finished", "trial": 3, "status": "completed", "metrics": {...}, "error": null, "rss_mb": 812}
 
@@ -68,10 +68,10 @@ def run_job(job: dict[str, Any], channel: Channel) -> dict[str, Any]:
             "stopped_by": stop[0] if stop else None}
 
 
-def warm_up(backend: str, device: str) -> None:
+def warm_up(backend: str, device: str) -> bool:
     """Import Keras with `backend` on `device`, and the modules every trial imports next (Keras's models and
     layers, nnrun's training loop). A failure here is left for the first trial to meet and report as its own
-    error."""
+    error. Says whether Keras is imported."""
     try:
         from nnrun.engine.backend import activate, freeze_imports
 
@@ -79,8 +79,10 @@ def warm_up(backend: str, device: str) -> None:
         import nnrun.engine.kfold  # noqa: F401
 
         freeze_imports()  # what the imports after Keras's added, too
+        return True
     except Exception:  # noqa: BLE001 - the trial that needs it will fail with the message
         traceback.print_exc()
+        return False
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,9 +96,8 @@ def main(argv: list[str] | None = None) -> None:
     os.dup2(2, 1)  # what Keras, jax or a callback prints goes to the worker's log, never into a message
     sys.stdout = os.fdopen(1, "w", buffering=1)
     channel = Channel(0, protocol_out)
-    if args.backend:
-        warm_up(args.backend, args.device)
-    channel.send({"event": "ready", "pid": os.getpid()})
+    warm = bool(args.backend) and warm_up(args.backend, args.device)
+    channel.send({"event": "ready", "pid": os.getpid(), "backend": args.backend if warm else None})
     while True:
         message = channel.recv()
         if message is None or message.get("exit"):
