@@ -98,6 +98,8 @@ def activate(backend: str, device: str = "auto") -> Activated:
 
     if backend != "tensorflow" and "tensorflow" not in sys.modules:
         _without_tensorflow()
+    if backend == "jax":
+        _shared_samplers()
     if loaded is None:
         freeze_imports()
     gpus = _quietly(lambda: _gpus(backend))
@@ -153,6 +155,15 @@ def _without_tensorflow() -> None:
     from nnrun.engine.keras_private import hide_tensorflow
 
     hide_tensorflow()
+
+
+def _shared_samplers() -> None:
+    """Let the weight initializers' random draws share a few compiled samplers instead of compiling one per
+    weight shape (keras_private.bucket_random_draws): the same weights, a few tenths of a second less for every
+    new layer shape, which a sweep meets at every trial. A Keras without the hook compiles one per shape."""
+    from nnrun.engine.keras_private import bucket_random_draws
+
+    bucket_random_draws()
 
 
 _NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog|[IW]\d{4} |E\d{4} .*(cuInit|cuda))")
