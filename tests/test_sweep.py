@@ -179,7 +179,7 @@ def test_a_kfold_scored_sweep_scores_each_trial_by_its_mean_over_the_folds(cli, 
         assert not list((folder / r["run"]).rglob("*.png"))  # no fold's picture, nor the k-fold one
 
 
-def test_the_pictures_are_drawn_at_most_every_draw_every_seconds_and_always_at_the_end(monkeypatch, tmp_path):
+def test_the_pictures_are_drawn_at_most_every_draw_every_seconds_when_idle_and_always_at_the_end(monkeypatch, tmp_path):
     from nnrun.sweep import run
     from nnrun.views import sweep_plots
 
@@ -197,4 +197,7 @@ def test_the_pictures_are_drawn_at_most_every_draw_every_seconds_and_always_at_t
     assert drawn == [tmp_path]
     clock[0] += 1
     assert draw(tmp_path, False) is False  # too soon after the last
-    assert draw(tmp_path, True) is True and drawn == [tmp_path, tmp_path]  # the end's, whenever it comes
+    assert draw(tmp_path, False, True) is True  # but a worker is idle with no trial left to start: a core is free
+    for t in [t for t in __import__("threading").enumerate() if t.name == "sweep pictures"]:
+        t.join()
+    assert draw(tmp_path, True) is True and drawn == [tmp_path] * 3  # the end's, whenever it comes

@@ -87,8 +87,9 @@ def score_of(metrics: dict[str, Any], metric: str, score: str) -> float | None:
 class Driver:
     def __init__(self, plan: Plan, folder: SweepFolder, executor: Executor, progress: Progress | None = None,
                  draw: Callable[[Path, bool], bool | None] | None = None):
-        """`draw(folder, final)` draws the sweep's pictures; while the sweep runs (final False) it is asked again
-        after every turn of the loop until it says it drew (True), once trials have finished since it last did."""
+        """`draw(folder, final, idle)` draws the sweep's pictures; while the sweep runs (final False) it is asked
+        again after every turn of the loop until it says it drew (True), once trials have finished since it last
+        did; `idle`: no trial is left to start and a worker waits (a core is free)."""
         self.plan, self.folder, self.executor = plan, folder, executor
         self.progress = progress or Progress()
         self.draw = draw
@@ -166,6 +167,7 @@ class Driver:
         distributions = self.plan.space.distributions()
         status = "completed"
         self._write("running")
+        looped = False
         try:
             with self._signals():
                 while not self.cancelled:
@@ -175,7 +177,10 @@ class Driver:
                     while (self.executor.free() > 0 and not self.stop_message and not self.cancelled
                            and finished + len(self.running) < self.plan.trials):
                         self._start(study.ask(distributions))
-                    self._draw()  # between trials started and heard: no worker waits for the pictures
+                    # Between trials started and heard, so no worker waits for the pictures; at once when no
+                    # trial is left to start and a worker is idle: its core draws, and warms matplotlib for
+                    # the end's drawing.
+                    self._draw(idle=finished + len(self.running) >= self.plan.trials and self.executor.free() > 0)
                     for event in self.executor.events(timeout=0.5):
                         self._hear(study, event)
                     self.progress.tick(self._counts())
@@ -184,13 +189,21 @@ class Driver:
                     for event in self.executor.cancel(grace=10.0):  # a second Ctrl-C in here: killed at once
                         if not isinstance(event, Epoch):
                             self._hear(study, event, cancelled=True)
+            looped = True
         finally:
-            self.executor.close()
-        for number in list(self.running):  # none should be left; any that is was interrupted with the sweep
-            self._end(study, number, "interrupted", error=None, metrics={})
-        if self.stop_message and status == "completed":
-            status = "failed"
-        self._write(status, final=True)
+            if not looped:
+                self.executor.close()
+        # The workers exit (a second or so) while the last files and pictures are written.
+        closing = threading.Thread(target=self.executor.close, name="sweep workers exit")
+        closing.start()
+        try:
+            for number in list(self.running):  # none should be left; any that is was interrupted with the sweep
+                self._end(study, number, "interrupted", error=None, metrics={})
+            if self.stop_message and status == "completed":
+                status = "failed"
+            self._write(status, final=True)
+        finally:
+            closing.join()
         records = sorted(self.records.values(), key=lambda r: r.number)
         from nnrun.sweep.folder import best_record
 
@@ -324,11 +337,11 @@ class Driver:
             if final:
                 self._draw(final=True)
 
-    def _draw(self, final: bool = False) -> None:
+    def _draw(self, final: bool = False, idle: bool = False) -> None:
         if self.draw is None or not self.undrawn:
             return
         try:
-            if self.draw(self.folder.path, final) is not False:
+            if self.draw(self.folder.path, final, idle) is not False:
                 self.undrawn = False
         except Exception:  # noqa: BLE001 - a picture that cannot be drawn must not stop the search
             self.undrawn = False

@@ -113,11 +113,11 @@ def _drive(sweep: SweepFile, folder: SweepFolder, device: str, progress: Progres
     return Driver(plan, folder, make(plan.parallel, folder.path / "workers.log"), progress, _draw()).run()
 
 
-def _draw() -> Callable[[Path, bool], bool]:
+def _draw() -> Callable[[Path, bool, bool], bool]:
     """The sweep's pictures (views/sweep_plots.draw): while the sweep runs, at most every DRAW_EVERY seconds
-    (the first DRAW_EVERY seconds after it starts: a short sweep draws them once), in a thread, so that the
-    driver hears the trials that end meanwhile and starts the next ones; always at the end (final=True), at
-    once, after the thread's drawing. Says whether it drew (or started drawing)."""
+    (the first DRAW_EVERY seconds after it starts), or whenever a worker is `idle` with no trial left to start,
+    in a thread, so that the driver hears the trials that end meanwhile and starts the next ones; always at the
+    end (final=True), at once, after the thread's drawing. Says whether it drew (or started drawing)."""
     import threading
 
     from nnrun.views.sweep_plots import draw
@@ -131,14 +131,14 @@ def _draw() -> Callable[[Path, bool], bool]:
         except Exception:  # noqa: BLE001 - a picture that cannot be drawn must not stop the search
             pass
 
-    def throttled(folder: Path, final: bool = False) -> bool:
+    def throttled(folder: Path, final: bool = False, idle: bool = False) -> bool:
         busy = bool(drawing) and drawing[0].is_alive()
         if final:
             if busy:
                 drawing[0].join()
             draw(folder)
             return True
-        if busy or time.monotonic() - last[0] < DRAW_EVERY:
+        if busy or (not idle and time.monotonic() - last[0] < DRAW_EVERY):
             return False
         # daemon: a sweep that ends (or is killed) does not wait for a picture of a state already past
         drawing[:] = [threading.Thread(target=quietly, args=(folder,), name="sweep pictures", daemon=True)]
