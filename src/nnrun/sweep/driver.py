@@ -86,7 +86,7 @@ def score_of(metrics: dict[str, Any], metric: str, score: str) -> float | None:
 
 class Driver:
     def __init__(self, plan: Plan, folder: SweepFolder, executor: Executor, progress: Progress | None = None,
-                 draw: Callable[[Path, bool], bool | None] | None = None):
+                 draw: Callable[[Path, bool, bool], bool | None] | None = None):
         """`draw(folder, final, idle)` draws the sweep's pictures; while the sweep runs (final False) it is asked
         again after every turn of the loop until it says it drew (True), once trials have finished since it last
         did; `idle`: no trial is left to start and a worker waits (a core is free)."""
