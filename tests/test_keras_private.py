@@ -82,3 +82,57 @@ def test_the_metric_directions(metric, expected):
     said = keras_private.metric_direction(built)
     assert said == expected, gone(f"{type(built).__name__}._direction",
                                   f"says {getattr(built, '_direction', '(nothing)')!r}, not {expected!r}")
+
+
+INITIALIZERS = ["glorot_uniform", "he_normal", "glorot_normal", "lecun_uniform", "random_normal", "random_uniform",
+                "truncated_normal", "orthogonal"]
+
+
+@pytest.mark.parametrize("shape", [(13, 42), (8, 1), (1,), (99, 99), (3, 3, 1, 32), (257,)])
+def test_the_shared_samplers_draw_the_same_weights_bit_for_bit(shape):
+    if keras.backend.backend() != "jax":
+        pytest.skip("the samplers are jax's")
+    from keras.src.backend.jax import random as jax_random
+
+    assert keras_private.bucket_random_draws(), gone("keras.src.backend.jax.random", "has no uniform, normal, ...")
+    shared = {name: getattr(jax_random, name) for name in ("uniform", "normal", "truncated_normal")}
+    own = jax_random._nnrun_keras  # Keras's functions, as they were
+    try:
+        for init in INITIALIZERS if len(shape) > 1 else [i for i in INITIALIZERS if i != "orthogonal"]:
+            drawn = {}
+            for way in ("keras", "shared"):
+                for name, function in (own if way == "keras" else shared).items():
+                    setattr(jax_random, name, function)
+                drawn[way] = np.asarray(keras.initializers.get({"class_name": init, "config": {"seed": 7}})(shape))
+            assert drawn["keras"].tobytes() == drawn["shared"].tobytes(), (init, shape)
+        for dtype in ("float32", "float16", "bfloat16"):
+            for name in shared:
+                one, two = keras.random.SeedGenerator(3), keras.random.SeedGenerator(3)
+                a = np.asarray(own[name](shape, dtype=dtype, seed=one))
+                b = np.asarray(shared[name](shape, dtype=dtype, seed=two))
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (name, dtype, shape)
+    finally:
+        for name, function in shared.items():
+            setattr(jax_random, name, function)
+
+
+def test_the_shared_samplers_compile_one_sampler_for_many_shapes():
+    if keras.backend.backend() != "jax":
+        pytest.skip("the samplers are jax's")
+    import jax
+
+    keras_private.bucket_random_draws()
+    keras.initializers.GlorotUniform(seed=1)((13, 39))  # the sampler of 512 values (and the seed's steps) compiled
+    compiled = []
+
+    def heard(name, secs, **kwargs):
+        if name == "/jax/core/compile/backend_compile_duration":
+            compiled.append(secs)
+
+    jax.monitoring.register_event_duration_secs_listener(heard)
+    try:
+        for units in range(20, 40):  # twenty new kernel shapes of 260 to 507 values: no new program
+            keras.initializers.GlorotUniform(seed=units)((13, units))
+    finally:
+        jax.monitoring.unregister_event_duration_listener(heard)
+    assert compiled == []

@@ -42,6 +42,19 @@ def rows(folder: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def workers_in(folder: Path) -> list[int]:
+    """The sweep workers alive that were started in `folder` (other sweeps may run on the machine meanwhile)."""
+    found = subprocess.run(["pgrep", "-f", "nnrun.sweep.worker"], capture_output=True, text=True).stdout.split()
+    alive = []
+    for pid in found:
+        try:
+            if os.readlink(f"/proc/{pid}/cwd") == str(folder):
+                alive.append(int(pid))
+        except OSError:  # gone meanwhile
+            pass
+    return alive
+
+
 def only_sweep(runs: Path) -> Path:
     (folder,) = runs.iterdir()
     return folder
@@ -55,7 +68,7 @@ def test_the_sweep_folder_holds_every_trial_and_the_best(cli, tmp_path):
         assert (folder / name).is_file(), name
     table = rows(folder)
     assert list(table[0]) == ["number", "state", "score", "optimizer.learning_rate", "layers[0].units", "epochs_run",
-                              "duration_s", "fit_s", "run", "error"]
+                              "duration_s", "fit_s", "wall_s", "run", "error"]
     assert [r["state"] for r in table] == ["completed"] * 4
     for r in table:  # each trial is a complete run folder, with the values it was given
         trial = json.loads((folder / r["run"] / "metrics.json").read_text())
@@ -63,6 +76,12 @@ def test_the_sweep_folder_holds_every_trial_and_the_best(cli, tmp_path):
         assert trial["config"]["layers"][0]["units"] == int(r["layers[0].units"])
         assert trial["config"]["seed"] == 3  # the sweep's seed
         assert float(r["score"]) == pytest.approx(trial["validation"]["loss"])
+        assert float(r["fit_s"]) == trial["fit_s"] and float(r["duration_s"]) == trial["duration_s"]
+        assert float(r["wall_s"]) > float(r["duration_s"])  # the run, and the worker's and driver's share
+        # a trial's folder has every file of a run but its pictures; the sweep's pictures show the trials
+        assert sorted(p.name for p in (folder / r["run"]).glob("*.png")) == []
+        assert (folder / r["run"] / "history.csv").is_file() and (folder / r["run"] / "model.keras").is_file()
+    assert all((folder / name).is_file() for name in ("score.png", "params.png", "parallel.png"))
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["kind"] == "sweep" and metrics["status"] == "completed" and metrics["states"]["completed"] == 4
     best = min(table, key=lambda r: float(r["score"]))
@@ -96,7 +115,7 @@ def test_ctrl_c_stops_the_sweep_and_resume_finishes_it_without_losing_or_repeati
         run = folder / r["run"]
         assert json.loads((run / "metrics.json").read_text())["status"] == r["state"] if run.exists() else \
             r["state"] == "interrupted"
-    assert subprocess.run(["pgrep", "-f", "nnrun.sweep.worker"], capture_output=True).returncode == 1
+    assert not workers_in(tmp_path)
 
     resumed = subprocess.run([sys.executable, "-m", "nnrun", "sweep", "--resume", str(folder), "-q"], cwd=tmp_path,
                              env=env, capture_output=True, text=True, timeout=600)
@@ -169,3 +188,31 @@ def test_resume_refuses_a_sweep_that_is_still_running(cli, tmp_path):
     assert result.exit_code == 2
     assert result.stderr == (f"error: --resume {folder}: this sweep is still running (pid {me['pid']} on {me['host']}); "
                              f"stop it first (Ctrl-C where it runs, or kill {me['pid']}), then resume it\n")
+        fits = [json.loads((folder / r["run"] / f"fold-{k}" / "metrics.json").read_text())["fit_s"] for k in (1, 2)]
+        assert float(r["fit_s"]) == pytest.approx(sum(fits), abs=1e-3)  # the folds' time in fit, summed
+        assert float(r["wall_s"]) > float(r["fit_s"])
+        assert not list((folder / r["run"]).rglob("*.png"))  # no fold's picture, nor the k-fold one
+
+
+def test_the_pictures_are_drawn_at_most_every_draw_every_seconds_when_idle_and_always_at_the_end(monkeypatch, tmp_path):
+    from nnrun.sweep import run
+    from nnrun.views import sweep_plots
+
+    drawn = []
+    monkeypatch.setattr(sweep_plots, "draw", lambda folder: drawn.append(folder))
+    clock = [1000.0]
+    monkeypatch.setattr(run.time, "monotonic", lambda: clock[0])
+    draw = run._draw()
+    assert draw(tmp_path, False) is False and drawn == []  # not in the sweep's first DRAW_EVERY seconds
+    clock[0] += run.DRAW_EVERY
+    assert draw(tmp_path, False) is True
+    run_threads = [t for t in __import__("threading").enumerate() if t.name == "sweep pictures"]
+    for t in run_threads:
+        t.join()
+    assert drawn == [tmp_path]
+    clock[0] += 1
+    assert draw(tmp_path, False) is False  # too soon after the last
+    assert draw(tmp_path, False, True) is True  # but a worker is idle with no trial left to start: a core is free
+    for t in [t for t in __import__("threading").enumerate() if t.name == "sweep pictures"]:
+        t.join()
+    assert draw(tmp_path, True) is True and drawn == [tmp_path] * 3  # the end's, whenever it comes

@@ -132,3 +132,24 @@ def test_score_of_reads_the_validation_value_of_a_train_or_kfold_run():
     assert score_of({"validation_mean": {"mse": 21.0}}, "val_mse", "kfold") == 21.0
     assert score_of({"validation": {"loss": float("nan")}}, "val_loss", "train") is None
     assert score_of({}, "val_loss", "train") is None
+
+
+def test_workers_start_before_the_first_trial_and_import_keras_with_the_sweeps_backend(tmp_path):
+    from nnrun.engine.backend import resolve_backend
+    from nnrun import api
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump(TINY))
+    backend = resolve_backend(api.check(config))
+    executor = LocalExecutor(3, tmp_path / "workers.log", backend=backend)
+    try:
+        executor.prepare(2)  # two trials to run: two workers of the three slots, started now
+        assert len(executor.workers) == 2 and all(w.trial is None for w in executor.workers)
+        for _ in range(600):
+            executor.events(timeout=0.1)
+            if all(w.ready for w in executor.workers):
+                break
+        assert [w.backend for w in executor.workers] == [backend, backend]  # Keras imported before any job
+    finally:
+        executor.close()
+    assert executor.workers == []

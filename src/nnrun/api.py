@@ -56,7 +56,7 @@ def prepare(config: str | Path | Spec, overrides: Overrides = (), *, device: str
 def train(
     config: str | Path | Spec, *, overrides: Overrides = (), runs_dir: str | Path = "runs",
     run_dir: str | Path | None = None, device: str = "auto", smoke: bool = False, on_epoch: EpochHook | None = None,
-    on_note: Callable[[str], None] | None = None,
+    on_note: Callable[[str], None] | None = None, pictures: bool = True,
 ) -> Outcome:
     """Train the model a config describes and write its run folder under `runs_dir` (created when missing).
 
@@ -64,7 +64,8 @@ def train(
     a new <date>-<time>-<name> one under `runs_dir` (it must not exist yet). `device`: auto (a GPU when one is
     usable), cpu or gpu. `smoke`: one epoch on the first two batches. `on_epoch` hears each epoch as
     {"epoch": 1-based, "epochs": planned, "fold": None, "logs": {"loss": ..., "val_loss": ...}}; a str it
-    returns stops the run at that epoch's end (status interrupted, `interrupted_by` that str).
+    returns stops the run at that epoch's end (status interrupted, `interrupted_by` that str). `pictures`: False
+    leaves out the run folder's .png files (history.png, confusion.png, samples.png), as a sweep's trials do.
 
     Returns the Outcome: status completed | interrupted | diverged | failed, the run folder (None when the run
     failed before it had one), metrics.json's content, the notes, and the error of a failed run. Raises
@@ -75,7 +76,7 @@ def train(
         raise TypeError("api.train: overrides apply to a config file; a Spec is used as it is")
     spec = config if isinstance(config, Spec) else _load(config, overrides)
     options = _options(runs_dir=runs_dir, run_dir=run_dir, device=device, smoke=smoke, on_epoch=on_epoch,
-                       on_note=on_note)
+                       on_note=on_note, pictures=pictures)
     return _outcome(lambda: pipeline.train(spec, options), options)
 
 
@@ -83,10 +84,11 @@ def kfold(
     config: str | Path | Spec, *, overrides: Overrides = (), k: int | None = None, runs_dir: str | Path = "runs",
     run_dir: str | Path | None = None, device: str = "auto", smoke: bool = False, on_epoch: EpochHook | None = None,
     on_fold: Callable[[dict[str, Any]], None] | None = None, on_note: Callable[[str], None] | None = None,
+    pictures: bool = True,
 ) -> Outcome:
     """K-fold cross-validation of a config: a run per fold in fold-N/, their mean and spread, and the refit in
     final/ when kfold.refit is set. `k` overrides a config file's kfold.k (and is needed when it has no kfold).
-    `run_dir`, `on_epoch` (and its stop) as in `train`, with "fold": 1..k or "final"; `on_fold` hears each
+    `run_dir`, `on_epoch` (and its stop), `pictures` as in `train`, with "fold": 1..k or "final"; `on_fold` hears each
     finished fold's summary (an entry of metrics.json `folds`).
 
     Returns the whole run's Outcome (`stopped_in`: the fold-N or final that stopped it). Raises ConfigError
@@ -104,7 +106,7 @@ def kfold(
         raise ConfigError(f"{config if not isinstance(config, Spec) else spec.name}: kfold: missing; add `kfold: 5` "
                           "(the number of folds) to the config, or pass --k 5")
     options = _options(runs_dir=runs_dir, run_dir=run_dir, device=device, smoke=smoke, on_epoch=on_epoch,
-                       on_note=on_note, on_fold=on_fold)
+                       on_note=on_note, on_fold=on_fold, pictures=pictures)
     return _outcome(lambda: pipeline.kfold(spec, options), options)
 
 

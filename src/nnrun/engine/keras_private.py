@@ -99,3 +99,66 @@ def metric_direction(metric: keras.metrics.Metric) -> str | None:
     (runs.folder.direction)."""
     said = getattr(metric, "_direction", None)
     return {"up": "max", "down": "min"}.get(said) if isinstance(said, str) else None
+
+
+# Random draws up to this many values are sampled at a size rounded up to a power of two (at least BUCKET_MIN):
+# larger ones at their own size, where compiling their sampler is small beside what their model costs.
+BUCKET_MIN, BUCKET_MAX = 256, 1 << 22
+
+
+def bucket_random_draws() -> bool:
+    """Make Keras's jax random draws outside compiled functions (`keras.src.backend.jax.random`'s uniform,
+    normal and truncated_normal: what every weight initializer samples with) sample a power-of-two number of
+    values and keep the first ones, reshaped; True when done (or already).
+
+    jax compiles its sampler once per shape: one program of a few tenths of a second per new weight shape, which
+    was a fifth of a sweep trial's time (every trial has new layer shapes). With jax's partitionable threefry
+    (its default, `jax_threefry_partitionable`), a value depends only on the key and its flat index, so the first
+    n values of a longer draw are bit for bit the values of a draw of n: the weights do not change, only how
+    many samplers are compiled (one per power of two, kept in jax's compilation cache). Draws inside a traced
+    function (dropout in a training step), or with the partitionable threefry turned off, are left to Keras.
+    Private because Keras has no hook for how its backend samples. Checked on Keras 3.15.1 with jax 0.10
+    (tests/test_keras_private.py compares both ways bit for bit). Without it: False, and each weight shape
+    compiles its sampler."""
+    try:
+        import jax
+        import numpy as np
+        from keras.src.backend.jax import random as jax_random
+    except ImportError:
+        return False
+    if getattr(jax_random, "_nnrun_bucketed", False):
+        return True
+    needed = ("uniform", "normal", "truncated_normal", "jax_draw_seed", "floatx")
+    if not all(hasattr(jax_random, name) for name in needed) or not hasattr(jax.core, "Tracer"):
+        return False
+
+    def sample(draw, seed, shape, dtype, **kwargs):
+        shape = tuple(int(d) for d in shape)
+        n = int(np.prod(shape, dtype=np.int64))
+        traced = any(isinstance(v, jax.core.Tracer) for v in (seed, *kwargs.values()))
+        if traced or not 0 < n <= BUCKET_MAX or not jax.config.jax_threefry_partitionable:
+            return draw(seed, shape=shape, dtype=dtype, **kwargs)
+        size = max(BUCKET_MIN, 1 << (n - 1).bit_length())
+        values = np.asarray(draw(seed, shape=(size,), dtype=dtype, **kwargs))
+        return jax.device_put(np.ascontiguousarray(values[:n].reshape(shape)))  # a copy that compiles nothing
+
+    # Keras's own functions, but for the sampling itself: the same arguments, and the same arithmetic after it.
+    def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+        dtype = dtype or jax_random.floatx()
+        seed = jax_random.jax_draw_seed(seed)
+        return sample(jax.random.uniform, seed, shape, dtype, minval=minval, maxval=maxval)
+
+    def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+        dtype = dtype or jax_random.floatx()
+        seed = jax_random.jax_draw_seed(seed)
+        return sample(jax.random.normal, seed, shape, dtype) * stddev + mean
+
+    def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+        dtype = dtype or jax_random.floatx()
+        seed = jax_random.jax_draw_seed(seed)
+        return sample(jax.random.truncated_normal, seed, shape, dtype, lower=-2.0, upper=2.0) * stddev + mean
+
+    jax_random._nnrun_keras = {name: getattr(jax_random, name) for name in ("uniform", "normal", "truncated_normal")}
+    jax_random.uniform, jax_random.normal, jax_random.truncated_normal = uniform, normal, truncated_normal
+    jax_random._nnrun_bucketed = True
+    return True

@@ -91,7 +91,7 @@ def run_kfold(
                     break
             where = ""  # every fold has finished: what fails now is the run's own summary
             def draw(status: str) -> None:
-                if any(histories):
+                if any(histories) and options.pictures:
                     kfold_png(histories, mean, run.path / "history.png", title=_title(spec, k, status, metrics),
                               monitor=kf.monitor_for(spec.early_stopping), smoothing=kf.smoothing,
                               skip=kf.skip_epochs, best=metrics.get("best"), metrics=metrics)
@@ -158,7 +158,7 @@ def _refit(run: RunFolder, spec: Spec, folds: Folds, metrics: dict[str, Any], bu
     _release()
     m = outcome.metrics
     metrics["final"] = {"status": outcome.status, "epochs": n, "epochs_run": m.get("epochs_run"),
-                        "duration_s": m.get("duration_s"),
+                        "duration_s": m.get("duration_s"), "fit_s": m.get("fit_s"),
                         **{s: m[s] for s in ("train", "test", "early_stop", "restored_epoch") if s in m}}
     if "test" in m:
         metrics["test"] = m["test"]  # the run's test score, where a train run keeps it

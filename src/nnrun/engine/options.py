@@ -28,6 +28,10 @@ class Options:
     device: str = "auto"  # auto | cpu | gpu
     quiet: bool = False  # with a console: no progress display and no start line (notes and results still)
     smoke: bool = False  # one epoch on a few batches
+    # False: no pictures in the run folder (history.png, confusion.png, samples.png; confusion.csv and every
+    # other file are written). A sweep's trials: its own pictures show the trials, and `compare --plot` a trial's
+    # curves; drawing them took a third of a small trial's time.
+    pictures: bool = True
     console: Console | None = None
     on_note: Callable[[str], None] | None = None
     on_epoch: EpochHook | None = None

@@ -115,13 +115,14 @@ def fit_run(
                                            metrics["baseline"], hints(spec, arrays, metrics), run_metrics=metrics)
                 metrics["warnings"] = [warning] if warning else []
             if status == "completed" and metrics.get("kind") != "fold" and arrays.preprocess.task == "classification":
-                confusion = write_confusion(run, model, arrays, spec)
+                confusion = write_confusion(run, model, arrays, spec, pictures=options.pictures)
                 if confusion is not None:
                     metrics["confusion"] = confusion
-            history_png(history, run.path / "history.png", metrics)  # last: it shows the scores and the baseline
+            if options.pictures:
+                history_png(history, run.path / "history.png", metrics)  # last: it shows the scores and the baseline
             run.write_json("metrics.json", metrics)
         except BaseException as error:  # noqa: BLE001 - recorded, and returned: a failed run is a value
-            record_stop(run, metrics, error, clock, *_train_stop(run, metrics, error, model))
+            record_stop(run, metrics, error, clock, *_train_stop(run, metrics, error, model, options.pictures))
             return Outcome(metrics["status"], run.path, metrics, error=error)
         finally:
             run.close()
@@ -164,12 +165,13 @@ def record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Cloc
     run.write_json("metrics.json", metrics)
 
 
-def _train_stop(run: RunFolder, metrics: dict, error: BaseException, model: keras.Model):
+def _train_stop(run: RunFolder, metrics: dict, error: BaseException, model: keras.Model, pictures: bool = True):
     """What a stopped train run still records, as record_stop takes it: how many epochs it ran and the last
-    one's logs; history.png, and the model of an interrupted run (it is what the finished epochs made)."""
+    one's logs; history.png (with `pictures`), and the model of an interrupted run (it is what the finished
+    epochs made)."""
     history = read_history(run.path / "history.csv")
     steps = []
-    if history:
+    if history and pictures:
         steps.append(("history.png", lambda: history_png(history, run.path / "history.png", metrics)))
     if isinstance(error, KeyboardInterrupt) and history:
         steps.append(("model.keras", lambda: save_model(model, run.path / "model.keras")))
@@ -273,9 +275,10 @@ def split_rows(arrays: Arrays) -> dict[str, int]:
                                            ("test", arrays.x_test)) if x is not None}
 
 
-def write_confusion(run: RunFolder, model: keras.Model, arrays: Arrays, spec: Spec) -> dict[str, Any] | None:
+def write_confusion(run: RunFolder, model: keras.Model, arrays: Arrays, spec: Spec,
+                    pictures: bool = True) -> dict[str, Any] | None:
     """confusion.csv and confusion.png of the test rows (the validation rows when there are none), and samples.png
-    of them when they are images."""
+    of them when they are images; without `pictures`, confusion.csv alone."""
     from nnrun.views import confusion
     split, x, y = next(((s, x, y) for s, x, y in (("test", arrays.x_test, arrays.y_test),
                                                    ("validation", arrays.x_val, arrays.y_val)) if x is not None),
@@ -285,7 +288,7 @@ def write_confusion(run: RunFolder, model: keras.Model, arrays: Arrays, spec: Sp
     logits = isinstance(spec.loss, dict) and bool(spec.loss.get("from_logits"))
     return confusion.write(run.path, model, x, y, list(arrays.preprocess.classes), arrays.preprocess.target_kind,
                            split, logits=logits, batch_size=max(spec.batch_size, 256), name=spec.name,
-                           preprocess=arrays.preprocess)
+                           preprocess=arrays.preprocess, pictures=pictures)
 
 
 def saved_config(spec: Spec, preprocess: Preprocess) -> dict[str, Any]:

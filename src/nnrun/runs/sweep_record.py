@@ -3,7 +3,7 @@ and sweep.yaml for the parameters' distributions. Never its trials' run folders 
 and never Optuna's storage. Standard library and PyYAML only.
 
 The folder's contract (written by nnrun.sweep.folder): trials.csv has the columns
-`number,state,score,<one per parameter path>,epochs_run,duration_s,fit_s,run`; a parameter's cell holds its
+`number,state,score,<one per parameter path>,epochs_run,duration_s,fit_s,wall_s,run,error`; a parameter's cell holds its
 value as JSON (a list or mapping compact, a text value plain); metrics.json holds status, method,
 metric {name, goal}, score (train | kfold), trials (planned), states, best {trial, score, params, run},
 parameters, pid and host.
@@ -26,7 +26,7 @@ from nnrun.runs.record import read_status
 # A trial's states, in the order show counts them; `crashed` is a reader's: a trial still `running` in a sweep
 # whose process is gone.
 TRIAL_STATES = ("completed", "pruned", "failed", "diverged", "interrupted", "running", "crashed")
-_FIXED = ("number", "state", "score", "epochs_run", "duration_s", "fit_s", "run")
+_FIXED = ("number", "state", "score", "epochs_run", "duration_s", "fit_s", "wall_s", "run", "error")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
+import time
 from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,7 @@ class Plan:
     max_epochs: int = 100  # hyperband's largest budget: the base config's epochs
     device: str = "auto"
     max_failures: int = 5  # failed trials in a row that stop the sweep
+    backend: str | None = None  # the base config's, when every trial trains with it (None: `backend` is searched)
 
 
 @dataclass
@@ -85,12 +87,17 @@ def score_of(metrics: dict[str, Any], metric: str, score: str) -> float | None:
 
 class Driver:
     def __init__(self, plan: Plan, folder: SweepFolder, executor: Executor, progress: Progress | None = None,
-                 draw: Callable[[Path], None] | None = None):
+                 draw: Callable[[Path, bool, bool], bool | None] | None = None):
+        """`draw(folder, final, idle)` draws the sweep's pictures; while the sweep runs (final False) it is asked
+        again after every turn of the loop until it says it drew (True), once trials have finished since it last
+        did; `idle`: no trial is left to start and a worker waits (a core is free)."""
         self.plan, self.folder, self.executor = plan, folder, executor
         self.progress = progress or Progress()
         self.draw = draw
+        self.undrawn = False  # a trial finished since the pictures were last drawn
         self.records: dict[int, TrialRecord] = {}
         self.running: dict[int, Any] = {}  # trial number -> optuna Trial
+        self.started_at: dict[int, float] = {}  # trial number -> time.monotonic() when it was handed to the executor
         self.failures_in_row = 0
         self.stop_message = ""
         self.last_value: dict[int, float] = {}  # each pruning trial's last reported value: a pruned trial's score
@@ -149,11 +156,14 @@ class Driver:
                 trial.number, state, self.plan.space.values(trial.params),
                 score=trial.value if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) else None,
                 epochs_run=trial.user_attrs.get("epochs_run"), duration_s=trial.user_attrs.get("duration_s"),
-                fit_s=trial.user_attrs.get("fit_s"), error=trial.user_attrs.get("error"))
+                fit_s=trial.user_attrs.get("fit_s"), wall_s=trial.user_attrs.get("wall_s"),
+                error=trial.user_attrs.get("error"))
 
     # --- the loop ---
 
     def run(self) -> Result:
+        # The workers first: they import Keras while the study is read (the driver has no use for Keras).
+        self.executor.prepare(self._remaining())
         study = self._study()
         self._recover(study)
         distributions = self.plan.space.distributions()
@@ -168,6 +178,10 @@ class Driver:
                     while (self.executor.free() > 0 and not self.stop_message and not self.cancelled
                            and finished + len(self.running) < self.plan.trials):
                         self._start(study.ask(distributions))
+                    # Between trials started and heard, so no worker waits for the pictures; at once when no
+                    # trial is left to start and a worker is idle: its core draws, and warms matplotlib for
+                    # the end's drawing.
+                    self._draw(idle=finished + len(self.running) >= self.plan.trials and self.executor.free() > 0)
                     for event in self.executor.events(timeout=0.5):
                         self._hear(study, event)
                     self.progress.tick(self._counts())
@@ -214,6 +228,14 @@ class Driver:
             for s, handler in previous.items():
                 signal.signal(s, handler)
 
+    def _remaining(self) -> int:
+        """Trials still to run, as the folder's metrics.json counts them before the study is read (all, if none)."""
+        try:
+            states = self.folder.metrics().get("states") or {}
+        except Exception:  # noqa: BLE001 - a new sweep has none yet
+            states = {}
+        return max(0, self.plan.trials - sum(states.get(state) or 0 for state in FINISHED))
+
     def _finished(self) -> int:
         return sum(r.state in FINISHED for r in self.records.values())
 
@@ -235,6 +257,7 @@ class Driver:
                   min_epochs=plan.min_epochs, every=report_every(plan))
         self.records[trial.number] = record = TrialRecord(trial.number, "running", values)
         self.running[trial.number] = trial
+        self.started_at[trial.number] = time.monotonic()
         self.executor.start(job)
         self._write("running")
         self.progress.trial_started(record)
@@ -276,12 +299,14 @@ class Driver:
         from optuna.trial import TrialState
 
         trial = self.running.pop(number)
+        started = self.started_at.pop(number, None)
         record = self.records[number]
         record.state, record.score, record.error = state, score, error
         record.epochs_run = metrics.get("epochs_run") or _kfold_epochs(metrics)
         record.duration_s, record.fit_s = metrics.get("duration_s"), _fit_s(metrics)
+        record.wall_s = round(time.monotonic() - started, 3) if started is not None else None
         for key, value in (("state", state), ("error", error), ("epochs_run", record.epochs_run),
-                           ("duration_s", record.duration_s), ("fit_s", record.fit_s)):
+                           ("duration_s", record.duration_s), ("fit_s", record.fit_s), ("wall_s", record.wall_s)):
             if value is not None:
                 trial.set_user_attr(key, value)
         if state == "completed":
@@ -313,11 +338,19 @@ class Driver:
         if self.stop_message:
             summary["stopped_because"] = self.stop_message
         self.folder.write(summary, list(self.records.values()), plan.space.parameters)
-        if self.draw is not None and any(r.state in FINISHED for r in self.records.values()):
-            try:
-                self.draw(self.folder.path, final)
-            except Exception:  # noqa: BLE001 - a picture that cannot be drawn must not stop the search
-                pass
+        if any(r.state in FINISHED for r in self.records.values()):
+            self.undrawn = True
+            if final:
+                self._draw(final=True)
+
+    def _draw(self, final: bool = False, idle: bool = False) -> None:
+        if self.draw is None or not self.undrawn:
+            return
+        try:
+            if self.draw(self.folder.path, final, idle) is not False:
+                self.undrawn = False
+        except Exception:  # noqa: BLE001 - a picture that cannot be drawn must not stop the search
+            self.undrawn = False
 
 
 def _why_none(records: list[TrialRecord]) -> str:
@@ -339,7 +372,8 @@ def _kfold_epochs(metrics: dict[str, Any]) -> int | None:
 
 
 def _fit_s(metrics: dict[str, Any]) -> float | None:
-    """The seconds a trial spent in Keras's fit: a train run's fit_s, or the sum over a k-fold run's parts."""
+    """The seconds a trial spent in Keras's fit: a train run's fit_s, or the sum over a k-fold run's folds (and
+    its refit); None when no part says."""
     if "fit_s" in metrics:
         return metrics["fit_s"]
     parts = [f.get("fit_s") for f in metrics.get("folds") or []] + [(metrics.get("final") or {}).get("fit_s")]

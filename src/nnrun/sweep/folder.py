@@ -34,6 +34,7 @@ class TrialRecord:
     epochs_run: int | None = None
     duration_s: float | None = None
     fit_s: float | None = None
+    wall_s: float | None = None  # from the driver handing it to the executor to hearing that it ended
     error: str | None = None
 
     @property
@@ -121,13 +122,17 @@ def best_record(records: list[TrialRecord], goal: str) -> TrialRecord | None:
 
 def trials_csv(records: list[TrialRecord], parameters: list[str]) -> str:
     """trials.csv: number, state, score, one column per parameter (YAML flow text for lists and mappings),
-    epochs_run, duration_s, fit_s, run, error."""
+    epochs_run, duration_s (the trial's run, as its metrics.json says), fit_s (its time in fit, the folds' summed),
+    wall_s (from the driver starting it to hearing it ended: the run plus the worker's and the driver's share),
+    run, error."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["number", "state", "score", *parameters, "epochs_run", "duration_s", "fit_s", "run", "error"])
+    writer.writerow(["number", "state", "score", *parameters, "epochs_run", "duration_s", "fit_s", "wall_s", "run",
+                     "error"])
     for r in sorted(records, key=lambda r: r.number):
         writer.writerow([r.number, r.state, _cell(r.score), *(_cell(r.values.get(p)) for p in parameters),
-                         _cell(r.epochs_run), _cell(r.duration_s), _cell(r.fit_s), r.run, r.error or ""])
+                         _cell(r.epochs_run), _cell(r.duration_s), _cell(r.fit_s), _cell(r.wall_s), r.run,
+                         r.error or ""])
     return out.getvalue()
 
 

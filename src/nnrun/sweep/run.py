@@ -21,7 +21,9 @@ from nnrun.sweep.folder import SweepFolder
 
 # What a resumed sweep may change: how many trials, and how many at once. Anything else would mix two searches.
 RESUMABLE = ("trials", "parallel")
-DRAW_EVERY = 10.0  # seconds between two drawings of the pictures while the sweep runs
+# Seconds between two drawings of the pictures while the sweep runs (and before the first): a drawing takes 2-3 s
+# of a core here, which the trials running meanwhile would otherwise have had.
+DRAW_EVERY = 30.0
 
 
 class SearchSpace:
@@ -66,6 +68,7 @@ def plan_of(sweep: SweepFile, base_config: Path, device: str = "auto") -> Plan:
         trials=sweep.trials, parallel=sweep.parallel, seed=sweep.seed, score=sweep.score,
         space=SearchSpace(sweep), k=None, pruner=et.type if et is not None else None,
         min_epochs=et.min_epochs if et is not None else 1, max_epochs=base.epochs, device=device,
+        backend=None if any(p == "backend" for p in sweep.parameters) else base.backend,
     )
 
 
@@ -121,21 +124,42 @@ def _not_running(folder_path: Path) -> None:
 def _drive(sweep: SweepFile, folder: SweepFolder, device: str, progress: Progress | None,
            executor: Callable[[int, Path], Executor] | None) -> Result:
     plan = plan_of(sweep, folder.path / "base.yaml", device)
-    make = executor or (lambda slots, log: LocalExecutor(slots, log))
+    make = executor or (lambda slots, log: LocalExecutor(slots, log, backend=plan.backend, device=device))
     return Driver(plan, folder, make(plan.parallel, folder.path / "workers.log"), progress, _draw()).run()
 
 
-def _draw() -> Callable[[Path], None]:
-    """The sweep's pictures (views/sweep_plots.draw), drawn at most every DRAW_EVERY seconds while trials
-    finish (a drawing takes a second or two) and always at the end (draw(folder, final=True))."""
+def _draw() -> Callable[[Path, bool, bool], bool]:
+    """The sweep's pictures (views/sweep_plots.draw): while the sweep runs, at most every DRAW_EVERY seconds
+    (the first DRAW_EVERY seconds after it starts), or whenever a worker is `idle` with no trial left to start,
+    in a thread, so that the driver hears the trials that end meanwhile and starts the next ones; always at the
+    end (final=True), at once, after the thread's drawing. Says whether it drew (or started drawing)."""
+    import threading
+
     from nnrun.views.sweep_plots import draw
 
-    last = [0.0]
+    last = [time.monotonic()]
+    drawing: list[threading.Thread] = []
 
-    def throttled(folder: Path, final: bool = False) -> None:
-        if final or time.monotonic() - last[0] >= DRAW_EVERY:
+    def quietly(folder: Path) -> None:
+        try:
             draw(folder)
-            last[0] = time.monotonic()
+        except Exception:  # noqa: BLE001 - a picture that cannot be drawn must not stop the search
+            pass
+
+    def throttled(folder: Path, final: bool = False, idle: bool = False) -> bool:
+        busy = bool(drawing) and drawing[0].is_alive()
+        if final:
+            if busy:
+                drawing[0].join()
+            draw(folder)
+            return True
+        if busy or (not idle and time.monotonic() - last[0] < DRAW_EVERY):
+            return False
+        # daemon: a sweep that ends (or is killed) does not wait for a picture of a state already past
+        drawing[:] = [threading.Thread(target=quietly, args=(folder,), name="sweep pictures", daemon=True)]
+        drawing[0].start()
+        last[0] = time.monotonic()
+        return True
 
     return throttled
 

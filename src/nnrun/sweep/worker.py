@@ -1,10 +1,12 @@
 """A sweep's worker process: runs one trial after another through the quiet API, importing Keras once.
 
-Started by the local executor as `python -m nnrun.sweep.worker`; it reads jobs (executor.Job as JSON) on
+Started by the local executor as `python -m nnrun.sweep.worker [--backend jax] [--device auto]`: with a backend,
+it imports Keras with it (and what a trial imports after it) before it says it is ready, so that the first trial
+does not wait for the imports, which overlap the driver's start instead. It reads jobs (executor.Job as JSON) on
 standard input and answers on the standard output it had at start, which is then pointed at standard error
 so that nothing a library prints can break a message. Messages it sends:
 
-    {"event": "ready", "pid": 123}
+    {"event": "ready", "pid": 123, "backend": "jax"}                 backend: what it imported Keras with (or null)
     {"event": "epoch", "trial": 3, "step": 12, "value": 0.41}        only for jobs with `prune`
     {"event": "finished", "trial": 3, "status": "completed", "metrics": {...}, "error": null, "rss_mb": 812}
 
@@ -54,7 +56,8 @@ def run_job(job: dict[str, Any], channel: Channel) -> dict[str, Any]:
         return answer.get("stop")
 
     overrides = [tuple(o) for o in job["overrides"]]
-    common = {"overrides": overrides, "run_dir": Path(job["run_dir"]), "device": job["device"], "on_epoch": on_epoch}
+    common = {"overrides": overrides, "run_dir": Path(job["run_dir"]), "device": job["device"], "on_epoch": on_epoch,
+              "pictures": job.get("pictures", False)}
     try:
         if job["score"] == "kfold":
             outcome = api.kfold(job["config"], k=job.get("k"), **common)
@@ -87,13 +90,37 @@ def _die_with_the_driver() -> None:
         pass
 
 
-def main() -> None:
+def warm_up(backend: str, device: str) -> bool:
+    """Import Keras with `backend` on `device`, and the modules every trial imports next (Keras's models and
+    layers, nnrun's training loop). A failure here is left for the first trial to meet and report as its own
+    error. Says whether Keras is imported."""
+    try:
+        from nnrun.engine.backend import activate, freeze_imports
+
+        activate(backend, device)
+        import nnrun.engine.kfold  # noqa: F401
+
+        freeze_imports()  # what the imports after Keras's added, too
+        return True
+    except Exception:  # noqa: BLE001 - the trial that needs it will fail with the message
+        traceback.print_exc()
+        return False
+
+
+def main(argv: list[str] | None = None) -> None:
     _die_with_the_driver()
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m nnrun.sweep.worker")
+    parser.add_argument("--backend", help="import Keras with this backend before the first job")
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args(argv)
     protocol_out = os.dup(1)
     os.dup2(2, 1)  # what Keras, jax or a callback prints goes to the worker's log, never into a message
     sys.stdout = os.fdopen(1, "w", buffering=1)
     channel = Channel(0, protocol_out)
-    channel.send({"event": "ready", "pid": os.getpid()})
+    warm = bool(args.backend) and warm_up(args.backend, args.device)
+    channel.send({"event": "ready", "pid": os.getpid(), "backend": args.backend if warm else None})
     while True:
         message = channel.recv()
         if message is None or message.get("exit"):
