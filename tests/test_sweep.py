@@ -173,6 +173,10 @@ def test_a_kfold_scored_sweep_scores_each_trial_by_its_mean_over_the_folds(cli, 
         trial = json.loads((folder / r["run"] / "metrics.json").read_text())
         assert trial["kind"] == "kfold" and (folder / r["run"] / "fold-2").is_dir()
         assert float(r["score"]) == pytest.approx(trial["validation_mean"]["loss"])
+        fits = [json.loads((folder / r["run"] / f"fold-{k}" / "metrics.json").read_text())["fit_s"] for k in (1, 2)]
+        assert float(r["fit_s"]) == pytest.approx(sum(fits), abs=1e-3)  # the folds' time in fit, summed
+        assert float(r["wall_s"]) > float(r["fit_s"])
+        assert not list((folder / r["run"]).rglob("*.png"))  # no fold's picture, nor the k-fold one
 
 
 def test_resume_refuses_a_sweep_that_is_still_running(cli, tmp_path):
@@ -188,10 +192,6 @@ def test_resume_refuses_a_sweep_that_is_still_running(cli, tmp_path):
     assert result.exit_code == 2
     assert result.stderr == (f"error: --resume {folder}: this sweep is still running (pid {me['pid']} on {me['host']}); "
                              f"stop it first (Ctrl-C where it runs, or kill {me['pid']}), then resume it\n")
-        fits = [json.loads((folder / r["run"] / f"fold-{k}" / "metrics.json").read_text())["fit_s"] for k in (1, 2)]
-        assert float(r["fit_s"]) == pytest.approx(sum(fits), abs=1e-3)  # the folds' time in fit, summed
-        assert float(r["wall_s"]) > float(r["fit_s"])
-        assert not list((folder / r["run"]).rglob("*.png"))  # no fold's picture, nor the k-fold one
 
 
 def test_the_pictures_are_drawn_at_most_every_draw_every_seconds_when_idle_and_always_at_the_end(monkeypatch, tmp_path):
