@@ -28,16 +28,43 @@ import yaml
 def config(i: int, rng: random.Random) -> dict:
     """A resolved pima-like config, as nnrun saves it, varying a few values across the grid."""
     return {
-        "name": "pima", "seed": 42 + i % 5, "backend": "jax",
-        "dataset": {"path": "pima-indians-diabetes.csv", "header": False, "separator": ",", "encoding": "utf-8",
-                    "target": 8, "features": None, "missing": "error", "test": 68, "validation": 0.2, "scale": "none"},
-        "layers": [{"type": "Dense", "units": rng.choice([8, 12, 16, 32])}, {"type": "Dense", "units": 8},
-                   {"type": "Dense", "units": 1, "activation": "sigmoid"}],
-        "activation": "relu", "loss": "binary_crossentropy",
+        "name": "pima",
+        "seed": 42 + i % 5,
+        "backend": "jax",
+        "dataset": {
+            "path": "pima-indians-diabetes.csv",
+            "header": False,
+            "separator": ",",
+            "encoding": "utf-8",
+            "target": 8,
+            "features": None,
+            "missing": "error",
+            "test": 68,
+            "validation": 0.2,
+            "scale": "none",
+        },
+        "layers": [
+            {"type": "Dense", "units": rng.choice([8, 12, 16, 32])},
+            {"type": "Dense", "units": 8},
+            {"type": "Dense", "units": 1, "activation": "sigmoid"},
+        ],
+        "activation": "relu",
+        "loss": "binary_crossentropy",
         "optimizer": {"name": "adam", "learning_rate": rng.choice([0.1, 0.01, 0.001, 0.0001])},
-        "metrics": ["accuracy"], "epochs": 100, "batch_size": rng.choice([16, 32, 64]), "early_stopping": None,
-        "kfold": {"k": 5, "shuffle": True, "stratify": "auto", "refit": True, "refit_epochs": None,
-                  "monitor": None, "smoothing": 0.0, "skip_epochs": 0},
+        "metrics": ["accuracy"],
+        "epochs": 100,
+        "batch_size": rng.choice([16, 32, 64]),
+        "early_stopping": None,
+        "kfold": {
+            "k": 5,
+            "shuffle": True,
+            "stratify": "auto",
+            "refit": True,
+            "refit_epochs": None,
+            "monitor": None,
+            "smoothing": 0.0,
+            "skip_epochs": 0,
+        },
     }
 
 
@@ -46,7 +73,9 @@ def history(rng: random.Random, epochs: int = 100) -> str:
     loss = 0.7
     for epoch in range(1, epochs + 1):
         loss *= 0.99
-        rows.append(f"{epoch},{loss:.17g},{1 - loss + rng.random() * 0.05:.17g},{loss + 0.05:.17g},{0.7 + rng.random() * 0.1:.17g}")
+        rows.append(
+            f"{epoch},{loss:.17g},{1 - loss + rng.random() * 0.05:.17g},{loss + 0.05:.17g},{0.7 + rng.random() * 0.1:.17g}"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -59,16 +88,35 @@ def write_runs(root: Path, n: int) -> None:
         (run / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
         (run / "history.csv").write_text(history(rng))
         scores = {"loss": 0.5 + rng.random() * 0.2, "accuracy": 0.7 + rng.random() * 0.1}
-        metrics = {"status": "completed", "kind": "train", "name": "pima", "started": "2026-11-22T08:00:00+00:00",
-                   "epochs": 100, "params": 221, "pid": 1, "host": socket.gethostname(), "fit_s": 1.2,
-                   "train": scores, "validation": scores, "test": scores,
-                   "baseline": {"rule": "always 0", "test": {"accuracy": 0.6, "loss": 0.67}},
-                   "finished": "2026-11-22T08:00:02+00:00", "duration_s": 2.0, "epochs_run": 100,
-                   "best_epoch": 90, "best": {"monitor": "val_loss", "value": 0.5}, "config": cfg}
+        metrics = {
+            "status": "completed",
+            "kind": "train",
+            "name": "pima",
+            "started": "2026-11-22T08:00:00+00:00",
+            "epochs": 100,
+            "params": 221,
+            "pid": 1,
+            "host": socket.gethostname(),
+            "fit_s": 1.2,
+            "train": scores,
+            "validation": scores,
+            "test": scores,
+            "baseline": {"rule": "always 0", "test": {"accuracy": 0.6, "loss": 0.67}},
+            "finished": "2026-11-22T08:00:02+00:00",
+            "duration_s": 2.0,
+            "epochs_run": 100,
+            "best_epoch": 90,
+            "best": {"monitor": "val_loss", "value": 0.5},
+            "config": cfg,
+        }
         if i % 10 == 0:  # a k-fold run: its summary over the folds
-            metrics.update(kind="kfold", k=5, folds=[{"fold": f, "status": "completed", "validation": scores}
-                                                     for f in range(1, 6)],
-                           validation_mean=scores, validation_std={"loss": 0.01, "accuracy": 0.02})
+            metrics.update(
+                kind="kfold",
+                k=5,
+                folds=[{"fold": f, "status": "completed", "validation": scores} for f in range(1, 6)],
+                validation_mean=scores,
+                validation_std={"loss": 0.01, "accuracy": 0.02},
+            )
             del metrics["validation"]
         text = json.dumps(metrics, indent=2)
         if i % 97 == 0:
@@ -96,15 +144,23 @@ def main() -> None:
         write_runs(root, args.runs)
         nnrun = [sys.executable, "-m", "nnrun"]
         results = {}
-        for name, extra in (("--help", None), ("table", []), ("json", ["--format", "json"]),
-                            ("sorted, top 10", ["--sort", "test_accuracy", "--top", "10"])):
+        for name, extra in (
+            ("--help", None),
+            ("table", []),
+            ("json", ["--format", "json"]),
+            ("sorted, top 10", ["--sort", "test_accuracy", "--top", "10"]),
+        ):
             command = nnrun + (["--help"] if extra is None else ["compare", str(root), *extra])
             times = [timed(command) for _ in range(args.repeat)]
             results[name] = statistics.median(times)
-            print(f"nnrun {'--help' if extra is None else 'compare ' + ' '.join(extra) if extra else 'compare'}: "
-                  f"median {results[name]:.3f} s over {args.repeat} runs (min {min(times):.3f} s)")
-        print(f"{args.runs} runs; reading and comparing them adds "
-              f"{results['table'] - results['--help']:.3f} s to the process start-up")
+            print(
+                f"nnrun {'--help' if extra is None else 'compare ' + ' '.join(extra) if extra else 'compare'}: "
+                f"median {results[name]:.3f} s over {args.repeat} runs (min {min(times):.3f} s)"
+            )
+        print(
+            f"{args.runs} runs; reading and comparing them adds "
+            f"{results['table'] - results['--help']:.3f} s to the process start-up"
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)

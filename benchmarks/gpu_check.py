@@ -103,8 +103,10 @@ def result_of(run: Run, root: Path) -> None:
         states = ", ".join(f"{n} {s}" for s, n in metrics.get("states", {}).items() if n)
         best = metrics.get("best") or {}
         score = f"{best['score']:.4f}" if isinstance(best.get("score"), (int, float)) else "none"
-        run.result = (f"{metrics.get('status')}: {states}; best {metrics.get('metric', {}).get('name')} {score}, "
-                      f"{metrics.get('parallel')} trials at once")
+        run.result = (
+            f"{metrics.get('status')}: {states}; best {metrics.get('metric', {}).get('name')} {score}, "
+            f"{metrics.get('parallel')} trials at once"
+        )
         return
     folders = sorted(p for p in root.iterdir() if (p / "metrics.json").is_file()) if root.is_dir() else []
     if not folders:
@@ -134,8 +136,9 @@ def execute(run: Run, out: Path, work: Path, device: str, timeout: float) -> Non
         log.write(f"\n$ nnrun {shlex.join(argv)}\n")
         log.flush()
         try:
-            run.exit_code = subprocess.run([*NNRUN, *argv], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                           timeout=timeout, check=False).returncode
+            run.exit_code = subprocess.run(
+                [*NNRUN, *argv], cwd=REPO, stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
+            ).returncode
         except subprocess.TimeoutExpired:
             run.problems.append(f"stopped after {timeout:.0f} s")
     run.seconds = time.perf_counter() - start
@@ -194,8 +197,7 @@ def main() -> int:
         else:
             execute(run, args.out, args.work, args.device, left)
         mark = "" if not run.problems else "  <- " + "; ".join(run.problems)
-        print(f"{run.name:<11} {run.seconds:7.1f}  {', '.join(run.devices) or '-':<38} {run.result}{mark}",
-              flush=True)
+        print(f"{run.name:<11} {run.seconds:7.1f}  {', '.join(run.devices) or '-':<38} {run.result}{mark}", flush=True)
 
     by_name = {r.name: r for r in runs}
     one = by_name["mnist-1"]
@@ -203,47 +205,76 @@ def main() -> int:
     # is timed between two of those (auto's, when it trained where the 1-epoch run did)
     mnist = by_name["mnist-auto"] if by_name["mnist-auto"].devices == one.devices else by_name["mnist"]
     epochs = 2 if args.small else 5
-    summary: dict = {"device": args.device, "small": args.small, "python": platform.python_version(),
-                     "machine": f"{platform.node()} {platform.machine()}", "reference_cpu": reference()}
+    summary: dict = {
+        "device": args.device,
+        "small": args.small,
+        "python": platform.python_version(),
+        "machine": f"{platform.node()} {platform.machine()}",
+        "reference_cpu": reference(),
+    }
     cpu = summary["reference_cpu"]
     lines = []
     if mnist.fit_s is not None and one.fit_s is not None:
         epoch = (mnist.fit_s - one.fit_s) / (epochs - 1)
         summary["mnist_epoch_s"] = epoch
-        rate = f"{epoch:.3f} s, {MNIST_FLOP / epoch / 1e9:.0f} GFLOP/s" if epoch > 0 else \
-            f"{epoch:.3f} s: not measurable (the 1-epoch run took longer: a busy machine?)"
-        lines.append(f"MNIST epoch ((fit_s of {mnist.name}'s {epochs} epochs - fit_s of mnist-1's 1) / {epochs - 1}): "
-                     f"{rate}; the CPU of docs/benchmarks.md: {cpu.get('epoch', '?')}")
+        rate = (
+            f"{epoch:.3f} s, {MNIST_FLOP / epoch / 1e9:.0f} GFLOP/s"
+            if epoch > 0
+            else f"{epoch:.3f} s: not measurable (the 1-epoch run took longer: a busy machine?)"
+        )
+        lines.append(
+            f"MNIST epoch ((fit_s of {mnist.name}'s {epochs} epochs - fit_s of mnist-1's 1) / {epochs - 1}): "
+            f"{rate}; the CPU of docs/benchmarks.md: {cpu.get('epoch', '?')}"
+        )
     process = by_name["mnist"]
     if process.exit_code == 0 and cpu.get("process_s"):
-        lines.append(f"MNIST whole process (mnist): {process.seconds:.1f} s; the CPU's: {cpu['process_s']:.1f} s "
-                     f"({cpu.get('machine', '')})")
+        lines.append(
+            f"MNIST whole process (mnist): {process.seconds:.1f} s; the CPU's: {cpu['process_s']:.1f} s "
+            f"({cpu.get('machine', '')})"
+        )
     cpu_accuracy = summary["reference_cpu"].get("accuracy")
     for run in (by_name["mnist"], by_name["mnist-auto"]):
         if not args.small and run.accuracy is not None and cpu_accuracy is not None:
             inside = abs(run.accuracy - cpu_accuracy) <= MNIST_BAND
-            lines.append(f"{run.name}: test accuracy {run.accuracy:.4f} against the CPU's {cpu_accuracy:.4f}: "
-                         f"{'within' if inside else 'OUTSIDE'} the band of {MNIST_BAND * 100:.0f} point")
+            lines.append(
+                f"{run.name}: test accuracy {run.accuracy:.4f} against the CPU's {cpu_accuracy:.4f}: "
+                f"{'within' if inside else 'OUTSIDE'} the band of {MNIST_BAND * 100:.0f} point"
+            )
             if not inside:
                 run.problems.append("test accuracy outside the CPU's band")
     failed = [r for r in runs if r.problems]
-    verdict = (f"all {len(runs)} runs trained on the {args.device}" if not failed
-               else f"{len(failed)} of {len(runs)} runs with problems: {', '.join(r.name for r in failed)}")
+    verdict = (
+        f"all {len(runs)} runs trained on the {args.device}"
+        if not failed
+        else f"{len(failed)} of {len(runs)} runs with problems: {', '.join(r.name for r in failed)}"
+    )
     lines.append(verdict)
     print("\n".join(lines))
     summary["runs"] = [asdict(r) for r in runs]
     summary["verdict"] = verdict
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     table = ["| run | seconds | device (env.json) | result | problems |", "|---|---|---|---|---|"]
-    table += [f"| {r.name} | {r.seconds:.1f} | {', '.join(r.devices)} | {r.result} | {'; '.join(r.problems)} |"
-              for r in runs]
+    table += [
+        f"| {r.name} | {r.seconds:.1f} | {', '.join(r.devices)} | {r.result} | {'; '.join(r.problems)} |" for r in runs
+    ]
     commands = [f"- {r.name}: `nnrun {shlex.join(r.argv)}`" for r in runs]
-    (args.out / "summary.md").write_text("\n".join([f"# gpu_check ({args.device}{', small' if args.small else ''})",
-                                                    "", *table, "", *lines, "", *commands]) + "\n")
+    (args.out / "summary.md").write_text(
+        "\n".join(
+            [f"# gpu_check ({args.device}{', small' if args.small else ''})", "", *table, "", *lines, "", *commands]
+        )
+        + "\n"
+    )
     with tarfile.open(args.out / "runs.tar.gz", "w:gz") as tar:
         for path in sorted((args.work / "runs").rglob("*")):
-            if path.name in ("env.json", "metrics.json", "history.csv", "config.yaml", "trials.csv", "error.txt",
-                             "workers.log"):
+            if path.name in (
+                "env.json",
+                "metrics.json",
+                "history.csv",
+                "config.yaml",
+                "trials.csv",
+                "error.txt",
+                "workers.log",
+            ):
                 tar.add(path, arcname=str(path.relative_to(args.work)))
     return 1 if failed else 0
 

@@ -56,7 +56,9 @@ def write_config(tmp_path: Path):
 
     def write(config: dict | str, name: str = "exp") -> Path:
         path = tmp_path / f"{name}.yaml"
-        path.write_text(config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        path.write_text(
+            config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False), encoding="utf-8"
+        )
         return path
 
     return write
@@ -85,6 +87,7 @@ def keras_offline(tmp_path: Path, monkeypatch) -> Path:
     from keras_archives import StandInHashes
 
     from nnrun.config import catalog
+
     monkeypatch.setattr(file_utils, "validate_file", lambda *args, **kwargs: True)  # the real files' hashes
     monkeypatch.setattr(catalog, "KERAS_HASHES", StandInHashes(catalog.KERAS_HASHES, tmp_path / "datasets"))
     monkeypatch.setattr(catalog, "PUBLISHED_HASHES", StandInHashes(catalog.PUBLISHED_HASHES, tmp_path / "datasets"))

@@ -53,8 +53,10 @@ def tiny_config(**overrides) -> dict:
             },
             "test": 4,
         },
-        "layers": [{"type": "Dense", "units": 4, "activation": "relu"},
-                   {"type": "Dense", "units": 1, "activation": "sigmoid"}],
+        "layers": [
+            {"type": "Dense", "units": 4, "activation": "relu"},
+            {"type": "Dense", "units": 1, "activation": "sigmoid"},
+        ],
         "loss": "binary_crossentropy",
         "optimizer": "adam",
         "metrics": ["accuracy"],
@@ -164,13 +166,25 @@ FINISHED = "2026-11-22T08:19:13+00:00"
 def pima_config(lr: float = 0.01, units: int = 8, **changes) -> dict:
     """A resolved classification config as train saves it (every default filled)."""
     config = {
-        "name": "pima", "seed": 42, "backend": "jax",
-        "dataset": {"path": "pima-indians-diabetes.csv", "header": False, "target": 8, "test": 68,
-                    "validation": 0.2, "scale": "none"},
+        "name": "pima",
+        "seed": 42,
+        "backend": "jax",
+        "dataset": {
+            "path": "pima-indians-diabetes.csv",
+            "header": False,
+            "target": 8,
+            "test": 68,
+            "validation": 0.2,
+            "scale": "none",
+        },
         "layers": [{"type": "Dense", "units": units}, {"type": "Dense", "units": 1, "activation": "sigmoid"}],
-        "activation": "relu", "loss": "binary_crossentropy",
+        "activation": "relu",
+        "loss": "binary_crossentropy",
         "optimizer": {"name": "adam", "learning_rate": lr},
-        "metrics": ["accuracy"], "epochs": 3, "batch_size": 16, "early_stopping": None,
+        "metrics": ["accuracy"],
+        "epochs": 3,
+        "batch_size": 16,
+        "early_stopping": None,
     }
     config.update(changes)
     return config
@@ -179,57 +193,132 @@ def pima_config(lr: float = 0.01, units: int = 8, **changes) -> dict:
 def boston_config(lr: float = 0.001, **changes) -> dict:
     """A resolved regression config with a kfold section."""
     config = {
-        "name": "boston", "seed": 42, "backend": "jax",
+        "name": "boston",
+        "seed": 42,
+        "backend": "jax",
         "dataset": {"path": "housing.csv", "target": 13, "test": 0.2, "scale": "standard"},
         "layers": [{"type": "Dense", "units": 64}, {"type": "Dense", "units": 1}],
-        "activation": "relu", "loss": "mse", "optimizer": {"name": "rmsprop", "learning_rate": lr},
-        "metrics": ["mae"], "epochs": 3, "batch_size": 1,
+        "activation": "relu",
+        "loss": "mse",
+        "optimizer": {"name": "rmsprop", "learning_rate": lr},
+        "metrics": ["mae"],
+        "epochs": 3,
+        "batch_size": 1,
         "kfold": {"k": 2, "refit": True, "refit_epochs": "best", "monitor": "val_mae", "smoothing": 0.0},
     }
     config.update(changes)
     return config
 
 
-def train_metrics(name: str, test: dict, validation: dict, *, status: str = "completed", epochs_run: int = 3,
-                  duration_s: float = 12.413, pid: int = 31337, host: str = "trainer-7") -> dict:
+def train_metrics(
+    name: str,
+    test: dict,
+    validation: dict,
+    *,
+    status: str = "completed",
+    epochs_run: int = 3,
+    duration_s: float = 12.413,
+    pid: int = 31337,
+    host: str = "trainer-7",
+) -> dict:
     """A finished train run's metrics.json."""
     train = {k: v * 0.9 for k, v in test.items()}
     return {
-        "status": status, "kind": "train", "name": name, "started": STARTED, "epochs": epochs_run, "params": 221,
-        "pid": pid, "host": host, "fit_s": duration_s - 0.7, "train": train, "validation": validation, "test": test,
-        "baseline": {"rule": "always 0 (the most frequent training class)", "train": {"loss": 0.6438},
-                     "test": {k: v * 1.5 for k, v in test.items()}},
-        "finished": FINISHED, "duration_s": duration_s, "epochs_run": epochs_run, "best_epoch": epochs_run,
+        "status": status,
+        "kind": "train",
+        "name": name,
+        "started": STARTED,
+        "epochs": epochs_run,
+        "params": 221,
+        "pid": pid,
+        "host": host,
+        "fit_s": duration_s - 0.7,
+        "train": train,
+        "validation": validation,
+        "test": test,
+        "baseline": {
+            "rule": "always 0 (the most frequent training class)",
+            "train": {"loss": 0.6438},
+            "test": {k: v * 1.5 for k, v in test.items()},
+        },
+        "finished": FINISHED,
+        "duration_s": duration_s,
+        "epochs_run": epochs_run,
+        "best_epoch": epochs_run,
         "best": {"monitor": "val_loss", "value": validation.get("loss")},
     }
 
 
 def running_metrics(name: str = "pima", *, pid: int, host: str) -> dict:
     """What a train run's metrics.json says between its first write and its end."""
-    return {"status": "running", "kind": "train", "name": name, "started": STARTED, "epochs": 10, "params": 221,
-            "pid": pid, "host": host}
+    return {
+        "status": "running",
+        "kind": "train",
+        "name": name,
+        "started": STARTED,
+        "epochs": 10,
+        "params": 221,
+        "pid": pid,
+        "host": host,
+    }
 
 
-def kfold_metrics(name: str, val_mean: dict, val_std: dict, test: dict, *, k: int = 2,
-                  duration_s: float = 61.9) -> dict:
+def kfold_metrics(
+    name: str, val_mean: dict, val_std: dict, test: dict, *, k: int = 2, duration_s: float = 61.9
+) -> dict:
     """A finished k-fold run's metrics.json: k folds whose validation scores have exactly this mean and std
     (k=2: mean - std and mean + std), and the refit's test score."""
     monitor = "mae" if "mae" in val_mean else "loss"
-    folds = [{"fold": i, "status": "completed", "epochs_run": 3, "best_epoch": 3, "duration_s": 10.0,
-              "train": {m: v * 0.5 for m, v in val_mean.items()},
-              "validation": {m: val_mean[m] + (-1) ** i * val_std[m] for m in val_mean},
-              "baseline": {m: v * 3 for m, v in val_mean.items()}} for i in range(1, k + 1)]
+    folds = [
+        {
+            "fold": i,
+            "status": "completed",
+            "epochs_run": 3,
+            "best_epoch": 3,
+            "duration_s": 10.0,
+            "train": {m: v * 0.5 for m, v in val_mean.items()},
+            "validation": {m: val_mean[m] + (-1) ** i * val_std[m] for m in val_mean},
+            "baseline": {m: v * 3 for m, v in val_mean.items()},
+        }
+        for i in range(1, k + 1)
+    ]
     return {
-        "status": "completed", "kind": "kfold", "name": name, "started": STARTED, "k": k, "epochs": 3,
-        "params": 5121, "stratified": False, "rows": {"train": 404, "test": 102}, "pid": 31337, "host": "trainer-7",
-        "folds": folds, "folds_done": k, "validation_mean": val_mean, "validation_std": val_std,
-        "train_mean": {m: v * 0.5 for m, v in val_mean.items()}, "train_std": {m: 0.0 for m in val_mean},
-        "epochs_run": 3, "best_epoch": 3, "best": {"monitor": f"val_{monitor}", "epoch": 3, "value": val_mean[monitor]},
-        "baseline": {"rule": "each fold's training mean", "validation": {m: v * 3 for m, v in val_mean.items()},
-                     "test": {m: v * 3 for m, v in test.items()}},
-        "final": {"status": "completed", "epochs": 3, "epochs_run": 3, "duration_s": 9.0,
-                  "train": {m: v * 0.5 for m, v in test.items()}, "test": test},
-        "test": test, "finished": FINISHED, "duration_s": duration_s,
+        "status": "completed",
+        "kind": "kfold",
+        "name": name,
+        "started": STARTED,
+        "k": k,
+        "epochs": 3,
+        "params": 5121,
+        "stratified": False,
+        "rows": {"train": 404, "test": 102},
+        "pid": 31337,
+        "host": "trainer-7",
+        "folds": folds,
+        "folds_done": k,
+        "validation_mean": val_mean,
+        "validation_std": val_std,
+        "train_mean": {m: v * 0.5 for m, v in val_mean.items()},
+        "train_std": {m: 0.0 for m in val_mean},
+        "epochs_run": 3,
+        "best_epoch": 3,
+        "best": {"monitor": f"val_{monitor}", "epoch": 3, "value": val_mean[monitor]},
+        "baseline": {
+            "rule": "each fold's training mean",
+            "validation": {m: v * 3 for m, v in val_mean.items()},
+            "test": {m: v * 3 for m, v in test.items()},
+        },
+        "final": {
+            "status": "completed",
+            "epochs": 3,
+            "epochs_run": 3,
+            "duration_s": 9.0,
+            "train": {m: v * 0.5 for m, v in test.items()},
+            "test": test,
+        },
+        "test": test,
+        "finished": FINISHED,
+        "duration_s": duration_s,
     }
 
 
@@ -251,8 +340,16 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def make_run(root: Path, name: str, config: dict | None, metrics: dict | str | None,
-             history: list[dict] | None = None, kind: str = "train", *, config_in_metrics: bool = True) -> Path:
+def make_run(
+    root: Path,
+    name: str,
+    config: dict | None,
+    metrics: dict | str | None,
+    history: list[dict] | None = None,
+    kind: str = "train",
+    *,
+    config_in_metrics: bool = True,
+) -> Path:
     """Write the run folder root/name: config.yaml, metrics.json (a str is written as is, e.g. torn; None: no
     file), history.csv. A k-fold run gets history_mean.csv (epoch, folds, <m>_mean, <m>_std) and fold-N/
     subfolders that are complete train runs themselves. metrics.json carries the config too, as nnrun writes it
@@ -268,14 +365,28 @@ def make_run(root: Path, name: str, config: dict | None, metrics: dict | str | N
         (path / "metrics.json").write_text(metrics, encoding="utf-8")
     if history and kind == "kfold":
         k = metrics.get("k", 2) if isinstance(metrics, dict) else 2
-        mean = [{"epoch": r["epoch"], "folds": k,
-                 **{f"{n}_{s}": (v if s == "mean" else 0.1) for n, v in r.items() if n != "epoch"
-                    for s in ("mean", "std")}} for r in history]
+        mean = [
+            {
+                "epoch": r["epoch"],
+                "folds": k,
+                **{
+                    f"{n}_{s}": (v if s == "mean" else 0.1)
+                    for n, v in r.items()
+                    if n != "epoch"
+                    for s in ("mean", "std")
+                },
+            }
+            for r in history
+        ]
         _write_csv(path / "history_mean.csv", mean)
         for fold in range(1, k + 1):
             test = {n: v for n, v in history[-1].items() if n != "epoch" and not n.startswith("val_")}
-            fold_metrics = {**train_metrics(str(config and config.get("name")), test, test), "kind": "fold",
-                            "fold": fold, "k": k}
+            fold_metrics = {
+                **train_metrics(str(config and config.get("name")), test, test),
+                "kind": "fold",
+                "fold": fold,
+                "k": k,
+            }
             make_run(path, f"fold-{fold}", config, fold_metrics, history)
     elif history:
         _write_csv(path / "history.csv", history)

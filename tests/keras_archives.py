@@ -115,7 +115,7 @@ def _grey_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     images = rng.integers(0, 64, size=(len(labels), 28, 28), dtype=np.uint8)
     for image, label in zip(images, labels):
         row, col = divmod(int(label), 4)
-        image[row * 7:(row + 1) * 7, col * 7:(col + 1) * 7] = rng.integers(192, 256, size=(7, 7), dtype=np.uint8)
+        image[row * 7 : (row + 1) * 7, col * 7 : (col + 1) * 7] = rng.integers(192, 256, size=(7, 7), dtype=np.uint8)
     return images
 
 
@@ -125,8 +125,9 @@ def _colour_images(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     images = rng.integers(0, 64, size=(len(labels), 32, 32, 3), dtype=np.uint8)
     for image, label in zip(images, labels):
         row, col = divmod(int(label), 4)
-        image[row * 8:(row + 1) * 8, col * 8:(col + 1) * 8, int(label) % 3] = rng.integers(
-            192, 256, size=(8, 8), dtype=np.uint8)
+        image[row * 8 : (row + 1) * 8, col * 8 : (col + 1) * 8, int(label) % 3] = rng.integers(
+            192, 256, size=(8, 8), dtype=np.uint8
+        )
     return images
 
 
@@ -134,8 +135,12 @@ def _mnist_like(n_train: int, n_test: int, seed: int) -> dict:
     rng = np.random.default_rng(seed)
     y_train = _labels(n_train, 10, rng).astype(np.uint8)
     y_test = _labels(n_test, 10, rng).astype(np.uint8)
-    return {"x_train": _grey_images(y_train, rng), "y_train": y_train,
-            "x_test": _grey_images(y_test, rng), "y_test": y_test}
+    return {
+        "x_train": _grey_images(y_train, rng),
+        "y_train": y_train,
+        "x_test": _grey_images(y_test, rng),
+        "y_test": y_test,
+    }
 
 
 def write_mnist(datasets: Path, n_train=64, n_test=16, seed=0) -> dict:
@@ -208,9 +213,11 @@ def write_cifar10(datasets: Path, n_per_batch=8, n_test=8, seed=0) -> dict:
     repeats = -(-CIFAR10_BATCH_ROWS // n_per_batch)
     x_batches, y_batches = [], []
     # The repeated rows compress ~100:1 when n_per_batch images (3 KiB each) fit deflate's 32 KiB window.
-    with open(_folder(datasets) / CIFAR10_ARCHIVE, "wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) as zipped, \
-            tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT, copybufsize=1 << 22) as tar:
+    with (
+        open(_folder(datasets) / CIFAR10_ARCHIVE, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) as zipped,
+        tarfile.open(fileobj=zipped, mode="w", format=tarfile.PAX_FORMAT, copybufsize=1 << 22) as tar,
+    ):
 
         def add(name: str, data: bytes | None = None) -> None:
             info = tarfile.TarInfo(f"{CIFAR10_FOLDER}/{name}" if name else CIFAR10_FOLDER)
@@ -221,10 +228,17 @@ def write_cifar10(datasets: Path, n_per_batch=8, n_test=8, seed=0) -> dict:
             tar.addfile(info, None if data is None else io.BytesIO(data))
 
         add("")
-        add("batches.meta", pickle.dumps(
-            {b"num_cases_per_batch": CIFAR10_BATCH_ROWS, b"label_names": [n.encode() for n in CIFAR10_LABEL_NAMES],
-             b"num_vis": 3072},
-            protocol=_PICKLE_PROTOCOL))
+        add(
+            "batches.meta",
+            pickle.dumps(
+                {
+                    b"num_cases_per_batch": CIFAR10_BATCH_ROWS,
+                    b"label_names": [n.encode() for n in CIFAR10_LABEL_NAMES],
+                    b"num_vis": 3072,
+                },
+                protocol=_PICKLE_PROTOCOL,
+            ),
+        )
         for i in range(5):
             part = slice(i * n_per_batch, (i + 1) * n_per_batch)
             x_batches.append(np.tile(distinct_rows[part], (repeats, 1))[:CIFAR10_BATCH_ROWS])
@@ -235,8 +249,12 @@ def write_cifar10(datasets: Path, n_per_batch=8, n_test=8, seed=0) -> dict:
     _pinned(Path(datasets) / CIFAR10_ARCHIVE)
     x_train = _cifar_images(np.concatenate(x_batches))
     x_test = _cifar_images(test_rows)
-    return {"x_train": x_train, "y_train": np.concatenate(y_batches).reshape(-1, 1),
-            "x_test": x_test, "y_test": y_test.reshape(-1, 1)}
+    return {
+        "x_train": x_train,
+        "y_train": np.concatenate(y_batches).reshape(-1, 1),
+        "x_test": x_test,
+        "y_test": y_test.reshape(-1, 1),
+    }
 
 
 # ----------------------------------------------------------------------------------------------- texts
@@ -266,8 +284,11 @@ def write_imdb(datasets: Path, n_train=40, n_test=20, vocabulary=50, seed=0) -> 
             length = int(rng.integers(5, 21))
             words = rng.integers(1, vocabulary + 1, size=length)
             leaning = rng.random(length) < 0.5  # half the words carry the sentiment
-            words[leaning] = rng.integers(half + 1, vocabulary + 1, size=leaning.sum()) if label else \
-                rng.integers(1, half + 1, size=leaning.sum())
+            words[leaning] = (
+                rng.integers(half + 1, vocabulary + 1, size=leaning.sum())
+                if label
+                else rng.integers(1, half + 1, size=leaning.sum())
+            )
             out[i] = [int(w) for w in words]
         return out
 
@@ -307,10 +328,18 @@ def write_reuters(datasets: Path, n=60, vocabulary=50, seed=0) -> dict:
 # (low, high) of each of the 13 Boston housing features in the real data, and a weight per feature (in k$
 # per half-range) for the stand-in price: RM and LSTAT dominate as in the real data.
 _BOSTON_FEATURES = (
-    ("CRIM", 0.006, 89.0, -1.5), ("ZN", 0.0, 100.0, 0.5), ("INDUS", 0.46, 27.7, -0.5),
-    ("CHAS", 0.0, 1.0, 1.0), ("NOX", 0.385, 0.871, -1.5), ("RM", 3.56, 8.78, 6.0),
-    ("AGE", 2.9, 100.0, -0.5), ("DIS", 1.13, 12.1, -1.5), ("RAD", 1.0, 24.0, 1.0),
-    ("TAX", 187.0, 711.0, -1.0), ("PTRATIO", 12.6, 22.0, -2.0), ("B", 0.32, 396.9, 0.5),
+    ("CRIM", 0.006, 89.0, -1.5),
+    ("ZN", 0.0, 100.0, 0.5),
+    ("INDUS", 0.46, 27.7, -0.5),
+    ("CHAS", 0.0, 1.0, 1.0),
+    ("NOX", 0.385, 0.871, -1.5),
+    ("RM", 3.56, 8.78, 6.0),
+    ("AGE", 2.9, 100.0, -0.5),
+    ("DIS", 1.13, 12.1, -1.5),
+    ("RAD", 1.0, 24.0, 1.0),
+    ("TAX", 187.0, 711.0, -1.0),
+    ("PTRATIO", 12.6, 22.0, -2.0),
+    ("B", 0.32, 396.9, 0.5),
     ("LSTAT", 1.73, 37.97, -6.0),
 )
 

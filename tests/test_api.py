@@ -15,8 +15,10 @@ from nnrun.errors import ConfigError, NnrunError
 
 def test_train_prints_nothing_and_returns_the_outcome(tmp_path):
     """The issue's own line: only what the caller prints appears, on stdout or stderr."""
-    code = ("from nnrun import api; o = api.train('configs/quickstart.yaml', overrides=['epochs=2'], "
-            f"runs_dir={str(tmp_path / 'r')!r}); print(o.status, o.run_dir)")
+    code = (
+        "from nnrun import api; o = api.train('configs/quickstart.yaml', overrides=['epochs=2'], "
+        f"runs_dir={str(tmp_path / 'r')!r}); print(o.status, o.run_dir)"
+    )
     process = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert process.returncode == 0, process.stderr
     run = next((tmp_path / "r").iterdir())
@@ -37,15 +39,18 @@ def test_bad_input_raises_before_any_folder(write_config, tmp_path):
     with pytest.raises(ConfigError, match=r"kfold: missing; add `kfold: 5`"):
         api.kfold(write_config(tiny_config()), runs_dir=tmp_path / "runs")
     with pytest.raises(NnrunError, match=r"dataset.path: \S+absent.csv not found"):
-        api.train(write_config(tiny_config(dataset={"path": str(tmp_path / "absent.csv"), "target": 0})),
-                  runs_dir=tmp_path / "runs")
+        api.train(
+            write_config(tiny_config(dataset={"path": str(tmp_path / "absent.csv"), "target": 0})),
+            runs_dir=tmp_path / "runs",
+        )
     assert not (tmp_path / "runs").exists()
 
 
 def test_epochs_and_notes_go_to_the_callbacks_not_the_terminal(write_config, tmp_path, capfd):
     epochs, notes = [], []
-    outcome = api.train(write_config(tiny_config(epochs=3)), runs_dir=tmp_path / "runs", on_epoch=epochs.append,
-                        on_note=notes.append)
+    outcome = api.train(
+        write_config(tiny_config(epochs=3)), runs_dir=tmp_path / "runs", on_epoch=epochs.append, on_note=notes.append
+    )
     assert outcome.status == "completed" and outcome.ok and outcome.error is None
     assert [e["epoch"] for e in epochs] == [1, 2, 3] and {e["epochs"] for e in epochs} == {3}
     assert epochs[0]["fold"] is None and set(epochs[0]["logs"]) >= {"loss", "accuracy"}
@@ -73,8 +78,9 @@ def test_a_failed_fold_is_an_outcome_naming_the_fold(write_config, tmp_path, mon
             raise RuntimeError("out of memory in a test")
 
     folds = []
-    outcome = api.kfold(write_config(tiny_config()), k=3, runs_dir=tmp_path / "runs", on_epoch=fail_in_fold_2,
-                        on_fold=folds.append)
+    outcome = api.kfold(
+        write_config(tiny_config()), k=3, runs_dir=tmp_path / "runs", on_epoch=fail_in_fold_2, on_fold=folds.append
+    )
     assert outcome.status == "failed" and outcome.stopped_in == "fold-2"
     assert isinstance(outcome.error, RuntimeError) and str(outcome.error) == "out of memory in a test"
     assert outcome.metrics["error"] == {"type": "RuntimeError", "message": "out of memory in a test"}

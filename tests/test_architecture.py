@@ -68,10 +68,13 @@ def test_every_module_is_in_a_layer():
 
 
 def test_no_room_imports_a_room_above_it():
-    upward = [f"{m} imports {t}" for m, targets in graph().items() for t in targets
-              if layer(t) > layer(m)]
-    assert not upward, "imports against the layers (lowest first: " + \
-        " < ".join("/".join(sorted(n)) for n in LAYERS) + "):\n" + "\n".join(sorted(upward))
+    upward = [f"{m} imports {t}" for m, targets in graph().items() for t in targets if layer(t) > layer(m)]
+    assert not upward, (
+        "imports against the layers (lowest first: "
+        + " < ".join("/".join(sorted(n)) for n in LAYERS)
+        + "):\n"
+        + "\n".join(sorted(upward))
+    )
 
 
 def test_no_import_cycles():
@@ -87,7 +90,7 @@ def test_no_import_cycles():
             if t not in g:
                 continue
             if state.get(t) == 1:
-                cycles.append(" -> ".join(path[path.index(t):] + [t]))
+                cycles.append(" -> ".join(path[path.index(t) :] + [t]))
             elif t not in state:
                 visit(t)
         path.pop()
@@ -99,11 +102,14 @@ def test_no_import_cycles():
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("import nnrun.views.plots\n", {"nnrun.views.plots"}),
-    ("def f():\n    from nnrun.engine import model\n", {"nnrun.engine.model"}),
-    ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from nnrun.engine import model\n", set()),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("import nnrun.views.plots\n", {"nnrun.views.plots"}),
+        ("def f():\n    from nnrun.engine import model\n", {"nnrun.engine.model"}),
+        ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from nnrun.engine import model\n", set()),
+    ],
+)
 def test_the_walk_sees_lazy_imports_and_skips_type_checking_ones(tmp_path, source, expected):
     path = tmp_path / "m.py"
     path.write_text(source)

@@ -18,8 +18,15 @@ def test_each_backend_repeats_a_run_exactly_in_a_new_process(tmp_path, backend):
     # Two processes at once (the machine has two cores): same config and seed, so the same history to the last bit.
     config = tmp_path / "exp.yaml"
     config.write_text(yaml.safe_dump(tiny_config(backend=backend, epochs=5)))
-    processes = [subprocess.Popen([sys.executable, "-m", "nnrun", "train", str(config), "--runs-dir", str(tmp_path / r)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for r in ("a", "b")]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "nnrun", "train", str(config), "--runs-dir", str(tmp_path / r)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for r in ("a", "b")
+    ]
     for process in processes:
         _, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr
@@ -29,12 +36,16 @@ def test_each_backend_repeats_a_run_exactly_in_a_new_process(tmp_path, backend):
     assert (a / "history.csv").read_text() == (b / "history.csv").read_text()
     assert json.loads((a / "metrics.json").read_text())["status"] == "completed"
     env = json.loads((a / "env.json").read_text())
-    assert env["backend"] == backend and env["backend_version"][0].isdigit() and env["device"].startswith(("cpu", "gpu"))
+    assert (
+        env["backend"] == backend and env["backend_version"][0].isdigit() and env["device"].startswith(("cpu", "gpu"))
+    )
     assert env["seed"] == 42 and env["command"] == f"python -m nnrun train {config} --runs-dir {tmp_path / 'a'}"
     assert env["keras"].startswith("3.") and env["numpy"] and env["python"]
     # each backend's fastest loop is the default (benchmarks/run.py measures them)
-    assert env["performance"]["training_loop"] == {"jax": "compiled epochs", "tensorflow": "keras fit, tf.data",
-                                                   "torch": "keras fit"}[backend]
+    assert (
+        env["performance"]["training_loop"]
+        == {"jax": "compiled epochs", "tensorflow": "keras fit, tf.data", "torch": "keras fit"}[backend]
+    )
 
 
 def test_auto_backend_prefers_jax_then_tensorflow(write_config, monkeypatch):
@@ -49,8 +60,8 @@ def test_auto_backend_prefers_jax_then_tensorflow(write_config, monkeypatch):
 
 
 def test_auto_prefers_tensorflow_on_an_nvidia_machine_without_cuda_jax(write_config, monkeypatch):
-    from nnrun.engine import backend
     from nnrun.api import check as load_spec
+    from nnrun.engine import backend
 
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
     monkeypatch.setattr(backend, "installed", lambda name: name in ("jax", "tensorflow"))
@@ -72,13 +83,16 @@ def test_auto_prefers_tensorflow_on_an_nvidia_machine_without_cuda_jax(write_con
 def test_an_uninstalled_backend_is_a_config_error(write_config, monkeypatch):
     import pytest
 
+    from nnrun.api import check as load_spec
     from nnrun.engine import backend
     from nnrun.errors import ConfigError
-    from nnrun.api import check as load_spec
 
     monkeypatch.setattr(backend, "installed", lambda name: name == "jax")
-    with pytest.raises(ConfigError, match=r"backend: got torch, which is not installed here; pip install torch, "
-                                          r"or use one of: jax"):
+    with pytest.raises(
+        ConfigError,
+        match=r"backend: got torch, which is not installed here; pip install torch, "
+        r"or use one of: jax",
+    ):
         load_spec(write_config(tiny_config(backend="torch")))
 
 
@@ -125,8 +139,9 @@ def test_keras_is_imported_without_its_sklearn_wrappers_pyplot_and_ipython():
     backend = "jax" if installed("jax") else "tensorflow"
 
     def run(*args):
-        done = subprocess.run([sys.executable, "-c", probe, backend, *args], capture_output=True, text=True,
-                              timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", probe, backend, *args], capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout.splitlines()[-2:]
 

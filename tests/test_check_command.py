@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import BASE_YAML, EXPERIMENTS, errors, one_error, tiny_config
 
-from helpers import BASE_YAML, CONFIGS, EXPERIMENTS, errors, one_error, tiny_config
 from nnrun.config.schema import DatasetSpec, Spec
+
 
 def insert_line(text: str, after: int, line: str) -> str:
     """`text` with `line` inserted after line number `after` (1-based; 0 = at the top)."""
@@ -101,7 +102,10 @@ def test_python_tags_are_refused_and_never_executed(cli, write_config, tmp_path,
 
 def test_missing_config_file(cli, tmp_path):
     path = tmp_path / "nope.yaml"
-    assert one_error(cli("check", path)) == f"{path}: no such config file; give the path of a YAML config, such as configs/pima.yaml"
+    assert (
+        one_error(cli("check", path))
+        == f"{path}: no such config file; give the path of a YAML config, such as configs/pima.yaml"
+    )
 
 
 def test_directory_given_as_config(cli, tmp_path):
@@ -157,10 +161,18 @@ DATASET_KEYS = "path, source, inline, header, separator, encoding, decimal, thou
             "patience",
             "monitor, patience, min_delta, mode, restore_best_weights, start_from_epoch",
         ),
-        (8, "kfold:\n  k: 3\n  shufle: false", "kfold.shufle", "shuffle", "k, shuffle, stratify, refit, refit_epochs, monitor, smoothing, skip_epochs"),
+        (
+            8,
+            "kfold:\n  k: 3\n  shufle: false",
+            "kfold.shufle",
+            "shuffle",
+            "k, shuffle, stratify, refit, refit_epochs, monitor, smoothing, skip_epochs",
+        ),
     ],
 )
-def test_unknown_key_suggests_and_lists_valid_keys_at_its_line(cli, write_config, after, line, keypath, suggestion, valid):
+def test_unknown_key_suggests_and_lists_valid_keys_at_its_line(
+    cli, write_config, after, line, keypath, suggestion, valid
+):
     path = write_config(insert_line(BASE_YAML, after, line))
     message = one_error(cli("check", path))
     key_line = after + 1 + line.count("\n")  # the unknown key is on the last inserted line
@@ -205,138 +217,314 @@ BAD_VALUES = {
     "batch_size 0": (tiny_config(batch_size=0), "batch_size", "got 0", "must be greater than 0"),
     "layers empty": (tiny_config(layers=[]), "layers", "got []", "at least 1 item"),
     "layers mapping": (tiny_config(layers={"type": "Dense"}), "layers", "got {type: Dense}", "must be a valid list"),
-    "layer not a mapping": (with_layers("Dense"), "layers[0]", "got Dense", "must be a mapping {type: <Keras layer class>"),
+    "layer not a mapping": (
+        with_layers("Dense"),
+        "layers[0]",
+        "got Dense",
+        "must be a mapping {type: <Keras layer class>",
+    ),
     "layer without type": (with_layers({"units": 3}), "layers[0].type", None, "required key is missing"),
-    "layer type empty": (with_layers({"type": " "}), "layers[0].type", "got ' '", "Keras layer class name such as Dense"),
+    "layer type empty": (
+        with_layers({"type": " "}),
+        "layers[0].type",
+        "got ' '",
+        "Keras layer class name such as Dense",
+    ),
     "units -3": (with_layers({"type": "Dense", "units": -3}), "layers[0].units", "got -3", "must be greater than 0"),
     "units 0": (with_layers({"type": "Dense", "units": 0}), "layers[0].units", "got 0", "must be greater than 0"),
-    "units 2.0": (with_layers({"type": "Dense", "units": 2.0}), "layers[0].units", "got 2.0", "must be a valid integer"),
+    "units 2.0": (
+        with_layers({"type": "Dense", "units": 2.0}),
+        "layers[0].units",
+        "got 2.0",
+        "must be a valid integer",
+    ),
     "dropout rate 1.0": (
         with_layers({"type": "Dense", "units": 4}, {"type": "Dropout", "rate": 1.0}, {"type": "Dense", "units": 1}),
-        "layers[1].rate", "got 1.0", "must be less than 1",
+        "layers[1].rate",
+        "got 1.0",
+        "must be less than 1",
     ),
     "input_shape": (
         with_layers({"type": "Dense", "units": 4, "input_shape": [2]}, {"type": "Dense", "units": 1}),
-        "layers[0]", None, "remove input_shape: nnrun infers the input shape from the data",
+        "layers[0]",
+        None,
+        "remove input_shape: nnrun infers the input shape from the data",
     ),
     "input_dim": (
         with_layers({"type": "Dense", "units": 4}, {"type": "Dense", "units": 1, "input_dim": 4}),
-        "layers[1]", None, "remove input_dim: nnrun infers the input shape from the data",
+        "layers[1]",
+        None,
+        "remove input_dim: nnrun infers the input shape from the data",
     ),
     "test -1": (with_dataset(test=-1), "dataset.test", "got -1", "must be an int N >= 0 (the last N rows)"),
     "test 1.5": (with_dataset(test=1.5), "dataset.test", "got 1.5", "must be a fraction 0 <= f < 1"),
     "test string": (with_dataset(test="x"), "dataset.test", "got x", "an int N >= 0 (the last N rows) or a fraction"),
     "test bool": (with_dataset(test=True), "dataset.test", "got true", "an int N >= 0 (the last N rows) or a fraction"),
-    "validation 1.0": (with_dataset(validation=1.0), "dataset.validation", "got 1.0", "must be a fraction 0 <= f < 1, or an int N"),
-    "validation -0.1": (with_dataset(validation=-0.1), "dataset.validation", "got -0.1", "must be a fraction 0 <= f < 1"),
-    "validation -5": (with_dataset(validation=-5), "dataset.validation", "got -5", "an int N >= 0 (the first N training rows)"),
-    "validation text": (with_dataset(validation="first"), "dataset.validation", "got first",
-                        "an int N >= 0 (the first N training rows) or a fraction"),
+    "validation 1.0": (
+        with_dataset(validation=1.0),
+        "dataset.validation",
+        "got 1.0",
+        "must be a fraction 0 <= f < 1, or an int N",
+    ),
+    "validation -0.1": (
+        with_dataset(validation=-0.1),
+        "dataset.validation",
+        "got -0.1",
+        "must be a fraction 0 <= f < 1",
+    ),
+    "validation -5": (
+        with_dataset(validation=-5),
+        "dataset.validation",
+        "got -5",
+        "an int N >= 0 (the first N training rows)",
+    ),
+    "validation text": (
+        with_dataset(validation="first"),
+        "dataset.validation",
+        "got first",
+        "an int N >= 0 (the first N training rows) or a fraction",
+    ),
     "flatten text": (with_dataset(flatten="maybe"), "dataset.flatten", "got maybe", "valid boolean"),
     "num_words on iris": (
         tiny_config(dataset={"source": "sklearn:iris", "num_words": 100}),
-        "dataset", None, "num_words only apply to keras:imdb and keras:reuters, not to sklearn:iris data",
+        "dataset",
+        None,
+        "num_words only apply to keras:imdb and keras:reuters, not to sklearn:iris data",
     ),
     "encode on csv": (
         tiny_config(dataset={**CSV, "encode": "sequence"}),
-        "dataset", None, "encode only apply to keras:imdb and keras:reuters, not to path data",
+        "dataset",
+        None,
+        "encode only apply to keras:imdb and keras:reuters, not to path data",
     ),
     "maxlen with multi_hot": (
         tiny_config(dataset={"source": "keras:imdb", "maxlen": 100}),
-        "dataset", None, "maxlen applies to encode: sequence; multi_hot rows have num_words values",
+        "dataset",
+        None,
+        "maxlen applies to encode: sequence; multi_hot rows have num_words values",
     ),
     "scale on sequences": (
         tiny_config(dataset={"source": "keras:imdb", "encode": "sequence", "scale": 255}),
-        "dataset", None, "scale: 255.0 would change the word indices of encode: sequence, which an Embedding layer "
+        "dataset",
+        None,
+        "scale: 255.0 would change the word indices of encode: sequence, which an Embedding layer "
         "looks up; use scale: none",
     ),
     "encode unknown": (
         tiny_config(dataset={"source": "keras:imdb", "encode": "one_hot"}),
-        "dataset.encode", "got one_hot", "'multi_hot' or 'sequence'",
+        "dataset.encode",
+        "got one_hot",
+        "'multi_hot' or 'sequence'",
     ),
     "num_words 0": (
         tiny_config(dataset={"source": "keras:reuters", "num_words": 0}),
-        "dataset.num_words", "got 0", "greater than 0",
+        "dataset.num_words",
+        "got 0",
+        "greater than 0",
     ),
     "source keras typo": (
         tiny_config(dataset={"source": "keras:mnits"}),
-        "dataset.source", "got keras:mnits", "(did you mean 'keras:mnist'?); valid: sklearn:iris",
+        "dataset.source",
+        "got keras:mnits",
+        "(did you mean 'keras:mnist'?); valid: sklearn:iris",
     ),
     "source iris without prefix": (
         tiny_config(dataset={"source": "iris"}),
-        "dataset.source", "got iris", "(did you mean 'sklearn:iris'?)",
+        "dataset.source",
+        "got iris",
+        "(did you mean 'sklearn:iris'?)",
     ),
     "source without prefix": (
         tiny_config(dataset={"source": "fashion_mnist"}),
-        "dataset.source", "got fashion_mnist", "(did you mean 'keras:fashion_mnist'?)",
+        "dataset.source",
+        "got fashion_mnist",
+        "(did you mean 'keras:fashion_mnist'?)",
     ),
-    "scale zscore": (with_dataset(scale="zscore"), "dataset.scale", "got zscore", "one of none, standard, minmax, or a number > 0"),
+    "scale zscore": (
+        with_dataset(scale="zscore"),
+        "dataset.scale",
+        "got zscore",
+        "one of none, standard, minmax, or a number > 0",
+    ),
     "scale -1": (with_dataset(scale=-1), "dataset.scale", "got -1", "one of none, standard, minmax, or a number > 0"),
     "scale inf": (with_dataset(scale=float("inf")), "dataset.scale", "got .inf", "a number > 0 to divide by"),
-    "header maybe": (tiny_config(dataset={**CSV, "header": "maybe"}), "dataset.header", "got maybe", "must be true, false or auto"),
-    "missing keep": (tiny_config(dataset={**CSV, "missing": "keep"}), "dataset.missing", "got keep", "'error' or 'drop'"),
-    "target bool": (tiny_config(dataset={**CSV, "target": True}), "dataset.target", "got true", "a column name or a 0-based column index"),
-    "features float": (tiny_config(dataset={**CSV, "features": [0, 1.5]}), "dataset.features[1]", "got 1.5", "0-based column index"),
+    "header maybe": (
+        tiny_config(dataset={**CSV, "header": "maybe"}),
+        "dataset.header",
+        "got maybe",
+        "must be true, false or auto",
+    ),
+    "missing keep": (
+        tiny_config(dataset={**CSV, "missing": "keep"}),
+        "dataset.missing",
+        "got keep",
+        "'error' or 'drop'",
+    ),
+    "target bool": (
+        tiny_config(dataset={**CSV, "target": True}),
+        "dataset.target",
+        "got true",
+        "a column name or a 0-based column index",
+    ),
+    "features float": (
+        tiny_config(dataset={**CSV, "features": [0, 1.5]}),
+        "dataset.features[1]",
+        "got 1.5",
+        "0-based column index",
+    ),
     "separator empty": (tiny_config(dataset={**CSV, "separator": ""}), "dataset.separator", "got ''", 'use "," or ";"'),
     "path and source": (
         tiny_config(dataset={**CSV, "source": "sklearn:iris"}),
-        "dataset", None, "give exactly one of path, source or inline (got path and source)",
+        "dataset",
+        None,
+        "give exactly one of path, source or inline (got path and source)",
     ),
-    "no data": (tiny_config(dataset={"test": 0.1}), "dataset", None, "give exactly one of path, source or inline (got none of them)"),
+    "no data": (
+        tiny_config(dataset={"test": 0.1}),
+        "dataset",
+        None,
+        "give exactly one of path, source or inline (got none of them)",
+    ),
     "csv keys with source": (
         tiny_config(dataset={"source": "sklearn:iris", "separator": ";", "target": 3}),
-        "dataset", None, "separator, target only apply to a CSV path, not to source data",
+        "dataset",
+        None,
+        "separator, target only apply to a CSV path, not to source data",
     ),
-    "csv key with inline": (with_dataset(header=True), "dataset", None, "header only apply to a CSV path, not to inline data"),
+    "csv key with inline": (
+        with_dataset(header=True),
+        "dataset",
+        None,
+        "header only apply to a CSV path, not to inline data",
+    ),
     "unknown sklearn source": (
         tiny_config(dataset={"source": "sklearn:irsi"}),
-        "dataset.source", "got sklearn:irsi",
+        "dataset.source",
+        "got sklearn:irsi",
         "unknown dataset source (did you mean 'sklearn:iris'?); valid: sklearn:iris, sklearn:wine, "
         "sklearn:breast_cancer, sklearn:digits, sklearn:diabetes",
     ),
     "name with slash": (tiny_config(name="a/b"), "name", "got a/b", "only letters, digits and . _ + -"),
-    "name starting with a dot": (tiny_config(name=".hidden"), "name", "got .hidden", "must start with a letter or digit"),
-    "loss 5": (tiny_config(loss=5), "loss", "got 5", "must be a Keras loss name (e.g. binary_crossentropy) or a mapping"),
-    "loss {}": (tiny_config(loss={}), "loss", "got {}", "or a mapping {name: binary_crossentropy, <argument>: <value>, ...}"),
-    "loss mapping without name": (tiny_config(loss={"from_logits": True}), "loss", "got {from_logits: true}", "{name: binary_crossentropy,"),
-    "optimizer list": (tiny_config(optimizer=["adam"]), "optimizer", "got [adam]", "must be a Keras optimizer name (e.g. adam)"),
+    "name starting with a dot": (
+        tiny_config(name=".hidden"),
+        "name",
+        "got .hidden",
+        "must start with a letter or digit",
+    ),
+    "loss 5": (
+        tiny_config(loss=5),
+        "loss",
+        "got 5",
+        "must be a Keras loss name (e.g. binary_crossentropy) or a mapping",
+    ),
+    "loss {}": (
+        tiny_config(loss={}),
+        "loss",
+        "got {}",
+        "or a mapping {name: binary_crossentropy, <argument>: <value>, ...}",
+    ),
+    "loss mapping without name": (
+        tiny_config(loss={"from_logits": True}),
+        "loss",
+        "got {from_logits: true}",
+        "{name: binary_crossentropy,",
+    ),
+    "optimizer list": (
+        tiny_config(optimizer=["adam"]),
+        "optimizer",
+        "got [adam]",
+        "must be a Keras optimizer name (e.g. adam)",
+    ),
     "metrics string": (tiny_config(metrics="accuracy"), "metrics", "got accuracy", "must be a valid list"),
     "metric number": (tiny_config(metrics=["accuracy", 3]), "metrics[1]", "got 3", "Keras metric name (e.g. accuracy)"),
     "activation number": (tiny_config(activation=5), "activation", "got 5", "must be a valid string"),
     "seed -1": (tiny_config(seed=-1), "seed", "got -1", "must be greater than or equal to 0"),
-    "backend theano": (tiny_config(backend="theano"), "backend", "got theano", "must be 'auto', 'jax', 'tensorflow' or 'torch'"),
+    "backend theano": (
+        tiny_config(backend="theano"),
+        "backend",
+        "got theano",
+        "must be 'auto', 'jax', 'tensorflow' or 'torch'",
+    ),
     "task is the loss's to decide": (tiny_config(task="classification"), "task", None, "unknown key"),
     "kfold 1": (tiny_config(kfold=1), "kfold.k", "got 1", "must be greater than or equal to 2"),
-    "kfold true": (tiny_config(kfold=True), "kfold", "got true", "an int k >= 2 (the number of folds) or a mapping with keys among: k, shuffle"),
-    "kfold without k": (tiny_config(kfold={"shuffle": False}), "kfold.k", None, "required key is missing"),
-    "kfold stratify": (tiny_config(kfold={"k": 3, "stratify": "often"}), "kfold.stratify", "got often", "must be 'auto', true or false"),
-    "kfold refit_epochs 0": (
-        tiny_config(kfold={"k": 3, "refit_epochs": 0}), "kfold.refit_epochs", "got 0", "an int > 0, best (the best epoch",
+    "kfold true": (
+        tiny_config(kfold=True),
+        "kfold",
+        "got true",
+        "an int k >= 2 (the number of folds) or a mapping with keys among: k, shuffle",
     ),
-    "early_stopping 5": (tiny_config(early_stopping=5), "early_stopping", "got 5", "true, false or a mapping with keys among: monitor,"),
-    "patience -1": (tiny_config(early_stopping={"patience": -1}), "early_stopping.patience", "got -1", "greater than or equal to 0"),
-    "mode": (tiny_config(early_stopping={"mode": "bigger"}), "early_stopping.mode", "got bigger", "'auto', 'min' or 'max'"),
+    "kfold without k": (tiny_config(kfold={"shuffle": False}), "kfold.k", None, "required key is missing"),
+    "kfold stratify": (
+        tiny_config(kfold={"k": 3, "stratify": "often"}),
+        "kfold.stratify",
+        "got often",
+        "must be 'auto', true or false",
+    ),
+    "kfold refit_epochs 0": (
+        tiny_config(kfold={"k": 3, "refit_epochs": 0}),
+        "kfold.refit_epochs",
+        "got 0",
+        "an int > 0, best (the best epoch",
+    ),
+    "early_stopping 5": (
+        tiny_config(early_stopping=5),
+        "early_stopping",
+        "got 5",
+        "true, false or a mapping with keys among: monitor,",
+    ),
+    "patience -1": (
+        tiny_config(early_stopping={"patience": -1}),
+        "early_stopping.patience",
+        "got -1",
+        "greater than or equal to 0",
+    ),
+    "mode": (
+        tiny_config(early_stopping={"mode": "bigger"}),
+        "early_stopping.mode",
+        "got bigger",
+        "'auto', 'min' or 'max'",
+    ),
     "inline x and y lengths": (
         with_dataset(inline={"x": [[0, 1], [1, 0], [1, 1]], "y": [1, 0]}),
-        "dataset.inline", None, "x has 3 rows but y has 2 values; give one y value per row of x",
+        "dataset.inline",
+        None,
+        "x has 3 rows but y has 2 values; give one y value per row of x",
     ),
     "inline row widths": (
         with_dataset(inline={"x": [[0, 1], [1], [1, 1]], "y": [1, 0, 1]}),
-        "dataset.inline", None, "rows of x have different lengths [1, 2]; give every row the same length",
+        "dataset.inline",
+        None,
+        "rows of x have different lengths [1, 2]; give every row the same length",
     ),
-    "inline empty": (with_dataset(inline={"x": [], "y": []}), "dataset.inline", None, "x and y are empty; give at least one row"),
+    "inline empty": (
+        with_dataset(inline={"x": [], "y": []}),
+        "dataset.inline",
+        None,
+        "x and y are empty; give at least one row",
+    ),
     "inline empty row": (
-        with_dataset(inline={"x": [[0, 1], []], "y": [1, 0]}), "dataset.inline.x[1]", "got []", "must be a row of numbers",
+        with_dataset(inline={"x": [[0, 1], []], "y": [1, 0]}),
+        "dataset.inline.x[1]",
+        "got []",
+        "must be a row of numbers",
     ),
     "inline rows and numbers": (
         with_dataset(inline={"x": [[0, 1], 2], "y": [1, 0]}),
-        "dataset.inline", None, "x mixes rows [..] and single numbers; write every row of x the same way",
+        "dataset.inline",
+        None,
+        "x mixes rows [..] and single numbers; write every row of x the same way",
     ),
     "inline text feature": (
-        with_dataset(inline={"x": [[0, "a"]], "y": [1]}), "dataset.inline.x[0]", "got [0, a]", "must be a row of numbers",
+        with_dataset(inline={"x": [[0, "a"]], "y": [1]}),
+        "dataset.inline.x[0]",
+        "got [0, a]",
+        "must be a row of numbers",
     ),
     "inline null label": (
-        with_dataset(inline={"x": [[0, 1]], "y": [None]}), "dataset.inline.y[0]", "got null", "a number or a class label",
+        with_dataset(inline={"x": [[0, 1]], "y": [None]}),
+        "dataset.inline.y[0]",
+        "got null",
+        "a number or a class label",
     ),
     "inline without y": (with_dataset(inline={"x": [[0, 1]]}), "dataset.inline.y", None, "required key is missing"),
 }
@@ -394,7 +582,10 @@ def test_set_error_names_the_argument(cli, write_config):
 
 def test_set_unknown_key_suggests(cli, write_config):
     message = one_error(cli("check", write_config(BASE_YAML), "--set", "dataset.tset=0.3"))
-    assert message == f"--set dataset.tset=0.3: dataset.tset: unknown key (did you mean 'test'?); valid keys here: {DATASET_KEYS}"
+    assert (
+        message
+        == f"--set dataset.tset=0.3: dataset.tset: unknown key (did you mean 'test'?); valid keys here: {DATASET_KEYS}"
+    )
 
 
 def test_set_short_option_and_several_sets(cli, write_config):
@@ -426,8 +617,13 @@ def test_set_error_when_the_file_is_fine_points_at_the_set_not_the_file(cli, wri
 
 
 def test_set_a_slice_sets_every_layer_but_the_last(cli, write_config):
-    config = tiny_config(layers=[{"type": "Dense", "units": 4}, {"type": "Dense", "units": 5},
-                                 {"type": "Dense", "units": 1, "activation": "sigmoid"}])
+    config = tiny_config(
+        layers=[
+            {"type": "Dense", "units": 4},
+            {"type": "Dense", "units": 5},
+            {"type": "Dense", "units": 1, "activation": "sigmoid"},
+        ]
+    )
     resolved = check_ok(cli, write_config(config), "--set", "layers[:-1].units=32")
     assert [layer["units"] for layer in resolved["layers"]] == [32, 32, 1]
 
@@ -489,19 +685,41 @@ def test_check_prints_every_default(cli, write_config, monkeypatch):
 def test_check_fills_dataset_defaults_for_a_csv_path(cli, write_config):
     resolved = check_ok(cli, write_config(tiny_config(dataset={"path": "data.csv"})))
     assert resolved["dataset"] == {
-        "path": "data.csv", "header": "auto", "separator": ",", "encoding": "utf-8", "decimal": ".", "thousands": None,
+        "path": "data.csv",
+        "header": "auto",
+        "separator": ",",
+        "encoding": "utf-8",
+        "decimal": ".",
+        "thousands": None,
         "target": None,
-        "features": None, "missing": "error", "test": 0.2, "validation": 0.0, "scale": "none", "flatten": False,
+        "features": None,
+        "missing": "error",
+        "test": 0.2,
+        "validation": 0.0,
+        "scale": "none",
+        "flatten": False,
     }  # check does not read the CSV: a missing file is for --deep or train to report
 
 
 def test_check_expands_shorthands(cli, write_config):
     resolved = check_ok(cli, write_config(tiny_config(kfold=4, early_stopping=True)))
-    assert resolved["kfold"] == {"k": 4, "shuffle": True, "stratify": "auto", "refit": False, "refit_epochs": None,
-                                 "monitor": None, "smoothing": 0.0, "skip_epochs": 0}
+    assert resolved["kfold"] == {
+        "k": 4,
+        "shuffle": True,
+        "stratify": "auto",
+        "refit": False,
+        "refit_epochs": None,
+        "monitor": None,
+        "smoothing": 0.0,
+        "skip_epochs": 0,
+    }
     assert resolved["early_stopping"] == {
-        "monitor": "val_loss", "patience": 10, "min_delta": 0.0, "mode": "auto",
-        "restore_best_weights": True, "start_from_epoch": 0,
+        "monitor": "val_loss",
+        "patience": 10,
+        "min_delta": 0.0,
+        "mode": "auto",
+        "restore_best_weights": True,
+        "start_from_epoch": 0,
     }
     assert check_ok(cli, write_config(tiny_config(early_stopping=False)))["early_stopping"] is None
 
@@ -511,8 +729,19 @@ def test_check_expands_shorthands(cli, write_config):
     [
         tiny_config(),
         tiny_config(kfold={"k": 3, "refit": True, "refit_epochs": "best"}, early_stopping={"monitor": "loss"}),
-        tiny_config(dataset={"source": "sklearn:iris", "test": 0.25, "scale": "standard"}, optimizer={"name": "sgd", "learning_rate": 0.01}),
-        tiny_config(dataset={"path": "x.csv", "target": "label", "features": [0, "b"], "header": True, "separator": "whitespace"}),
+        tiny_config(
+            dataset={"source": "sklearn:iris", "test": 0.25, "scale": "standard"},
+            optimizer={"name": "sgd", "learning_rate": 0.01},
+        ),
+        tiny_config(
+            dataset={
+                "path": "x.csv",
+                "target": "label",
+                "features": [0, "b"],
+                "header": True,
+                "separator": "whitespace",
+            }
+        ),
         tiny_config(dataset={"inline": {"x": [1, 2, 3], "y": ["a", "b", "a"]}, "test": 0, "scale": 255}),
     ],
     ids=["inline", "kfold-early-stopping", "sklearn", "csv", "inline-1d-labels"],
@@ -594,21 +823,28 @@ def test_schema_allows_the_documented_shorthands(schema):
 
 def test_an_option_without_its_value_is_one_line(cli, write_config):
     path = write_config(BASE_YAML)
-    assert one_error(cli("check", path, "--set")) == "nnrun check: Option '--set' requires an argument; see nnrun check --help"
+    assert (
+        one_error(cli("check", path, "--set"))
+        == "nnrun check: Option '--set' requires an argument; see nnrun check --help"
+    )
 
 
 def test_plain_check_says_on_its_last_line_what_only_deep_checks(cli, write_config):
     result = cli("check", write_config(BASE_YAML))
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == ("# not checked without --deep: the data, the layer shapes, the output "
-                                              "layer against the loss and the classes, and the metrics against the "
-                                              "target values")
+    assert result.stdout.splitlines()[-1] == (
+        "# not checked without --deep: the data, the layer shapes, the output "
+        "layer against the loss and the classes, and the metrics against the "
+        "target values"
+    )
 
 
 def test_plain_check_catches_a_misspelled_keras_name_without_keras(cli, write_config):
     message = one_error(cli("check", write_config(BASE_YAML), "--set", "layers[0].activation=rleu"))
-    assert message.startswith("--set layers[0].activation=rleu: layers[0].activation: got 'rleu'; unknown activation "
-                              "(did you mean 'relu'?); valid: celu, elu,")
+    assert message.startswith(
+        "--set layers[0].activation=rleu: layers[0].activation: got 'rleu'; unknown activation "
+        "(did you mean 'relu'?); valid: celu, elu,"
+    )
 
 
 def test_a_value_from_the_file_is_blamed_on_its_line_not_on_a_set_beside_it(cli, write_config):
@@ -617,42 +853,53 @@ def test_a_value_from_the_file_is_blamed_on_its_line_not_on_a_set_beside_it(cli,
     assert message.startswith(f"{write_config(config)}:9: optimizer.lr: Adam takes no argument 'lr'")
 
 
-@pytest.mark.parametrize(("sets", "blamed"), [
-    (["optimizer=adam", "optimizer.lr=0.1"], "--set optimizer.lr=0.1"),  # the most specific, not the first
-    (["optimizer.lr=0.1", "optimizer.name=adam"], "--set optimizer.lr=0.1"),  # the one at the key, not the last
-    (["optimizer.lr=0.2", "optimizer=adam", "optimizer.lr=0.1"], "--set optimizer.lr=0.1"),  # a key given twice
-])
+@pytest.mark.parametrize(
+    ("sets", "blamed"),
+    [
+        (["optimizer=adam", "optimizer.lr=0.1"], "--set optimizer.lr=0.1"),  # the most specific, not the first
+        (["optimizer.lr=0.1", "optimizer.name=adam"], "--set optimizer.lr=0.1"),  # the one at the key, not the last
+        (["optimizer.lr=0.2", "optimizer=adam", "optimizer.lr=0.1"], "--set optimizer.lr=0.1"),  # a key given twice
+    ],
+)
 def test_the_set_that_gave_the_value_is_blamed(cli, write_config, sets, blamed):
     args = [a for s in sets for a in ("--set", s)]
     message = one_error(cli("check", write_config(BASE_YAML), *args))
     assert message.startswith(f"{blamed}: optimizer.lr: Adam takes no argument 'lr'")
 
 
-@pytest.mark.parametrize(("sets", "blamed"), [
-    (["layers[1].units=3", "layers[1].activation=softmax"], "--set layers[1].units=3"),  # the units, not the last
-    (["layers[1].activation=softmax", "layers[1].units=3"], "--set layers[1].units=3"),
-])
+@pytest.mark.parametrize(
+    ("sets", "blamed"),
+    [
+        (["layers[1].units=3", "layers[1].activation=softmax"], "--set layers[1].units=3"),  # the units, not the last
+        (["layers[1].activation=softmax", "layers[1].units=3"], "--set layers[1].units=3"),
+    ],
+)
 def test_an_output_layer_error_is_blamed_on_the_set_of_the_key_it_is_about(cli, write_config, sets, blamed):
     args = [a for s in sets for a in ("--set", s)]
     message = one_error(cli("check", write_config(BASE_YAML), "--deep", *args))
-    assert message == (f"{blamed}: layers[1]: the output has 3 units, but binary_crossentropy needs 1: write "
-                       "{type: Dense, units: 1, activation: sigmoid}")
+    assert message == (
+        f"{blamed}: layers[1]: the output has 3 units, but binary_crossentropy needs 1: write "
+        "{type: Dense, units: 1, activation: sigmoid}"
+    )
 
 
 def test_units_from_the_file_are_blamed_on_its_line_not_on_a_set_of_the_activation(cli, write_config):
     path = write_config(BASE_YAML)
-    message = one_error(cli("check", path, "--deep", "--set", "loss=categorical_crossentropy",
-                            "--set", "layers[1].activation=softmax"))
+    message = one_error(
+        cli("check", path, "--deep", "--set", "loss=categorical_crossentropy", "--set", "layers[1].activation=softmax")
+    )
     assert message.startswith(f"{path}:6: layers[1]: the output has 1 unit, but categorical_crossentropy on 2 classes")
 
 
 def test_a_section_only_a_set_gave_is_blamed_on_that_set_with_the_set_to_add(cli, write_config):
     message = one_error(cli("check", write_config(BASE_YAML), "--set", "kfold.shuffle=false"))
-    assert message == ("--set kfold.shuffle=false: kfold.k: required key is missing; add --set kfold.k=5 or "
-                       "nnrun kfold --k 5")
+    assert message == (
+        "--set kfold.shuffle=false: kfold.k: required key is missing; add --set kfold.k=5 or nnrun kfold --k 5"
+    )
 
 
 def test_a_misspelt_layer_type_is_named_with_the_key_it_misspells(cli, write_config):
     path = write_config(BASE_YAML.replace("{type: Dense, units: 4", "{typ: Dense, units: 4"))
-    assert one_error(cli("check", path)) == (f"{path}:5: layers[0].typ: unknown key (did you mean 'type'? it is "
-                                             "required); e.g. type: Dense")
+    assert one_error(cli("check", path)) == (
+        f"{path}:5: layers[0].typ: unknown key (did you mean 'type'? it is required); e.g. type: Dense"
+    )

@@ -13,14 +13,27 @@ from pathlib import Path
 
 import pytest
 from helpers import (  # run folders, as nnrun train and nnrun kfold leave them
-    FINISHED, KF, SCORES, TR, A, B, C, boston_config, dead_pid, history, kfold_metrics, make_run, pima_config,
-    running_metrics, train_metrics,
+    FINISHED,
+    KF,
+    SCORES,
+    TR,
+    A,
+    B,
+    C,
+    boston_config,
+    dead_pid,
+    history,
+    kfold_metrics,
+    make_run,
+    pima_config,
+    running_metrics,
+    train_metrics,
 )
 from helpers import RUN_CONFIGS as CONFIGS
 
-from nnrun.views import compare as cmp
 from nnrun.runs.folder import direction
 from nnrun.runs.record import read_run
+from nnrun.views import compare as cmp
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RUN_COLUMNS = ["run", "kind", "status", "started", "duration_s", "epochs_run"]
@@ -48,13 +61,23 @@ def pima_runs(tmp_path) -> Path:
 def boston_runs(tmp_path) -> Path:
     """tmp_path/boston with a 2-fold run (val_mae 2.5481 ± 0.2912) and a train run (val_mae 2.4)."""
     root = tmp_path / "boston"
-    make_run(root, KF, boston_config(0.001),
-             kfold_metrics("boston", {"loss": 14.8858, "mae": 2.5481}, {"loss": 2.9415, "mae": 0.2912},
-                           {"loss": 9.0960, "mae": 2.1150}),
-             history(("loss", "mae"), start=20.0), kind="kfold")
-    make_run(root, TR, boston_config(0.01),
-             train_metrics("boston", {"loss": 10.0, "mae": 2.2}, {"loss": 13.0, "mae": 2.4}),
-             history(("loss", "mae"), start=18.0))
+    make_run(
+        root,
+        KF,
+        boston_config(0.001),
+        kfold_metrics(
+            "boston", {"loss": 14.8858, "mae": 2.5481}, {"loss": 2.9415, "mae": 0.2912}, {"loss": 9.0960, "mae": 2.1150}
+        ),
+        history(("loss", "mae"), start=20.0),
+        kind="kfold",
+    )
+    make_run(
+        root,
+        TR,
+        boston_config(0.01),
+        train_metrics("boston", {"loss": 10.0, "mae": 2.2}, {"loss": 13.0, "mae": 2.4}),
+        history(("loss", "mae"), start=18.0),
+    )
     return root
 
 
@@ -88,10 +111,20 @@ def error_lines(result) -> list[str]:
 
 def test_columns_are_the_run_columns_the_config_keys_that_differ_and_the_scores(cli, pima_runs):
     rows = json_rows(cli, pima_runs)
-    assert list(rows[0]) == [*RUN_COLUMNS, "layers[0].units", "optimizer.learning_rate",
-                             "test_loss", "test_accuracy", "val_loss", "val_accuracy"]
+    assert list(rows[0]) == [
+        *RUN_COLUMNS,
+        "layers[0].units",
+        "optimizer.learning_rate",
+        "test_loss",
+        "test_accuracy",
+        "val_loss",
+        "val_accuracy",
+    ]
     assert {r["run"]: (r["optimizer.learning_rate"], r["layers[0].units"]) for r in rows} == {
-        A: (0.01, 8), B: (0.001, 8), C: (0.01, 16)}
+        A: (0.01, 8),
+        B: (0.001, 8),
+        C: (0.01, 16),
+    }
 
 
 def test_shared_values_are_printed_once_above_the_table_not_as_columns(cli, pima_runs):
@@ -100,7 +133,13 @@ def test_shared_values_are_printed_once_above_the_table_not_as_columns(cli, pima
     first, *rest = result.stdout.splitlines()
     header = next(line for line in rest if " kind " in line)
     assert first.startswith("shared by every run: ")
-    for shared in ("optimizer.name=adam", "layers[1].units=1", "epochs=3", "early_stopping=null", "metrics=[\"accuracy\"]"):
+    for shared in (
+        "optimizer.name=adam",
+        "layers[1].units=1",
+        "epochs=3",
+        "early_stopping=null",
+        'metrics=["accuracy"]',
+    ):
         assert shared in first
     assert "learning_rate" not in first and "layers[0].units" not in first
     # the header is the line naming the run columns; a shared key there would be a column too many
@@ -129,14 +168,19 @@ def test_a_key_only_some_runs_have_is_a_differing_column(tmp_path):
 def test_a_key_an_older_run_lacks_reads_as_its_default(tmp_path):
     root = tmp_path / "runs"
     make_run(root, "r1", pima_config(steps_per_execution="auto"), train_metrics("pima", *SCORES[A]))
-    make_run(root, "r2", {k: v for k, v in pima_config().items() if k != "early_stopping"},
-             train_metrics("pima", *SCORES[B]))
+    make_run(
+        root, "r2", {k: v for k, v in pima_config().items() if k != "early_stopping"}, train_metrics("pima", *SCORES[B])
+    )
     comparison = cmp.compare(records(root))
     assert comparison.config_columns == []
     assert comparison.shared["early_stopping"] is None and comparison.shared["steps_per_execution"] == "auto"
     # a key without a default is still absent: set to null in one run and missing in another, it differs
-    make_run(root, "r3", pima_config(dataset={**pima_config()["dataset"], "stratify": None}),
-             train_metrics("pima", *SCORES[C]))
+    make_run(
+        root,
+        "r3",
+        pima_config(dataset={**pima_config()["dataset"], "stratify": None}),
+        train_metrics("pima", *SCORES[C]),
+    )
     assert cmp.compare(records(root)).config_columns == ["dataset.stratify"]
 
 
@@ -161,17 +205,21 @@ def pima_runs_and_one_without_scores(pima_runs) -> Path:
 NO_SCORES = "20261122-083000-pima"
 
 
-@pytest.mark.parametrize(("args", "order"), [
-    (["--sort", "test_accuracy"], [B, A, C, NO_SCORES]),  # higher is better: highest first
-    (["--sort", "test_loss"], [A, C, B, NO_SCORES]),  # lower is better: lowest first
-    (["--sort", "val_loss"], [B, A, C, NO_SCORES]),
-    (["--sort", "test_accuracy", "--reverse"], [C, A, B, NO_SCORES]),  # still last: it has no value to order
-    (["--sort", "test_loss", "--reverse"], [B, C, A, NO_SCORES]),
-    (["--sort", "optimizer.learning_rate"], [B, A, C, NO_SCORES]),  # config values: ascending (stable on ties)
-    (["--sort", "test_accuracy", "--top", "2"], [B, A]),
-])
-def test_sort_orders_scores_best_first_and_runs_without_the_value_last(cli, pima_runs_and_one_without_scores,
-                                                                        args, order):
+@pytest.mark.parametrize(
+    ("args", "order"),
+    [
+        (["--sort", "test_accuracy"], [B, A, C, NO_SCORES]),  # higher is better: highest first
+        (["--sort", "test_loss"], [A, C, B, NO_SCORES]),  # lower is better: lowest first
+        (["--sort", "val_loss"], [B, A, C, NO_SCORES]),
+        (["--sort", "test_accuracy", "--reverse"], [C, A, B, NO_SCORES]),  # still last: it has no value to order
+        (["--sort", "test_loss", "--reverse"], [B, C, A, NO_SCORES]),
+        (["--sort", "optimizer.learning_rate"], [B, A, C, NO_SCORES]),  # config values: ascending (stable on ties)
+        (["--sort", "test_accuracy", "--top", "2"], [B, A]),
+    ],
+)
+def test_sort_orders_scores_best_first_and_runs_without_the_value_last(
+    cli, pima_runs_and_one_without_scores, args, order
+):
     assert names(json_rows(cli, pima_runs_and_one_without_scores, *args)) == order
 
 
@@ -183,8 +231,14 @@ def test_sort_by_val_mae_puts_the_lowest_first(cli, boston_runs):
 def test_sort_by_a_std_column_puts_the_smallest_spread_first(cli, tmp_path):
     root = tmp_path / "runs"
     for name, std in (("wide", 0.09), ("narrow", 0.01)):
-        make_run(root, name, pima_config(), kfold_metrics("pima", {"loss": 0.5, "accuracy": 0.75},
-                                                          {"loss": 0.02, "accuracy": std}, {"loss": 0.5, "accuracy": 0.7}))
+        make_run(
+            root,
+            name,
+            pima_config(),
+            kfold_metrics(
+                "pima", {"loss": 0.5, "accuracy": 0.75}, {"loss": 0.02, "accuracy": std}, {"loss": 0.5, "accuracy": 0.7}
+            ),
+        )
     assert names(json_rows(cli, root, "--sort", "val_accuracy_std")) == ["narrow", "wide"]
 
 
@@ -192,10 +246,15 @@ def cosine_runs(root: Path, directions: dict | None) -> Path:
     """Two runs scored by cosine_similarity, which Keras says is better higher though its name reads like a
     distance; metrics.json's `directions` as given (None: a run written before nnrun recorded them)."""
     for name, score in (("low", 0.2), ("high", 0.9)):
-        metrics = train_metrics("pima", {"loss": 0.5, "cosine_similarity": score},
-                                {"loss": 0.5, "cosine_similarity": score})
-        make_run(root, name, pima_config(metrics=["cosine_similarity"]),
-                 metrics if directions is None else {**metrics, "directions": directions})
+        metrics = train_metrics(
+            "pima", {"loss": 0.5, "cosine_similarity": score}, {"loss": 0.5, "cosine_similarity": score}
+        )
+        make_run(
+            root,
+            name,
+            pima_config(metrics=["cosine_similarity"]),
+            metrics if directions is None else {**metrics, "directions": directions},
+        )
     return root
 
 
@@ -221,12 +280,17 @@ def test_beside_an_old_run_the_direction_a_newer_run_recorded_decides(cli, tmp_p
     assert names(json_rows(cli, root, "--sort", "test_cosine_similarity")) == ["high", "low"]
 
 
-@pytest.mark.parametrize("metrics, name, expected", [
-    ({"directions": {"loss": "min", "f1_score": "max"}}, "val_f1_score[0]", "max"),  # one value per class
-    ({"directions": {"loss": "min", "mae": "max"}}, "val_mae_std", "min"),  # a spread: the smaller the better
-    ({"directions": {"cosine_similarity": "up"}}, "test_cosine_similarity", "min"),  # not one nnrun writes
-    ({}, "test_auc", "max"), ({}, "val_loss", "min"), ({"directions": None}, "accuracy", "max"),
-])
+@pytest.mark.parametrize(
+    "metrics, name, expected",
+    [
+        ({"directions": {"loss": "min", "f1_score": "max"}}, "val_f1_score[0]", "max"),  # one value per class
+        ({"directions": {"loss": "min", "mae": "max"}}, "val_mae_std", "min"),  # a spread: the smaller the better
+        ({"directions": {"cosine_similarity": "up"}}, "test_cosine_similarity", "min"),  # not one nnrun writes
+        ({}, "test_auc", "max"),
+        ({}, "val_loss", "min"),
+        ({"directions": None}, "accuracy", "max"),
+    ],
+)
 def test_the_direction_of_a_score(metrics, name, expected):
     assert direction(metrics, name) == expected
 
@@ -280,8 +344,13 @@ def test_table_of_a_single_run_highlights_nothing(pima_runs):
 @pytest.fixture
 def four_runs(pima_runs) -> Path:
     """A, B, C and a failed run D (learning rate 0.01, units 8, no scores)."""
-    failed = {**running_metrics(pid=1, host="trainer-7"), "status": "failed", "finished": FINISHED,
-              "duration_s": 0.8, "error": {"type": "ValueError", "message": "bad shape"}}
+    failed = {
+        **running_metrics(pid=1, host="trainer-7"),
+        "status": "failed",
+        "finished": FINISHED,
+        "duration_s": 0.8,
+        "error": {"type": "ValueError", "message": "bad shape"},
+    }
     make_run(pima_runs, "20261122-084000-pima", pima_config(0.01, 8), failed)
     return pima_runs
 
@@ -289,19 +358,22 @@ def four_runs(pima_runs) -> Path:
 D = "20261122-084000-pima"
 
 
-@pytest.mark.parametrize(("filters", "kept"), [
-    (["status=completed"], [A, B, C]),
-    (["status!=completed"], [D]),
-    (["test_accuracy>0.7"], [A, B]),  # C's 0.70 is not above; D has no score
-    (["test_accuracy>=0.7"], [A, B, C]),
-    (["test_loss<0.45"], [A]),
-    (["optimizer.learning_rate=0.01"], [A, C, D]),
-    (["optimizer.learning_rate=1e-2"], [A, C, D]),  # numbers compare as numbers, however written
-    (["optimizer.learning_rate!=0.01"], [B]),
-    (["layers[0].units>8"], [C]),
-    (["optimizer.learning_rate=0.01", "test_accuracy>0.72"], [A]),  # ANDed
-    (["status=completed", "layers[0].units=8", "optimizer.learning_rate<0.01"], [B]),
-])
+@pytest.mark.parametrize(
+    ("filters", "kept"),
+    [
+        (["status=completed"], [A, B, C]),
+        (["status!=completed"], [D]),
+        (["test_accuracy>0.7"], [A, B]),  # C's 0.70 is not above; D has no score
+        (["test_accuracy>=0.7"], [A, B, C]),
+        (["test_loss<0.45"], [A]),
+        (["optimizer.learning_rate=0.01"], [A, C, D]),
+        (["optimizer.learning_rate=1e-2"], [A, C, D]),  # numbers compare as numbers, however written
+        (["optimizer.learning_rate!=0.01"], [B]),
+        (["layers[0].units>8"], [C]),
+        (["optimizer.learning_rate=0.01", "test_accuracy>0.72"], [A]),  # ANDed
+        (["status=completed", "layers[0].units=8", "optimizer.learning_rate<0.01"], [B]),
+    ],
+)
 def test_filter_keeps_the_runs_where_every_condition_holds(cli, four_runs, filters, kept):
     args = [a for f in filters for a in ("--filter", f)]
     assert names(json_rows(cli, four_runs, *args)) == kept
@@ -347,9 +419,14 @@ def test_metrics_by_metric_name_keeps_its_test_and_val_columns(cli, pima_runs):
 
 
 def test_metrics_by_metric_name_keeps_a_kfold_runs_std_too(cli, pima_runs):
-    make_run(pima_runs, "20261122-085000-pima-kfold", pima_config(0.01, 8),
-             kfold_metrics("pima", {"loss": 0.5, "accuracy": 0.76}, {"loss": 0.02, "accuracy": 0.03},
-                           {"loss": 0.48, "accuracy": 0.74}))
+    make_run(
+        pima_runs,
+        "20261122-085000-pima-kfold",
+        pima_config(0.01, 8),
+        kfold_metrics(
+            "pima", {"loss": 0.5, "accuracy": 0.76}, {"loss": 0.02, "accuracy": 0.03}, {"loss": 0.48, "accuracy": 0.74}
+        ),
+    )
     rows = json_rows(cli, pima_runs, "--metrics", "accuracy")
     assert score_columns(rows) == ["test_accuracy", "val_accuracy", "val_accuracy_std"]
 
@@ -384,10 +461,19 @@ def test_unknown_metric_is_an_error_naming_the_valid_ones(cli, boston_runs):
 @pytest.fixture
 def mixed_runs(pima_runs) -> Path:
     """A, B, C and a 2-fold pima run: train and k-fold rows together."""
-    make_run(pima_runs, "20261122-085000-pima-kfold", pima_config(0.01, 32),
-             kfold_metrics("pima", {"loss": 0.4923, "accuracy": 0.7612}, {"loss": 0.0211, "accuracy": 0.0345},
-                           {"loss": 0.4811, "accuracy": 0.7353}),
-             history(), kind="kfold")
+    make_run(
+        pima_runs,
+        "20261122-085000-pima-kfold",
+        pima_config(0.01, 32),
+        kfold_metrics(
+            "pima",
+            {"loss": 0.4923, "accuracy": 0.7612},
+            {"loss": 0.0211, "accuracy": 0.0345},
+            {"loss": 0.4811, "accuracy": 0.7353},
+        ),
+        history(),
+        kind="kfold",
+    )
     return pima_runs
 
 
@@ -442,8 +528,10 @@ def test_markdown_is_a_table_with_the_shared_values_above(cli, pima_runs):
     lines = text.splitlines()
     assert lines[0].startswith("Shared by every run: ") and "`optimizer.name=adam`" in lines[0]
     table = lines[2:]
-    assert table[0] == ("| run | test_loss | test_accuracy | val_loss | val_accuracy | kind | status | started | "
-                        "duration_s | epochs_run | layers[0].units | optimizer.learning_rate |")  # scores first
+    assert table[0] == (
+        "| run | test_loss | test_accuracy | val_loss | val_accuracy | kind | status | started | "
+        "duration_s | epochs_run | layers[0].units | optimizer.learning_rate |"
+    )  # scores first
     assert table[1] == "|---|---:|---:|---:|---:|---|---|---|---|---|---|---|"  # scores right-aligned
     assert len(table) == 2 + 3 and all(line.startswith("| ") and line.endswith(" |") for line in table[2:])
 
@@ -477,9 +565,11 @@ def test_kfold_and_train_runs_in_one_table(cli, boston_runs):
 
 # --- 6b. runs that did not beat their baseline ---
 
-WARNED = ("no better than the baseline: test accuracy 0.7000 vs baseline 0.7000; train accuracy 0.6300 vs baseline "
-          "0.7000; it learned next to nothing, even on the rows it trained on; try more epochs (it ran 3), another "
-          "optimizer.learning_rate or a larger model; the features may also say little about this target")
+WARNED = (
+    "no better than the baseline: test accuracy 0.7000 vs baseline 0.7000; train accuracy 0.6300 vs baseline "
+    "0.7000; it learned next to nothing, even on the rows it trained on; try more epochs (it ran 3), another "
+    "optimizer.learning_rate or a larger model; the features may also say little about this target"
+)
 
 
 @pytest.fixture
@@ -553,8 +643,13 @@ def test_a_folder_with_a_config_but_no_metrics_json_is_unreadable(cli, pima_runs
 
 
 def test_running_with_a_dead_pid_on_this_host_is_crashed(cli, pima_runs):
-    make_run(pima_runs, "20261122-090000-pima", pima_config(0.1, 8),
-             running_metrics(pid=dead_pid(), host=socket.gethostname()), history(epochs=5))
+    make_run(
+        pima_runs,
+        "20261122-090000-pima",
+        pima_config(0.1, 8),
+        running_metrics(pid=dead_pid(), host=socket.gethostname()),
+        history(epochs=5),
+    )
     result = cli("compare", pima_runs, "--format", "json")
     row = {r["run"]: r for r in json.loads(result.stdout)}["20261122-090000-pima"]
     assert row["status"] == "crashed"
@@ -564,8 +659,13 @@ def test_running_with_a_dead_pid_on_this_host_is_crashed(cli, pima_runs):
 
 
 def test_running_with_a_live_pid_on_this_host_stays_running(cli, pima_runs):
-    make_run(pima_runs, "20261122-090000-pima", pima_config(0.1, 8),
-             running_metrics(pid=os.getpid(), host=socket.gethostname()), history(epochs=5))
+    make_run(
+        pima_runs,
+        "20261122-090000-pima",
+        pima_config(0.1, 8),
+        running_metrics(pid=os.getpid(), host=socket.gethostname()),
+        history(epochs=5),
+    )
     result = cli("compare", pima_runs, "--format", "json")
     row = {r["run"]: r for r in json.loads(result.stdout)}["20261122-090000-pima"]
     assert row["status"] == "running"
@@ -574,8 +674,12 @@ def test_running_with_a_live_pid_on_this_host_stays_running(cli, pima_runs):
 
 def test_running_on_another_host_stays_running(cli, pima_runs):
     # its pid means nothing here, dead or not
-    make_run(pima_runs, "20261122-090000-pima", pima_config(0.1, 8),
-             running_metrics(pid=dead_pid(), host=socket.gethostname() + "-elsewhere"))
+    make_run(
+        pima_runs,
+        "20261122-090000-pima",
+        pima_config(0.1, 8),
+        running_metrics(pid=dead_pid(), host=socket.gethostname() + "-elsewhere"),
+    )
     result = cli("compare", pima_runs, "--format", "json")
     row = {r["run"]: r for r in json.loads(result.stdout)}["20261122-090000-pima"]
     assert row["status"] == "running"
@@ -649,8 +753,9 @@ def test_plot_draws_only_the_runs_that_have_the_curve_and_says_so(cli, pima_runs
 
 
 def test_plot_draws_only_the_filtered_runs(cli, pima_runs, tmp_path):
-    result = cli("compare", pima_runs, "--filter", "optimizer.learning_rate=0.01", "--plot", "val_loss",
-                 "-o", tmp_path / "p.png")
+    result = cli(
+        "compare", pima_runs, "--filter", "optimizer.learning_rate=0.01", "--plot", "val_loss", "-o", tmp_path / "p.png"
+    )
     assert plotted(result) == 2  # A and C
 
 
@@ -658,13 +763,22 @@ def test_plot_of_same_named_runs_draws_only_the_filtered_ones(cli, tmp_path):
     # the refits of two k-fold runs: both folders are named final
     for parent, lr in (("20261122-090000-pima", 0.01), ("20261122-091000-pima", 0.001)):
         make_run(tmp_path / "runs" / parent, "final", pima_config(lr), train_metrics("pima", *SCORES[A]), history())
-    result = cli("compare", f"{tmp_path}/runs/*/final", "--filter", "optimizer.learning_rate=0.01",
-                 "--plot", "val_loss", "-o", tmp_path / "p.png")
+    result = cli(
+        "compare",
+        f"{tmp_path}/runs/*/final",
+        "--filter",
+        "optimizer.learning_rate=0.01",
+        "--plot",
+        "val_loss",
+        "-o",
+        tmp_path / "p.png",
+    )
     assert plotted(result) == 1
 
 
 def test_plot_of_kfold_runs_uses_the_mean_history(monkeypatch, boston_runs, tmp_path):
     from nnrun.views import plots
+
     figures = []
     save = plots._save
     monkeypatch.setattr(plots, "_save", lambda fig, path: (figures.append(fig), save(fig, path)))
@@ -673,8 +787,10 @@ def test_plot_of_kfold_runs_uses_the_mean_history(monkeypatch, boston_runs, tmp_
     plots.overlay_png(chosen, "val_loss", out, labels={KF: "kfold", TR: "train"})
     lines = {line.get_label(): list(line.get_ydata()) for line in figures[0].axes[0].get_lines()}
     expected_mean = [r["val_loss"] for r in history(("loss", "mae"), start=20.0)]  # history_mean's val_loss_mean
-    assert lines == {f"1: {KF} (mean of 2 folds)\n    kfold": expected_mean,
-                     f"2: {TR}\n    train": [r["val_loss"] for r in history(("loss", "mae"), start=18.0)]}
+    assert lines == {
+        f"1: {KF} (mean of 2 folds)\n    kfold": expected_mean,
+        f"2: {TR}\n    train": [r["val_loss"] for r in history(("loss", "mae"), start=18.0)],
+    }
     assert out.read_bytes()[:8] == PNG_SIGNATURE
 
 
@@ -724,17 +840,22 @@ def test_table_header_at_a_fixed_width(tmp_path):
     console = Console(file=io.StringIO(), width=120, color_system=None)
     console.print(cmp.to_table(cmp.compare(records(root))))
     lines = console.file.getvalue().splitlines()
-    assert lines[0] == ("run  test_accuracy  kind   status     started              duration_s  epochs_run  "
-                        "optimizer.learning_rate")
-    assert lines[2].rstrip() == ("r1          0.7500  train  completed  2026-11-22 08:19:01         3.5           3  "
-                                 "0.01")
+    assert lines[0] == (
+        "run  test_accuracy  kind   status     started              duration_s  epochs_run  optimizer.learning_rate"
+    )
+    assert lines[2].rstrip() == (
+        "r1          0.7500  train  completed  2026-11-22 08:19:01         3.5           3  0.01"
+    )
     assert all(len(line) <= 120 for line in lines)
 
 
 def test_an_ordering_filter_needs_a_number(cli, pima_runs):
     result = cli("compare", pima_runs, "--filter", "test_accuracy>abc")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: --filter test_accuracy>abc: > compares numbers, but got 'abc'; for text use = or !="
+    assert (
+        result.stderr.strip()
+        == "error: --filter test_accuracy>abc: > compares numbers, but got 'abc'; for text use = or !="
+    )
 
 
 def test_a_filter_can_use_a_score_that_metrics_hides(cli, pima_runs):
@@ -757,15 +878,37 @@ QS, QS2, PK = "20261122-100000-quickstart", "20261122-101500-quickstart", "20261
 def quickstart_config(**changes) -> dict:
     """A resolved config as nnrun saves it: `optimizer: adam` stays a name, early stopping a full mapping."""
     config = {
-        "name": "quickstart", "seed": 42, "backend": "jax",
-        "dataset": {"source": "sklearn:breast_cancer", "test": 0.2, "validation": 0.2, "scale": "standard",
-                    "flatten": False},
-        "layers": [{"type": "Dense", "units": 16}, {"type": "Dropout", "rate": 0.2}, {"type": "Dense", "units": 8},
-                   {"type": "Dense", "units": 1, "activation": "sigmoid"}],
-        "activation": "relu", "loss": "binary_crossentropy", "optimizer": "adam", "metrics": ["accuracy"],
-        "epochs": 30, "batch_size": 32, "steps_per_execution": "auto",
-        "early_stopping": {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "mode": "auto",
-                           "restore_best_weights": True, "start_from_epoch": 0},
+        "name": "quickstart",
+        "seed": 42,
+        "backend": "jax",
+        "dataset": {
+            "source": "sklearn:breast_cancer",
+            "test": 0.2,
+            "validation": 0.2,
+            "scale": "standard",
+            "flatten": False,
+        },
+        "layers": [
+            {"type": "Dense", "units": 16},
+            {"type": "Dropout", "rate": 0.2},
+            {"type": "Dense", "units": 8},
+            {"type": "Dense", "units": 1, "activation": "sigmoid"},
+        ],
+        "activation": "relu",
+        "loss": "binary_crossentropy",
+        "optimizer": "adam",
+        "metrics": ["accuracy"],
+        "epochs": 30,
+        "batch_size": 32,
+        "steps_per_execution": "auto",
+        "early_stopping": {
+            "monitor": "val_loss",
+            "patience": 5,
+            "min_delta": 0.0,
+            "mode": "auto",
+            "restore_best_weights": True,
+            "start_from_epoch": 0,
+        },
         "kfold": None,
     }
     config.update(changes)
@@ -777,15 +920,37 @@ def width_runs(tmp_path) -> Path:
     """Two quickstart train runs (units 16 and 32; the second's optimizer a mapping with a learning rate) and a
     pima k-fold run, as an older nnrun wrote it (`kfold: 5` and `optimizer: {name: adam}`, some keys missing)."""
     root = tmp_path / "mixed"
-    make_run(root, QS, quickstart_config(), train_metrics("quickstart", {"loss": 0.1055, "accuracy": 0.9649},
-                                                          {"loss": 0.0885, "accuracy": 0.967}, epochs_run=30))
+    make_run(
+        root,
+        QS,
+        quickstart_config(),
+        train_metrics(
+            "quickstart", {"loss": 0.1055, "accuracy": 0.9649}, {"loss": 0.0885, "accuracy": 0.967}, epochs_run=30
+        ),
+    )
     layers = [{"type": "Dense", "units": 32}, *quickstart_config()["layers"][1:]]
-    make_run(root, QS2, quickstart_config(layers=layers, optimizer={"name": "adam", "learning_rate": 0.01}),
-             train_metrics("quickstart", {"loss": 0.0911, "accuracy": 0.9737}, {"loss": 0.0807, "accuracy": 0.978},
-                           epochs_run=21))
-    make_run(root, PK, pima_config(0.01, 12, optimizer={"name": "adam"}, kfold=5, epochs=1500, batch_size=64),
-             kfold_metrics("pima-kfold", {"loss": 0.6278, "accuracy": 0.7386}, {"loss": 0.0921, "accuracy": 0.0321},
-                           {"loss": 0.7838, "accuracy": 0.75}, k=5), history(), kind="kfold")
+    make_run(
+        root,
+        QS2,
+        quickstart_config(layers=layers, optimizer={"name": "adam", "learning_rate": 0.01}),
+        train_metrics(
+            "quickstart", {"loss": 0.0911, "accuracy": 0.9737}, {"loss": 0.0807, "accuracy": 0.978}, epochs_run=21
+        ),
+    )
+    make_run(
+        root,
+        PK,
+        pima_config(0.01, 12, optimizer={"name": "adam"}, kfold=5, epochs=1500, batch_size=64),
+        kfold_metrics(
+            "pima-kfold",
+            {"loss": 0.6278, "accuracy": 0.7386},
+            {"loss": 0.0921, "accuracy": 0.0321},
+            {"loss": 0.7838, "accuracy": 0.75},
+            k=5,
+        ),
+        history(),
+        kind="kfold",
+    )
     return root
 
 
@@ -863,8 +1028,12 @@ def test_transpose_asks_for_one_layout(pima_runs, transpose):
 def test_a_table_too_wide_for_any_layout_is_split_and_repeats_the_row_numbers(tmp_path):
     root = tmp_path / "runs"
     for i in range(12):
-        make_run(root, f"20261122-0{i:02d}000-pima", pima_config(0.01 * (i + 1), 8 + i, epochs=3 + i, batch_size=16 + i),
-                 train_metrics("pima", *SCORES[A]))
+        make_run(
+            root,
+            f"20261122-0{i:02d}000-pima",
+            pima_config(0.01 * (i + 1), 8 + i, epochs=3 + i, batch_size=16 + i),
+            train_metrics("pima", *SCORES[A]),
+        )
     comparison = cmp.select(records(root))
     lines = rendered(comparison, 80)
     assert max(len(line) for line in lines) <= 80
@@ -879,29 +1048,62 @@ def test_a_table_too_wide_for_any_layout_is_split_and_repeats_the_row_numbers(tm
 
 def test_a_shorthand_and_its_long_form_are_one_value(tmp_path):
     root = tmp_path / "runs"
-    es = {"monitor": "val_loss", "patience": 10, "min_delta": 0.0, "mode": "auto", "restore_best_weights": True,
-          "start_from_epoch": 0}
-    kf = {"k": 4, "shuffle": True, "stratify": "auto", "refit": False, "refit_epochs": None, "monitor": None,
-          "smoothing": 0.0, "skip_epochs": 0}
-    make_run(root, "short", pima_config(optimizer="adam", early_stopping=True, kfold=4), train_metrics("pima", *SCORES[A]))
-    make_run(root, "long", pima_config(optimizer={"name": "adam"}, early_stopping=es, kfold=kf),
-             train_metrics("pima", *SCORES[B]))
-    make_run(root, "empty", pima_config(optimizer={"name": "adam"}, early_stopping={}, kfold={"k": 4}),
-             train_metrics("pima", *SCORES[C]))
+    es = {
+        "monitor": "val_loss",
+        "patience": 10,
+        "min_delta": 0.0,
+        "mode": "auto",
+        "restore_best_weights": True,
+        "start_from_epoch": 0,
+    }
+    kf = {
+        "k": 4,
+        "shuffle": True,
+        "stratify": "auto",
+        "refit": False,
+        "refit_epochs": None,
+        "monitor": None,
+        "smoothing": 0.0,
+        "skip_epochs": 0,
+    }
+    make_run(
+        root, "short", pima_config(optimizer="adam", early_stopping=True, kfold=4), train_metrics("pima", *SCORES[A])
+    )
+    make_run(
+        root,
+        "long",
+        pima_config(optimizer={"name": "adam"}, early_stopping=es, kfold=kf),
+        train_metrics("pima", *SCORES[B]),
+    )
+    make_run(
+        root,
+        "empty",
+        pima_config(optimizer={"name": "adam"}, early_stopping={}, kfold={"k": 4}),
+        train_metrics("pima", *SCORES[C]),
+    )
     comparison = cmp.compare(records(root))
     assert comparison.config_columns == []
     assert comparison.shared["optimizer"] == "adam" and comparison.shared["kfold.k"] == 4
     assert "early_stopping=true" in cmp.shared_line(comparison)  # every default: as a config says it
 
 
-@pytest.mark.parametrize(("key", "one", "other", "column", "cells"), [
-    ("early_stopping", None, {"patience": 5}, "early_stopping", ["null", "{patience=5}"]),
-    ("kfold", None, 4, "kfold", ["null", "{k=4}"]),
-    ("kfold", 4, {"k": 5, "refit": True}, "kfold.k kfold.refit", ["4", "5", "false", "true"]),
-    ("optimizer", "adam", {"name": "adam", "learning_rate": 0.01}, "optimizer.learning_rate", ["", "0.01"]),
-    ("optimizer", "adam", "sgd", "optimizer", ["adam", "sgd"]),
-    ("metrics", ["accuracy"], [{"name": "auc", "curve": "PR"}], "metrics", ['["accuracy"]', "{name=auc, curve=PR}"]),
-])
+@pytest.mark.parametrize(
+    ("key", "one", "other", "column", "cells"),
+    [
+        ("early_stopping", None, {"patience": 5}, "early_stopping", ["null", "{patience=5}"]),
+        ("kfold", None, 4, "kfold", ["null", "{k=4}"]),
+        ("kfold", 4, {"k": 5, "refit": True}, "kfold.k kfold.refit", ["4", "5", "false", "true"]),
+        ("optimizer", "adam", {"name": "adam", "learning_rate": 0.01}, "optimizer.learning_rate", ["", "0.01"]),
+        ("optimizer", "adam", "sgd", "optimizer", ["adam", "sgd"]),
+        (
+            "metrics",
+            ["accuracy"],
+            [{"name": "auc", "curve": "PR"}],
+            "metrics",
+            ['["accuracy"]', "{name=auc, curve=PR}"],
+        ),
+    ],
+)
 def test_a_value_in_one_run_and_a_mapping_in_another_give_one_column(tmp_path, key, one, other, column, cells):
     root = tmp_path / "runs"
     make_run(root, "r1", pima_config(**{key: one}), train_metrics("pima", *SCORES[A]))
@@ -949,15 +1151,35 @@ def many_runs(width_runs) -> Path:
     root = width_runs
     for i, units in enumerate((4, 24, 48)):
         layers = [{"type": "Dense", "units": units}, *quickstart_config()["layers"][1:]]
-        make_run(root, f"20261122-11{i}000-quickstart", quickstart_config(layers=layers, epochs=40 + i),
-                 train_metrics("quickstart", {"loss": 0.1 + i / 100, "accuracy": 0.95 + i / 100}, {}))
-    make_run(root, "20261122-120000-boston", boston_config(0.01, dataset={
-        "path": "housing.csv", "target": 13, "test": 0.2, "scale": "standard", "header": None, "decimal": None}),
-        train_metrics("boston", {"loss": 10.0, "mae": 2.2}, {"loss": 13.0, "mae": 2.4}))
+        make_run(
+            root,
+            f"20261122-11{i}000-quickstart",
+            quickstart_config(layers=layers, epochs=40 + i),
+            train_metrics("quickstart", {"loss": 0.1 + i / 100, "accuracy": 0.95 + i / 100}, {}),
+        )
+    make_run(
+        root,
+        "20261122-120000-boston",
+        boston_config(
+            0.01,
+            dataset={
+                "path": "housing.csv",
+                "target": 13,
+                "test": 0.2,
+                "scale": "standard",
+                "header": None,
+                "decimal": None,
+            },
+        ),
+        train_metrics("boston", {"loss": 10.0, "mae": 2.2}, {"loss": 13.0, "mae": 2.4}),
+    )
     features = ["pregnancies", "glucose", "blood_pressure", "skin_thickness", "insulin", "bmi", "pedigree", "age"]
-    make_run(root, "20261122-121000-pima", pima_config(0.001, 8, dataset={**pima_config()["dataset"],
-                                                                          "decimal": None, "features": features}),
-             train_metrics("pima", *SCORES[A]))
+    make_run(
+        root,
+        "20261122-121000-pima",
+        pima_config(0.001, 8, dataset={**pima_config()["dataset"], "decimal": None, "features": features}),
+        train_metrics("pima", *SCORES[A]),
+    )
     return root
 
 
@@ -965,9 +1187,19 @@ def header_shown(column: str, text: str) -> bool:
     """Whether `column`'s header is in the rendered text: in full, shortened on two lines, as its group's
     (layers[2].units in `layers`, dataset.source and dataset.path in `dataset`), or as a key=value under the table."""
     short = cmp._header(column, compact=True).split("\n")
-    group = "layers" if column.startswith("layers[") else "dataset" if column in ("dataset.source", "dataset.path") else None
-    return (column in text or all(part in text for part in short) or f"{column}=" in text
-            or (group is not None and re.search(rf"(^|  ){re.escape(group)}(  |$)", text, re.M) is not None))
+    group = (
+        "layers"
+        if column.startswith("layers[")
+        else "dataset"
+        if column in ("dataset.source", "dataset.path")
+        else None
+    )
+    return (
+        column in text
+        or all(part in text for part in short)
+        or f"{column}=" in text
+        or (group is not None and re.search(rf"(^|  ){re.escape(group)}(  |$)", text, re.M) is not None)
+    )
 
 
 RUN_ROW = re.compile(r"^\s*(\d+)  (20261\d{3}-\d{6}-[^\s:]+)(?:\s|$)")  # a row of the first table: number, run
@@ -991,7 +1223,8 @@ def test_many_runs_are_one_row_per_run_with_the_scores_in_the_first_table(many_r
     lines = rendered(comparison, 80)
     first_table = lines[: next(i for i, line in enumerate(lines) if i > 5 and not RUN_ROW.match(line))]
     assert [RUN_ROW.match(line).groups() for line in first_table if RUN_ROW.match(line)] == [
-        (str(i), row["run"]) for i, row in enumerate(comparison.rows, 1)]
+        (str(i), row["run"]) for i, row in enumerate(comparison.rows, 1)
+    ]
     assert len(comparison.rows) == 8
     assert "0.9649" in "\n".join(first_table)  # the test accuracy, before any config key
     assert not any(line.startswith("layers[0].units") for line in lines)  # not one column per run
@@ -1001,27 +1234,83 @@ def test_many_runs_are_one_row_per_run_with_the_scores_in_the_first_table(many_r
 # --- 16. thirteen mixed runs at 80 columns: train and k-fold, scikit-learn and CSV data, classifiers and regressors ---
 
 
-def sklearn_config(name: str, source: str, layers: list, *, loss="binary_crossentropy", metrics=("accuracy",),
-                   validation=0.2, scale="standard", early_stopping=None, **changes) -> dict:
+def sklearn_config(
+    name: str,
+    source: str,
+    layers: list,
+    *,
+    loss="binary_crossentropy",
+    metrics=("accuracy",),
+    validation=0.2,
+    scale="standard",
+    early_stopping=None,
+    **changes,
+) -> dict:
     """A resolved config of a run on scikit-learn data, as nnrun saves it (no CSV keys at all)."""
-    config = {"name": name, "seed": 42, "backend": "jax",
-              "dataset": {"source": source, "test": 0.2, "validation": validation, "scale": scale, "flatten": False},
-              "layers": layers, "activation": "relu", "loss": loss, "optimizer": "adam", "metrics": list(metrics),
-              "epochs": 3, "batch_size": 32, "steps_per_execution": "auto", "early_stopping": early_stopping,
-              "kfold": None}
+    config = {
+        "name": name,
+        "seed": 42,
+        "backend": "jax",
+        "dataset": {"source": source, "test": 0.2, "validation": validation, "scale": scale, "flatten": False},
+        "layers": layers,
+        "activation": "relu",
+        "loss": loss,
+        "optimizer": "adam",
+        "metrics": list(metrics),
+        "epochs": 3,
+        "batch_size": 32,
+        "steps_per_execution": "auto",
+        "early_stopping": early_stopping,
+        "kfold": None,
+    }
     config.update(changes)
     return config
 
 
-def csv_config(name: str, path: str, target: int, layers: list, *, separator=",", features=None, test=0.2,
-               loss="binary_crossentropy", metrics=("accuracy",), **changes) -> dict:
+def csv_config(
+    name: str,
+    path: str,
+    target: int,
+    layers: list,
+    *,
+    separator=",",
+    features=None,
+    test=0.2,
+    loss="binary_crossentropy",
+    metrics=("accuracy",),
+    **changes,
+) -> dict:
     """A resolved config of a run on a CSV file, as nnrun saves it (every CSV key filled)."""
-    config = {"name": name, "seed": 42, "backend": "jax",
-              "dataset": {"path": path, "header": False, "separator": separator, "encoding": "utf-8", "decimal": ".",
-                          "thousands": None, "target": target, "features": features, "missing": "error",
-                          "test": test, "validation": 0.0, "scale": "none", "flatten": False},
-              "layers": layers, "activation": "relu", "loss": loss, "optimizer": "adam", "metrics": list(metrics),
-              "epochs": 3, "batch_size": 64, "steps_per_execution": "auto", "early_stopping": None, "kfold": None}
+    config = {
+        "name": name,
+        "seed": 42,
+        "backend": "jax",
+        "dataset": {
+            "path": path,
+            "header": False,
+            "separator": separator,
+            "encoding": "utf-8",
+            "decimal": ".",
+            "thousands": None,
+            "target": target,
+            "features": features,
+            "missing": "error",
+            "test": test,
+            "validation": 0.0,
+            "scale": "none",
+            "flatten": False,
+        },
+        "layers": layers,
+        "activation": "relu",
+        "loss": loss,
+        "optimizer": "adam",
+        "metrics": list(metrics),
+        "epochs": 3,
+        "batch_size": 64,
+        "steps_per_execution": "auto",
+        "early_stopping": None,
+        "kfold": None,
+    }
     config.update(changes)
     return config
 
@@ -1033,10 +1322,24 @@ def dense(*units: int, last: str | None = None) -> list[dict]:
     return layers
 
 
-ES = {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "mode": "auto", "restore_best_weights": True,
-      "start_from_epoch": 0}
-KFOLD = {"k": 4, "shuffle": True, "stratify": "auto", "refit": True, "refit_epochs": "best", "monitor": "val_mae",
-         "smoothing": 0.9, "skip_epochs": 10}
+ES = {
+    "monitor": "val_loss",
+    "patience": 5,
+    "min_delta": 0.0,
+    "mode": "auto",
+    "restore_best_weights": True,
+    "start_from_epoch": 0,
+}
+KFOLD = {
+    "k": 4,
+    "shuffle": True,
+    "stratify": "auto",
+    "refit": True,
+    "refit_epochs": "best",
+    "monitor": "val_mae",
+    "smoothing": 0.9,
+    "skip_epochs": 10,
+}
 QUICK_LAYERS = [{"type": "Dense", "units": 16}, {"type": "Dropout", "rate": 0.2}, *dense(8), *dense(1, last="sigmoid")]
 
 
@@ -1045,57 +1348,195 @@ def thirteen_runs(tmp_path) -> Path:
     """Thirteen runs as `nnrun train` and `nnrun kfold` leave them for the configs quickstart (3), digits (2),
     diabetes-regression (2), boston (train and k-fold), thoracic, pima (2) and pima-kfold."""
     root = tmp_path / "thirteen"
-    bc, wide = ({"loss": 0.5617, "accuracy": 0.7281}, {"loss": 0.541, "accuracy": 0.7692}), [{"type": "Dense", "units": 32}]
+    bc, wide = (
+        ({"loss": 0.5617, "accuracy": 0.7281}, {"loss": 0.541, "accuracy": 0.7692}),
+        [{"type": "Dense", "units": 32}],
+    )
     runs = [
-        ("081401-quickstart", sklearn_config("quickstart", "sklearn:breast_cancer", QUICK_LAYERS, early_stopping=ES), bc),
-        ("081405-digits", sklearn_config("digits", "sklearn:digits", dense(64, 10, last="softmax"), validation=0.1,
-                                         scale=16.0, loss="sparse_categorical_crossentropy"),
-         ({"loss": 0.9076, "accuracy": 0.875}, {"loss": 0.9027, "accuracy": 0.8889})),
-        ("081411-diabetes-regression", sklearn_config(
-            "diabetes-regression", "sklearn:diabetes", dense(32, 16, 1, last="linear"), validation=0.1, loss="mse",
-            metrics=("mae",), optimizer={"name": "adam", "learning_rate": 0.01}, early_stopping={**ES, "patience": 30}),
-         ({"loss": 17418.1602, "mae": 110.7997}, {"loss": 24953.3047, "mae": 138.8741})),
-        ("081415-boston", csv_config("boston", "boston-housing.csv", 13, dense(64, 64, 1, last="linear"),
-                                     separator="whitespace", loss="mse", metrics=("mae",), seed=113, batch_size=1,
-                                     optimizer="rmsprop", kfold=KFOLD), ({"loss": 17.9681, "mae": 2.8831}, {})),
-        ("081419-thoracic", csv_config("thoracic", "thoracic-surgery.csv", 17, dense(30, 20, 10, 1, last="sigmoid"),
-                                       features=list(range(17)), test=50, seed=777),
-         ({"loss": 0.9976, "accuracy": 0.78}, {})),
-        ("081424-pima", csv_config("pima", "pima-indians-diabetes.csv", 8, dense(12, 8, 1, last="sigmoid"), test=68),
-         ({"loss": 1.5895, "accuracy": 0.5441}, {})),
-        ("081510-quickstart", sklearn_config("quickstart", "sklearn:breast_cancer", [*wide, *QUICK_LAYERS[1:]],
-                                             early_stopping=ES), ({"loss": 0.3703, "accuracy": 0.8684}, {})),
-        ("081517-quickstart", sklearn_config("quickstart", "sklearn:breast_cancer", QUICK_LAYERS, early_stopping=ES,
-                                             optimizer={"name": "adam", "learning_rate": 0.01}),
-         ({"loss": 0.1107, "accuracy": 0.9649}, {"loss": 0.0905, "accuracy": 0.967})),
-        ("081526-digits", sklearn_config("digits", "sklearn:digits", dense(64, 10, last="softmax"), validation=0.1,
-                                         scale=16.0, loss="sparse_categorical_crossentropy", epochs=5),
-         ({"loss": 0.5164, "accuracy": 0.9167}, {"loss": 0.5166, "accuracy": 0.9236})),
-        ("081550-diabetes-regression", sklearn_config(
-            "diabetes-regression", "sklearn:diabetes", dense(32, 16, 1, last="linear"), validation=0.1, loss="mse",
-            metrics=("mae",), optimizer={"name": "adam", "learning_rate": 0.001}, early_stopping={**ES, "patience": 30}),
-         ({"loss": 26327.7129, "mae": 144.9085}, {"loss": 36165.1172, "mae": 175.0812})),
-        ("081558-pima", csv_config("pima", "pima-indians-diabetes.csv", 8, dense(12, 8, 1, last="sigmoid"), test=68,
-                                   optimizer={"name": "adam", "learning_rate": 0.01}),
-         ({"loss": 0.7219, "accuracy": 0.5735}, {})),
+        (
+            "081401-quickstart",
+            sklearn_config("quickstart", "sklearn:breast_cancer", QUICK_LAYERS, early_stopping=ES),
+            bc,
+        ),
+        (
+            "081405-digits",
+            sklearn_config(
+                "digits",
+                "sklearn:digits",
+                dense(64, 10, last="softmax"),
+                validation=0.1,
+                scale=16.0,
+                loss="sparse_categorical_crossentropy",
+            ),
+            ({"loss": 0.9076, "accuracy": 0.875}, {"loss": 0.9027, "accuracy": 0.8889}),
+        ),
+        (
+            "081411-diabetes-regression",
+            sklearn_config(
+                "diabetes-regression",
+                "sklearn:diabetes",
+                dense(32, 16, 1, last="linear"),
+                validation=0.1,
+                loss="mse",
+                metrics=("mae",),
+                optimizer={"name": "adam", "learning_rate": 0.01},
+                early_stopping={**ES, "patience": 30},
+            ),
+            ({"loss": 17418.1602, "mae": 110.7997}, {"loss": 24953.3047, "mae": 138.8741}),
+        ),
+        (
+            "081415-boston",
+            csv_config(
+                "boston",
+                "boston-housing.csv",
+                13,
+                dense(64, 64, 1, last="linear"),
+                separator="whitespace",
+                loss="mse",
+                metrics=("mae",),
+                seed=113,
+                batch_size=1,
+                optimizer="rmsprop",
+                kfold=KFOLD,
+            ),
+            ({"loss": 17.9681, "mae": 2.8831}, {}),
+        ),
+        (
+            "081419-thoracic",
+            csv_config(
+                "thoracic",
+                "thoracic-surgery.csv",
+                17,
+                dense(30, 20, 10, 1, last="sigmoid"),
+                features=list(range(17)),
+                test=50,
+                seed=777,
+            ),
+            ({"loss": 0.9976, "accuracy": 0.78}, {}),
+        ),
+        (
+            "081424-pima",
+            csv_config("pima", "pima-indians-diabetes.csv", 8, dense(12, 8, 1, last="sigmoid"), test=68),
+            ({"loss": 1.5895, "accuracy": 0.5441}, {}),
+        ),
+        (
+            "081510-quickstart",
+            sklearn_config("quickstart", "sklearn:breast_cancer", [*wide, *QUICK_LAYERS[1:]], early_stopping=ES),
+            ({"loss": 0.3703, "accuracy": 0.8684}, {}),
+        ),
+        (
+            "081517-quickstart",
+            sklearn_config(
+                "quickstart",
+                "sklearn:breast_cancer",
+                QUICK_LAYERS,
+                early_stopping=ES,
+                optimizer={"name": "adam", "learning_rate": 0.01},
+            ),
+            ({"loss": 0.1107, "accuracy": 0.9649}, {"loss": 0.0905, "accuracy": 0.967}),
+        ),
+        (
+            "081526-digits",
+            sklearn_config(
+                "digits",
+                "sklearn:digits",
+                dense(64, 10, last="softmax"),
+                validation=0.1,
+                scale=16.0,
+                loss="sparse_categorical_crossentropy",
+                epochs=5,
+            ),
+            ({"loss": 0.5164, "accuracy": 0.9167}, {"loss": 0.5166, "accuracy": 0.9236}),
+        ),
+        (
+            "081550-diabetes-regression",
+            sklearn_config(
+                "diabetes-regression",
+                "sklearn:diabetes",
+                dense(32, 16, 1, last="linear"),
+                validation=0.1,
+                loss="mse",
+                metrics=("mae",),
+                optimizer={"name": "adam", "learning_rate": 0.001},
+                early_stopping={**ES, "patience": 30},
+            ),
+            ({"loss": 26327.7129, "mae": 144.9085}, {"loss": 36165.1172, "mae": 175.0812}),
+        ),
+        (
+            "081558-pima",
+            csv_config(
+                "pima",
+                "pima-indians-diabetes.csv",
+                8,
+                dense(12, 8, 1, last="sigmoid"),
+                test=68,
+                optimizer={"name": "adam", "learning_rate": 0.01},
+            ),
+            ({"loss": 0.7219, "accuracy": 0.5735}, {}),
+        ),
     ]
     for name, config, (test, validation) in runs:
         make_run(root, f"20261130-{name}", config, train_metrics(config["name"], test, validation))
-    make_run(root, "20261130-081429-pima-kfold",
-             csv_config("pima-kfold", "pima-indians-diabetes.csv", 8, dense(12, 8, 1, last="sigmoid"), test=68,
-                        kfold={"k": 5, "shuffle": True, "stratify": True, "refit": True}),
-             kfold_metrics("pima-kfold", {"loss": 1.7547, "accuracy": 0.6143}, {"loss": 0.1702, "accuracy": 0.0136},
-                           {"loss": 1.5895, "accuracy": 0.5441}, k=5), history(), kind="kfold")
-    make_run(root, "20261130-081535-boston",
-             csv_config("boston", "boston-housing.csv", 13, dense(64, 64, 1, last="linear"), separator="whitespace",
-                        loss="mse", metrics=("mae",), seed=113, batch_size=16, optimizer="rmsprop", kfold=KFOLD),
-             kfold_metrics("boston", {"loss": 178.4299, "mae": 11.1128}, {"loss": 16.0786, "mae": 0.561},
-                           {"loss": 70.8703, "mae": 6.1758}, k=4), history(("loss", "mae"), start=20.0), kind="kfold")
+    make_run(
+        root,
+        "20261130-081429-pima-kfold",
+        csv_config(
+            "pima-kfold",
+            "pima-indians-diabetes.csv",
+            8,
+            dense(12, 8, 1, last="sigmoid"),
+            test=68,
+            kfold={"k": 5, "shuffle": True, "stratify": True, "refit": True},
+        ),
+        kfold_metrics(
+            "pima-kfold",
+            {"loss": 1.7547, "accuracy": 0.6143},
+            {"loss": 0.1702, "accuracy": 0.0136},
+            {"loss": 1.5895, "accuracy": 0.5441},
+            k=5,
+        ),
+        history(),
+        kind="kfold",
+    )
+    make_run(
+        root,
+        "20261130-081535-boston",
+        csv_config(
+            "boston",
+            "boston-housing.csv",
+            13,
+            dense(64, 64, 1, last="linear"),
+            separator="whitespace",
+            loss="mse",
+            metrics=("mae",),
+            seed=113,
+            batch_size=16,
+            optimizer="rmsprop",
+            kfold=KFOLD,
+        ),
+        kfold_metrics(
+            "boston",
+            {"loss": 178.4299, "mae": 11.1128},
+            {"loss": 16.0786, "mae": 0.561},
+            {"loss": 70.8703, "mae": 6.1758},
+            k=4,
+        ),
+        history(("loss", "mae"), start=20.0),
+        kind="kfold",
+    )
     return root
 
 
-CSV_KEYS = ("dataset.path", "dataset.header", "dataset.separator", "dataset.encoding", "dataset.decimal",
-            "dataset.target", "dataset.features", "dataset.missing")
+CSV_KEYS = (
+    "dataset.path",
+    "dataset.header",
+    "dataset.separator",
+    "dataset.encoding",
+    "dataset.decimal",
+    "dataset.target",
+    "dataset.features",
+    "dataset.missing",
+)
 
 
 @pytest.mark.parametrize("width", [80, 100, 120])
@@ -1119,7 +1560,7 @@ def test_thirteen_mixed_runs_are_a_row_each_scores_first_and_the_csv_keys_under_
     # CSV options, which the scikit-learn runs lack, are no column: a line per CSV run under the table
     headers = " ".join(lines[i - 2] + " " + lines[i - 1] for i, line in enumerate(lines) if line.startswith("─"))
     assert not re.search(r"\b(path|header|separator|encoding|decimal|target|features|missing)\b", headers)
-    under = lines[lines.index("keys that most runs lack (not in the table above), by row:"):]
+    under = lines[lines.index("keys that most runs lack (not in the table above), by row:") :]
     joined = "\n".join(under)
     assert re.search(r"^\s+4  20261130-081415-boston: dataset\.separator=whitespace, dataset\.target=13", joined, re.M)
     assert 'dataset.separator=","' in joined  # a comma, quoted
@@ -1156,8 +1597,12 @@ def test_csv_options_null_beside_runs_on_named_sources_are_no_column(tmp_path):
     root = tmp_path / "runs"
     make_run(root, QS, quickstart_config(), train_metrics("quickstart", *SCORES[A]))
     for name, header in (("r1", None), ("r2", True)):
-        make_run(root, name, pima_config(dataset={**pima_config()["dataset"], "decimal": None, "header": header}),
-                 train_metrics("pima", *SCORES[B]))
+        make_run(
+            root,
+            name,
+            pima_config(dataset={**pima_config()["dataset"], "decimal": None, "header": header}),
+            train_metrics("pima", *SCORES[B]),
+        )
     comparison = cmp.select(records(root))
     assert "dataset.decimal" not in comparison.config_columns and "dataset.header" in comparison.config_columns
     assert "dataset.decimal" not in comparison.shared

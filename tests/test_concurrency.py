@@ -11,8 +11,18 @@ import pytest
 import yaml
 from helpers import tiny_config
 
-RUN_FILES = {"config.yaml", "env.json", "history.csv", "history.png", "metrics.json", "model.keras",
-             "preprocess.json", "summary.txt", "confusion.csv", "confusion.png"}
+RUN_FILES = {
+    "config.yaml",
+    "env.json",
+    "history.csv",
+    "history.png",
+    "metrics.json",
+    "model.keras",
+    "preprocess.json",
+    "summary.txt",
+    "confusion.csv",
+    "confusion.png",
+}
 
 
 def test_ten_processes_creating_a_folder_in_the_same_second_get_ten(tmp_path):
@@ -23,8 +33,10 @@ def test_ten_processes_creating_a_folder_in_the_same_second_get_ten(tmp_path):
         f"time.sleep(max(0, {start} - time.time()))\n"
         "print(RunFolder.create(Path(sys.argv[1]), 'pima', now=datetime(2026, 11, 22, 14, 30, 5)).path.name)\n"
     )
-    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
-                 for _ in range(10)]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+        for _ in range(10)
+    ]
     names = [p.communicate(timeout=60)[0].strip() for p in processes]
     assert sorted(names) == sorted(["20261122-143005-pima", *(f"20261122-143005-pima-{n}" for n in range(2, 11))])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
@@ -36,8 +48,15 @@ def test_concurrent_trains_give_as_many_complete_distinct_run_folders(tmp_path, 
     config = tmp_path / "tiny.yaml"
     config.write_text(yaml.safe_dump(tiny_config(name="same")))
     runs = tmp_path / "runs"
-    processes = [subprocess.Popen([sys.executable, "-m", "nnrun", "train", str(config), "--runs-dir", str(runs), "-q"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(n)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "nnrun", "train", str(config), "--runs-dir", str(runs), "-q"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(n)
+    ]
     for process in processes:
         _, err = process.communicate(timeout=600)
         assert process.returncode == 0, err

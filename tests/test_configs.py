@@ -20,8 +20,21 @@ ALL = EXPERIMENTS  # the sweep files among them: tests/test_sweep_file.py
 
 def test_the_seed_examples_are_all_there():
     names = {p.stem for p in ALL}
-    assert {"quickstart", "or-gate", "and-gate", "xor-perceptron", "xor-mlp", "pima", "thoracic", "nonlinear",
-            "nonlinear-tanh", "digits", "diabetes-regression", "boston", "pima-kfold"} <= names
+    assert {
+        "quickstart",
+        "or-gate",
+        "and-gate",
+        "xor-perceptron",
+        "xor-mlp",
+        "pima",
+        "thoracic",
+        "nonlinear",
+        "nonlinear-tanh",
+        "digits",
+        "diabetes-regression",
+        "boston",
+        "pima-kfold",
+    } <= names
 
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
@@ -38,9 +51,15 @@ def train(cli, config: Path, runs: Path) -> dict:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "low", "high"), [
-    ("or-gate", 1.0, 1.0), ("and-gate", 1.0, 1.0), ("xor-mlp", 1.0, 1.0), ("xor-perceptron", 0.0, 0.75),
-])
+@pytest.mark.parametrize(
+    ("name", "low", "high"),
+    [
+        ("or-gate", 1.0, 1.0),
+        ("and-gate", 1.0, 1.0),
+        ("xor-mlp", 1.0, 1.0),
+        ("xor-perceptron", 0.0, 0.75),
+    ],
+)
 def test_logic_gates_learn_what_a_perceptron_can(cli, tmp_path, name, low, high):
     metrics = train(cli, CONFIGS / f"{name}.yaml", tmp_path)
     assert metrics["epochs_run"] == 500
@@ -77,4 +96,6 @@ def test_boston_kfold_reaches_the_lectures_mae(cli, tmp_path, datasets):
     assert metrics["final"]["epochs"] == metrics["best_epoch"] > 10  # picked on the smoothed curve after epoch 10
     assert metrics["test"]["mae"] <= 3.5 < metrics["baseline"]["test"]["mae"]
     for fold in range(1, 5):
-        assert {"metrics.json", "history.csv", "model.keras", "preprocess.json"} <= {p.name for p in (run / f"fold-{fold}").iterdir()}
+        assert {"metrics.json", "history.csv", "model.keras", "preprocess.json"} <= {
+            p.name for p in (run / f"fold-{fold}").iterdir()
+        }

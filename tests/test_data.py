@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nnrun.config.load import build_spec, load_spec
+from nnrun.config.task import infer_task, target_kind
 from nnrun.data import Preprocess, load, load_split, prepare, split_rows
 from nnrun.data.preprocess import Scaler
-from nnrun.config.task import infer_task, target_kind
 from nnrun.errors import DataError, NnrunError
-from nnrun.config.load import build_spec, load_spec
 
 XOR_CSV = "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"
 
@@ -115,21 +115,26 @@ def test_header_true_forces_the_first_numeric_row_to_be_names(tmp_path):
 
 def test_header_false_on_a_first_row_of_names_says_it_looks_like_a_header(tmp_path):
     message = data_error(write(tmp_path, "h.csv", XOR_CSV), header=False)
-    assert message == ("dataset.header: got false, but the first row of h.csv looks like a header ('a', 'b', 'y': text "
-                       "above columns of numbers); set header: true (or leave header: auto)")
+    assert message == (
+        "dataset.header: got false, but the first row of h.csv looks like a header ('a', 'b', 'y': text "
+        "above columns of numbers); set header: true (or leave header: auto)"
+    )
 
 
 def test_header_false_would_make_the_names_a_class_of_labels(tmp_path):
     # Read as data, "label" would be one more class of the target, silently: refused like the case above.
     path = write(tmp_path, "l.csv", "x1,x2,label\n1,2,cat\n3,4,dog\n5,6,cat\n")
     assert data_error(path, "sparse_categorical_crossentropy", header=False).startswith(
-        "dataset.header: got false, but the first row of l.csv looks like a header ('x1', 'x2', 'label': text")
+        "dataset.header: got false, but the first row of l.csv looks like a header ('x1', 'x2', 'label': text"
+    )
 
 
 def test_header_false_quotes_the_first_eight_names_of_a_wide_file(tmp_path):
     names = [f"c{i}" for i in range(10)]
     path = write(tmp_path, "w.csv", ",".join(names) + "\n" + ",".join(["1"] * 10) + "\n" + ",".join(["0"] * 10) + "\n")
-    assert "looks like a header ('c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', ...: text" in data_error(path, header=False)
+    assert "looks like a header ('c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', ...: text" in data_error(
+        path, header=False
+    )
 
 
 def test_header_false_on_a_file_of_decimal_commas_still_sees_the_names(tmp_path):
@@ -146,18 +151,24 @@ def test_header_false_keeps_a_first_row_that_would_be_detected(tmp_path):
 
 def test_header_true_on_a_first_row_of_data_says_it_looks_like_data(tmp_path):
     # The mirror of header: false on names: as names, the first flower would be lost and the columns misnamed.
-    path = write(tmp_path, "f.csv", "4.7,3.5,1.4,0.1,setosa\n5.2,3.1,1.3,0.3,setosa\n6.4,3.2,4.5,1.5,versicolor\n"
-                                    "5.5,2.3,4.0,1.3,versicolor\n")
+    path = write(
+        tmp_path,
+        "f.csv",
+        "4.7,3.5,1.4,0.1,setosa\n5.2,3.1,1.3,0.3,setosa\n6.4,3.2,4.5,1.5,versicolor\n5.5,2.3,4.0,1.3,versicolor\n",
+    )
     assert data_error(path, "sparse_categorical_crossentropy", header=True) == (
         "dataset.header: got true, but the first row of f.csv looks like data ('4.7', '3.5', '1.4', '0.1', 'setosa': "
         "values like those in the rows below it), so it would be read as column names and lost; set header: false, "
-        "or leave header: auto")
+        "or leave header: auto"
+    )
 
 
 def test_header_true_on_headerless_pima_is_refused_though_a_first_cell_is_its_column_s_extreme(datasets):
     message = data_error(datasets / "pima-indians-diabetes.csv", header=True)
-    assert message.startswith("dataset.header: got true, but the first row of pima-indians-diabetes.csv looks like data "
-                              "('6', '148', '72', '35', '0', '33.6', '0.627', '50', ...: values like")
+    assert message.startswith(
+        "dataset.header: got true, but the first row of pima-indians-diabetes.csv looks like data "
+        "('6', '148', '72', '35', '0', '33.6', '0.627', '50', ...: values like"
+    )
 
 
 @pytest.mark.parametrize("names", ["2019,2020,y", "0,1,2", ",x,y"])
@@ -240,8 +251,10 @@ def test_wrong_separator_names_the_right_one(tmp_path, text, given, hint):
 def test_boston_with_the_default_separator_suggests_whitespace(datasets):
     message = data_error(datasets / "boston-housing.csv", "mse")
     # The user wrote no separator: the message must not say they gave one.
-    assert message.startswith("dataset.separator: the default ',' reads boston-housing.csv as a single column; the "
-                              "file looks whitespace-separated")
+    assert message.startswith(
+        "dataset.separator: the default ',' reads boston-housing.csv as a single column; the "
+        "file looks whitespace-separated"
+    )
     assert message.endswith("set dataset.separator: whitespace")
 
 
@@ -336,8 +349,10 @@ def test_unknown_column_without_a_close_name_lists_the_columns(tmp_path):
     assert message == "dataset.target: got 'zzz'; no such column; columns: a, b, y"
 
 
-@pytest.mark.parametrize(("key", "value", "where"), [("target", 3, "dataset.target"), ("target", -4, "dataset.target"),
-                                                     ("features", [0, 7], "dataset.features[1]")])
+@pytest.mark.parametrize(
+    ("key", "value", "where"),
+    [("target", 3, "dataset.target"), ("target", -4, "dataset.target"), ("features", [0, 7], "dataset.features[1]")],
+)
 def test_index_out_of_range(tmp_path, key, value, where):
     message = data_error(write(tmp_path, "c.csv", XOR_CSV), **{key: value})
     got = value[-1] if isinstance(value, list) else value
@@ -369,60 +384,99 @@ def test_empty_csv(tmp_path, text):
 @pytest.mark.parametrize("header", ["auto", True])
 def test_header_only_csv(tmp_path, header):
     path = write(tmp_path, "head.csv", "a,b,y\n")
-    assert data_error(path, header=header) == (f"{path}: the file holds a header but no data rows; a CSV needs at least "
-                                               "one row of values below its header")
+    assert data_error(path, header=header) == (
+        f"{path}: the file holds a header but no data rows; a CSV needs at least one row of values below its header"
+    )
 
 
 def test_row_with_more_columns(tmp_path):
     path = write(tmp_path, "ragged.csv", "a,b,y\n1,2,0\n3,4,1,9\n5,6,0\n")
     message = data_error(path)
     assert message.startswith(f"{path}: rows have different numbers of columns")
-    assert message.endswith("(line 3 has 4 cells, the lines before it 3); check the separator, and quote cells "
-                            "that hold it")
+    assert message.endswith(
+        "(line 3 has 4 cells, the lines before it 3); check the separator, and quote cells that hold it"
+    )
 
 
 def test_row_with_fewer_columns_is_reported_at_its_row(tmp_path):
     path = write(tmp_path, "short.csv", "a,b,y\n1,2,0\n3,4\n5,6,0\n")
     message = data_error(path)
-    assert message == (f"{path}: 1 row has missing values (first in data row 2): y: 1 (empty x1); set "
-                       "dataset.missing: drop to skip those rows, or fill in those cells")
+    assert message == (
+        f"{path}: 1 row has missing values (first in data row 2): y: 1 (empty x1); set "
+        "dataset.missing: drop to skip those rows, or fill in those cells"
+    )
 
 
 def test_missing_values_name_the_column_and_the_row(datasets):
-    message = data_error(datasets / "extra" / "life_expectancy.csv", "mse",
-                         target="Life expectancy", features=["Year", "Adult mortality"])
+    message = data_error(
+        datasets / "extra" / "life_expectancy.csv",
+        "mse",
+        target="Life expectancy",
+        features=["Year", "Adult mortality"],
+    )
     # Row 625 is Cook Islands 2013, with no life expectancy and no adult mortality.
-    assert message.endswith("life_expectancy.csv: 10 rows have missing values (first in data row 625): Life expectancy: "
-                            "10 (empty x10), Adult mortality: 10 (empty x10); set dataset.missing: drop to skip those "
-                            "rows, or fill in those cells")
+    assert message.endswith(
+        "life_expectancy.csv: 10 rows have missing values (first in data row 625): Life expectancy: "
+        "10 (empty x10), Adult mortality: 10 (empty x10); set dataset.missing: drop to skip those "
+        "rows, or fill in those cells"
+    )
 
 
 def test_missing_drop_drops_rows_with_a_note(datasets):
-    loaded = load_csv(datasets / "extra" / "life_expectancy.csv", "mse", target="Life expectancy",
-                      features=["Year", "Adult mortality"], missing="drop")
+    loaded = load_csv(
+        datasets / "extra" / "life_expectancy.csv",
+        "mse",
+        target="Life expectancy",
+        features=["Year", "Adult mortality"],
+        missing="drop",
+    )
     assert loaded.x.shape == (2928, 2)
     assert not np.isnan(loaded.x).any() and not np.isnan(loaded.y).any()
-    assert loaded.notes == ["dropped 10 of 2938 rows with missing values in life_expectancy.csv (Life expectancy: 10 "
-                            "(empty x10), Adult mortality: 10 (empty x10))"]
+    assert loaded.notes == [
+        "dropped 10 of 2938 rows with missing values in life_expectancy.csv (Life expectancy: 10 "
+        "(empty x10), Adult mortality: 10 (empty x10))"
+    ]
     assert loaded.x[0].tolist() == [2015, 263] and loaded.y[0] == pytest.approx(65.0)
 
 
 def test_missing_cells_only_count_in_used_columns(datasets):
     # Hepatitis B has hundreds of empty cells; leaving it out leaves only the 10 rows above to drop.
-    loaded = load_csv(datasets / "extra" / "life_expectancy.csv", "mse", target="Life expectancy",
-                      features=["Year", "Adult mortality", "Hepatitis B"], missing="drop")
+    loaded = load_csv(
+        datasets / "extra" / "life_expectancy.csv",
+        "mse",
+        target="Life expectancy",
+        features=["Year", "Adult mortality", "Hepatitis B"],
+        missing="drop",
+    )
     assert len(loaded.x) == 2375 and loaded.notes[0].startswith("dropped 563 of 2938 rows")
 
 
-@pytest.mark.parametrize(("cell", "shown"), [
-    ("?", "'?'"), (" ?", "'?'"), ("? ", "'?'"), ("", "empty"), ("NA", "'NA'"), ("NaN", "'NaN'"), ("nan", "'nan'"),
-    ("null", "'null'"), ("NULL", "'NULL'"), ("None", "'None'"), ("N/A", "'N/A'"), ("n/a", "'n/a'"), ("#N/A", "'#N/A'"),
-    ("-", "'-'"), ("<NA>", "'<NA>'"),
-])
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ("?", "'?'"),
+        (" ?", "'?'"),
+        ("? ", "'?'"),
+        ("", "empty"),
+        ("NA", "'NA'"),
+        ("NaN", "'NaN'"),
+        ("nan", "'nan'"),
+        ("null", "'null'"),
+        ("NULL", "'NULL'"),
+        ("None", "'None'"),
+        ("N/A", "'N/A'"),
+        ("n/a", "'n/a'"),
+        ("#N/A", "'#N/A'"),
+        ("-", "'-'"),
+        ("<NA>", "'<NA>'"),
+    ],
+)
 def test_missing_value_marks_are_named_as_written(tmp_path, cell, shown):
     path = write(tmp_path, "q.csv", f"a,b,y\n1,2,0\n3,{cell},1\n5,6,0\n7,8,1\n")
-    assert data_error(path) == (f"{path}: 1 row has missing values (first in data row 2): b: 1 ({shown} x1); set "
-                                "dataset.missing: drop to skip those rows, or fill in those cells")
+    assert data_error(path) == (
+        f"{path}: 1 row has missing values (first in data row 2): b: 1 ({shown} x1); set "
+        "dataset.missing: drop to skip those rows, or fill in those cells"
+    )
     loaded = load_csv(path, missing="drop")
     assert loaded.x.tolist() == [[1, 2], [5, 6], [7, 8]] and loaded.y.ravel().tolist() == [0, 0, 1]
     assert loaded.notes == [f"dropped 1 of 4 rows with missing values in q.csv (b: 1 ({shown} x1))"]
@@ -441,8 +495,9 @@ def test_every_column_with_missing_values_is_named_with_counts_and_marks(tmp_pat
 
 def test_missing_drop_note_counts_rows_and_each_column(tmp_path):
     loaded = load_csv(write(tmp_path, "s.csv", SENSORS), missing="drop")
-    assert loaded.notes == ["dropped 4 of 6 rows with missing values in s.csv (temp: 3 ('NA' x2, '?' x1), pressure: 2 "
-                            "('?' x1, 'NaN' x1))"]
+    assert loaded.notes == [
+        "dropped 4 of 6 rows with missing values in s.csv (temp: 3 ('NA' x2, '?' x1), pressure: 2 ('?' x1, 'NaN' x1))"
+    ]
     np.testing.assert_allclose(loaded.x, [[71.5, 1.23], [70.1, 1.1]], rtol=1e-6)
 
 
@@ -452,7 +507,8 @@ def test_the_round_2_sensors_case_names_both_columns():
         pytest.skip("the round-2 cases are not here")
     assert data_error(path, target="fault").endswith(
         "sensors.csv: 3 rows have missing values (first in data row 7): temp: 2 ('NaN' x1, 'nan' x1), pressure: 1 "
-        "('NA' x1); set dataset.missing: drop to skip those rows, or fill in those cells")
+        "('NA' x1); set dataset.missing: drop to skip those rows, or fill in those cells"
+    )
 
 
 def test_a_text_label_that_is_not_a_missing_mark_stays_a_class(tmp_path):
@@ -463,8 +519,10 @@ def test_a_text_label_that_is_not_a_missing_mark_stays_a_class(tmp_path):
 
 def test_missing_target_cell(tmp_path):
     path = write(tmp_path, "t.csv", "a,y\n1,0\n2,?\n3,1\n")
-    assert data_error(path).endswith("t.csv: 1 row has missing values (first in data row 2): y: 1 ('?' x1); set "
-                                     "dataset.missing: drop to skip those rows, or fill in those cells")
+    assert data_error(path).endswith(
+        "t.csv: 1 row has missing values (first in data row 2): y: 1 ('?' x1); set "
+        "dataset.missing: drop to skip those rows, or fill in those cells"
+    )
 
 
 def test_drop_of_every_row_is_an_error(tmp_path):
@@ -475,8 +533,10 @@ def test_drop_of_every_row_is_an_error(tmp_path):
 def test_weather_missing_values_after_cp949(datasets):
     path = datasets / "extra" / "weather.csv"
     message = data_error(path, "mse", encoding="cp949", features=[1, 2])
-    assert message.endswith("weather.csv: 7 rows have missing values (first in data row 560): 최대풍속: 4 (empty x4), "
-                            "평균풍속: 6 (empty x6); set dataset.missing: drop to skip those rows, or fill in those cells")
+    assert message.endswith(
+        "weather.csv: 7 rows have missing values (first in data row 560): 최대풍속: 4 (empty x4), "
+        "평균풍속: 6 (empty x6); set dataset.missing: drop to skip those rows, or fill in those cells"
+    )
 
 
 def test_non_numeric_feature_names_column_value_and_row(tmp_path):
@@ -487,8 +547,13 @@ def test_non_numeric_feature_names_column_value_and_row(tmp_path):
 
 
 def test_text_feature_in_a_real_file(datasets):
-    message = data_error(datasets / "extra" / "life_expectancy.csv", "mse", target="Life expectancy",
-                         features=["Year", "Status"], missing="drop")
+    message = data_error(
+        datasets / "extra" / "life_expectancy.csv",
+        "mse",
+        target="Life expectancy",
+        features=["Year", "Status"],
+        missing="drop",
+    )
     assert "feature column 'Status' holds text ('Developing' in data row 1)" in message
 
 
@@ -499,8 +564,10 @@ EU_CSV = "height;weight;bought\n1,81;87,1;0\n1,9;97,1;1\n-0,5;73,3;0\n2;80;1\n"
 
 def test_decimal_commas_say_set_decimal_comma(tmp_path):
     path = write(tmp_path, "eu.csv", EU_CSV)
-    assert data_error(path, separator=";") == (f"{path}: feature column 'height' holds numbers written with a decimal "
-                                               "comma ('1,81' in data row 1); set dataset.decimal: \",\"")
+    assert data_error(path, separator=";") == (
+        f"{path}: feature column 'height' holds numbers written with a decimal "
+        "comma ('1,81' in data row 1); set dataset.decimal: \",\""
+    )
 
 
 def test_decimal_comma_reads_the_numbers(tmp_path):
@@ -514,19 +581,22 @@ def test_the_round_2_decimal_comma_case_trains_with_decimal_comma():
     path = Path("/work/shared/cases/round-2/05-semicolon-csv/decimal-comma.csv")
     if not path.exists():
         pytest.skip("the round-2 cases are not here")
-    assert data_error(path, separator=";").endswith("holds numbers written with a decimal comma ('1,81' in data row 1); "
-                                                    "set dataset.decimal: \",\"")
+    assert data_error(path, separator=";").endswith(
+        "holds numbers written with a decimal comma ('1,81' in data row 1); set dataset.decimal: \",\""
+    )
     assert load_csv(path, separator=";", decimal=",").x[0].tolist() == pytest.approx([1.81, 87.1])
 
 
 def test_a_wrong_separator_with_decimal_commas_names_both_keys(tmp_path):
     # With ",", the header is one cell and each row three: ragged, but the file is ;-separated with decimal commas.
     path = write(tmp_path, "eu.csv", EU_CSV)
-    assert data_error(path) == ("dataset.separator: the default ',' splits eu.csv into rows of different lengths (line 2 "
-                                "has 3 cells, the lines before it 1); the file looks ;-separated, with numbers written "
-                                "with a decimal comma ('1,81' in line 2): set dataset.separator: \";\" and "
-                                "dataset.decimal: \",\"")
-    assert data_error(path, decimal=",").endswith("the file looks ;-separated: set dataset.separator: \";\"")
+    assert data_error(path) == (
+        "dataset.separator: the default ',' splits eu.csv into rows of different lengths (line 2 "
+        "has 3 cells, the lines before it 1); the file looks ;-separated, with numbers written "
+        "with a decimal comma ('1,81' in line 2): set dataset.separator: \";\" and "
+        'dataset.decimal: ","'
+    )
+    assert data_error(path, decimal=",").endswith('the file looks ;-separated: set dataset.separator: ";"')
     assert data_error(path, separator=",").startswith("dataset.separator: got ',', which splits eu.csv into rows")
 
 
@@ -536,7 +606,8 @@ def test_a_wrong_separator_decimal_commas_and_thousands_dots_are_one_message(tmp
     assert data_error(path) == (
         "dataset.separator: the default ',' splits k.csv into rows of different lengths (line 2 has 3 cells, the lines "
         "before it 1); the file looks ;-separated, with numbers written with a decimal comma and '.' between thousands "
-        "('1.234,5' in line 2): set dataset.separator: \";\", dataset.decimal: \",\" and dataset.thousands: \".\"")
+        '(\'1.234,5\' in line 2): set dataset.separator: ";", dataset.decimal: "," and dataset.thousands: "."'
+    )
     assert load_csv(path, separator=";", decimal=",", thousands=".").x.tolist() == [[1234.5, 0.5], [12.25, 1.5], [3, 2]]
 
 
@@ -544,24 +615,45 @@ def test_decimal_comma_in_one_column_and_thousands_in_another_are_one_message(tm
     path = write(tmp_path, "k.csv", "rate;price;y\n0,5;1.234,5;0\n1,5;12,25;1\n2;3;0\n")
     assert data_error(path, separator=";").endswith(
         "feature column 'rate' holds numbers written with a decimal comma and '.' between thousands ('0,5' in data "
-        "row 1); set dataset.decimal: \",\" and dataset.thousands: \".\"")
+        'row 1); set dataset.decimal: "," and dataset.thousands: "."'
+    )
 
 
-@pytest.mark.parametrize(("cell", "decimal", "thousands", "what", "setting"), [
-    ("2\xa0291,32", ",", "\xa0", "a decimal comma and a no-break space between thousands",
-     'dataset.decimal: "," and dataset.thousands: "\\u00a0"'),
-    ("2\u202f291,32", ",", "\u202f", "a decimal comma and a narrow no-break space between thousands",
-     'dataset.decimal: "," and dataset.thousands: "\\u202f"'),
-    ("2'291.32", ".", "'", "an apostrophe between thousands", 'dataset.thousands: "\'"'),
-    ("2\u2019291.32", ".", "\u2019", "a typographic apostrophe (\u2019) between thousands",
-     'dataset.thousands: "\\u2019"'),
-])
+@pytest.mark.parametrize(
+    ("cell", "decimal", "thousands", "what", "setting"),
+    [
+        (
+            "2\xa0291,32",
+            ",",
+            "\xa0",
+            "a decimal comma and a no-break space between thousands",
+            'dataset.decimal: "," and dataset.thousands: "\\u00a0"',
+        ),
+        (
+            "2\u202f291,32",
+            ",",
+            "\u202f",
+            "a decimal comma and a narrow no-break space between thousands",
+            'dataset.decimal: "," and dataset.thousands: "\\u202f"',
+        ),
+        ("2'291.32", ".", "'", "an apostrophe between thousands", 'dataset.thousands: "\'"'),
+        (
+            "2\u2019291.32",
+            ".",
+            "\u2019",
+            "a typographic apostrophe (\u2019) between thousands",
+            'dataset.thousands: "\\u2019"',
+        ),
+    ],
+)
 def test_french_and_swiss_thousands_say_what_to_set(tmp_path, cell, decimal, thousands, what, setting):
     path = write(tmp_path, "fr.csv", f"price;y\n{cell};0\n12{decimal}5;1\n3;0\n")
     assert data_error(path, separator=";").endswith(
-        f"feature column 'price' holds numbers written with {what} ({cell!r} in data row 1); set {setting}")
-    assert load_csv(path, separator=";", decimal=decimal, thousands=thousands).x.ravel().tolist() == \
-        pytest.approx([2291.32, 12.5, 3])
+        f"feature column 'price' holds numbers written with {what} ({cell!r} in data row 1); set {setting}"
+    )
+    assert load_csv(path, separator=";", decimal=decimal, thousands=thousands).x.ravel().tolist() == pytest.approx(
+        [2291.32, 12.5, 3]
+    )
     # The YAML the message writes reads back as the character.
     import yaml
 
@@ -572,15 +664,18 @@ def test_a_wrong_separator_with_no_break_space_thousands_names_every_setting(tmp
     path = write(tmp_path, "fr.csv", "prix;y\n2\xa0291,32;0\n12,5;1\n3;0\n")
     assert data_error(path).endswith(
         "the file looks ;-separated, with numbers written with a decimal comma and a no-break space between thousands "
-        "('2\\xa0291,32' in line 2): set dataset.separator: \";\", dataset.decimal: \",\" and dataset.thousands: "
-        "\"\\u00a0\"")
+        '(\'2\\xa0291,32\' in line 2): set dataset.separator: ";", dataset.decimal: "," and dataset.thousands: '
+        '"\\u00a0"'
+    )
 
 
 def test_decimal_comma_with_thousands_dots(tmp_path):
     path = write(tmp_path, "k.csv", "price;y\n1.234,5;0\n12,25;1\n3;0\n")
-    assert data_error(path, separator=";").endswith("feature column 'price' holds numbers written with a decimal comma "
-                                                    "and '.' between thousands ('1.234,5' in data row 1); set "
-                                                    "dataset.decimal: \",\" and dataset.thousands: \".\"")
+    assert data_error(path, separator=";").endswith(
+        "feature column 'price' holds numbers written with a decimal comma "
+        "and '.' between thousands ('1.234,5' in data row 1); set "
+        'dataset.decimal: "," and dataset.thousands: "."'
+    )
     loaded = load_csv(path, separator=";", decimal=",", thousands=".")
     assert loaded.x.ravel().tolist() == [1234.5, 12.25, 3]
 
@@ -588,35 +683,43 @@ def test_decimal_comma_with_thousands_dots(tmp_path):
 def test_quoted_decimal_commas_in_a_comma_file(tmp_path):
     # A ,-separated file can only carry a decimal comma in a quoted cell: the same pattern, the same key.
     path = write(tmp_path, "q.csv", 'a,b,y\n"1,81",2,0\n"0,5",3,1\n')
-    assert data_error(path).endswith("feature column 'a' holds numbers written with a decimal comma ('1,81' in data "
-                                     "row 1); set dataset.decimal: \",\"")
+    assert data_error(path).endswith(
+        "feature column 'a' holds numbers written with a decimal comma ('1,81' in data "
+        'row 1); set dataset.decimal: ","'
+    )
     assert load_csv(path, decimal=",").x.tolist() == [[pytest.approx(1.81), 2], [0.5, 3]]
 
 
 def test_quoted_thousands_in_a_comma_file(tmp_path):
     path = write(tmp_path, "t.csv", 'a,b,y\n"1,234",2,0\n"12,000.5",3,1\n7,4,0\n')
-    assert data_error(path).endswith("feature column 'a' holds numbers written with ',' between thousands ('1,234' "
-                                     "in data row 1); set dataset.thousands: \",\"")
+    assert data_error(path).endswith(
+        "feature column 'a' holds numbers written with ',' between thousands ('1,234' "
+        'in data row 1); set dataset.thousands: ","'
+    )
     assert load_csv(path, thousands=",").x[:, 0].tolist() == [1234, 12000.5, 7]
 
 
 def test_decimal_points_with_decimal_comma_set(tmp_path):
     path = write(tmp_path, "p.csv", "a;y\n1.5;0\n2;1\n")
     assert data_error(path, separator=";", decimal=",").endswith(
-        "feature column 'a' holds numbers written with a decimal point ('1.5' in data row 1); set dataset.decimal: \".\"")
+        "feature column 'a' holds numbers written with a decimal point ('1.5' in data row 1); set dataset.decimal: \".\""
+    )
 
 
 def test_a_column_mixing_both_marks_is_text(tmp_path):
     # No one setting reads both "1.5" and "2,5": not the spreadsheet pattern, so the plain message.
     path = write(tmp_path, "m.csv", "a;y\n1.5;0\n2,5;1\n")
-    assert "feature column 'a' holds text ('2,5' in data row 2); features must be numbers" in data_error(path, separator=";")
+    assert "feature column 'a' holds text ('2,5' in data row 2); features must be numbers" in data_error(
+        path, separator=";"
+    )
 
 
 def test_a_regression_target_with_decimal_commas(tmp_path):
     path = write(tmp_path, "r.csv", "a;price\n1;12,5\n2;13\n")
     assert data_error(path, "mse", separator=";").endswith(
         "target column 'price' holds numbers written with a decimal comma ('12,5' in data row 1); set "
-        "dataset.decimal: \",\"")
+        'dataset.decimal: ","'
+    )
     assert load_csv(path, "mse", separator=";", decimal=",").y.ravel().tolist() == [12.5, 13]
 
 
@@ -645,8 +748,14 @@ def test_latin1_file_suggests_latin1(tmp_path):
 
 
 def test_cp949_reads_weather(datasets):
-    loaded = load_csv(datasets / "extra" / "weather.csv", "mse", encoding="cp949", features=["평균기온", "최대풍속"],
-                      target="평균풍속", missing="drop")
+    loaded = load_csv(
+        datasets / "extra" / "weather.csv",
+        "mse",
+        encoding="cp949",
+        features=["평균기온", "최대풍속"],
+        target="평균풍속",
+        missing="drop",
+    )
     assert loaded.preprocess.feature_names == ["평균기온", "최대풍속"] and loaded.preprocess.target_name == "평균풍속"
     assert loaded.x.shape == (3653 - 7, 2)
     assert loaded.x[0].tolist() == pytest.approx([28.7, 8.3]) and loaded.y[0] == pytest.approx(3.4)
@@ -738,11 +847,31 @@ def test_a_regression_loss_on_numeric_classes_is_a_regression(tmp_path):
 
 
 def test_sklearn_digits_keep_numeric_labels_and_allow_a_regression():
-    classes = load(build_spec({"dataset": {"source": "sklearn:digits"}, "layers": [{"type": "Dense", "units": 10}],
-                               "loss": "sparse_categorical_crossentropy", "epochs": 1}, None, None))
+    classes = load(
+        build_spec(
+            {
+                "dataset": {"source": "sklearn:digits"},
+                "layers": [{"type": "Dense", "units": 10}],
+                "loss": "sparse_categorical_crossentropy",
+                "epochs": 1,
+            },
+            None,
+            None,
+        )
+    )
     assert classes.preprocess.classes == list(range(10))
-    values = load(build_spec({"dataset": {"source": "sklearn:digits"}, "layers": [{"type": "Dense", "units": 1}],
-                              "loss": "mse", "epochs": 1}, None, None))
+    values = load(
+        build_spec(
+            {
+                "dataset": {"source": "sklearn:digits"},
+                "layers": [{"type": "Dense", "units": 1}],
+                "loss": "mse",
+                "epochs": 1,
+            },
+            None,
+            None,
+        )
+    )
     assert values.preprocess.task == "regression" and sorted(set(values.y[:, 0].tolist())) == list(range(10))
 
 
@@ -851,8 +980,14 @@ def test_inline_labels_mixing_text_and_numbers_are_all_text():
 def test_config_relative_path(tmp_path, write_config):
     (tmp_path / "sub").mkdir()
     write(tmp_path / "sub", "d.csv", XOR_CSV)
-    config = write_config({"dataset": {"path": "sub/d.csv", "test": 1}, "layers": [{"type": "Dense", "units": 1}],
-                           "loss": "binary_crossentropy", "epochs": 1})
+    config = write_config(
+        {
+            "dataset": {"path": "sub/d.csv", "test": 1},
+            "layers": [{"type": "Dense", "units": 1}],
+            "loss": "binary_crossentropy",
+            "epochs": 1,
+        }
+    )
     loaded = load(load_spec(config))
     assert loaded.path == tmp_path / "sub" / "d.csv"
     assert loaded.x.shape == (4, 2)
@@ -897,8 +1032,9 @@ def test_minmax_scaling_fitted_on_training_rows_only(drifting):
     assert not (np.allclose(stats["min"], x.min(axis=0)) and np.allclose(stats["max"], x.max(axis=0)))
     np.testing.assert_allclose(arrays.x_train.min(axis=0), 0, atol=1e-6)
     np.testing.assert_allclose(arrays.x_train.max(axis=0), 1, atol=1e-6)
-    np.testing.assert_allclose(arrays.x_test, (x[arrays.split.test] - train.min(0)) / (train.max(0) - train.min(0)),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        arrays.x_test, (x[arrays.split.test] - train.min(0)) / (train.max(0) - train.min(0)), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_divisor_scaling(drifting):
@@ -951,7 +1087,10 @@ def test_scaler_round_trip_alone(scale):
 @pytest.mark.parametrize("cell", ["inf", "-inf"])
 def test_infinite_features_and_targets_are_refused(tmp_path, cell):
     feature = write(tmp_path, "f.csv", f"a,b,y\n1,2,0\n{cell},3,1\n4,5,0\n")
-    assert data_error(feature) == f"{feature}: feature column 'a' holds '{cell}' in data row 2; features must be finite numbers"
+    assert (
+        data_error(feature)
+        == f"{feature}: feature column 'a' holds '{cell}' in data row 2; features must be finite numbers"
+    )
     target = write(tmp_path, "t.csv", f"a,y\n1,0.5\n2,{cell}\n3,1.5\n")
     assert data_error(target, "mse") == (
         f"{target}: target column 'y' holds '{cell}' in data row 2; targets must be finite numbers or class labels"
@@ -982,8 +1121,9 @@ def test_compressed_and_utf16_csvs_are_read_not_refused(tmp_path):
     assert "set dataset.encoding to the file's encoding, e.g. utf-16" in data_error(utf16)
     assert load_csv(utf16, test=0, encoding="utf-16").x.shape == (6, 2)
     bare = write(tmp_path, "bare.csv", rows, encoding="utf-16-le")  # no byte-order mark
-    assert data_error(bare) == (f"{bare}: not utf-8 text: it looks like UTF-16 without a byte-order mark; "
-                                "set dataset.encoding: utf-16-le")
+    assert data_error(bare) == (
+        f"{bare}: not utf-8 text: it looks like UTF-16 without a byte-order mark; set dataset.encoding: utf-16-le"
+    )
     assert load_csv(bare, test=0, encoding="utf_16_le").x.shape == (6, 2)
     euro = write(tmp_path, "prices.csv", rows.replace("a,", "\u20ac,"), encoding="cp1252")  # starts with byte 0x80
     assert load_csv(euro, test=0, encoding="cp1252").x.shape == (6, 2)

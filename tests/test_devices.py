@@ -47,8 +47,10 @@ def test_tensorflow_gpus_are_named_from_its_device_details(monkeypatch):
     gpu = SimpleNamespace(name="/physical_device:GPU:0", device_type="GPU")
     config = SimpleNamespace(
         list_physical_devices=lambda kind: [gpu] if kind == "GPU" else [],
-        experimental=SimpleNamespace(get_device_details=lambda d: {"device_name": "NVIDIA H200",
-                                                                  "compute_capability": (9, 0)}))
+        experimental=SimpleNamespace(
+            get_device_details=lambda d: {"device_name": "NVIDIA H200", "compute_capability": (9, 0)}
+        ),
+    )
     monkeypatch.setitem(sys.modules, "tensorflow", SimpleNamespace(config=config))
     monkeypatch.setattr(backend, "cuda_memory_gib", lambda ordinal: 139.8 if ordinal == 0 else None)
     assert gpu_devices("tensorflow") == [Device("gpu:0", "NVIDIA H200", 139.8)]
@@ -142,11 +144,15 @@ def test_auto_notes_a_gpu_the_backend_cannot_use(cli, write_config, tmp_path, mo
     config = write_config(tiny_config())
     result = cli("train", config, "--runs-dir", tmp_path / "auto", "-q")
     assert result.exit_code == 0, result.output
-    fix = {"jax": 'pip install "jax[cuda12]" (jax\'s CUDA plugin)',
-           "tensorflow": 'pip install "tensorflow[and-cuda]" (its CUDA libraries)',
-           "torch": "install a CUDA build of torch (pytorch.org lists them)"}[keras.backend.backend()]
-    assert (f"note: an NVIDIA GPU is here, but {keras.backend.backend()} does not see it: this run trains on the "
-            f"CPU; to train on the GPU, {fix}") in result.output
+    fix = {
+        "jax": 'pip install "jax[cuda12]" (jax\'s CUDA plugin)',
+        "tensorflow": 'pip install "tensorflow[and-cuda]" (its CUDA libraries)',
+        "torch": "install a CUDA build of torch (pytorch.org lists them)",
+    }[keras.backend.backend()]
+    assert (
+        f"note: an NVIDIA GPU is here, but {keras.backend.backend()} does not see it: this run trains on the "
+        f"CPU; to train on the GPU, {fix}"
+    ) in result.output
     env = json.loads((next((tmp_path / "auto").iterdir()) / "env.json").read_text())
     assert env["device"] == "cpu"
     # --device cpu is the user's choice: nothing to note
@@ -163,9 +169,14 @@ def test_device_gpu_without_one_is_one_line_and_writes_nothing(cli, write_config
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     result = cli("train", write_config(tiny_config()), "--device", "gpu", "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 2
-    expected = ('jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, pip install '
-                '"jax[cuda12]"; or use --device cpu or auto') if name == "jax" else \
-        f"{name} sees no GPU: no NVIDIA driver is loaded on this machine; use --device cpu or auto"
+    expected = (
+        (
+            "jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, pip install "
+            '"jax[cuda12]"; or use --device cpu or auto'
+        )
+        if name == "jax"
+        else f"{name} sees no GPU: no NVIDIA driver is loaded on this machine; use --device cpu or auto"
+    )
     assert result.stderr == f"error: --device gpu: {expected}\n"
     assert not (tmp_path / "runs").exists()
 
@@ -174,31 +185,47 @@ def test_why_no_gpu_is_seen(monkeypatch):
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     monkeypatch.setattr(backend, "jax_has_cuda", lambda: False)
     monkeypatch.setattr(backend, "nvidia_gpu_present", lambda: True)
-    assert no_gpu_reason("jax") == ('jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, '
-                                    'pip install "jax[cuda12]"; or use --device cpu or auto')
+    assert no_gpu_reason("jax") == (
+        "jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, "
+        'pip install "jax[cuda12]"; or use --device cpu or auto'
+    )
     monkeypatch.setattr(backend, "jax_has_cuda", lambda: True)
     assert no_gpu_reason("jax") == (
         "jax sees no GPU, though an NVIDIA driver is loaded (are CUDA's libraries missing, or newer than the "
-        'driver?); pip install "jax[cuda12]" (jax\'s CUDA plugin), or use --device cpu or auto')
+        'driver?); pip install "jax[cuda12]" (jax\'s CUDA plugin), or use --device cpu or auto'
+    )
     assert no_gpu_reason("tensorflow") == (
         "tensorflow sees no GPU, though an NVIDIA driver is loaded (are CUDA's libraries missing, or newer than the "
-        'driver?); pip install "tensorflow[and-cuda]" (its CUDA libraries), or use --device cpu or auto')
+        'driver?); pip install "tensorflow[and-cuda]" (its CUDA libraries), or use --device cpu or auto'
+    )
     monkeypatch.setattr(backend, "nvidia_gpu_present", lambda: False)
-    assert no_gpu_reason("torch") == "torch sees no GPU: no NVIDIA driver is loaded on this machine; use --device cpu or auto"
+    assert (
+        no_gpu_reason("torch")
+        == "torch sees no GPU: no NVIDIA driver is loaded on this machine; use --device cpu or auto"
+    )
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
-    assert no_gpu_reason("jax") == "CUDA_VISIBLE_DEVICES='-1' hides every GPU from jax; unset it, or use --device cpu or auto"
+    assert (
+        no_gpu_reason("jax")
+        == "CUDA_VISIBLE_DEVICES='-1' hides every GPU from jax; unset it, or use --device cpu or auto"
+    )
 
 
 def test_a_gpu_run_lets_jax_take_only_the_memory_it_uses():
     # jax takes 75 % of a GPU at start by default: a sweep's second worker on the same GPU would find none left
     if not backend.installed("jax"):
         pytest.skip("needs jax")
-    code = ("import os; from nnrun.engine.backend import activate; activate('jax', 'auto'); "
-            "print(os.environ['XLA_PYTHON_CLIENT_PREALLOCATE'], os.environ['TF_FORCE_GPU_ALLOW_GROWTH'])")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("XLA_PYTHON_CLIENT_PREALLOCATE", "TF_FORCE_GPU_ALLOW_GROWTH", "KERAS_BACKEND")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env,
-                          check=False)
+    code = (
+        "import os; from nnrun.engine.backend import activate; activate('jax', 'auto'); "
+        "print(os.environ['XLA_PYTHON_CLIENT_PREALLOCATE'], os.environ['TF_FORCE_GPU_ALLOW_GROWTH'])"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("XLA_PYTHON_CLIENT_PREALLOCATE", "TF_FORCE_GPU_ALLOW_GROWTH", "KERAS_BACKEND")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-2:] == ["false", "true"]
 
@@ -215,9 +242,24 @@ def real_gpu_skip() -> str | None:
 @pytest.mark.skipif(real_gpu_skip() is not None, reason=real_gpu_skip() or "")
 def test_a_run_on_a_real_gpu(write_config, tmp_path):
     config = write_config(tiny_config(backend="jax"))
-    done = subprocess.run([sys.executable, "-m", "nnrun", "train", str(config), "--device", "gpu", "-q",
-                           "--runs-dir", str(tmp_path / "runs")], capture_output=True, text=True, timeout=300,
-                          check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nnrun",
+            "train",
+            str(config),
+            "--device",
+            "gpu",
+            "-q",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     env = json.loads((next((tmp_path / "runs").iterdir()) / "env.json").read_text())
     assert env["device"] == "gpu:0" and env["device_name"] and env["device_memory_gib"] > 1, env

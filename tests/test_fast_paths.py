@@ -9,6 +9,7 @@ import sys
 import pytest
 from helpers import CONFIGS, HEAVY, KF, PROBE, RUN_CONFIGS, SCORES, A, history, kfold_metrics, make_run, train_metrics
 
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -23,8 +24,9 @@ from helpers import CONFIGS, HEAVY, KF, PROBE, RUN_CONFIGS, SCORES, A, history, 
     ],
 )
 def test_fast_commands_import_no_ml_framework(args):
-    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)], capture_output=True, text=True, timeout=60
+    )
     expected_exit = 2 if "epochs=0" in args else 0
     # "HEAVY: EXIT:0" means no heavy module; "HEAVY:keras,jax EXIT:0" names the ones imported
     assert result.stdout.strip().splitlines()[-1] == f"HEAVY: EXIT:{expected_exit}", result.stdout + result.stderr
@@ -40,9 +42,16 @@ def runs(tmp_path):
     """A train run, a k-fold run (with fold folders) and a torn one, written by hand."""
     root = tmp_path / "runs"
     make_run(root, A, RUN_CONFIGS[A], train_metrics("pima", *SCORES[A]), history())
-    make_run(root, KF, RUN_CONFIGS[A], kfold_metrics("pima", {"loss": 0.5, "accuracy": 0.75},
-                                                 {"loss": 0.02, "accuracy": 0.03}, {"loss": 0.48, "accuracy": 0.74}),
-             history(), kind="kfold")
+    make_run(
+        root,
+        KF,
+        RUN_CONFIGS[A],
+        kfold_metrics(
+            "pima", {"loss": 0.5, "accuracy": 0.75}, {"loss": 0.02, "accuracy": 0.03}, {"loss": 0.48, "accuracy": 0.74}
+        ),
+        history(),
+        kind="kfold",
+    )
     make_run(root, "torn", RUN_CONFIGS[A], '{"status": "comp', history())
     return root
 
@@ -61,8 +70,9 @@ READERS = {
 def test_reading_runs_imports_no_ml_framework_nor_matplotlib(runs, command):
     heavy = (*HEAVY, "matplotlib")
     args = READERS[command](runs)
-    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=heavy)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=heavy)], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip().splitlines()[-1] == "HEAVY: EXIT:0", result.stdout + result.stderr
 
 
@@ -74,12 +84,21 @@ def test_compare_plot_imports_matplotlib_but_no_ml_framework(runs, tmp_path):
     assert result.stdout.strip().splitlines()[-2:] == ["HEAVY: EXIT:0", "True"], result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["check", str(CONFIGS / "pima.yaml")],
-                                  ["check", str(CONFIGS / "quickstart.yaml")], ["datasets"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["--version"],
+        ["check", str(CONFIGS / "pima.yaml")],
+        ["check", str(CONFIGS / "quickstart.yaml")],
+        ["datasets"],
+    ],
+)
 def test_the_fastest_commands_import_not_even_numpy(args):
     # numpy alone costs about 0.1-0.2 s here, a third of `nnrun check`: plain check reads the config and the
     # generated Keras names, and needs no array
     heavy = (*HEAVY, "numpy", "pandas")
-    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=heavy)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=heavy)], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip().splitlines()[-1] == "HEAVY: EXIT:0", result.stdout + result.stderr

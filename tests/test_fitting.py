@@ -19,12 +19,19 @@ def _model(steps: int, kind: str = "binary") -> keras.Model:
     compiled to run `steps` steps per call into the backend (what Keras's fit obeys)."""
     keras.utils.set_random_seed(3)
     if kind == "binary":
-        layers = [keras.layers.Dense(5, activation="relu"), keras.layers.Dropout(0.2),
-                  keras.layers.Dense(1, activation="sigmoid")]
+        layers = [
+            keras.layers.Dense(5, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
         loss, metrics = "binary_crossentropy", ["accuracy", "auc"]
     else:
-        layers = [keras.layers.Dense(6), keras.layers.BatchNormalization(), keras.layers.Activation("relu"),
-                  keras.layers.Dense(3, activation="softmax")]
+        layers = [
+            keras.layers.Dense(6),
+            keras.layers.BatchNormalization(),
+            keras.layers.Activation("relu"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
         loss, metrics = "sparse_categorical_crossentropy", ["accuracy"]
     model = keras.Sequential([keras.Input((3,)), *layers])
     model.compile(optimizer="adam", loss=loss, metrics=metrics, steps_per_execution=steps)
@@ -39,13 +46,23 @@ def _data(rows: int, seed: int = 0, kind: str = "binary") -> tuple[np.ndarray, n
     return x, np.digitize(x[:, 0], [-0.5, 0.5])  # integer class ids 0, 1, 2
 
 
-def _train(auto: bool, rows: int, batch_size: int, epochs: int = 4, validation: bool = True, callbacks=(),
-           kind: str = "binary", model: keras.Model | None = None, keras_steps: int = 1) -> keras.Model:
+def _train(
+    auto: bool,
+    rows: int,
+    batch_size: int,
+    epochs: int = 4,
+    validation: bool = True,
+    callbacks=(),
+    kind: str = "binary",
+    model: keras.Model | None = None,
+    keras_steps: int = 1,
+) -> keras.Model:
     steps = -(-rows // batch_size)
     model = model or _model(steps if auto else keras_steps, kind)
     x, y = _data(rows, kind=kind)
-    fit(model, x, y, _data(7, seed=1, kind=kind) if validation else None, epochs, batch_size, list(callbacks),
-        auto=auto)
+    fit(
+        model, x, y, _data(7, seed=1, kind=kind) if validation else None, epochs, batch_size, list(callbacks), auto=auto
+    )
     return model
 
 
@@ -60,11 +77,23 @@ def _same(ours: keras.Model, theirs: keras.Model) -> None:
         np.testing.assert_allclose(np.asarray(mine), np.asarray(keras_value), rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("rows, batch_size, kind, validation", [
-    (10, 4, "binary", True), (12, 4, "binary", True), (3, 8, "binary", True), (10, 4, "binary", False),
-    (11, 4, "classes", True),
-], ids=["a partial last batch", "full batches only", "one batch smaller than batch_size", "no validation",
-        "batch normalization and integer labels"])
+@pytest.mark.parametrize(
+    "rows, batch_size, kind, validation",
+    [
+        (10, 4, "binary", True),
+        (12, 4, "binary", True),
+        (3, 8, "binary", True),
+        (10, 4, "binary", False),
+        (11, 4, "classes", True),
+    ],
+    ids=[
+        "a partial last batch",
+        "full batches only",
+        "one batch smaller than batch_size",
+        "no validation",
+        "batch normalization and integer labels",
+    ],
+)
 def test_compiled_epochs_train_as_keras_fit_does(rows, batch_size, kind, validation):
     ours = _train(True, rows, batch_size, kind=kind, validation=validation)
     theirs = _train(False, rows, batch_size, kind=kind, validation=validation)
@@ -93,11 +122,13 @@ class Recorder(keras.callbacks.Callback):
     def __getattribute__(self, name):
         attribute = super().__getattribute__(name)
         if name.startswith("on_") and callable(attribute):
+
             def record(*args, **kwargs):
                 self.calls.append(name)
                 if name == "on_epoch_end":
                     self.weights.append(self.model.get_weights()[0].copy())
                 return attribute(*args, **kwargs)
+
             return record
         return attribute
 
@@ -108,9 +139,17 @@ def test_callbacks_see_the_hooks_and_the_weights_keras_fit_gives_them():
     _train(False, 10, 4, epochs=3, callbacks=[theirs], keras_steps=3)  # Keras too calls into jax once an epoch
     assert ours.calls == theirs.calls
     # (Keras's base Callback forwards on_train_batch_* to on_batch_*: those are recorded too)
-    assert [c for c in ours.calls if not c.startswith("on_batch")][:9] == ["on_train_begin", "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end",
-                              "on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end",
-                              "on_epoch_end"]
+    assert [c for c in ours.calls if not c.startswith("on_batch")][:9] == [
+        "on_train_begin",
+        "on_epoch_begin",
+        "on_train_batch_begin",
+        "on_train_batch_end",
+        "on_test_begin",
+        "on_test_batch_begin",
+        "on_test_batch_end",
+        "on_test_end",
+        "on_epoch_end",
+    ]
     assert len(ours.weights) == 3 and not np.allclose(ours.weights[0], ours.weights[-1])
     for mine, keras_weights in zip(ours.weights, theirs.weights, strict=True):
         np.testing.assert_allclose(mine, keras_weights, rtol=1e-5, atol=1e-7)

@@ -11,10 +11,10 @@ import itertools
 import numpy as np
 import pytest
 
+from nnrun.config.load import build_spec
 from nnrun.data import load_folds
 from nnrun.data.split import fold_problem, fold_rows
 from nnrun.errors import DataError
-from nnrun.config.load import build_spec
 
 SIZES = [(n, k) for n, k in itertools.product((10, 37, 101), (2, 3, 5, 10)) if k <= n]
 
@@ -117,11 +117,17 @@ def inline_spec(n: int = 30, **kfold) -> tuple:
     # Features on very different scales and offsets, so every subset of rows has its own mean and std.
     x = np.column_stack([rng.normal(5, 2, n), rng.exponential(40, n)]).round(3)
     y = [int(v) for v in rng.permutation([0] * (n // 2) + [1] * (n - n // 2))]
-    spec = build_spec({
-        "dataset": {"inline": {"x": x.tolist(), "y": y}, "test": 0.2, "scale": "standard"},
-        "layers": [{"type": "Dense", "units": 1, "activation": "sigmoid"}],
-        "loss": "binary_crossentropy", "epochs": 1, "kfold": {"k": 3, **kfold},
-    }, None, None)
+    spec = build_spec(
+        {
+            "dataset": {"inline": {"x": x.tolist(), "y": y}, "test": 0.2, "scale": "standard"},
+            "layers": [{"type": "Dense", "units": 1, "activation": "sigmoid"}],
+            "loss": "binary_crossentropy",
+            "epochs": 1,
+            "kfold": {"k": 3, **kfold},
+        },
+        None,
+        None,
+    )
     return spec, x.astype(np.float32).astype(np.float64)
 
 
@@ -181,11 +187,18 @@ def test_a_regression_is_not_stratified_on_auto():
 def sorted_spec(sizes: dict[str, int], test: int | float = 0, seed: int = 42, **kfold):
     """Inline rows sorted by class, as a published file often is; k-fold settings from `kfold`."""
     y = [label for label, n in sizes.items() for _ in range(n)]
-    return build_spec({
-        "dataset": {"inline": {"x": [[i] for i in range(len(y))], "y": y}, "test": test},
-        "layers": [{"type": "Dense", "units": len(sizes), "activation": "softmax"}],
-        "loss": "sparse_categorical_crossentropy", "epochs": 1, "seed": seed, "kfold": kfold,
-    }, None, None)
+    return build_spec(
+        {
+            "dataset": {"inline": {"x": [[i] for i in range(len(y))], "y": y}, "test": test},
+            "layers": [{"type": "Dense", "units": len(sizes), "activation": "softmax"}],
+            "loss": "sparse_categorical_crossentropy",
+            "epochs": 1,
+            "seed": seed,
+            "kfold": kfold,
+        },
+        None,
+        None,
+    )
 
 
 def refused(spec, k: int) -> DataError:
@@ -199,7 +212,8 @@ def test_unshuffled_unstratified_folds_of_a_sorted_file_are_refused():
     assert str(error) == (
         "kfold.shuffle: got false: fold 1's held-out rows hold class a, which its training rows lack "
         "(fold 1 held out: a 20; training: b 20, c 20), so the model would be scored on a class it never saw; "
-        "use kfold.shuffle: true, or kfold.stratify: auto to keep every class in every fold")
+        "use kfold.shuffle: true, or kfold.stratify: auto to keep every class in every fold"
+    )
 
 
 @pytest.mark.parametrize("kfold", [{"shuffle": False}, {"stratify": False}, {}])
@@ -226,15 +240,18 @@ def test_a_class_smaller_than_k_held_out_whole_names_the_largest_k_that_works():
 def test_a_class_of_one_training_row_cannot_be_cut_into_folds(stratify):
     error = refused(sorted_spec({"a": 30, "b": 1}, k=3, stratify=stratify), 3)
     assert str(error).startswith("kfold.k: got 3")
-    assert "class b has a single training row, which the fold that holds it out cannot train on" in str(error) \
-        or "hold class b, which its training rows lack" in str(error)
+    assert "class b has a single training row, which the fold that holds it out cannot train on" in str(
+        error
+    ) or "hold class b, which its training rows lack" in str(error)
     assert str(error).endswith("every class needs at least 2 rows: drop those rows or add more")
 
 
 def test_fold_problem_names_a_one_row_class_instead_of_asking_for_k_below_two():
     message = fold_problem(11, 2, np.array([0] * 10 + [1]), ["no", "yes"])
-    assert message == ("got 2, but class yes has a single training row, which the fold that holds it out cannot "
-                       "train on; every class needs at least 2 rows: drop those rows or add more")
+    assert message == (
+        "got 2, but class yes has a single training row, which the fold that holds it out cannot "
+        "train on; every class needs at least 2 rows: drop those rows or add more"
+    )
 
 
 def test_the_refit_test_rows_are_checked_only_with_a_refit():
@@ -243,7 +260,8 @@ def test_the_refit_test_rows_are_checked_only_with_a_refit():
     assert str(error) == (
         "dataset.test: got 20 (the last 20 rows): the test rows hold class c, which the training rows lack "
         "(test: c 20; training: a 20, b 20), so the model would be scored on a class it never saw; "
-        "use test: 0.2, which is shuffled and stratified")
+        "use test: 0.2, which is shuffled and stratified"
+    )
     folds = load_folds(sorted_spec({"a": 20, "b": 20, "c": 20}, test=20, k=2), 2)  # no refit: no test score
     assert len(folds.split.test) == 20
 
@@ -253,7 +271,8 @@ def test_folds_left_a_single_class_by_the_test_rows_are_refused_at_dataset_test(
     assert str(error) == (
         "dataset.test: got 20 (the last 20 rows): its training rows hold a single class (fold 1 held out: a 10; "
         "training: a 10), so the model learns to answer it whatever the features; use test: 0.2, which is shuffled "
-        "and stratified")
+        "and stratified"
+    )
 
 
 # --- the key blamed is the one whose rows took the class (review finding 3) ---
@@ -261,16 +280,19 @@ def test_folds_left_a_single_class_by_the_test_rows_are_refused_at_dataset_test(
 
 def test_a_last_rows_test_that_leaves_a_class_too_few_rows_for_stratified_folds_is_blamed():
     error = refused(sorted_spec({"a": 20, "b": 20, "c": 12}, test=10, k=3), 3)
-    assert str(error) == ("dataset.test: got 10 (the last 10 rows), which takes 10 rows of class c and leaves it "
-                          "2 rows to cut into 3 stratified folds; use test: 0.2, which is shuffled and stratified")
+    assert str(error) == (
+        "dataset.test: got 10 (the last 10 rows), which takes 10 rows of class c and leaves it "
+        "2 rows to cut into 3 stratified folds; use test: 0.2, which is shuffled and stratified"
+    )
     assert error.key == ("dataset", "test")
 
 
 def test_a_last_rows_test_that_leaves_shuffled_folds_too_few_rows_of_a_class_is_blamed():
     # seed 2 puts both remaining rows of c into fold 3
     error = refused(sorted_spec({"a": 20, "b": 20, "c": 12}, test=10, seed=2, k=3, stratify=False), 3)
-    assert str(error).startswith("dataset.test: got 10 (the last 10 rows): fold 3's held-out rows hold class c, "
-                                 "which its training rows lack")
+    assert str(error).startswith(
+        "dataset.test: got 10 (the last 10 rows): fold 3's held-out rows hold class c, which its training rows lack"
+    )
     assert str(error).endswith("; use test: 0.2, which is shuffled and stratified")
 
 

@@ -26,10 +26,13 @@ runs.mkdir(parents=True)
 """
 
 
-@pytest.mark.parametrize(("written", "shown", "problems"), [
-    ("gpu:0|NVIDIA H200|139.8", "gpu:0 (NVIDIA H200, 139.8 GiB)", []),
-    ("cpu|AMD EPYC|", "cpu (AMD EPYC)", ["trained on cpu, not on the gpu"]),
-])
+@pytest.mark.parametrize(
+    ("written", "shown", "problems"),
+    [
+        ("gpu:0|NVIDIA H200|139.8", "gpu:0 (NVIDIA H200, 139.8 GiB)", []),
+        ("cpu|AMD EPYC|", "cpu (AMD EPYC)", ["trained on cpu, not on the gpu"]),
+    ],
+)
 def test_each_run_shows_its_device_and_result(tmp_path, monkeypatch, written, shown, problems):
     fake = tmp_path / "fake_nnrun.py"
     fake.write_text(FAKE_NNRUN)

@@ -12,10 +12,20 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
-from keras_archives import (CIFAR10_ARCHIVE, CIFAR10_BATCH_ROWS, CIFAR10_FOLDER, FASHION_MNIST_FOLDER,
-                            REUTERS_TOPICS, WRITERS, write_boston_housing, write_cifar10, write_fashion_mnist,
-                            write_imdb, write_mnist, write_reuters)
+from keras_archives import (
+    CIFAR10_ARCHIVE,
+    CIFAR10_BATCH_ROWS,
+    CIFAR10_FOLDER,
+    FASHION_MNIST_FOLDER,
+    REUTERS_TOPICS,
+    WRITERS,
+    write_boston_housing,
+    write_cifar10,
+    write_fashion_mnist,
+    write_imdb,
+    write_mnist,
+    write_reuters,
+)
 
 KERAS_SEED = 113  # the shuffling seed of Keras's imdb, reuters and boston_housing loaders
 
@@ -104,8 +114,10 @@ def test_cifar10(keras_offline):
     assert len(np.unique(distinct, axis=0)) == 40
     assert set(np.unique(y_train)) == set(range(10))
     distinct_labels = y_train.reshape(5, CIFAR10_BATCH_ROWS // 8, 8)[:, 0].ravel()
-    assert nearest_centroid_accuracy({"x_train": distinct, "y_train": distinct_labels, "x_test": x_test,
-                                      "y_test": y_test}) > 0.5  # the images carry the class; chance is 0.1
+    assert (
+        nearest_centroid_accuracy({"x_train": distinct, "y_train": distinct_labels, "x_test": x_test, "y_test": y_test})
+        > 0.5
+    )  # the images carry the class; chance is 0.1
 
 
 def test_imdb(keras_offline):
@@ -116,14 +128,16 @@ def test_imdb(keras_offline):
     assert x_train.dtype == object and x_train.shape == (40,) and x_test.shape == (20,)
     assert y_train.dtype == np.int64 and y_test.dtype == np.int64
     (wx_train, wy_train), (wx_test, wy_test) = keras_shuffle(
-        (written["x_train"], written["y_train"]), (written["x_test"], written["y_test"]))
+        (written["x_train"], written["y_train"]), (written["x_test"], written["y_test"])
+    )
     expected = keras_words(list(wx_train) + list(wx_test))
     assert [list(x) for x in x_train] == expected[:40] and [list(x) for x in x_test] == expected[40:]
     assert_same(y_train, wy_train)
     assert_same(y_test, wy_test)
     # Without Keras's re-indexing the sequences come back as written, only shuffled.
     (raw_train, raw_y_train), (raw_test, raw_y_test) = keras.datasets.imdb.load_data(
-        start_char=None, index_from=0, oov_char=None, num_words=51)
+        start_char=None, index_from=0, oov_char=None, num_words=51
+    )
     assert as_multiset(raw_train, raw_y_train) == as_multiset(written["x_train"], written["y_train"])
     assert as_multiset(raw_test, raw_y_test) == as_multiset(written["x_test"], written["y_test"])
     assert keras.datasets.imdb.get_word_index() == written["word_index"]
@@ -141,9 +155,11 @@ def test_reuters(keras_offline):
     assert [list(x) for x in x_train] == expected[:48] and [list(x) for x in x_test] == expected[48:]
     assert_same(np.concatenate([y_train, y_test]), wy)
     (raw_train, raw_y_train), (raw_test, raw_y_test) = keras.datasets.reuters.load_data(
-        start_char=None, index_from=0, oov_char=None, num_words=51, test_split=0.5)
-    assert as_multiset(list(raw_train) + list(raw_test), np.concatenate([raw_y_train, raw_y_test])) == \
-        as_multiset(written["x"], written["y"])
+        start_char=None, index_from=0, oov_char=None, num_words=51, test_split=0.5
+    )
+    assert as_multiset(list(raw_train) + list(raw_test), np.concatenate([raw_y_train, raw_y_test])) == as_multiset(
+        written["x"], written["y"]
+    )
     assert keras.datasets.reuters.get_word_index() == written["word_index"]
     assert set(written["y"].tolist()) == set(range(REUTERS_TOPICS))
 

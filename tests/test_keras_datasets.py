@@ -22,13 +22,29 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-
 from helpers import CONFIGS, REPO, import_keras, only_run
-from keras_archives import (FASHION_MNIST_FOLDER, write_boston_housing, write_cifar10, write_fashion_mnist,
-                            write_imdb, write_mnist, write_reuters)
+from keras_archives import (
+    FASHION_MNIST_FOLDER,
+    write_boston_housing,
+    write_cifar10,
+    write_fashion_mnist,
+    write_imdb,
+    write_mnist,
+    write_reuters,
+)
+
 from nnrun.config import catalog
-RUN_FILES = {"metrics.json", "config.yaml", "history.csv", "model.keras", "summary.txt", "preprocess.json",
-             "env.json", "history.png"}
+
+RUN_FILES = {
+    "metrics.json",
+    "config.yaml",
+    "history.csv",
+    "model.keras",
+    "summary.txt",
+    "preprocess.json",
+    "env.json",
+    "history.png",
+}
 NEW_CONFIGS = ["mnist", "mnist-adam", "fashion-mnist", "imdb", "reuters", "boston-keras", "mnist-conv"]
 TF_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets"
 KERAS_SEED = 113  # the shuffle seed of Keras's imdb / reuters / boston_housing loaders
@@ -40,16 +56,28 @@ KERAS_SEED = 113  # the shuffle seed of Keras's imdb / reuters / boston_housing 
 STAND_INS = {
     "mnist": (write_mnist, ["epochs=1", "batch_size=16"], "rows: 64 train, 16 test;"),
     "mnist-adam": (write_mnist, ["epochs=1", "batch_size=16"], "rows: 64 train, 16 test;"),
-    "fashion-mnist": (write_fashion_mnist, ["epochs=1", "batch_size=16", "dataset.validation=16"],
-                      "rows: 48 train, 16 validation, 16 test;"),
+    "fashion-mnist": (
+        write_fashion_mnist,
+        ["epochs=1", "batch_size=16", "dataset.validation=16"],
+        "rows: 48 train, 16 validation, 16 test;",
+    ),
     "imdb": (write_imdb, ["epochs=1", "batch_size=20"], "rows: 40 train, 20 test;"),
-    "reuters": (partial(write_reuters, n=230), ["epochs=1", "batch_size=16", "dataset.validation=16"],
-                "rows: 168 train, 16 validation, 46 test;"),  # Keras's reuters keeps 20 % (46) as its test split;
+    "reuters": (
+        partial(write_reuters, n=230),
+        ["epochs=1", "batch_size=16", "dataset.validation=16"],
+        "rows: 168 train, 16 validation, 46 test;",
+    ),  # Keras's reuters keeps 20 % (46) as its test split;
     # 5 newswires a topic, so that the training rows hold every topic the test and validation rows do
-    "mnist-conv": (write_mnist, ["epochs=1", "batch_size=16", "dataset.validation=16", "backend=jax"],  # in-process
-                   "rows: 48 train, 16 validation, 16 test;"),
-    "boston-keras": (write_boston_housing, ["epochs=2", "batch_size=10"],
-                     "4 folds of 40 training rows (10 held out each), 10 test rows kept for the refit;"),
+    "mnist-conv": (
+        write_mnist,
+        ["epochs=1", "batch_size=16", "dataset.validation=16", "backend=jax"],  # in-process
+        "rows: 48 train, 16 validation, 16 test;",
+    ),
+    "boston-keras": (
+        write_boston_housing,
+        ["epochs=2", "batch_size=10"],
+        "4 folds of 40 training rows (10 held out each), 10 test rows kept for the refit;",
+    ),
 }
 
 
@@ -57,16 +85,16 @@ STAND_INS = {
 
 
 def vectorize_sequences(sequences, dimension=10000):
-    results=np.zeros((len(sequences), dimension))
+    results = np.zeros((len(sequences), dimension))
     for i, sequence in enumerate(sequences):
-        results[i, sequence] = 1.
+        results[i, sequence] = 1.0
     return results
 
 
 def to_one_hot(labels, dimension=46):
     results = np.zeros((len(labels), dimension))
     for i, label in enumerate(labels):
-        results[i, label] = 1.
+        results[i, label] = 1.0
     return results
 
 
@@ -132,7 +160,10 @@ def keras_order(*splits):
 def imdb_config(**dataset) -> dict:
     return {
         "dataset": {"source": "keras:imdb", **dataset},
-        "layers": [{"type": "Dense", "units": 4, "activation": "relu"}, {"type": "Dense", "units": 1, "activation": "sigmoid"}],
+        "layers": [
+            {"type": "Dense", "units": 4, "activation": "relu"},
+            {"type": "Dense", "units": 1, "activation": "sigmoid"},
+        ],
         "loss": "binary_crossentropy",
         "epochs": 1,
         "batch_size": 20,
@@ -283,8 +314,8 @@ def test_binary_crossentropy_on_mnist_says_the_target_has_10_classes(cli, keras_
 
 
 def test_validation_int_takes_the_first_n_training_rows(keras_offline, write_config):
-    from nnrun.data import load_split
     from nnrun.config.load import load_spec
+    from nnrun.data import load_split
 
     written = write_fashion_mnist(keras_offline)  # Keras's fashion loader keeps the files' order
     arrays = load_split(load_spec(CONFIGS / "fashion-mnist.yaml", ["dataset.validation=10"]))
@@ -300,8 +331,8 @@ def test_validation_int_takes_the_first_n_training_rows(keras_offline, write_con
 
 
 def test_keras_test_split_is_kept_by_default(keras_offline, cli):
-    from nnrun.data import load_split
     from nnrun.config.load import load_spec
+    from nnrun.data import load_split
 
     written = write_mnist(keras_offline, n_train=64, n_test=16)
     arrays = load_split(load_spec(CONFIGS / "mnist-adam.yaml"))
@@ -316,8 +347,8 @@ def test_keras_test_split_is_kept_by_default(keras_offline, cli):
 
 
 def test_fractional_test_replaces_keras_split_with_a_seeded_random_split(keras_offline):
-    from nnrun.data import load_split
     from nnrun.config.load import load_spec
+    from nnrun.data import load_split
 
     write_mnist(keras_offline, n_train=64, n_test=16)
     first = load_split(load_spec(CONFIGS / "mnist-adam.yaml", ["dataset.test=0.25"]))
@@ -372,11 +403,13 @@ def test_embedding_model_trains_on_sequences(cli, keras_offline, write_config, t
 
 def test_conv2d_on_28x28_images_gets_a_channel_axis(cli, keras_offline, write_config, tmp_path):
     write_mnist(keras_offline)
-    config = mnist_config([
-        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-        {"type": "Flatten"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ])
+    config = mnist_config(
+        [
+            {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+            {"type": "Flatten"},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ]
+    )
     run = train(cli, write_config(config), tmp_path / "runs")
     assert_complete(run)
     summary = (run / "summary.txt").read_text()
@@ -413,10 +446,14 @@ def test_conv2d_on_colour_images_gets_no_channel_axis(keras_offline, write_confi
 
 def test_dense_first_on_28x28_images_asks_for_flatten(cli, keras_offline, write_config, tmp_path):
     write_mnist(keras_offline)
-    path = write_config(mnist_config([
-        {"type": "Dense", "units": 8, "activation": "relu"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ]))
+    path = write_config(
+        mnist_config(
+            [
+                {"type": "Dense", "units": 8, "activation": "relu"},
+                {"type": "Dense", "units": 10, "activation": "softmax"},
+            ]
+        )
+    )
     runs = tmp_path / "runs"
     message = one_error_line(cli("train", path, "--runs-dir", runs))
     assert "layers[1]" in message
@@ -464,10 +501,14 @@ def test_a_changed_mnist_archive_is_refused_with_both_hashes_and_kept(cli, keras
     archive.write_bytes(damaged)
     runs = tmp_path / "runs"
     message = one_error_line(cli("train", CONFIGS / "mnist.yaml", "--runs-dir", runs))
-    assert f"dataset.source: keras:mnist: {archive} is not the archive Keras publishes (sha256 " \
-           f"{hashlib.sha256(damaged).hexdigest()}, expected {hashlib.sha256(written).hexdigest()}): " in message
-    assert message.endswith(f"delete it so that nnrun downloads it again from {TF_DATASETS}/mnist.npz, or replace "
-                            "it with the original from that URL")
+    assert (
+        f"dataset.source: keras:mnist: {archive} is not the archive Keras publishes (sha256 "
+        f"{hashlib.sha256(damaged).hexdigest()}, expected {hashlib.sha256(written).hexdigest()}): " in message
+    )
+    assert message.endswith(
+        f"delete it so that nnrun downloads it again from {TF_DATASETS}/mnist.npz, or replace "
+        "it with the original from that URL"
+    )
     assert archive.read_bytes() == damaged
     assert no_run_folder(runs)
 
@@ -479,11 +520,15 @@ def test_a_changed_file_keras_pins_no_hash_for_is_refused_by_nnrun_s_pin_naming_
     labels.write_bytes(b"<html>not a gzip file</html>\n")
     runs = tmp_path / "runs"
     message = one_error_line(cli("train", CONFIGS / "fashion-mnist.yaml", "--runs-dir", runs))
-    assert f"dataset.source: keras:fashion_mnist: {labels} is not the archive Keras publishes (sha256 " \
-           f"{hashlib.sha256(b'<html>not a gzip file</html>' + bytes([10])).hexdigest()}, expected " \
-           f"{hashlib.sha256(written).hexdigest()}): " in message
-    assert message.endswith(f"delete it so that nnrun downloads it again from {TF_DATASETS}/train-labels-idx1-ubyte.gz"
-                            ", or replace it with the original from that URL")
+    assert (
+        f"dataset.source: keras:fashion_mnist: {labels} is not the archive Keras publishes (sha256 "
+        f"{hashlib.sha256(b'<html>not a gzip file</html>' + bytes([10])).hexdigest()}, expected "
+        f"{hashlib.sha256(written).hexdigest()}): " in message
+    )
+    assert message.endswith(
+        f"delete it so that nnrun downloads it again from {TF_DATASETS}/train-labels-idx1-ubyte.gz"
+        ", or replace it with the original from that URL"
+    )
     assert labels.read_bytes() == b"<html>not a gzip file</html>\n"
     assert no_run_folder(runs)
 
@@ -575,8 +620,7 @@ def test_predict_refuses_an_imdb_run(cli, keras_offline, write_config, tmp_path)
 
 def test_data_readme_mentions_every_known_dataset():
     text = (REPO / "data" / "README.md").read_text(encoding="utf-8")
-    names = ([f"keras:{n}" for n in catalog.KERAS] + [f"sklearn:{n}" for n in catalog.SKLEARN]
-             + list(catalog.REGISTRY))
+    names = [f"keras:{n}" for n in catalog.KERAS] + [f"sklearn:{n}" for n in catalog.SKLEARN] + list(catalog.REGISTRY)
     missing = [n for n in names if not re.search(re.escape(n) + r"\b", text)]
     assert not missing, f"data/README.md does not mention {missing}"
 
@@ -590,30 +634,41 @@ def test_a_test_size_on_a_keras_source_says_keras_test_rows_are_trained_on(keras
     write_mnist(keras_offline, n_train=64, n_test=16)
     arrays = load_split(spec_of(write_config, mnist_config([{"type": "Flatten"}], test=4)))
     assert len(arrays.x_test) == 4
-    assert any(note.startswith("dataset.test: 4 replaces keras:mnist's own test split (its last 16 rows)")
-               for note in arrays.notes), arrays.notes
+    assert any(
+        note.startswith("dataset.test: 4 replaces keras:mnist's own test split (its last 16 rows)")
+        for note in arrays.notes
+    ), arrays.notes
     kept = load_split(spec_of(write_config, mnist_config([{"type": "Flatten"}])))
     assert not any("replaces" in note for note in kept.notes)
 
 
-def test_an_embedding_smaller_than_the_vocabulary_is_refused_before_training(cli, keras_offline, write_config,
-                                                                             tmp_path):
+def test_an_embedding_smaller_than_the_vocabulary_is_refused_before_training(
+    cli, keras_offline, write_config, tmp_path
+):
     write_imdb(keras_offline, vocabulary=50)
     config = imdb_config(num_words=100, encode="sequence", maxlen=8)
-    config["layers"] = [{"type": "Embedding", "input_dim": 20, "output_dim": 4}, {"type": "GlobalAveragePooling1D"},
-                        {"type": "Dense", "units": 1, "activation": "sigmoid"}]
+    config["layers"] = [
+        {"type": "Embedding", "input_dim": 20, "output_dim": 4},
+        {"type": "GlobalAveragePooling1D"},
+        {"type": "Dense", "units": 1, "activation": "sigmoid"},
+    ]
     runs = tmp_path / "runs"
     message = one_error_line(cli("train", write_config(config), "--runs-dir", runs))
-    assert re.search(r"layers\[0\]\.input_dim: got 20, but the data holds word indices up to \d+: write input_dim: "
-                     r"100$", message), message
+    assert re.search(
+        r"layers\[0\]\.input_dim: got 20, but the data holds word indices up to \d+: write input_dim: "
+        r"100$",
+        message,
+    ), message
     assert no_run_folder(runs)
 
 
 def test_an_embedding_straight_into_dense_is_told_to_pool(cli, keras_offline, write_config, tmp_path):
     write_imdb(keras_offline)
     config = imdb_config(num_words=100, encode="sequence", maxlen=8)
-    config["layers"] = [{"type": "Embedding", "input_dim": 100, "output_dim": 4},
-                        {"type": "Dense", "units": 1, "activation": "sigmoid"}]
+    config["layers"] = [
+        {"type": "Embedding", "input_dim": 100, "output_dim": 4},
+        {"type": "Dense", "units": 1, "activation": "sigmoid"},
+    ]
     message = one_error_line(cli("train", write_config(config), "--runs-dir", tmp_path / "runs"))
     assert "layers[1]: the output has shape (None, 8, 1)" in message
     assert message.endswith("add {type: GlobalAveragePooling1D} or {type: Flatten} after the Embedding layer")
@@ -622,8 +677,12 @@ def test_an_embedding_straight_into_dense_is_told_to_pool(cli, keras_offline, wr
 def test_a_download_is_announced_once_by_nnrun_not_by_keras(cli, keras_offline, tmp_path):
     result = cli("train", CONFIGS / "mnist.yaml", "--runs-dir", tmp_path / "runs")  # missing: Keras tries to download
     assert result.exit_code == 2
-    assert result.stdout.count("note: downloading keras:mnist (11.0 MB) from "
-                               f"{TF_DATASETS}/mnist.npz into {keras_offline}") == 1, result.stdout
+    assert (
+        result.stdout.count(
+            f"note: downloading keras:mnist (11.0 MB) from {TF_DATASETS}/mnist.npz into {keras_offline}"
+        )
+        == 1
+    ), result.stdout
     assert "Downloading data from" not in result.output  # Keras's own line, on stdout, would repeat it
 
 
@@ -639,8 +698,17 @@ def test_nnruns_table_of_pinned_hashes_is_the_installed_keras_s(monkeypatch):
         load_data = getattr(keras.datasets, name).load_data
         asked = []
 
-        def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",
-                     extract=False, **kwargs):
+        def get_file(
+            fname=None,
+            origin=None,
+            untar=False,
+            md5_hash=None,
+            file_hash=None,
+            cache_subdir="datasets",
+            extract=False,
+            asked=asked,
+            **kwargs,
+        ):
             fname = fname or origin.rsplit("/", 1)[-1]
             if (extract or untar) and "." not in fname:
                 fname += "_archive"  # where get_file keeps an archive it extracts into the folder `fname`
@@ -678,18 +746,22 @@ def test_keras_alone_deletes_a_changed_archive_when_offline(keras_as_installed, 
     assert not (keras_as_installed / "mnist.npz").exists()
 
 
-@pytest.mark.parametrize("name, file, config", [("mnist", "mnist.npz", "mnist"),
-                                                ("boston_housing", "boston_housing.npz", "boston-keras")])
+@pytest.mark.parametrize(
+    "name, file, config", [("mnist", "mnist.npz", "mnist"), ("boston_housing", "boston_housing.npz", "boston-keras")]
+)
 def test_a_real_archive_with_one_byte_changed_is_refused_kept_and_listed_not_usable(
-        cli, keras_as_installed, real_archives, tmp_path, name, file, config):
+    cli, keras_as_installed, real_archives, tmp_path, name, file, config
+):
     archive = keras_as_installed / file
     damaged = one_byte_changed(real_archives / file, archive)
     path = CONFIGS / f"{config}.yaml"
     runs = tmp_path / "runs"
-    problem = (f"keras:{name}: {archive} is not the archive Keras publishes (sha256 "
-               f"{hashlib.sha256(damaged).hexdigest()}, expected {catalog.KERAS_HASHES[file]}): it is damaged or was "
-               f"changed; delete it so that nnrun downloads it again from {TF_DATASETS}/{file}, or replace it with the "
-               "original from that URL")
+    problem = (
+        f"keras:{name}: {archive} is not the archive Keras publishes (sha256 "
+        f"{hashlib.sha256(damaged).hexdigest()}, expected {catalog.KERAS_HASHES[file]}): it is damaged or was "
+        f"changed; delete it so that nnrun downloads it again from {TF_DATASETS}/{file}, or replace it with the "
+        "original from that URL"
+    )
     command = "kfold" if config == "boston-keras" else "train"
     message = one_error_line(cli(command, path, "--runs-dir", runs))
     assert message == f"{path}:{line_of(path, f'source: keras:{name}')}: dataset.source: {problem}"
@@ -714,7 +786,8 @@ def test_nnrun_s_fashion_mnist_pins_are_the_published_files_sha256s(real_archive
 
 
 def test_a_truncated_real_fashion_mnist_file_is_refused_naming_it_and_listed_not_usable(
-        cli, keras_as_installed, real_archives, tmp_path):
+    cli, keras_as_installed, real_archives, tmp_path
+):
     """Keras pins no hash for fashion-mnist: without nnrun's pin, a truncated download fails deep in the loader
     (EOFError), naming the folder and no sha256."""
     folder = keras_as_installed / FASHION_MNIST_FOLDER
@@ -726,16 +799,21 @@ def test_a_truncated_real_fashion_mnist_file_is_refused_naming_it_and_listed_not
     damaged.unlink()
     truncated = (real_archives / file).read_bytes()[:100_000]
     damaged.write_bytes(truncated)
-    problem = (f"keras:fashion_mnist: {damaged} is not the archive Keras publishes (sha256 "
-               f"{hashlib.sha256(truncated).hexdigest()}, expected {catalog.PUBLISHED_HASHES[file]}): it is damaged or "
-               f"was changed; delete it so that nnrun downloads it again from {TF_DATASETS}/t10k-images-idx3-ubyte.gz, "
-               "or replace it with the original from that URL")
+    problem = (
+        f"keras:fashion_mnist: {damaged} is not the archive Keras publishes (sha256 "
+        f"{hashlib.sha256(truncated).hexdigest()}, expected {catalog.PUBLISHED_HASHES[file]}): it is damaged or "
+        f"was changed; delete it so that nnrun downloads it again from {TF_DATASETS}/t10k-images-idx3-ubyte.gz, "
+        "or replace it with the original from that URL"
+    )
     path, runs = CONFIGS / "fashion-mnist.yaml", tmp_path / "runs"
     message = one_error_line(cli("train", path, "--runs-dir", runs))
     assert message == f"{path}:{line_of(path, 'source: keras:fashion_mnist')}: dataset.source: {problem}"
     assert no_run_folder(runs) and damaged.read_bytes() == truncated
-    (entry,) = [e for e in json.loads(cli("datasets", "--format", "json").stdout)
-                if e["config"] == "source: keras:fashion_mnist"]
+    (entry,) = [
+        e
+        for e in json.loads(cli("datasets", "--format", "json").stdout)
+        if e["config"] == "source: keras:fashion_mnist"
+    ]
     assert entry["here"] is False and entry["problem"] == problem
     table = cli("datasets").stdout
     (row,) = [line for line in table.splitlines() if "source: keras:fashion_mnist " in line]

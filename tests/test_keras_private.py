@@ -16,31 +16,43 @@ from nnrun.engine import keras_private  # noqa: E402 - after Keras has its backe
 
 def gone(api: str, what: str) -> str:
     """The failure message: the API, the installed Keras, what nnrun was checked on and what to do."""
-    return (f"{api}: {what} in Keras {keras.__version__}; nnrun's fence (src/nnrun/engine/keras_private.py) was "
-            f"checked on Keras {keras_private.CHECKED}: adapt the function there (and CHECKED, and the keras pin in "
-            "pyproject.toml), or install a Keras it was checked on")
+    return (
+        f"{api}: {what} in Keras {keras.__version__}; nnrun's fence (src/nnrun/engine/keras_private.py) was "
+        f"checked on Keras {keras_private.CHECKED}: adapt the function there (and CHECKED, and the keras pin in "
+        "pyproject.toml), or install a Keras it was checked on"
+    )
 
 
 def test_the_checked_versions_are_the_installed_one_and_the_pin():
     installed = ".".join(keras.__version__.split(".")[:2])
     assert installed == keras_private.CHECKED, gone(
-        "keras_private.CHECKED", f"is {keras_private.CHECKED}: check every function on this Keras, then set it")
+        "keras_private.CHECKED", f"is {keras_private.CHECKED}: check every function on this Keras, then set it"
+    )
     major, minor = keras_private.CHECKED.split(".")
     pin = f'"keras>={major}.{minor},<{major}.{int(minor) + 1}"'
-    assert pin in (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"), \
+    assert pin in (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8"), (
         f"pyproject.toml: pin {pin}, the Keras versions src/nnrun/engine/keras_private.py was checked on"
+    )
 
 
-@pytest.mark.parametrize("kind, name, expected", [
-    ("activations", "relu", "relu"), ("initializers", "glorot_uniform", "GlorotUniform"),
-    ("regularizers", "l2", "L2"), ("constraints", "max_norm", "MaxNorm"), ("optimizers", "adam", "Adam"),
-    ("losses", "mse", "mean_squared_error"), ("metrics", "auc", "AUC"),
-])
+@pytest.mark.parametrize(
+    "kind, name, expected",
+    [
+        ("activations", "relu", "relu"),
+        ("initializers", "glorot_uniform", "GlorotUniform"),
+        ("regularizers", "l2", "L2"),
+        ("constraints", "max_norm", "MaxNorm"),
+        ("optimizers", "adam", "Adam"),
+        ("losses", "mse", "mean_squared_error"),
+        ("metrics", "auc", "AUC"),
+    ],
+)
 def test_the_registries(kind, name, expected):
     found = keras_private.registry(kind)
     assert found, gone(f"keras.src.{kind}.ALL_OBJECTS_DICT", "is gone or empty")
     assert getattr(found.get(name), "__name__", None) == expected, gone(
-        f"keras.src.{kind}.ALL_OBJECTS_DICT", f"maps {name!r} to {found.get(name)!r}, not {expected}")
+        f"keras.src.{kind}.ALL_OBJECTS_DICT", f"maps {name!r} to {found.get(name)!r}, not {expected}"
+    )
 
 
 def test_the_tensorflow_switch():
@@ -49,10 +61,10 @@ def test_the_tensorflow_switch():
     lazy = getattr(module_utils, "tensorflow", None)
     before = vars(lazy).get("_available") if lazy is not None else None
     try:
-        assert keras_private.hide_tensorflow(), gone("keras.src.utils.module_utils.tensorflow._available",
-                                                     "is gone")
-        assert lazy.available is False, gone("keras.src.utils.module_utils.tensorflow._available",
-                                             "no longer decides tensorflow.available")
+        assert keras_private.hide_tensorflow(), gone("keras.src.utils.module_utils.tensorflow._available", "is gone")
+        assert lazy.available is False, gone(
+            "keras.src.utils.module_utils.tensorflow._available", "no longer decides tensorflow.available"
+        )
     finally:
         if lazy is not None and "_available" in vars(lazy):
             lazy._available = before
@@ -64,28 +76,44 @@ def test_the_trainer_internals_build_a_model_as_fit_does():
     missing = [name for name in keras_private._TRAINER if not hasattr(model, name)]
     assert keras_private.can_build_like_fit(model), gone(", ".join(f"Trainer.{n}" for n in missing), "is gone")
     assert keras_private.builds_from_a_batch(model), gone(
-        "Trainer._compile_metrics/_compile_loss/_flatten_layers", "say a fresh compiled model is built")
+        "Trainer._compile_metrics/_compile_loss/_flatten_layers", "say a fresh compiled model is built"
+    )
     x, y = np.zeros((4, 3), "float32"), np.zeros((4, 1), "float32")
     keras_private.build_like_fit(model, (x, y))
     assert not keras_private.builds_from_a_batch(model), gone(
-        "Trainer._symbolic_build", "leaves the layers, the compiled metrics or the compiled loss unbuilt")
+        "Trainer._symbolic_build", "leaves the layers, the compiled metrics or the compiled loss unbuilt"
+    )
     assert model.optimizer.built, gone("Trainer._symbolic_build", "leaves the optimizer unbuilt")
 
 
-@pytest.mark.parametrize("metric, expected", [
-    (lambda: keras.metrics.AUC(), "max"), (lambda: keras.metrics.BinaryAccuracy(), "max"),
-    (lambda: keras.metrics.CosineSimilarity(), "max"), (lambda: keras.metrics.MeanSquaredError(), "min"),
-    (lambda: keras.metrics.MeanMetricWrapper(keras.losses.mean_absolute_error, name="mae"), "min"),
-])
+@pytest.mark.parametrize(
+    "metric, expected",
+    [
+        (lambda: keras.metrics.AUC(), "max"),
+        (lambda: keras.metrics.BinaryAccuracy(), "max"),
+        (lambda: keras.metrics.CosineSimilarity(), "max"),
+        (lambda: keras.metrics.MeanSquaredError(), "min"),
+        (lambda: keras.metrics.MeanMetricWrapper(keras.losses.mean_absolute_error, name="mae"), "min"),
+    ],
+)
 def test_the_metric_directions(metric, expected):
     built = metric()
     said = keras_private.metric_direction(built)
-    assert said == expected, gone(f"{type(built).__name__}._direction",
-                                  f"says {getattr(built, '_direction', '(nothing)')!r}, not {expected!r}")
+    assert said == expected, gone(
+        f"{type(built).__name__}._direction", f"says {getattr(built, '_direction', '(nothing)')!r}, not {expected!r}"
+    )
 
 
-INITIALIZERS = ["glorot_uniform", "he_normal", "glorot_normal", "lecun_uniform", "random_normal", "random_uniform",
-                "truncated_normal", "orthogonal"]
+INITIALIZERS = [
+    "glorot_uniform",
+    "he_normal",
+    "glorot_normal",
+    "lecun_uniform",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "orthogonal",
+]
 
 
 @pytest.mark.parametrize("shape", [(13, 42), (8, 1), (1,), (99, 99), (3, 3, 1, 32), (257,)])

@@ -19,8 +19,16 @@ import yaml
 from helpers import load, only_run, run_cli, tiny_config
 
 TOP_FILES = {"config.yaml", "env.json", "folds.json", "metrics.json", "history_mean.csv", "history.png"}
-RUN_FILES = {"config.yaml", "env.json", "history.csv", "history.png", "metrics.json", "model.keras",
-             "preprocess.json", "summary.txt"}
+RUN_FILES = {
+    "config.yaml",
+    "env.json",
+    "history.csv",
+    "history.png",
+    "metrics.json",
+    "model.keras",
+    "preprocess.json",
+    "summary.txt",
+}
 NAMES = ["loss", "accuracy", "val_loss", "val_accuracy"]
 
 # breast_cancer with a wide layer and a high learning rate overfits within a few epochs, so the best epoch of
@@ -208,7 +216,8 @@ def test_a_run_that_beats_its_baseline_has_no_warning(refit_run):
     assert metrics["validation_mean"]["accuracy"] > 0.9 > metrics["baseline"]["validation"]["accuracy"]
     assert metrics["warnings"] == [] and "warning" not in result.output
     assert metrics["baseline"]["train"]["accuracy"] == pytest.approx(
-        np.mean([load(run / f"fold-{i}" / "metrics.json")["baseline"]["train"]["accuracy"] for i in (1, 2, 3)]))
+        np.mean([load(run / f"fold-{i}" / "metrics.json")["baseline"]["train"]["accuracy"] for i in (1, 2, 3)])
+    )
 
 
 def test_predict_on_a_kfold_run_uses_the_refit_model(refit_run, tmp_path):
@@ -291,8 +300,10 @@ def test_each_fold_line_says_where_early_stopping_stopped_it_and_which_weights_i
         stop = f["early_stop"]
         assert stop == load(run / f"fold-{f['fold']}" / "metrics.json")["early_stop"]
         assert stop["epoch"] == f["epochs_run"] < 20 and stop["restored_epoch"] == stop["epoch"] - 1  # patience 1
-        said = (f"stopped early at epoch {stop['epoch']} of 20: val_loss did not improve for 1 epoch (patience); "
-                f"the weights of epoch {stop['restored_epoch']}, its best, were restored")
+        said = (
+            f"stopped early at epoch {stop['epoch']} of 20: val_loss did not improve for 1 epoch (patience); "
+            f"the weights of epoch {stop['restored_epoch']}, its best, were restored"
+        )
         assert line.endswith(f" s); {said}")
         assert f"fold {f['fold']}: {said}" in cli("show", run).stdout.splitlines()
 
@@ -327,8 +338,10 @@ def test_early_stopped_folds_count_only_where_they_reached(early_run):
 
 def test_dash_k_works_without_a_kfold_key_on_a_regression(cli, write_config, tmp_path):
     config = write_config(
-        "dataset: {source: \"sklearn:diabetes\", scale: standard}\nlayers: [{type: Dense, units: 1}]\n"
-        "loss: mse\nmetrics: [mae]\nepochs: 2\nbatch_size: 512\n", name="diabetes")
+        'dataset: {source: "sklearn:diabetes", scale: standard}\nlayers: [{type: Dense, units: 1}]\n'
+        "loss: mse\nmetrics: [mae]\nepochs: 2\nbatch_size: 512\n",
+        name="diabetes",
+    )
     result = cli("kfold", config, "--k", "2", "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 0, result.output
     run = only_run(tmp_path / "runs")
@@ -342,8 +355,9 @@ def test_dash_k_works_without_a_kfold_key_on_a_regression(cli, write_config, tmp
     assert "val_mae" in (run / "history_mean.csv").read_text().splitlines()[0]
 
 
-def test_a_kfold_run_no_better_than_its_baseline_warns_once_with_the_folds_and_the_refit(cli, write_config, tmp_path,
-                                                                                       monkeypatch):
+def test_a_kfold_run_no_better_than_its_baseline_warns_once_with_the_folds_and_the_refit(
+    cli, write_config, tmp_path, monkeypatch
+):
     import sys
 
     import nnrun.views.plots
@@ -355,14 +369,17 @@ def test_a_kfold_run_no_better_than_its_baseline_warns_once_with_the_folds_and_t
         if module is not None:
             monkeypatch.setattr(module, "kfold_png", draw)
     # One constant feature: every model predicts one class for all rows, which scores what the baseline scores.
-    config = write_config(tiny_config(dataset={"inline": {"x": [[1, 1]] * 16, "y": [0, 1] * 8}, "test": 4},
-                                      kfold={"k": 2, "refit": True}))
+    config = write_config(
+        tiny_config(dataset={"inline": {"x": [[1, 1]] * 16, "y": [0, 1] * 8}, "test": 4}, kfold={"k": 2, "refit": True})
+    )
     result = cli("kfold", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.output
-    expected = ("no better than the baseline: refit test accuracy 0.5000 vs baseline 0.5000; mean validation accuracy "
-                "0.5000 vs baseline 0.5000; mean train accuracy 0.5000 vs baseline 0.5000; it learned next to nothing, "
-                "even on the rows it trained on; try more epochs (it ran 3), another optimizer.learning_rate or a "
-                "larger model; the features may also say little about this target")
+    expected = (
+        "no better than the baseline: refit test accuracy 0.5000 vs baseline 0.5000; mean validation accuracy "
+        "0.5000 vs baseline 0.5000; mean train accuracy 0.5000 vs baseline 0.5000; it learned next to nothing, "
+        "even on the rows it trained on; try more epochs (it ran 3), another optimizer.learning_rate or a "
+        "larger model; the features may also say little about this target"
+    )
     assert [line for line in result.stdout.splitlines() if "warning" in line] == [f"warning: {expected}"]
     run = only_run(tmp_path / "runs")
     metrics = load(run / "metrics.json")
@@ -391,25 +408,53 @@ def test_smoke_passes_and_keeps_no_run_folder(cli, write_config, tmp_path, monke
     [
         ({}, [], "kfold: missing; add `kfold: 5` (the number of folds) to the config, or pass --k 5"),
         ({"kfold": 1}, [], "kfold.k: got 1; must be greater than or equal to 2"),
-        ({"kfold": {"k": 13, "stratify": False}}, [],
-         "kfold.k: got 13, but there are only 12 training rows; k can be at most 12"),
-        ({"kfold": 4}, [], "kfold.k: got 4, but the smallest class has only 3 training rows, and stratified folds "
-                           "need each class in every fold; use k <= 3, or kfold.stratify: false"),
-        ({"kfold": {"k": 2, "stratify": True}, "loss": "mse", "metrics": []}, [],
-         "kfold.stratify: got true, but loss mse makes this a regression, which has no classes to stratify; "
-         "use stratify: auto or false"),
-        ({"kfold": {"k": 2, "monitor": "loss"}}, [],
-         "kfold.monitor: got loss; must be a val_ value, as the folds' mean validation curve is: val_loss"),
-        ({"kfold": {"k": 2, "monitor": "val_accuracyy"}}, [],
-         "kfold.monitor: got 'val_accuracyy', which this model does not report (did you mean 'val_accuracy'?)"),
-        ({"kfold": {"k": 2, "monitor": "val_accuracyy"}, "early_stopping": {"monitor": "val_los"}}, [],
-         "early_stopping.monitor: got 'val_los', which this model does not report (did you mean 'val_loss'?)"),
+        (
+            {"kfold": {"k": 13, "stratify": False}},
+            [],
+            "kfold.k: got 13, but there are only 12 training rows; k can be at most 12",
+        ),
+        (
+            {"kfold": 4},
+            [],
+            "kfold.k: got 4, but the smallest class has only 3 training rows, and stratified folds "
+            "need each class in every fold; use k <= 3, or kfold.stratify: false",
+        ),
+        (
+            {"kfold": {"k": 2, "stratify": True}, "loss": "mse", "metrics": []},
+            [],
+            "kfold.stratify: got true, but loss mse makes this a regression, which has no classes to stratify; "
+            "use stratify: auto or false",
+        ),
+        (
+            {"kfold": {"k": 2, "monitor": "loss"}},
+            [],
+            "kfold.monitor: got loss; must be a val_ value, as the folds' mean validation curve is: val_loss",
+        ),
+        (
+            {"kfold": {"k": 2, "monitor": "val_accuracyy"}},
+            [],
+            "kfold.monitor: got 'val_accuracyy', which this model does not report (did you mean 'val_accuracy'?)",
+        ),
+        (
+            {"kfold": {"k": 2, "monitor": "val_accuracyy"}, "early_stopping": {"monitor": "val_los"}},
+            [],
+            "early_stopping.monitor: got 'val_los', which this model does not report (did you mean 'val_loss'?)",
+        ),
     ],
-    ids=["missing", "k-1", "k-over-rows", "k-over-smallest-class", "stratify-regression", "monitor-not-val",
-         "monitor-typo", "early-stopping-typo"],
+    ids=[
+        "missing",
+        "k-1",
+        "k-over-rows",
+        "k-over-smallest-class",
+        "stratify-regression",
+        "monitor-not-val",
+        "monitor-typo",
+        "early-stopping-typo",
+    ],
 )
-def test_kfold_errors_are_one_line_and_leave_no_run_folder(cli, write_config, tmp_path, monkeypatch, change, args,
-                                                           expected):
+def test_kfold_errors_are_one_line_and_leave_no_run_folder(
+    cli, write_config, tmp_path, monkeypatch, change, args, expected
+):
     monkeypatch.chdir(tmp_path)  # a run folder would land in ./runs
     config = write_config(tiny_config(**change))
     result = cli("kfold", config, *args)
@@ -439,17 +484,24 @@ def test_dash_k_below_two_is_refused_by_the_command_line(cli, write_config, tmp_
 
 def test_train_rejects_an_unknown_early_stopping_monitor(cli, write_config, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    config = write_config(tiny_config(
-        dataset={"inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 4,
-                 "validation": 0.25},
-        early_stopping={"monitor": "val_acc"},
-    ))
+    config = write_config(
+        tiny_config(
+            dataset={
+                "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5},
+                "test": 4,
+                "validation": 0.25,
+            },
+            early_stopping={"monitor": "val_acc"},
+        )
+    )
     result = cli("train", config)
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {config}:"), result.stderr
-    assert "early_stopping.monitor: got 'val_acc', which this model does not report (did you mean 'val_accuracy'?)" \
+    assert (
+        "early_stopping.monitor: got 'val_acc', which this model does not report (did you mean 'val_accuracy'?)"
         in lines[0]
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
 
 
@@ -465,12 +517,14 @@ def test_errors_caused_by_dash_k_name_it(cli, write_config, tmp_path):
     config = write_config(tiny_config())  # 12 training rows
     result = cli("kfold", config, "--k", "13", "--runs-dir", tmp_path / "r")
     assert result.exit_code == 2
-    assert result.stderr.strip() == ("error: --k 13: kfold.k: got 13, but there are only 12 training rows; "
-                                     "k can be at most 12")
+    assert result.stderr.strip() == (
+        "error: --k 13: kfold.k: got 13, but there are only 12 training rows; k can be at most 12"
+    )
 
 
-def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finished_ones(cli, write_config, tmp_path,
-                                                                                      monkeypatch):
+def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finished_ones(
+    cli, write_config, tmp_path, monkeypatch
+):
     from helpers import import_keras
 
     import_keras()
@@ -488,8 +542,9 @@ def test_a_failing_fold_marks_the_whole_run_names_the_fold_and_keeps_the_finishe
     result = cli("kfold", write_config(tiny_config(kfold={"k": 3, "refit": True})), "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 1, result.output
     run = only_run(tmp_path / "runs")
-    assert result.stderr == (f"error: run failed in fold-2: RuntimeError: out of memory in a test; traceback in "
-                             f"{run / 'error.txt'}\n")
+    assert result.stderr == (
+        f"error: run failed in fold-2: RuntimeError: out of memory in a test; traceback in {run / 'error.txt'}\n"
+    )
     metrics = load(run / "metrics.json")
     assert metrics["status"] == "failed" and metrics["stopped_in"] == "fold-2"
     assert metrics["error"] == {"type": "RuntimeError", "message": "out of memory in a test"}
@@ -522,18 +577,21 @@ def test_a_failure_after_the_last_fold_blames_no_fold(cli, write_config, tmp_pat
 SORTED_ROWS = {"x": [[i, i % 3] for i in range(16)], "y": [0] * 8 + [1] * 8}  # sorted by class
 
 
-def test_unshuffled_unstratified_folds_of_a_sorted_file_are_refused_before_any_folder(cli, write_config, tmp_path,
-                                                                                       monkeypatch):
+def test_unshuffled_unstratified_folds_of_a_sorted_file_are_refused_before_any_folder(
+    cli, write_config, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
-    config = write_config(tiny_config(dataset={"inline": SORTED_ROWS, "test": 0},
-                                      kfold={"k": 2, "shuffle": False, "stratify": False}))
+    config = write_config(
+        tiny_config(dataset={"inline": SORTED_ROWS, "test": 0}, kfold={"k": 2, "shuffle": False, "stratify": False})
+    )
     result = cli("kfold", config, "--smoke")  # the check is on the real folds, not --smoke's first rows
     assert result.exit_code == 2, result.output
     assert re.fullmatch(
         rf"error: {re.escape(str(config))}:\d+: kfold\.shuffle: got false: fold 1's held-out rows hold class 0, "
         r"which its training rows lack \(fold 1 held out: 0 8; training: 1 8\), so the model would be scored on a "
         r"class it never saw; use kfold\.shuffle: true, or kfold\.stratify: auto to keep every class in every fold",
-        result.stderr.strip()), result.stderr
+        result.stderr.strip(),
+    ), result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
     # the same folds, shuffled (by --set): fine
     assert cli("kfold", config, "--set", "kfold.shuffle=true", "--smoke").exit_code == 0
@@ -546,12 +604,14 @@ def test_smoke_announces_the_rows_each_fold_and_the_refit_train_on(cli, write_co
     assert result.stdout.splitlines()[0].startswith(
         "exp: 2 stratified folds of 12 training rows, 4 test rows kept for the refit; --smoke: each fold trains on "
         "the first 4 of its 6 training rows and validates on the first 2 of its 6 held-out rows; then a refit on the "
-        "first 4 of the 12 training rows, tested on the first 2 of the 4 test rows; ")
+        "first 4 of the 12 training rows, tested on the first 2 of the 4 test rows; "
+    )
     assert ", 1 epoch, batch 2; " in result.stdout.splitlines()[0]
     plain = cli("kfold", config, "--set", "kfold.refit=false", "--set", "epochs=1", "--runs-dir", tmp_path / "runs")
     assert plain.stdout.splitlines()[0].startswith(
         "exp: 2 stratified folds of 12 training rows (6 held out each), 4 test rows set aside (scored only by "
-        "kfold.refit); ")
+        "kfold.refit); "
+    )
 
 
 def test_an_interrupted_refit_shows_no_test_baseline():
@@ -560,13 +620,26 @@ def test_an_interrupted_refit_shows_no_test_baseline():
     from nnrun.views.report import kfold_table
 
     test = {"loss": 0.5, "accuracy": 0.75}
-    folds = [{"fold": i, "status": "completed", "epochs_run": 3, "validation": test, "baseline": {"accuracy": 0.6}}
-             for i in (1, 2)]
-    metrics = {"name": "exp", "status": "interrupted", "k": 2, "folds": folds, "validation_mean": test,
-               "validation_std": {"loss": 0.0, "accuracy": 0.0}, "duration_s": 1.0, "stopped_in": "final",
-               "baseline": {"rule": "each fold's most frequent training class", "validation": {"accuracy": 0.6},
-                            "test": {"accuracy": 0.6, "loss": 0.7}},
-               "final": {"status": "interrupted", "epochs": 3, "epochs_run": 1, "train": test}}
+    folds = [
+        {"fold": i, "status": "completed", "epochs_run": 3, "validation": test, "baseline": {"accuracy": 0.6}}
+        for i in (1, 2)
+    ]
+    metrics = {
+        "name": "exp",
+        "status": "interrupted",
+        "k": 2,
+        "folds": folds,
+        "validation_mean": test,
+        "validation_std": {"loss": 0.0, "accuracy": 0.0},
+        "duration_s": 1.0,
+        "stopped_in": "final",
+        "baseline": {
+            "rule": "each fold's most frequent training class",
+            "validation": {"accuracy": 0.6},
+            "test": {"accuracy": 0.6, "loss": 0.7},
+        },
+        "final": {"status": "interrupted", "epochs": 3, "epochs_run": 1, "train": test},
+    }
 
     def rows(m) -> list[str]:
         console = Console(file=io.StringIO(), width=150, color_system=None)

@@ -73,8 +73,10 @@ def test_another_hosts_run_without_a_heartbeat_for_long_is_crashed(tmp_path):
     run = run_with(tmp_path, running_metrics(pid=12345, host=ELSEWHERE), age_s=2 * 3600 + 300)
     record = read_run(run)
     assert record.status == "crashed"
-    assert record.warning == (f"says running, but its process (pid 12345 on {ELSEWHERE}) has sent no heartbeat for "
-                              f"2 h 05 min (its pid cannot be checked from this host, {HOST})")
+    assert record.warning == (
+        f"says running, but its process (pid 12345 on {ELSEWHERE}) has sent no heartbeat for "
+        f"2 h 05 min (its pid cannot be checked from this host, {HOST})"
+    )
     assert record.metrics["epochs_run"] == 5
 
 
@@ -96,11 +98,13 @@ def test_a_kfold_runs_heartbeat_is_its_newest_fold(tmp_path):
     assert read_run(run).status == "running"
 
 
-@pytest.mark.parametrize("who", [{}, {"pid": "123", "host": HOST}, {"pid": True, "host": HOST}, {"pid": 5}],
-                         ids=["none", "pid-text", "pid-bool", "no-host"])
+@pytest.mark.parametrize(
+    "who",
+    [{}, {"pid": "123", "host": HOST}, {"pid": True, "host": HOST}, {"pid": 5}],
+    ids=["none", "pid-text", "pid-bool", "no-host"],
+)
 def test_a_run_whose_process_cannot_be_checked_is_judged_by_its_heartbeat(tmp_path, who):
-    metrics = {**{k: v for k, v in running_metrics(pid=1, host=HOST).items() if k not in ("pid", "host")},
-               **who}
+    metrics = {**{k: v for k, v in running_metrics(pid=1, host=HOST).items() if k not in ("pid", "host")}, **who}
     assert read_run(run_with(tmp_path, metrics, age_s=60)).status == "running"
     stale = read_run(run_with(tmp_path / "old", metrics, age_s=10 * 3600))
     assert stale.status == "crashed" and "has sent no heartbeat for 10 h 00 min" in stale.warning
@@ -118,8 +122,11 @@ def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds).astimezone().isoformat(timespec="seconds")
 
 
-@pytest.mark.parametrize("torn", ["6,0.16", "6,0.1\n", "6,0.1,0.2,0.3,0.4,0.5\n", "6,0.1,0.2,0.3,0.4\n6,0"],
-                         ids=["no-newline", "too-few-cells", "too-many-cells", "cut-after-a-full-line"])
+@pytest.mark.parametrize(
+    "torn",
+    ["6,0.16", "6,0.1\n", "6,0.1,0.2,0.3,0.4,0.5\n", "6,0.1,0.2,0.3,0.4\n6,0"],
+    ids=["no-newline", "too-few-cells", "too-many-cells", "cut-after-a-full-line"],
+)
 def test_a_crashed_runs_torn_history_line_is_not_counted(tmp_path, torn):
     run = run_with(tmp_path, running_metrics(pid=dead_pid(), host=HOST), epochs=5)
     with open(run / "history.csv", "a") as f:  # the writer died in the middle of epoch 6's line

@@ -11,13 +11,12 @@ import re
 from pathlib import Path
 
 import numpy as np
-
 import pytest
 import yaml
 from helpers import CONFIGS, tiny_config
 
-from nnrun.views import confusion, plots
 from nnrun.runs.record import read_run
+from nnrun.views import confusion, plots
 
 # What matplotlib warns would reach the user's stderr: drawing tests fail on any warning. (Not the tests that
 # train: the ML frameworks' own deprecation warnings are not ours to fail on.)
@@ -29,14 +28,29 @@ def history(n: int = 10, **curves) -> list[dict[str, float]]:
 
 
 TRAIN_METRICS = {
-    "name": "pima", "kind": "train", "status": "completed", "epochs": 10, "epochs_run": 8, "stopped_early": True,
-    "restored_epoch": 5, "best": {"monitor": "val_loss", "value": 0.4},
+    "name": "pima",
+    "kind": "train",
+    "status": "completed",
+    "epochs": 10,
+    "epochs_run": 8,
+    "stopped_early": True,
+    "restored_epoch": 5,
+    "best": {"monitor": "val_loss", "value": 0.4},
     "test": {"loss": 0.45, "accuracy": 0.75},
-    "baseline": {"rule": "always 0 (the most frequent training class)", "train": {"loss": 0.64, "accuracy": 0.65},
-                 "validation": {"loss": 0.66, "accuracy": 0.62}, "test": {"loss": 0.68, "accuracy": 0.6}},
+    "baseline": {
+        "rule": "always 0 (the most frequent training class)",
+        "train": {"loss": 0.64, "accuracy": 0.65},
+        "validation": {"loss": 0.66, "accuracy": 0.62},
+        "test": {"loss": 0.68, "accuracy": 0.6},
+    },
 }
-ROWS = history(8, loss=lambda e: 0.7 - 0.04 * e, accuracy=lambda e: 0.6 + 0.03 * e,
-               val_loss=lambda e: 0.7 - 0.03 * e, val_accuracy=lambda e: 0.6 + 0.02 * e)
+ROWS = history(
+    8,
+    loss=lambda e: 0.7 - 0.04 * e,
+    accuracy=lambda e: 0.6 + 0.03 * e,
+    val_loss=lambda e: 0.7 - 0.03 * e,
+    val_accuracy=lambda e: 0.6 + 0.02 * e,
+)
 
 
 def drawn(fig):
@@ -49,20 +63,26 @@ def panels(fig):
 
 
 def hlines(ax) -> list[float]:
-    return [line.get_ydata()[0] for line in ax.get_lines() if len(set(line.get_ydata())) == 1
-            and len(line.get_xdata()) == 2 and line.get_gid() == "baseline"]
+    return [
+        line.get_ydata()[0]
+        for line in ax.get_lines()
+        if len(set(line.get_ydata())) == 1 and len(line.get_xdata()) == 2 and line.get_gid() == "baseline"
+    ]
 
 
 def vlines(ax) -> list[float]:
-    return [line.get_xdata()[0] for line in ax.get_lines() if len(line.get_xdata()) == 2
-            and line.get_xdata()[0] == line.get_xdata()[1] and line.get_linestyle() == "-."]
+    return [
+        line.get_xdata()[0]
+        for line in ax.get_lines()
+        if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1] and line.get_linestyle() == "-."
+    ]
 
 
 def assert_labels_apart(fig):
     """No two texts drawn on the axes (the runs' numbers at their curves' ends) overlap."""
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in fig.axes[0].texts]
-    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
 
 
 def assert_legend_outside(fig):
@@ -136,8 +156,11 @@ def test_log_scale_when_values_span_more_than_one_decade():
 @STRICT
 def test_a_baseline_far_off_the_curves_is_an_arrow_not_a_squeezed_axis():
     rows = history(5, loss=lambda e: 12 - e, val_loss=lambda e: 14 - e)  # 8 .. 14
-    metrics = {"name": "boston", "status": "completed", "baseline": {"rule": "always 22.5 (the training mean)",
-                                                                    "train": {"loss": 80.7}, "validation": {"loss": 13}}}
+    metrics = {
+        "name": "boston",
+        "status": "completed",
+        "baseline": {"rule": "always 22.5 (the training mean)", "train": {"loss": 80.7}, "validation": {"loss": 13}},
+    }
     [ax] = panels(drawn(plots.history_figure(rows, metrics)))
     assert hlines(ax) == [13]
     assert ax.get_ylim()[1] < 20
@@ -168,40 +191,63 @@ def test_a_log_axis_writes_its_ticks_as_plain_numbers():
 @STRICT
 def test_coinciding_baselines_are_one_line_in_a_colour_no_curve_has():
     # thoracic: the training baseline 0.8571 lay on the blue training curve, in its blue, and vanished there
-    metrics = {"name": "thoracic", "status": "completed", "test": {"accuracy": 0.78}, "baseline": {
-        "train": {"accuracy": 0.8571}, "validation": {"accuracy": 0.8574}, "test": {"accuracy": 0.8}}}
-    rows = history(8, loss=lambda e: 1 - 0.05 * e, accuracy=lambda e: min(0.8571, 0.6 + 0.05 * e),
-                   val_accuracy=lambda e: 0.84)
+    metrics = {
+        "name": "thoracic",
+        "status": "completed",
+        "test": {"accuracy": 0.78},
+        "baseline": {"train": {"accuracy": 0.8571}, "validation": {"accuracy": 0.8574}, "test": {"accuracy": 0.8}},
+    }
+    rows = history(
+        8, loss=lambda e: 1 - 0.05 * e, accuracy=lambda e: min(0.8571, 0.6 + 0.05 * e), val_accuracy=lambda e: 0.84
+    )
     fig = drawn(plots.history_figure(rows, metrics))
     accuracy = panels(fig)[1]
     assert sorted(hlines(accuracy)) == [0.8, 0.8571]  # train and validation, 0.03% apart: one line
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "baseline, training and validation rows" in labels and "baseline, test rows" in labels
-    curves = {line.get_color() for line in accuracy.get_lines()
-              if line.get_gid() != "baseline" and line.get_linestyle() in ("-", "--")}
+    curves = {
+        line.get_color()
+        for line in accuracy.get_lines()
+        if line.get_gid() != "baseline" and line.get_linestyle() in ("-", "--")
+    }
     baselines = {line.get_color() for line in accuracy.get_lines() if line.get_gid() == "baseline"}
     assert len(baselines) == 2 and not baselines & curves
-    assert all(line.get_zorder() > curves_z for line in accuracy.get_lines() if line.get_gid() == "baseline"
-               for curves_z in [accuracy.get_lines()[0].get_zorder()])  # on top: the curve shows through the gaps
+    assert all(
+        line.get_zorder() > curves_z
+        for line in accuracy.get_lines()
+        if line.get_gid() == "baseline"
+        for curves_z in [accuracy.get_lines()[0].get_zorder()]
+    )  # on top: the curve shows through the gaps
 
 
-THORACIC = {"name": "thoracic", "status": "completed", "epochs": 30, "epochs_run": 30,
-            "test": {"loss": 0.58, "accuracy": 0.78},
-            "baseline": {"rule": "always 0 (the most frequent training class)",
-                         "train": {"loss": 0.4136, "accuracy": 0.8571}, "test": {"loss": 0.5, "accuracy": 0.8}}}
+THORACIC = {
+    "name": "thoracic",
+    "status": "completed",
+    "epochs": 30,
+    "epochs_run": 30,
+    "test": {"loss": 0.58, "accuracy": 0.78},
+    "baseline": {
+        "rule": "always 0 (the most frequent training class)",
+        "train": {"loss": 0.4136, "accuracy": 0.8571},
+        "test": {"loss": 0.5, "accuracy": 0.8},
+    },
+}
 
 
 @STRICT
 def test_a_curve_on_its_baseline_leaves_the_baseline_seen_and_says_so():
     # thoracic: the training accuracy lay exactly on the training baseline from epoch 8, and hid it
-    rows = history(30, loss=lambda e: 0.4136 * (1 + 3 / (e + 1)), accuracy=lambda e: 0.8571 if e >= 7 else 0.5 + 0.05 * e)
+    rows = history(
+        30, loss=lambda e: 0.4136 * (1 + 3 / (e + 1)), accuracy=lambda e: 0.8571 if e >= 7 else 0.5 + 0.05 * e
+    )
     loss, accuracy = panels(drawn(plots.history_figure(rows, THORACIC)))
     assert accuracy.get_title() == "accuracy\ntraining curve = baseline from epoch 8"
     assert loss.get_title() == "loss"  # 8% above its baseline at the end: apart, and not said to be on it
     # pima-kfold: a mean training loss 6% above its baseline, on a panel spanning 0.4 to 5, is near it, not on it
     near = history(60, loss=lambda e: 0.6438 * 1.06 if e > 30 else 5 - 0.14 * e)
-    assert plots._on_baseline([r["epoch"] for r in near], [r["loss"] for r in near], 0.6438, [0.4, 5.2],
-                              "training") == ""
+    assert (
+        plots._on_baseline([r["epoch"] for r in near], [r["loss"] for r in near], 0.6438, [0.4, 5.2], "training") == ""
+    )
     curve = next(line for line in accuracy.get_lines() if line.get_label() == "training rows")
     [line] = [line for line in accuracy.get_lines() if line.get_gid() == "baseline" and line.get_ydata()[0] == 0.8571]
     # above the curve, wider than it, in gaps the curve shows through: both seen where they coincide
@@ -214,17 +260,31 @@ def test_a_curve_on_its_baseline_leaves_the_baseline_seen_and_says_so():
 def test_each_baseline_is_named_clear_of_the_curves_and_close_ones_on_either_side():
     # diabetes: the loss panel's "training and validation" and the mae panel's "training, validation and test"
     # baselines were two black lines of one look in the legend; each now says which it is, in its panel
-    metrics = {"name": "diabetes", "status": "completed", "test": {"loss": 2900.0, "mae": 42.0},
-               "baseline": {"rule": "always 151.2 (the training mean)", "train": {"loss": 6000.0, "mae": 66.0},
-                            "validation": {"loss": 6010.0, "mae": 66.1}, "test": {"loss": 5400.0, "mae": 66.2}}}
-    rows = history(60, loss=lambda e: 2500 + 30000 * 0.7**e, mae=lambda e: 40 + 130 * 0.8**e,
-                   val_loss=lambda e: 3000 + 32000 * 0.7**e, val_mae=lambda e: 45 + 130 * 0.8**e)
+    metrics = {
+        "name": "diabetes",
+        "status": "completed",
+        "test": {"loss": 2900.0, "mae": 42.0},
+        "baseline": {
+            "rule": "always 151.2 (the training mean)",
+            "train": {"loss": 6000.0, "mae": 66.0},
+            "validation": {"loss": 6010.0, "mae": 66.1},
+            "test": {"loss": 5400.0, "mae": 66.2},
+        },
+    }
+    rows = history(
+        60,
+        loss=lambda e: 2500 + 30000 * 0.7**e,
+        mae=lambda e: 40 + 130 * 0.8**e,
+        val_loss=lambda e: 3000 + 32000 * 0.7**e,
+        val_mae=lambda e: 45 + 130 * 0.8**e,
+    )
     fig = drawn(plots.history_figure(rows, metrics))
     loss, mae = panels(fig)
     tags = {t.get_text(): t for t in loss.texts if t.get_gid() == "baseline-tag"}
     assert set(tags) == {"baseline: training + validation", "baseline: test"}
     assert [t.get_text() for t in mae.texts if t.get_gid() == "baseline-tag"] == [
-        "baseline: training + validation + test"]
+        "baseline: training + validation + test"
+    ]
     renderer = fig.canvas.get_renderer()
     upper, lower = tags["baseline: training + validation"], tags["baseline: test"]
     assert upper.get_window_extent(renderer).y0 > lower.get_window_extent(renderer).y1  # apart: one above, one below
@@ -244,8 +304,11 @@ def test_a_curve_on_its_baseline_from_the_first_epoch_and_a_k_fold_mean():
     assert accuracy.get_title() == "accuracy\ntraining curve = baseline"
     histories, mean, _ = kfold_inputs()
     flat = [{**r, "val_loss_mean": 0.9} for r in mean]  # the mean validation loss on its baseline throughout
-    fig = drawn(plots.kfold_figure(histories, flat, "pima", monitor="val_loss",
-                                   metrics={"baseline": {"validation": {"loss": 0.9}}}))
+    fig = drawn(
+        plots.kfold_figure(
+            histories, flat, "pima", monitor="val_loss", metrics={"baseline": {"validation": {"loss": 0.9}}}
+        )
+    )
     assert fig.axes[0].get_title() == "loss: mean over the folds\nmean validation curve = baseline"
 
 
@@ -253,10 +316,18 @@ def test_a_curve_on_its_baseline_from_the_first_epoch_and_a_k_fold_mean():
 def test_baselines_merge_when_the_panel_could_not_tell_them_apart():
     # boston fold 2: mae baselines 6.43 and 6.39 on a 2..20 panel drew as two overlapping lines, and so did mse
     # baselines 81.8 and 77.2 on a log panel from 8 to 500; 81.8 and 60 there lie visibly apart
-    metrics = {"name": "boston", "status": "completed", "baseline": {
-        "train": {"loss": 81.77, "mae": 6.4255}, "validation": {"loss": 60.0, "mae": 6.3906}}}
-    rows = history(30, loss=lambda e: 8 + 500 * 0.7**e, mae=lambda e: 2 + 18 * 0.8**e,
-                   val_loss=lambda e: 8 + 450 * 0.7**e, val_mae=lambda e: 2 + 17 * 0.8**e)
+    metrics = {
+        "name": "boston",
+        "status": "completed",
+        "baseline": {"train": {"loss": 81.77, "mae": 6.4255}, "validation": {"loss": 60.0, "mae": 6.3906}},
+    }
+    rows = history(
+        30,
+        loss=lambda e: 8 + 500 * 0.7**e,
+        mae=lambda e: 2 + 18 * 0.8**e,
+        val_loss=lambda e: 8 + 450 * 0.7**e,
+        val_mae=lambda e: 2 + 17 * 0.8**e,
+    )
     loss, mae = panels(drawn(plots.history_figure(rows, metrics)))
     assert loss.get_yscale() == "log" and sorted(hlines(loss)) == [60.0, 81.77]
     assert plots._same(81.77, 77.23, [8, 500]) and not plots._same(81.77, 60, [8, 500])
@@ -265,21 +336,40 @@ def test_baselines_merge_when_the_panel_could_not_tell_them_apart():
 
 @STRICT
 def test_the_title_carries_the_head_of_the_runs_warning():
-    metrics = {**TRAIN_METRICS, "warnings": ["no better than the baseline: test accuracy 0.7800 vs baseline 0.8000; "
-                                             "try dataset.scale: standard"]}
+    metrics = {
+        **TRAIN_METRICS,
+        "warnings": [
+            "no better than the baseline: test accuracy 0.7800 vs baseline 0.8000; try dataset.scale: standard"
+        ],
+    }
     title = drawn(plots.history_figure(ROWS, metrics)).get_suptitle()
-    assert title == ("pima: completed, 8 of 10 epochs (stopped early)\n"
-                     "warning: no better than the baseline (nnrun show has the details)")
+    assert title == (
+        "pima: completed, 8 of 10 epochs (stopped early)\n"
+        "warning: no better than the baseline (nnrun show has the details)"
+    )
     histories, mean, kmetrics = kfold_inputs()
-    fig = drawn(plots.kfold_figure(histories, mean, "boston", monitor="val_loss",
-                                   metrics={**kmetrics, "warnings": ["barely better than the baseline: ..."]}))
+    fig = drawn(
+        plots.kfold_figure(
+            histories,
+            mean,
+            "boston",
+            monitor="val_loss",
+            metrics={**kmetrics, "warnings": ["barely better than the baseline: ..."]},
+        )
+    )
     assert fig.get_suptitle() == "boston\nwarning: barely better than the baseline (nnrun show has the details)"
 
 
 @STRICT
 def test_the_refit_says_it_is_the_refit_and_on_how_many_rows():
-    metrics = {"name": "boston", "kind": "refit", "status": "completed", "epochs": 74, "epochs_run": 74,
-               "rows": {"train": 404, "test": 102}}
+    metrics = {
+        "name": "boston",
+        "kind": "refit",
+        "status": "completed",
+        "epochs": 74,
+        "epochs_run": 74,
+        "rows": {"train": 404, "test": 102},
+    }
     title = drawn(plots.history_figure(history(3, loss=lambda e: 1.0 / (e + 1)), metrics)).get_suptitle()
     assert " ".join(title.split()) == "boston: the k-fold run's refit (completed), 74 epochs on all 404 training rows"
 
@@ -296,40 +386,66 @@ def test_many_metrics_wrap_into_rows_of_three_panels():
 @STRICT
 def test_a_one_panel_title_is_wrapped_inside_the_figure():
     # a loss-only run has one panel, 5.2 in wide: its name, status and warning were cut at both edges
-    metrics = {"name": "boston-search-base", "kind": "fold", "fold": 2, "k": 3, "status": "completed",
-               "epochs": 100, "epochs_run": 28, "stopped_early": True,
-               "warnings": ["no better than the baseline: val_loss 80 against 70"]}
-    fig = drawn(plots.history_figure(history(28, loss=lambda e: 100 / (e + 1), val_loss=lambda e: 90 / (e + 1)),
-                                     metrics))
+    metrics = {
+        "name": "boston-search-base",
+        "kind": "fold",
+        "fold": 2,
+        "k": 3,
+        "status": "completed",
+        "epochs": 100,
+        "epochs_run": 28,
+        "stopped_early": True,
+        "warnings": ["no better than the baseline: val_loss 80 against 70"],
+    }
+    fig = drawn(
+        plots.history_figure(history(28, loss=lambda e: 100 / (e + 1), val_loss=lambda e: 90 / (e + 1)), metrics)
+    )
     assert len(panels(fig)) == 1
     box = fig._suptitle.get_window_extent(fig.canvas.get_renderer())
     assert 0 <= box.x0 and box.x1 <= fig.bbox.width, (box, fig.bbox)
     words = " ".join(fig.get_suptitle().split())
-    assert words == ("boston-search-base: fold 2 of 3 (completed), 28 of 100 epochs (stopped early) warning: no "
-                     "better than the baseline (nnrun show has the details)")
+    assert words == (
+        "boston-search-base: fold 2 of 3 (completed), 28 of 100 epochs (stopped early) warning: no "
+        "better than the baseline (nnrun show has the details)"
+    )
 
 
 @STRICT
 def test_a_run_stopped_before_its_first_epoch_draws_a_note_not_empty_axes():
-    metrics = {"name": "pima-kfold", "kind": "refit", "status": "interrupted", "epochs": 300, "epochs_run": 0,
-               "rows": {"train": 700}, "baseline": {"train": {"loss": 0.64}}}
+    metrics = {
+        "name": "pima-kfold",
+        "kind": "refit",
+        "status": "interrupted",
+        "epochs": 300,
+        "epochs_run": 0,
+        "rows": {"train": 700},
+        "baseline": {"train": {"loss": 0.64}},
+    }
     fig = drawn(plots.history_figure([], metrics))
     assert panels(fig) == []
     assert [t.get_text() for t in fig.texts if t.get_gid() == "nothing-to-draw"] == [
-        "interrupted before its first epoch ended: nothing to draw"]
+        "interrupted before its first epoch ended: nothing to draw"
+    ]
     box = fig._suptitle.get_window_extent(fig.canvas.get_renderer())
     assert 0 <= box.x0 and box.x1 <= fig.bbox.width
 
 
 def test_kfold_title_says_the_refit_was_interrupted_not_the_folds():
-    metrics = {"epochs": 300, "folds_done": 5, "rows": {"train": 700}, "stopped_in": "final",
-               "final": {"status": "interrupted", "epochs": 300, "epochs_run": 0}}
+    metrics = {
+        "epochs": 300,
+        "folds_done": 5,
+        "rows": {"train": 700},
+        "stopped_in": "final",
+        "final": {"status": "interrupted", "epochs": 300, "epochs_run": 0},
+    }
     assert plots.kfold_title("pima-kfold", 5, "interrupted", metrics) == (
         "pima-kfold: 5-fold cross-validation (completed), up to 300 epochs per fold; the refit on all 700 training"
-        " rows interrupted before its first epoch")
+        " rows interrupted before its first epoch"
+    )
     metrics["final"]["epochs_run"] = 12
-    assert plots.kfold_title("pima-kfold", 5, "interrupted", metrics).endswith("; the refit on all 700 training rows interrupted at"
-                                                            " epoch 12")
+    assert plots.kfold_title("pima-kfold", 5, "interrupted", metrics).endswith(
+        "; the refit on all 700 training rows interrupted at epoch 12"
+    )
 
 
 # --- history.png of a k-fold run ---
@@ -338,23 +454,47 @@ def test_kfold_title_says_the_refit_was_interrupted_not_the_folds():
 def kfold_inputs(k: int = 3):
     from nnrun.runs.curves import mean_history
 
-    histories = [history(12, loss=lambda e, i=i: 100 / (e + 1) + i, mae=lambda e, i=i: 9 - 0.5 * e + i,
-                         val_loss=lambda e, i=i: 120 / (e + 1) + i, val_mae=lambda e, i=i: 10 - 0.5 * e + i)
-                 for i in range(k)]
-    metrics = {"k": k, "baseline": {"validation": {"loss": 60.0, "mae": 6.0}, "test": {"loss": 62.0, "mae": 3.0}},
-               "final": {"status": "completed", "epochs": 9, "epochs_run": 9}, "test": {"loss": 9.5, "mae": 2.5}}
+    histories = [
+        history(
+            12,
+            loss=lambda e, i=i: 100 / (e + 1) + i,
+            mae=lambda e, i=i: 9 - 0.5 * e + i,
+            val_loss=lambda e, i=i: 120 / (e + 1) + i,
+            val_mae=lambda e, i=i: 10 - 0.5 * e + i,
+        )
+        for i in range(k)
+    ]
+    metrics = {
+        "k": k,
+        "baseline": {"validation": {"loss": 60.0, "mae": 6.0}, "test": {"loss": 62.0, "mae": 3.0}},
+        "final": {"status": "completed", "epochs": 9, "epochs_run": 9},
+        "test": {"loss": 9.5, "mae": 2.5},
+    }
     return histories, mean_history(histories), metrics
 
 
 @STRICT
 def test_kfold_history_shows_every_metric_with_band_folds_best_epoch_and_refit():
     histories, mean, metrics = kfold_inputs()
-    fig = drawn(plots.kfold_figure(histories, mean, "boston", monitor="val_mae", smoothing=0.5, skip=2,
-                                   best={"epoch": 9, "monitor": "val_mae", "value": 6.5}, metrics=metrics))
+    fig = drawn(
+        plots.kfold_figure(
+            histories,
+            mean,
+            "boston",
+            monitor="val_mae",
+            smoothing=0.5,
+            skip=2,
+            best={"epoch": 9, "monitor": "val_mae", "value": 6.5},
+            metrics=metrics,
+        )
+    )
     axes = panels(fig)
     assert [ax.get_title() for ax in axes] == [
-        "loss: mean over the folds, from epoch 3", "val_loss of each fold, from epoch 3",
-        "mae: mean over the folds, from epoch 3", "val_mae of each fold, from epoch 3"]
+        "loss: mean over the folds, from epoch 3",
+        "val_loss of each fold, from epoch 3",
+        "mae: mean over the folds, from epoch 3",
+        "val_mae of each fold, from epoch 3",
+    ]
     loss_mean, loss_folds, mae_mean, mae_folds = axes
     assert len(loss_mean.collections) == 1 and len(mae_mean.collections) == 1  # the ± std band
     assert vlines(loss_mean) == [9] and vlines(mae_mean) == [9]
@@ -363,7 +503,13 @@ def test_kfold_history_shows_every_metric_with_band_folds_best_epoch_and_refit()
     assert (list(star.get_xdata()), list(star.get_ydata())) == ([9], [2.5])
     assert len(loss_folds.get_lines()) == 3 and loss_folds.get_lines()[0].get_xdata()[0] == 3
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert {"fold 1", "fold 2", "fold 3", "val_mae smoothed (factor 0.5): picks the best epoch", "validation: mean of 3 folds"} <= set(labels)
+    assert {
+        "fold 1",
+        "fold 2",
+        "fold 3",
+        "val_mae smoothed (factor 0.5): picks the best epoch",
+        "validation: mean of 3 folds",
+    } <= set(labels)
     assert_legend_outside(fig)
 
 
@@ -372,8 +518,14 @@ def test_kfold_mean_over_fewer_folds_is_dotted_from_where_a_fold_stopped_and_say
     from nnrun.runs.curves import mean_history
 
     # fold 2 stopped early at epoch 6, the others ran 10: from epoch 7 the mean is over 2 folds
-    histories = [history(6 if i == 1 else 10, loss=lambda e, i=i: 1 - 0.05 * e + i / 10,
-                         val_loss=lambda e, i=i: 1.1 - 0.04 * e + i / 10) for i in range(3)]
+    histories = [
+        history(
+            6 if i == 1 else 10,
+            loss=lambda e, i=i: 1 - 0.05 * e + i / 10,
+            val_loss=lambda e, i=i: 1.1 - 0.04 * e + i / 10,
+        )
+        for i in range(3)
+    ]
     mean = mean_history(histories)
     assert [r["folds"] for r in mean] == [3] * 6 + [2] * 4
     fig = drawn(plots.kfold_figure(histories, mean, "x", monitor="val_loss", metrics={"k": 3}))
@@ -402,7 +554,7 @@ def test_baselines_off_the_scale_are_said_one_below_the_other():
     assert len(notes) >= 2
     renderer = fig.canvas.get_renderer()
     boxes = [t.get_window_extent(renderer) for t in notes]
-    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
     assert_legend_outside(fig)
 
 
@@ -462,7 +614,10 @@ def test_confusion_csv_names_the_rows_it_counts_and_reads_back(tmp_path):
     assert text == "true \\ predicted (validation rows),no,yes\nno,5,1\nyes,2,7\n"
     (tmp_path / "confusion.csv").write_text(text)
     assert confusion.read_csv(tmp_path / "confusion.csv") == {
-        "split": "validation", "classes": ["no", "yes"], "counts": [[5, 1], [2, 7]]}
+        "split": "validation",
+        "classes": ["no", "yes"],
+        "counts": [[5, 1], [2, 7]],
+    }
 
 
 @STRICT
@@ -499,34 +654,44 @@ def write_run(root: Path, name: str, lr: float, losses: list[float], status: str
     folder = root / name
     folder.mkdir(parents=True)
     config = {"name": "pima", "optimizer": {"name": "adam", "learning_rate": lr}, "epochs": len(losses), **changes}
-    (folder / "metrics.json").write_text(json.dumps({"status": status, "kind": "train", "name": "pima",
-                                                     "config": config, "epochs_run": len(losses)}))
+    (folder / "metrics.json").write_text(
+        json.dumps({"status": status, "kind": "train", "name": "pima", "config": config, "epochs_run": len(losses)})
+    )
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
-    (folder / "history.csv").write_text("epoch,loss,val_loss\n" + "".join(
-        f"{e + 1},{v},{v}\n" for e, v in enumerate(losses)))
+    (folder / "history.csv").write_text(
+        "epoch,loss,val_loss\n" + "".join(f"{e + 1},{v},{v}\n" for e, v in enumerate(losses))
+    )
     return folder
 
 
 @STRICT
 def test_compare_plot_marks_identical_curves_labels_every_run_alike_and_keeps_the_legend_off(tmp_path):
     from nnrun.views import compare as cmp
+
     same = [0.9, 0.7, 0.6, 0.55]
-    paths = [write_run(tmp_path, "20261122-080000-pima", 0.01, same),
-             write_run(tmp_path, "20261122-081000-pima", 0.001, [0.9, 0.8, 0.75, 0.7]),
-             write_run(tmp_path, "20261122-082000-pima", 0.01, same)]
+    paths = [
+        write_run(tmp_path, "20261122-080000-pima", 0.01, same),
+        write_run(tmp_path, "20261122-081000-pima", 0.001, [0.9, 0.8, 0.75, 0.7]),
+        write_run(tmp_path, "20261122-082000-pima", 0.01, same),
+    ]
     records = [read_run(p) for p in paths]
     labels = cmp.labels(cmp.compare(records), records)
-    assert labels == {"20261122-080000-pima": "20261122-080000-pima: learning_rate=0.01",
-                      "20261122-081000-pima": "20261122-081000-pima: learning_rate=0.001",
-                      "20261122-082000-pima": "20261122-082000-pima: learning_rate=0.01"}
+    assert labels == {
+        "20261122-080000-pima": "20261122-080000-pima: learning_rate=0.01",
+        "20261122-081000-pima": "20261122-081000-pima: learning_rate=0.001",
+        "20261122-082000-pima": "20261122-082000-pima: learning_rate=0.01",
+    }
     fig, count = plots.overlay_figure(records, "val_loss", labels)
     drawn(fig)
     assert count == 3
     first, _, third = fig.axes[0].get_lines()
     assert first.get_linestyle() != third.get_linestyle()
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert texts == ["1: 20261122-080000-pima\n    learning_rate=0.01", "2: 20261122-081000-pima\n    learning_rate=0.001",
-                     "3: 20261122-082000-pima, the same settings and curve as 1\n    learning_rate=0.01"]
+    assert texts == [
+        "1: 20261122-080000-pima\n    learning_rate=0.01",
+        "2: 20261122-081000-pima\n    learning_rate=0.001",
+        "3: 20261122-082000-pima, the same settings and curve as 1\n    learning_rate=0.01",
+    ]
     assert fig.axes[0].get_title() == "val_loss over epochs: 3 runs; 1 identical to another (line styles)"
     assert_legend_outside(fig)
 
@@ -534,8 +699,10 @@ def test_compare_plot_marks_identical_curves_labels_every_run_alike_and_keeps_th
 @STRICT
 def test_compare_plot_run_numbers_sit_on_white_above_the_curves(tmp_path):
     # run 2 continues run 1's curve: its thick dashed line ran over the "1" at run 1's end
-    paths = [write_run(tmp_path, "20261122-080000-pima", 0.01, [0.9, 0.7, 0.6]),
-             write_run(tmp_path, "20261122-081000-pima", 0.01, [0.9, 0.7, 0.6, 0.55, 0.5])]
+    paths = [
+        write_run(tmp_path, "20261122-080000-pima", 0.01, [0.9, 0.7, 0.6]),
+        write_run(tmp_path, "20261122-081000-pima", 0.01, [0.9, 0.7, 0.6, 0.55, 0.5]),
+    ]
     fig, _ = plots.overlay_figure([read_run(p) for p in paths], "val_loss", {})
     ax = drawn(fig).axes[0]
     tags = [t for t in ax.texts if t.get_gid() == "end-label"]
@@ -546,8 +713,14 @@ def test_compare_plot_run_numbers_sit_on_white_above_the_curves(tmp_path):
 
 @STRICT
 def test_compare_plot_of_many_mixed_runs_fits_and_warns_nothing(tmp_path):
-    records = [read_run(write_run(tmp_path, f"20261122-08{i:02d}00-pima", 0.01 * (i + 1),
-                                  [1000 * 0.5**e / (i + 1) for e in range(12)])) for i in range(12)]
+    records = [
+        read_run(
+            write_run(
+                tmp_path, f"20261122-08{i:02d}00-pima", 0.01 * (i + 1), [1000 * 0.5**e / (i + 1) for e in range(12)]
+            )
+        )
+        for i in range(12)
+    ]
     long = "units=8, " * 40  # more differing values than a legend line holds
     fig, _ = plots.overlay_figure(records, "loss", {r.name: f"{r.name}: {long}" for r in records})
     drawn(fig)
@@ -561,6 +734,7 @@ def test_compare_plot_of_many_mixed_runs_fits_and_warns_nothing(tmp_path):
 @STRICT
 def test_compare_plot_labels_leave_out_null_keys_and_list_the_most_differing_first(tmp_path):
     from nnrun.views import compare as cmp
+
     paths = [write_run(tmp_path, f"20261122-08{i}000-pima", 0.01, [0.9, 0.7]) for i in range(3)]
     for path, epochs, source in zip(paths, (40, 300, 5000), ("pima.csv", "pima.csv", None)):
         config = yaml.safe_load((path / "config.yaml").read_text())
@@ -572,26 +746,33 @@ def test_compare_plot_labels_leave_out_null_keys_and_list_the_most_differing_fir
     records = [read_run(p) for p in paths]
     labels = cmp.labels(cmp.compare(records), records)
     # epochs has three values, seed two, path one (and a null)
-    assert labels == {"20261122-080000-pima": "20261122-080000-pima: epochs=40, seed=1, path=pima.csv",
-                      "20261122-081000-pima": "20261122-081000-pima: epochs=300, seed=1, path=pima.csv",
-                      "20261122-082000-pima": "20261122-082000-pima: epochs=5000, seed=2"}
+    assert labels == {
+        "20261122-080000-pima": "20261122-080000-pima: epochs=40, seed=1, path=pima.csv",
+        "20261122-081000-pima": "20261122-081000-pima: epochs=300, seed=1, path=pima.csv",
+        "20261122-082000-pima": "20261122-082000-pima: epochs=5000, seed=2",
+    }
 
 
 @STRICT
 def test_compare_plot_of_runs_of_very_different_lengths(tmp_path):
     # an interrupted 2238-epoch quickstart squeezed the others into the first 2% and hid the same-seed runs
     curve = [1 / (e + 1) for e in range(300)]
-    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, curve[:40])),
-               read_run(write_run(tmp_path, "20261122-081000-q", 0.01, curve[:50])),
-               read_run(write_run(tmp_path, "20261122-082000-q", 0.01, curve)),
-               read_run(write_run(tmp_path, "20261122-083000-q", 0.02, [0.5] * 10))]
+    records = [
+        read_run(write_run(tmp_path, "20261122-080000-q", 0.01, curve[:40])),
+        read_run(write_run(tmp_path, "20261122-081000-q", 0.01, curve[:50])),
+        read_run(write_run(tmp_path, "20261122-082000-q", 0.01, curve)),
+        read_run(write_run(tmp_path, "20261122-083000-q", 0.02, [0.5] * 10)),
+    ]
     fig, _ = plots.overlay_figure(records, "loss", {})
     drawn(fig)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log" and ax.get_xlabel() == "epoch (log scale: the runs' lengths differ tenfold)"
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert texts[:3] == ["1: 20261122-080000-q", "2: 20261122-081000-q, the same curve as 1 over the first 40 epochs",
-                         "3: 20261122-082000-q, the same curve as 1 over the first 40 epochs"]
+    assert texts[:3] == [
+        "1: 20261122-080000-q",
+        "2: 20261122-081000-q, the same curve as 1 over the first 40 epochs",
+        "3: 20261122-082000-q, the same curve as 1 over the first 40 epochs",
+    ]
     assert all(len(line) <= 110 for t in texts for line in t.split("\n"))
     # 1 and 2 end a few epochs apart at nearly one height: a label each (neither curve ends where the other
     # does), moved apart rather than printed over each other
@@ -613,11 +794,13 @@ def test_compare_plot_cli_writes_nothing_but_its_line_to_stderr(cli, tmp_path):
 def test_compare_plot_tags_only_runs_whose_curves_end_at_the_same_point(tmp_path):
     # a tag read "1, 2, 4, 5" though run 2's curve ended elsewhere
     curve = [1 / (e + 1) for e in range(30)]
-    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, curve)),
-               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, curve[:29] + [curve[29] * 1.04])),
-               read_run(write_run(tmp_path, "20261122-082000-q", 0.03, curve[:28] + [curve[29]])),
-               read_run(write_run(tmp_path, "20261122-083000-q", 0.04, curve)),
-               read_run(write_run(tmp_path, "20261122-084000-q", 0.05, [0.9 - 0.02 * e for e in range(30)]))]
+    records = [
+        read_run(write_run(tmp_path, "20261122-080000-q", 0.01, curve)),
+        read_run(write_run(tmp_path, "20261122-081000-q", 0.02, curve[:29] + [curve[29] * 1.04])),
+        read_run(write_run(tmp_path, "20261122-082000-q", 0.03, curve[:28] + [curve[29]])),
+        read_run(write_run(tmp_path, "20261122-083000-q", 0.04, curve)),
+        read_run(write_run(tmp_path, "20261122-084000-q", 0.05, [0.9 - 0.02 * e for e in range(30)])),
+    ]
     fig, _ = plots.overlay_figure(records, "loss", {})
     drawn(fig)
     # 1 and 4 end at one point; 2 four percent higher, 3 one epoch earlier at the same height: tags of their own
@@ -627,8 +810,10 @@ def test_compare_plot_tags_only_runs_whose_curves_end_at_the_same_point(tmp_path
 
 @STRICT
 def test_compare_plot_marks_an_unfinished_run_in_its_label_and_at_its_last_point(tmp_path):
-    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [0.9, 0.7, 0.6, 0.55, 0.5])),
-               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [0.8, 0.6, 0.5], status="interrupted"))]
+    records = [
+        read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [0.9, 0.7, 0.6, 0.55, 0.5])),
+        read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [0.8, 0.6, 0.5], status="interrupted")),
+    ]
     fig, _ = plots.overlay_figure(records, "loss", {})
     drawn(fig)
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
@@ -642,10 +827,13 @@ def test_compare_plot_marks_an_unfinished_run_in_its_label_and_at_its_last_point
 @STRICT
 def test_compare_plot_cuts_a_far_longer_unfinished_run_where_the_others_end_and_says_so(tmp_path):
     # an interrupted 2238-epoch run squeezed the others into the first 2% of the axis
-    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [1 / (e + 1) for e in range(2238)],
-                                  status="interrupted")),
-               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [1 / (e + 2) for e in range(30)])),
-               read_run(write_run(tmp_path, "20261122-082000-q", 0.03, [1 / (e + 3) for e in range(40)]))]
+    records = [
+        read_run(
+            write_run(tmp_path, "20261122-080000-q", 0.01, [1 / (e + 1) for e in range(2238)], status="interrupted")
+        ),
+        read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [1 / (e + 2) for e in range(30)])),
+        read_run(write_run(tmp_path, "20261122-082000-q", 0.03, [1 / (e + 3) for e in range(40)])),
+    ]
     fig, _ = plots.overlay_figure(records, "loss", {})
     drawn(fig)
     ax = fig.axes[0]
@@ -666,8 +854,18 @@ def test_compare_plot_labels_put_the_keys_that_tell_runs_apart_first(tmp_path):
     paths = []
     # epochs, batch_size and seed differ for A, B and C alike; only the learning rate tells C from D
     for i, (epochs, lr) in enumerate(((10, 0.01), (20, 0.01), (30, 0.1), (30, 0.01))):
-        paths.append(write_run(tmp_path, f"20261122-08{i}000-pima", lr, [0.9, 0.7], epochs=epochs,
-                               batch_size=epochs, seed=epochs, **{f"note{n}": f"{long}-{epochs}" for n in range(4)}))
+        paths.append(
+            write_run(
+                tmp_path,
+                f"20261122-08{i}000-pima",
+                lr,
+                [0.9, 0.7],
+                epochs=epochs,
+                batch_size=epochs,
+                seed=epochs,
+                **{f"note{n}": f"{long}-{epochs}" for n in range(4)},
+            )
+        )
     records = [read_run(p) for p in paths]
     items = cmp.label_items(cmp.compare(records), records)
     assert items["20261122-082000-pima"][:2] == ["epochs=30", "learning_rate=0.1"]
@@ -686,9 +884,11 @@ def test_legend_settings_cut_alike_lead_with_what_differs():
 
 @STRICT
 def test_compare_plot_says_which_runs_have_the_same_settings(tmp_path):
-    records = [read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [0.9, 0.7, 0.6])),
-               read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [0.8, 0.7, 0.6])),
-               read_run(write_run(tmp_path, "20261122-082000-q", 0.01, [0.9, 0.8, 0.7]))]  # 1's settings, another curve
+    records = [
+        read_run(write_run(tmp_path, "20261122-080000-q", 0.01, [0.9, 0.7, 0.6])),
+        read_run(write_run(tmp_path, "20261122-081000-q", 0.02, [0.8, 0.7, 0.6])),
+        read_run(write_run(tmp_path, "20261122-082000-q", 0.01, [0.9, 0.8, 0.7])),
+    ]  # 1's settings, another curve
     from nnrun.views import compare as cmp
 
     fig, _ = plots.overlay_figure(records, "loss", cmp.label_items(cmp.compare(records), records))
@@ -707,7 +907,10 @@ def test_compare_plot_cli_labels_by_what_differs_between_the_runs_plotted(cli, t
     result = cli("compare", root, "--plot", "val_loss", "-o", tmp_path / "p.png")
     assert result.exit_code == 0, result.stderr
     texts = [t.get_text() for t in saved[0].legends[0].get_texts()]
-    assert texts == ["1: 20261122-080000-pima\n    learning_rate=0.01", "2: 20261122-081000-pima\n    learning_rate=0.001"]
+    assert texts == [
+        "1: 20261122-080000-pima\n    learning_rate=0.01",
+        "2: 20261122-081000-pima\n    learning_rate=0.001",
+    ]
 
 
 # --- the run folder ---
@@ -740,8 +943,9 @@ def test_without_test_rows_the_confusion_matrix_counts_the_validation_rows(cli, 
 
 
 def test_a_regression_run_has_no_confusion_matrix(cli, write_config, tmp_path):
-    config = tiny_config(loss="mse", metrics=["mae"],
-                         layers=[{"type": "Dense", "units": 4}, {"type": "Dense", "units": 1}])
+    config = tiny_config(
+        loss="mse", metrics=["mae"], layers=[{"type": "Dense", "units": 4}, {"type": "Dense", "units": 1}]
+    )
     config["dataset"]["inline"]["y"] = [0.5, 1.5, 2.0, 3.0] * 4
     result = cli("train", write_config(config), "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.output
@@ -765,34 +969,40 @@ def test_show_lists_the_recalls_of_many_classes(cli, tmp_path):
 def image_preprocess(source: str, shape: list[int], scaler=None, classes=None):
     from nnrun.data.preprocess import Preprocess, Scaler
 
-    return Preprocess(source, "classification", "sparse", [], "label", classes or list(range(10)),
-                      scaler or Scaler(), shape)
+    return Preprocess(
+        source, "classification", "sparse", [], "label", classes or list(range(10)), scaler or Scaler(), shape
+    )
 
 
-@pytest.mark.parametrize("source, shape, drawn_as", [
-    ("keras:mnist", [784], (28, 28)),  # flatten: true
-    ("keras:mnist", [28, 28], (28, 28)),
-    ("keras:fashion_mnist", [28, 28, 1], (28, 28)),  # a channel axis of 1: grey levels
-    ("keras:cifar10", [3072], (32, 32, 3)),
-    ("keras:cifar10", [32, 32, 3], (32, 32, 3)),
-    ("sklearn:digits", [64], (8, 8)),
-    ("csv", [784], (28, 28)),  # 784 pixel columns
-    ("csv", [256], (16, 16)),
-    ("csv", [64], None),  # 64 measurements are not taken for an 8x8 image
-    ("csv", [8], None),
-    ("sklearn:iris", [4], None),
-    ("keras:imdb", [10000], None),  # a square, but words
-    ("keras:boston_housing", [13], None),
-    ("inline", [12, 12], (12, 12)),
-    ("inline", [5, 5, 7], None),  # 7 channels are no picture
-])
+@pytest.mark.parametrize(
+    "source, shape, drawn_as",
+    [
+        ("keras:mnist", [784], (28, 28)),  # flatten: true
+        ("keras:mnist", [28, 28], (28, 28)),
+        ("keras:fashion_mnist", [28, 28, 1], (28, 28)),  # a channel axis of 1: grey levels
+        ("keras:cifar10", [3072], (32, 32, 3)),
+        ("keras:cifar10", [32, 32, 3], (32, 32, 3)),
+        ("sklearn:digits", [64], (8, 8)),
+        ("csv", [784], (28, 28)),  # 784 pixel columns
+        ("csv", [256], (16, 16)),
+        ("csv", [64], None),  # 64 measurements are not taken for an 8x8 image
+        ("csv", [8], None),
+        ("sklearn:iris", [4], None),
+        ("keras:imdb", [10000], None),  # a square, but words
+        ("keras:boston_housing", [13], None),
+        ("inline", [12, 12], (12, 12)),
+        ("inline", [5, 5, 7], None),  # 7 channels are no picture
+    ],
+)
 def test_which_samples_are_drawn_as_images(source, shape, drawn_as):
     from nnrun.views import samples
+
     assert samples.image_shape(image_preprocess(source, shape)) == drawn_as
 
 
 def test_the_grid_shows_the_first_rows_and_then_mistakes():
     from nnrun.views import samples
+
     truth = np.zeros(100, dtype=int)
     predicted = truth.copy()
     predicted[[2, 30, 40, 50, 99]] = 1
@@ -803,14 +1013,19 @@ def test_the_grid_shows_the_first_rows_and_then_mistakes():
 
 def test_samples_are_drawn_as_read_not_as_scaled(monkeypatch, tmp_path):
     """The pixels drawn are the values in the file (0-255), whichever scaling the model was given."""
-    from nnrun.views import samples
     from nnrun.data.preprocess import Scaler
+    from nnrun.views import samples
 
     rng = np.random.default_rng(0)
     pixels = rng.integers(0, 256, (40, 784)).astype(np.uint8)
     drawn = {}
-    monkeypatch.setattr(plots, "samples_png", lambda images, predicted, truth, numbers, path, title, columns:
-                        drawn.update(images=images, predicted=predicted, truth=truth, numbers=numbers, title=title))
+    monkeypatch.setattr(
+        plots,
+        "samples_png",
+        lambda images, predicted, truth, numbers, path, title, columns: drawn.update(
+            images=images, predicted=predicted, truth=truth, numbers=numbers, title=title
+        ),
+    )
     for scale in (255, "standard", "minmax", "none"):
         scaler = Scaler.fit(scale, pixels)
         truth = np.arange(40) % 10
@@ -822,8 +1037,10 @@ def test_samples_are_drawn_as_read_not_as_scaled(monkeypatch, tmp_path):
         np.testing.assert_allclose(drawn["images"], pixels[rows].reshape(32, 28, 28), atol=1e-3)
         assert drawn["numbers"] == [r + 1 for r in rows]
         assert drawn["predicted"][31] == "3" and drawn["truth"][31] == "5"
-        assert drawn["title"] == ("digits: 32 of the 40 test images, predicted class above each; red: wrong (the "
-                                  "true class below), 1 of the 1 mistakes shown")
+        assert drawn["title"] == (
+            "digits: 32 of the 40 test images, predicted class above each; red: wrong (the "
+            "true class below), 1 of the 1 mistakes shown"
+        )
 
 
 @STRICT
@@ -851,8 +1068,9 @@ def test_digits_on_a_0_to_16_scale_are_drawn_in_full_ink():
     # scikit-learn's digits hold 0-16, not 0-255: drawn as 0-255 they were white on white
     images = np.random.default_rng(0).integers(0, 17, (4, 8, 8)).astype(float)
     images[:, 0, 0] = 16
-    canvas = np.asarray(plots.samples_figure(images, ["1"] * 4, ["1"] * 4, [1, 2, 3, 4], "digits").axes[0]
-                        .get_images()[0].get_array())
+    canvas = np.asarray(
+        plots.samples_figure(images, ["1"] * 4, ["1"] * 4, [1, 2, 3, 4], "digits").axes[0].get_images()[0].get_array()
+    )
     assert canvas.max() == 1.0
 
 
@@ -874,8 +1092,17 @@ def test_an_image_run_draws_its_test_images_beside_the_confusion_matrix(cli, ker
     from keras_archives import write_mnist
 
     write_mnist(keras_offline)
-    result = cli("train", CONFIGS / "mnist.yaml", "--runs-dir", tmp_path / "runs", "-q", "--set", "epochs=1",
-                 "--set", "batch_size=16")
+    result = cli(
+        "train",
+        CONFIGS / "mnist.yaml",
+        "--runs-dir",
+        tmp_path / "runs",
+        "-q",
+        "--set",
+        "epochs=1",
+        "--set",
+        "batch_size=16",
+    )
     assert result.exit_code == 0, result.output
     [run] = (tmp_path / "runs").iterdir()
     assert (run / "samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (run / "confusion.png").exists()

@@ -86,11 +86,18 @@ TAKES = "; predict takes the feature columns sepal_length, sepal_width, petal_le
     ("content", "expected"),
     [
         ("sepal_length,sepal_width,petal_length\n5.0,3.4,1.5\n", "missing column 'petal_width'" + TAKES),
-        ("sepal_length,sepal_width,petal_length,petal_width,colour\n5,3,1,0,red\n", "unexpected column 'colour'" + TAKES),
-        ("sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,x,0.2\n",
-         "column 'petal_length' holds 'x' in data row 1; features must be numbers (empty cells too must be filled)"),
-        ("sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.4,0.2\n5.1,NA,1.4,0.2\n",
-         "column 'sepal_width' holds 'NA' in data row 2; features must be numbers (empty cells too must be filled)"),
+        (
+            "sepal_length,sepal_width,petal_length,petal_width,colour\n5,3,1,0,red\n",
+            "unexpected column 'colour'" + TAKES,
+        ),
+        (
+            "sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,x,0.2\n",
+            "column 'petal_length' holds 'x' in data row 1; features must be numbers (empty cells too must be filled)",
+        ),
+        (
+            "sepal_length,sepal_width,petal_length,petal_width\n5.0,3.4,1.4,0.2\n5.1,NA,1.4,0.2\n",
+            "column 'sepal_width' holds 'NA' in data row 2; features must be numbers (empty cells too must be filled)",
+        ),
     ],
 )
 def test_predict_input_errors(cli, flower_run, tmp_path, content, expected):
@@ -123,18 +130,25 @@ def test_predict_refuses_a_file_without_the_header_the_run_was_trained_with(cli,
     assert result.stderr == (
         f"error: {rows}: the first row looks like data ('5.1', '3.5', '1.4', '0.2', 'setosa'), but the run was trained "
         "on a file with a header row, so that row would be read as column names; add the training file's header row "
-        "above it\n")
+        "above it\n"
+    )
 
 
 def test_predict_regression_on_a_headerless_file(cli, write_config, tmp_path):
     data = tmp_path / "line.csv"
     xs = np.linspace(0, 1, 40)
     data.write_text("".join(f"{x:.4f},{2 * x + 1:.4f}\n" for x in xs))
-    config = write_config(tiny_config(
-        dataset={"path": str(data), "test": 0},
-        layers=[{"type": "Dense", "units": 1}], loss="mse", metrics=["mae"], epochs=150, batch_size=8,
-        optimizer={"name": "adam", "learning_rate": 0.1},
-    ))
+    config = write_config(
+        tiny_config(
+            dataset={"path": str(data), "test": 0},
+            layers=[{"type": "Dense", "units": 1}],
+            loss="mse",
+            metrics=["mae"],
+            epochs=150,
+            batch_size=8,
+            optimizer={"name": "adam", "learning_rate": 0.1},
+        )
+    )
     assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
     run = next((tmp_path / "runs").iterdir())
     new = tmp_path / "new.csv"
@@ -154,18 +168,25 @@ def test_predict_regression_on_a_headerless_file(cli, write_config, tmp_path):
     headed = cli("predict", run, named)
     assert headed.exit_code == 2 and headed.stderr == (
         f"error: {named}: the first row looks like a header ('x'), but the run was trained on a file without one, so "
-        "every row is read as data; remove that row\n")
+        "every row is read as data; remove that row\n"
+    )
 
 
 def test_predict_reads_decimal_commas_as_the_run_was_trained(cli, write_config, tmp_path):
     data = tmp_path / "line.csv"
     xs = np.linspace(0, 1, 40)
     data.write_text("x;y\n" + "".join(f"{x:.4f};{2 * x + 1:.4f}\n".replace(".", ",") for x in xs))
-    config = write_config(tiny_config(
-        dataset={"path": str(data), "test": 0, "separator": ";", "decimal": ","},
-        layers=[{"type": "Dense", "units": 1}], loss="mse", metrics=["mae"], epochs=150, batch_size=8,
-        optimizer={"name": "adam", "learning_rate": 0.1},
-    ))
+    config = write_config(
+        tiny_config(
+            dataset={"path": str(data), "test": 0, "separator": ";", "decimal": ","},
+            layers=[{"type": "Dense", "units": 1}],
+            loss="mse",
+            metrics=["mae"],
+            epochs=150,
+            batch_size=8,
+            optimizer={"name": "adam", "learning_rate": 0.1},
+        )
+    )
     assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
     run = next((tmp_path / "runs").iterdir())
     new = tmp_path / "new.csv"
@@ -182,7 +203,8 @@ def test_predict_reads_decimal_commas_as_the_run_was_trained(cli, write_config, 
     bad = cli("predict", run, points)
     assert bad.exit_code == 2 and bad.stderr == (
         f"error: {points}: column 'x' holds '0.25' in data row 1; features must be numbers (decimal ',' as in the "
-        "training file; empty cells too must be filled)\n")
+        "training file; empty cells too must be filled)\n"
+    )
 
 
 def test_a_run_from_before_decimal_existed_reads_decimal_points(cli, flower_run, tmp_path):
@@ -214,16 +236,23 @@ def test_a_model_holding_a_lambda_layer_is_refused_not_run(cli, flower_run, tmp_
     marker = tmp_path / "code-ran"
     # Written as the model's function: if loading or predicting ran it, the marker file would appear.
     path = str(marker)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Lambda(lambda x: x + len(open(path, "w").name) * 0),
-                              keras.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Lambda(lambda x: x + len(open(path, "w").name) * 0),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.save(copy / "model.keras")
     marker.unlink()  # building the model above called the function once
     before = snapshot(copy)
     result = cli("predict", copy, folder / "flowers.csv", "-o", tmp_path / "out.csv")
     assert result.exit_code == 2 and "Traceback" not in result.stderr
-    assert result.stderr == (f"error: {copy / 'model.keras'}: holds Python code (a Lambda layer's function), which "
-                             "nnrun does not run: models are loaded in Keras's safe mode; save the model without Lambda "
-                             "layers (Keras layers such as Rescaling or Activation do the same safely)\n")
+    assert result.stderr == (
+        f"error: {copy / 'model.keras'}: holds Python code (a Lambda layer's function), which "
+        "nnrun does not run: models are loaded in Keras's safe mode; save the model without Lambda "
+        "layers (Keras layers such as Rescaling or Activation do the same safely)\n"
+    )
     assert not marker.exists() and not (tmp_path / "out.csv").exists() and snapshot(copy) == before
 
 

@@ -32,8 +32,9 @@ def test_a_finished_bar_is_not_followed_by_a_plain_line_repeating_it():
     assert "epoch 3/3  loss" not in out  # the plain line a pipe gets
 
 
-@pytest.mark.parametrize(("width", "epochs", "label"), [(80, 40, ""), (80, 60, "fold 1/4 "), (100, 5000, ""),
-                                                    (120, 30, "")])
+@pytest.mark.parametrize(
+    ("width", "epochs", "label"), [(80, 40, ""), (80, 60, "fold 1/4 "), (100, 5000, ""), (120, 30, "")]
+)
 def test_the_bar_keeps_the_epoch_count_and_eta_and_drops_metrics_that_do_not_fit(width, epochs, label):
     console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None)
     progress = EpochProgress(console, epochs, label)
@@ -54,8 +55,11 @@ def test_the_bar_keeps_the_epoch_count_and_eta_and_drops_metrics_that_do_not_fit
 
 def test_a_pipe_gets_the_plain_lines_once():
     out = _train(Console(file=io.StringIO(), width=120, color_system=None), epochs=3)
-    assert out.splitlines() == ["epoch 1/3  loss 0.5  accuracy 0.7", "epoch 2/3  loss 0.25  accuracy 0.7",
-                                "epoch 3/3  loss 0.1667  accuracy 0.7"]
+    assert out.splitlines() == [
+        "epoch 1/3  loss 0.5  accuracy 0.7",
+        "epoch 2/3  loss 0.25  accuracy 0.7",
+        "epoch 3/3  loss 0.1667  accuracy 0.7",
+    ]
 
 
 def test_check_deep_says_what_it_loads_first_on_stderr(cli, tmp_path, monkeypatch):

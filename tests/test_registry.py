@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from nnrun.config.load import load_spec
 from nnrun.data import load, registry
 from nnrun.data.registry import REGISTRY, KnownFile, data_dir, locate
 from nnrun.errors import DataError
-from nnrun.config.load import load_spec
 
 CSV = b"a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"
 
@@ -135,8 +135,9 @@ def test_unknown_relative_file_names_where_it_looked(places):
 
 def test_unknown_file_through_a_config(places, write_config):
     _, data, _ = places
-    config = write_config({"dataset": {"path": "nosuch.csv"}, "layers": [{"type": "Dense", "units": 1}],
-                           "loss": "mse", "epochs": 1})
+    config = write_config(
+        {"dataset": {"path": "nosuch.csv"}, "layers": [{"type": "Dense", "units": 1}], "loss": "mse", "epochs": 1}
+    )
     with pytest.raises(DataError) as err:
         load(load_spec(config))
     assert f"looked in {config.parent.resolve()} and {data.resolve()}" in str(err.value)
@@ -171,8 +172,14 @@ def test_download_creates_the_data_dir(places, served, monkeypatch, tmp_path):
 def test_downloaded_file_loads_through_a_config(places, served, write_config):
     _, data, _ = places
     served()
-    config = write_config({"dataset": {"path": "toy.csv", "test": 1}, "layers": [{"type": "Dense", "units": 1}],
-                           "loss": "binary_crossentropy", "epochs": 1})
+    config = write_config(
+        {
+            "dataset": {"path": "toy.csv", "test": 1},
+            "layers": [{"type": "Dense", "units": 1}],
+            "loss": "binary_crossentropy",
+            "epochs": 1,
+        }
+    )
     loaded = load(load_spec(config))
     assert loaded.path == data / "toy.csv"
     assert loaded.x.tolist() == [[1, 2], [3, 4], [5, 6], [7, 8]]
@@ -218,7 +225,10 @@ def test_name_not_in_the_registry_is_not_downloaded(places, served):
 
 def test_registry_entries_are_pinned_and_described():
     assert sorted(REGISTRY) == [
-        "boston-housing.csv", "nonlinear.csv", "pima-indians-diabetes.csv", "thoracic-surgery.csv",
+        "boston-housing.csv",
+        "nonlinear.csv",
+        "pima-indians-diabetes.csv",
+        "thoracic-surgery.csv",
     ]
     for name, known in REGISTRY.items():
         assert known.name == name

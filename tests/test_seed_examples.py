@@ -89,8 +89,12 @@ def test_mnist_conv_reaches_its_goal(real_keras, tmp_path):
     """In a process of its own: the config asks for tensorflow (jax's convolutions are ~8x slower on a CPU), and
     this process has Keras loaded with jax."""
     runs = tmp_path / "runs"
-    done = subprocess.run([sys.executable, "-m", "nnrun", "train", CONFIGS / "mnist-conv.yaml", "--runs-dir", runs,
-                           "-q"], capture_output=True, text=True, timeout=1200)
+    done = subprocess.run(
+        [sys.executable, "-m", "nnrun", "train", CONFIGS / "mnist-conv.yaml", "--runs-dir", runs, "-q"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert done.returncode == 0, done.stderr
     (folder,) = runs.iterdir()
     metrics = json.loads((folder / "metrics.json").read_text())

@@ -7,11 +7,21 @@ import re
 import socket
 
 import pytest
-from helpers import RUN_CONFIGS as CONFIGS
 from helpers import (
-    A, B, KF, SCORES, TR, dead_pid, history, kfold_metrics, make_run, pima_config, running_metrics,
+    KF,
+    SCORES,
+    TR,
+    A,
+    B,
+    dead_pid,
+    history,
+    kfold_metrics,
+    make_run,
+    pima_config,
+    running_metrics,
     train_metrics,
 )
+from helpers import RUN_CONFIGS as CONFIGS
 
 from nnrun.runs.record import read_run
 from nnrun.views.show import ABSENT, config_changes
@@ -45,10 +55,16 @@ def pima_run(tmp_path):
 
 @pytest.fixture
 def kfold_run(tmp_path):
-    return make_run(tmp_path / "runs", KF, CONFIGS[A] | {"name": "boston"},
-                    kfold_metrics("boston", {"loss": 14.8858, "mae": 2.5481}, {"loss": 2.9415, "mae": 0.2912},
-                                  {"loss": 9.0960, "mae": 2.1150}),
-                    history(("loss", "mae"), start=20.0), kind="kfold")
+    return make_run(
+        tmp_path / "runs",
+        KF,
+        CONFIGS[A] | {"name": "boston"},
+        kfold_metrics(
+            "boston", {"loss": 14.8858, "mae": 2.5481}, {"loss": 2.9415, "mae": 0.2912}, {"loss": 9.0960, "mae": 2.1150}
+        ),
+        history(("loss", "mae"), start=20.0),
+        kind="kfold",
+    )
 
 
 # --- 10. show ---
@@ -59,9 +75,17 @@ def test_show_a_train_run(cli, pima_run):
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert out.splitlines()[0] == str(pima_run)
-    for fact in ("name: pima", "kind: train", "status: completed", "started: 2026-11-22 08:19:01",
-                 "duration_s: 12.4", "epochs run: 3", "best epoch: 3 (val_loss 0.5200)", "weights kept: epoch 3 (the last)",
-                 "params: 221"):
+    for fact in (
+        "name: pima",
+        "kind: train",
+        "status: completed",
+        "started: 2026-11-22 08:19:01",
+        "duration_s: 12.4",
+        "epochs run: 3",
+        "best epoch: 3 (val_loss 0.5200)",
+        "weights kept: epoch 3 (the last)",
+        "params: 221",
+    ):
         assert fact in out.splitlines(), fact
     rows = table_rows(out)
     assert rows["test"] == ["0.4000", "0.7500"]
@@ -78,7 +102,9 @@ def test_show_says_whose_weights_are_kept_when_restored(cli, tmp_path):
     # the best epoch (the monitored value's best) and the weights model.keras holds are two facts: say both
     metrics = train_metrics("pima", *SCORES[A]) | {"restored_epoch": 2}
     run = make_run(tmp_path / "runs", A, CONFIGS[A], metrics, history())
-    assert "weights kept: epoch 2 (best val_loss, restored)" in cli("show", run).stdout.splitlines()  # as history.png says
+    assert (
+        "weights kept: epoch 2 (best val_loss, restored)" in cli("show", run).stdout.splitlines()
+    )  # as history.png says
 
 
 def test_show_a_kfold_run_has_the_per_fold_table(cli, kfold_run):
@@ -95,8 +121,9 @@ def test_show_a_kfold_run_has_the_per_fold_table(cli, kfold_run):
 
 
 def test_show_a_crashed_run_says_so_and_why(cli, tmp_path):
-    run = make_run(tmp_path / "runs", A, CONFIGS[A], running_metrics(pid=dead_pid(), host=socket.gethostname()),
-                   history(epochs=5))
+    run = make_run(
+        tmp_path / "runs", A, CONFIGS[A], running_metrics(pid=dead_pid(), host=socket.gethostname()), history(epochs=5)
+    )
     result = cli("show", run)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
@@ -124,8 +151,12 @@ def test_show_an_unreadable_run_still_shows_its_config(cli, tmp_path):
 
 
 def test_show_a_failed_run_shows_its_error(cli, tmp_path):
-    failed = {**running_metrics(pid=1, host="trainer-7"), "status": "failed", "duration_s": 0.8,
-              "error": {"type": "ValueError", "message": "Input 0 is incompatible with the layer"}}
+    failed = {
+        **running_metrics(pid=1, host="trainer-7"),
+        "status": "failed",
+        "duration_s": 0.8,
+        "error": {"type": "ValueError", "message": "Input 0 is incompatible with the layer"},
+    }
     run = make_run(tmp_path / "runs", A, CONFIGS[A], failed)
     result = cli("show", run)
     assert result.exit_code == 0
@@ -158,26 +189,34 @@ def test_show_prints_the_runs_own_warnings_and_its_early_stop(cli, tmp_path):
     result = cli("show", make_run(tmp_path / "runs", A, CONFIGS[A], metrics, history()))
     assert result.exit_code == 0, result.stderr
     assert lines_starting(result.stdout, "warning:") == [f"warning: {warning}"]
-    assert ("stopped early at epoch 3 of 200: val_loss did not improve for 2 epochs (patience); the weights of "
-            "epoch 1, its best, were restored") in result.stdout.splitlines()
+    assert (
+        "stopped early at epoch 3 of 200: val_loss did not improve for 2 epochs (patience); the weights of "
+        "epoch 1, its best, were restored"
+    ) in result.stdout.splitlines()
 
 
 def test_show_a_kfold_run_says_which_folds_and_refit_stopped_early(cli, tmp_path):
-    metrics = kfold_metrics("boston", {"loss": 14.8858, "mae": 2.5481}, {"loss": 2.9415, "mae": 0.2912},
-                            {"loss": 9.0960, "mae": 2.1150})
+    metrics = kfold_metrics(
+        "boston", {"loss": 14.8858, "mae": 2.5481}, {"loss": 2.9415, "mae": 0.2912}, {"loss": 9.0960, "mae": 2.1150}
+    )
     stop = {"epoch": 3, "epochs": 100, "monitor": "val_mae", "patience": 1, "min_delta": 0.5, "restored_epoch": None}
     metrics["folds"][1] |= {"stopped_early": True, "early_stop": stop}
     metrics["final"]["early_stop"] = stop | {"monitor": "loss"}
     metrics["warnings"] = ["barely better than the baseline: mean validation mae 2.5481 vs baseline 2.6000; ..."]
-    run = make_run(tmp_path / "runs", KF, CONFIGS[A] | {"name": "boston"}, metrics, history(("loss", "mae")),
-                   kind="kfold")
+    run = make_run(
+        tmp_path / "runs", KF, CONFIGS[A] | {"name": "boston"}, metrics, history(("loss", "mae")), kind="kfold"
+    )
     lines = cli("show", run).stdout.splitlines()
     kept = "the last epoch's weights were kept (restore_best_weights: false)"
-    assert (f"fold 2: stopped early at epoch 3 of 100: val_mae did not improve by more than 0.5 (min_delta) for 1 "
-            f"epoch (patience); {kept}") in lines
+    assert (
+        f"fold 2: stopped early at epoch 3 of 100: val_mae did not improve by more than 0.5 (min_delta) for 1 "
+        f"epoch (patience); {kept}"
+    ) in lines
     assert not [line for line in lines if line.startswith("fold 1: stopped")]
-    assert (f"final: stopped early at epoch 3 of 100: loss did not improve by more than 0.5 (min_delta) for 1 epoch "
-            f"(patience); {kept}") in lines
+    assert (
+        f"final: stopped early at epoch 3 of 100: loss did not improve by more than 0.5 (min_delta) for 1 epoch "
+        f"(patience); {kept}"
+    ) in lines
     assert lines_starting("\n".join(lines), "warning:") == [f"warning: {metrics['warnings'][0]}"]
 
 
@@ -191,8 +230,12 @@ def two_runs(tmp_path):
     root = tmp_path / "runs"
     a = make_run(root, A, CONFIGS[A], train_metrics("pima", *SCORES[A]))
     config_b = pima_config(0.001, 8, dataset={**CONFIGS[A]["dataset"], "stratify": True})
-    b = make_run(root, B, config_b, train_metrics("pima", {"loss": 0.4123, "accuracy": 0.7623},
-                                                  {"loss": 0.5077, "accuracy": 0.73}))
+    b = make_run(
+        root,
+        B,
+        config_b,
+        train_metrics("pima", {"loss": 0.4123, "accuracy": 0.7623}, {"loss": 0.5077, "accuracy": 0.73}),
+    )
     return a, b
 
 
@@ -219,8 +262,12 @@ def test_diff_says_which_is_better_as_the_runs_recorded_else_by_the_name(cli, tm
     is read by the name rules, as before (lower)."""
     for name, score in (("a", 0.2), ("b", 0.9)):
         metrics = train_metrics("pima", {"loss": 0.5, "cosine_similarity": score}, {"loss": 0.5})
-        make_run(tmp_path, name, pima_config(metrics=["cosine_similarity"]),
-                 {**metrics, "directions": recorded} if recorded else metrics)
+        make_run(
+            tmp_path,
+            name,
+            pima_config(metrics=["cosine_similarity"]),
+            {**metrics, "directions": recorded} if recorded else metrics,
+        )
     rows = table_rows(cli("diff", tmp_path / "a", tmp_path / "b").stdout)
     assert rows["test_cosine_similarity"] == ["0.2000", "0.9000", "+0.7000", better]
 
@@ -244,8 +291,12 @@ def test_diff_of_identical_configs(cli, tmp_path):
 
 
 def test_diff_of_a_kfold_and_a_train_run(cli, tmp_path, kfold_run):
-    train = make_run(tmp_path / "runs", TR, CONFIGS[A] | {"name": "boston"},
-                     train_metrics("boston", {"loss": 10.0, "mae": 2.2}, {"loss": 13.0, "mae": 2.4}))
+    train = make_run(
+        tmp_path / "runs",
+        TR,
+        CONFIGS[A] | {"name": "boston"},
+        train_metrics("boston", {"loss": 10.0, "mae": 2.2}, {"loss": 13.0, "mae": 2.4}),
+    )
     result = cli("diff", kfold_run, train)
     assert result.stdout.splitlines()[:2] == [f"a {kfold_run} (kfold, completed)", f"b {train} (train, completed)"]
     rows = table_rows(result.stdout)

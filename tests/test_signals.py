@@ -17,8 +17,12 @@ def start_long_run(tmp_path):
     config = tmp_path / "long.yaml"
     config.write_text(yaml.safe_dump(tiny_config(epochs=100_000)))
     runs = tmp_path / "runs"
-    process = subprocess.Popen([sys.executable, "-m", "nnrun", "train", str(config), "--runs-dir", str(runs), "-q"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nnrun", "train", str(config), "--runs-dir", str(runs), "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline:  # wait until training is under way: a few epochs in history.csv
         histories = list(runs.glob("*/history.csv"))

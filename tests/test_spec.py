@@ -12,17 +12,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import tiny_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import tiny_config
-from nnrun.errors import ConfigError, NnrunError
-from nnrun.errors import keypath
-from nnrun.config.overrides import apply_override, parse_override
 from nnrun.config.json_schema import json_schema
 from nnrun.config.load import build_spec, load_spec
+from nnrun.config.overrides import apply_override, parse_override
 from nnrun.config.schema import Spec, default_at, expand_shorthand
 from nnrun.config.yamlfile import dump_yaml, parse_yaml
+from nnrun.errors import ConfigError, NnrunError, keypath
 
 PATH = Path("exp.yaml")  # build_spec only uses it for messages and the default name
 
@@ -69,18 +68,33 @@ def test_parse_yaml_returns_the_nodes_with_lines():
         ("a: [1,\n", "f:2:1: YAML syntax error: "),
         ("a: 1\n a: 2\n", "f:2:3: YAML syntax error: mapping values are not allowed here"),
         ("a: 1\nb: {c: 1, c: 2}\n", "f:2:11: key 'c' appears twice (first on line 2); keep one"),
-        ("a: !!python/object/apply:os.getcwd []\n", "f:1:4: YAML syntax error: the tag !!python/object/apply:os.getcwd is not allowed"),
+        (
+            "a: !!python/object/apply:os.getcwd []\n",
+            "f:1:4: YAML syntax error: the tag !!python/object/apply:os.getcwd is not allowed",
+        ),
         ("a: *nowhere\n", "f:1:4: YAML syntax error: found undefined alias 'nowhere'"),
         ("? [a, b]\n: 1\n", "f:1:3: YAML syntax error: found unhashable key"),
         ("a: 1\n\x07\n", "f:2:1: the character '\\x07' is not allowed in YAML (a control character); remove it"),
-        ("a: !foo 1\n", "f:1:4: YAML syntax error: the tag !foo is not allowed: nnrun reads plain YAML only, no custom tags"),
+        (
+            "a: !foo 1\n",
+            "f:1:4: YAML syntax error: the tag !foo is not allowed: nnrun reads plain YAML only, no custom tags",
+        ),
         # PyYAML raises bare ValueError/KeyError for these; they must still be one located message.
-        ("name: 2020-13-45\n", "f:1:7: YAML syntax error: cannot read '2020-13-45' as a date (month must be in 1..12); "
-         "quote it to keep it as text"),
+        (
+            "name: 2020-13-45\n",
+            "f:1:7: YAML syntax error: cannot read '2020-13-45' as a date (month must be in 1..12); "
+            "quote it to keep it as text",
+        ),
         ("a: 1\nb: !!int x\n", "f:2:4: YAML syntax error: cannot read x as an integer ("),
-        ("a: !!bool maybe\n", "f:1:4: YAML syntax error: cannot read maybe as true or false; quote it to keep it as text"),
+        (
+            "a: !!bool maybe\n",
+            "f:1:4: YAML syntax error: cannot read maybe as true or false; quote it to keep it as text",
+        ),
         ("a: !!timestamp x\n", "f:1:4: YAML syntax error: cannot read x as a date; quote it to keep it as text"),
-        ("a: 1\n---\nb: 2\n", "f:2:1: YAML syntax error: a second YAML document starts here ('---'); a config is one document"),
+        (
+            "a: 1\n---\nb: 2\n",
+            "f:2:1: YAML syntax error: a second YAML document starts here ('---'); a config is one document",
+        ),
     ],
 )
 def test_parse_yaml_errors(text, message):
@@ -142,18 +156,30 @@ def test_parse_override(text, loc, value):
         ("=3", "--set =3: expected key.path=value"),
         ("metrics=[1,", "--set metrics=[1,: cannot read the value '[1,' as YAML: "),
         ("name='x", "--set name='x: cannot read the value ''x' as YAML: "),
-        ("optimizer=name: sgd", "--set optimizer=name: sgd: give one value per --set (a number, a word, a [list] or a "
-         "{mapping} in braces), not key: value"),
-        ("layers[::0].units=1", "--set layers[::0].units=1: cannot read the key path 'layers[::0].units': a slice's step cannot be 0"),
+        (
+            "optimizer=name: sgd",
+            "--set optimizer=name: sgd: give one value per --set (a number, a word, a [list] or a "
+            "{mapping} in braces), not key: value",
+        ),
+        (
+            "layers[::0].units=1",
+            "--set layers[::0].units=1: cannot read the key path 'layers[::0].units': a slice's step cannot be 0",
+        ),
         ("layers[:x].units=1", "--set layers[:x].units=1: cannot read the key path 'layers[:x].units'"),
         ("layers[1:2:3:4].units=1", "--set layers[1:2:3:4].units=1: cannot read the key path"),
-        ("layers[x].units=1", "--set layers[x].units=1: cannot read the key path 'layers[x].units'; write it as dataset.test or layers[0].units"),
+        (
+            "layers[x].units=1",
+            "--set layers[x].units=1: cannot read the key path 'layers[x].units'; write it as dataset.test or layers[0].units",
+        ),
         ("a..b=1", "--set a..b=1: cannot read the key path 'a..b'"),
         ("epochs.=1", "--set epochs.=1: cannot read the key path 'epochs.'"),
         ("0.units=1", "--set 0.units=1: cannot read the key path '0.units'"),
         ("[0].units=1", "--set [0].units=1: a key path starts with a key name, e.g. layers[0].units"),
-        ("epochs=!!python/object/apply:os.getcwd []", "--set epochs=!!python/object/apply:os.getcwd []: cannot read the value "
-         "'!!python/object/apply:os.getcwd []' as YAML: the tag !!python/object/apply:os.getcwd is not allowed"),
+        (
+            "epochs=!!python/object/apply:os.getcwd []",
+            "--set epochs=!!python/object/apply:os.getcwd []: cannot read the value "
+            "'!!python/object/apply:os.getcwd []' as YAML: the tag !!python/object/apply:os.getcwd is not allowed",
+        ),
     ],
 )
 def test_parse_override_errors(text, message):
@@ -197,13 +223,22 @@ def test_set_replaces_and_adds_values():
 
 def test_set_returns_the_path_with_negative_indexes_resolved():
     data = tiny_config()
-    assert apply_override(data, ("layers", -1, "units"), 2, "layers[-1].units=2", default_at, expand_shorthand) == [("layers", 1, "units")]
-    assert apply_override(data, ("layers", -2), {"type": "Dense"}, "layers[-2]=...", default_at, expand_shorthand) == [("layers", 0)]
+    assert apply_override(data, ("layers", -1, "units"), 2, "layers[-1].units=2", default_at, expand_shorthand) == [
+        ("layers", 1, "units")
+    ]
+    assert apply_override(data, ("layers", -2), {"type": "Dense"}, "layers[-2]=...", default_at, expand_shorthand) == [
+        ("layers", 0)
+    ]
 
 
 def three_layers() -> dict:
-    return tiny_config(layers=[{"type": "Dense", "units": 4}, {"type": "Dense", "units": 5},
-                               {"type": "Dense", "units": 1, "activation": "sigmoid"}])
+    return tiny_config(
+        layers=[
+            {"type": "Dense", "units": 4},
+            {"type": "Dense", "units": 5},
+            {"type": "Dense", "units": 1, "activation": "sigmoid"},
+        ]
+    )
 
 
 def test_a_slice_sets_every_item_it_selects():
@@ -215,10 +250,12 @@ def test_a_slice_sets_every_item_it_selects():
 
 def test_a_slice_returns_each_key_it_set_and_an_empty_slice_sets_nothing():
     data = three_layers()
-    assert apply_override(data, ("layers", slice(None, -1), "units"), 8, "layers[:-1].units=8", default_at,
-                          expand_shorthand) == [("layers", 0, "units"), ("layers", 1, "units")]
+    assert apply_override(
+        data, ("layers", slice(None, -1), "units"), 8, "layers[:-1].units=8", default_at, expand_shorthand
+    ) == [("layers", 0, "units"), ("layers", 1, "units")]
     assert apply(tiny_config(layers=[{"type": "Dense", "units": 1}]), "layers[:-1].units=8")["layers"] == [
-        {"type": "Dense", "units": 1}]
+        {"type": "Dense", "units": 1}
+    ]
     assert apply(three_layers(), "layers[5:].units=8") == three_layers()
 
 
@@ -230,12 +267,15 @@ def test_a_slice_gives_each_item_its_own_copy():
 
 def test_a_flow_mapping_replaces_the_whole_key():
     assert apply(tiny_config(), "optimizer={name: sgd, learning_rate: 0.01}")["optimizer"] == {
-        "name": "sgd", "learning_rate": 0.01}
+        "name": "sgd",
+        "learning_rate": 0.01,
+    }
 
 
 def test_set_under_an_optimizer_name_makes_a_mapping():
     assert apply(tiny_config(optimizer="adam"), "optimizer.learning_rate=0.01")["optimizer"] == {
-        "name": "adam", "learning_rate": 0.01,
+        "name": "adam",
+        "learning_rate": 0.01,
     }
 
 
@@ -255,7 +295,14 @@ def test_set_under_kfold_and_early_stopping_shorthands():
     assert apply(tiny_config(early_stopping=True), "early_stopping.patience=3")["early_stopping"] == {"patience": 3}
     assert apply(tiny_config(early_stopping=False), "early_stopping.patience=3")["early_stopping"] == {"patience": 3}
     assert build(tiny_config(kfold=4), "kfold.refit=true").kfold.model_dump() == {
-        "k": 4, "shuffle": True, "stratify": "auto", "refit": True, "refit_epochs": None, "monitor": None, "smoothing": 0.0, "skip_epochs": 0,
+        "k": 4,
+        "shuffle": True,
+        "stratify": "auto",
+        "refit": True,
+        "refit_epochs": None,
+        "monitor": None,
+        "smoothing": 0.0,
+        "skip_epochs": 0,
     }
 
 
@@ -263,7 +310,10 @@ def test_set_under_kfold_and_early_stopping_shorthands():
     ("text", "message"),
     [
         ("layers[5].units=16", "--set layers[5].units=16: layers has 2 items, so [5] does not exist (valid: 0 to 1)"),
-        ("layers[-3].units=16", "--set layers[-3].units=16: layers has 2 items, so [-3] does not exist (valid: 0 to 1)"),
+        (
+            "layers[-3].units=16",
+            "--set layers[-3].units=16: layers has 2 items, so [-3] does not exist (valid: 0 to 1)",
+        ),
         ("layers[2]=1", "--set layers[2]=1: layers has 2 items, so [2] does not exist (valid: 0 to 1)"),
         ("metrics[1]=mae", "--set metrics[1]=mae: metrics has 1 item, so [1] does not exist (valid: 0)"),
         ("epochs.value=3", "--set epochs.value=3: epochs is 3, not a mapping, so it has no key 'value'"),
@@ -276,7 +326,10 @@ def test_set_under_kfold_and_early_stopping_shorthands():
         ("epochs[:-1]=3", "--set epochs[:-1]=3: epochs is 3, not a list, so [:-1] does not exist"),
         ("dataset[1:].x=3", "--set dataset[1:].x=3: dataset is {"),
         ("seed[::2].x=3", "--set seed[::2].x=3: seed is 42, not a list, so [::2] does not exist"),
-        ("layers[:-1].units.x=3", "--set layers[:-1].units.x=3: layers[0].units is 4, not a mapping, so it has no key 'x'"),
+        (
+            "layers[:-1].units.x=3",
+            "--set layers[:-1].units.x=3: layers[0].units is 4, not a mapping, so it has no key 'x'",
+        ),
     ],
 )
 def test_set_errors(text, message):
@@ -305,7 +358,8 @@ def test_valid_config_gives_a_spec_with_defaults():
     assert spec.backend == "auto"  # the config keeps it; api.check resolves it (tests/test_backends.py)
     assert spec.dataset.inline.x[0] == [0.0, 0.0]
     assert [layer.kwargs() for layer in spec.layers] == [
-        {"units": 4, "activation": "relu"}, {"units": 1, "activation": "sigmoid"},
+        {"units": 4, "activation": "relu"},
+        {"units": 1, "activation": "sigmoid"},
     ]
     assert (spec.batch_size, spec.optimizer, spec.early_stopping, spec.kfold) == (4, "adam", None, None)
 
@@ -317,14 +371,25 @@ def test_layer_keyword_arguments_pass_through():
 
 def test_kfold_int_shorthand():
     assert build(tiny_config(kfold=4)).kfold.model_dump() == {
-        "k": 4, "shuffle": True, "stratify": "auto", "refit": False, "refit_epochs": None, "monitor": None, "smoothing": 0.0, "skip_epochs": 0,
+        "k": 4,
+        "shuffle": True,
+        "stratify": "auto",
+        "refit": False,
+        "refit_epochs": None,
+        "monitor": None,
+        "smoothing": 0.0,
+        "skip_epochs": 0,
     }
 
 
 def test_early_stopping_shorthands():
     assert build(tiny_config(early_stopping=True)).early_stopping.model_dump() == {
-        "monitor": "val_loss", "patience": 10, "min_delta": 0.0, "mode": "auto",
-        "restore_best_weights": True, "start_from_epoch": 0,
+        "monitor": "val_loss",
+        "patience": 10,
+        "min_delta": 0.0,
+        "mode": "auto",
+        "restore_best_weights": True,
+        "start_from_epoch": 0,
     }
     assert build(tiny_config(early_stopping=False)).early_stopping is None
 
@@ -371,12 +436,17 @@ def test_spec_error_locates_a_key_given_by_set():
 
 def test_error_from_a_set_value_names_the_set():
     message = build_error(tiny_config(), "dataset.test=1.5")
-    assert message == "--set dataset.test=1.5: dataset.test: got 1.5; must be a fraction 0 <= f < 1, or an int N for the last N rows"
+    assert (
+        message
+        == "--set dataset.test=1.5: dataset.test: got 1.5; must be a fraction 0 <= f < 1, or an int N for the last N rows"
+    )
 
 
 def test_set_unknown_key_suggests():
     message = build_error(tiny_config(), "epoch=3")
-    assert message.startswith("--set epoch=3: epoch: unknown key (did you mean 'epochs'?); valid keys here: name, seed,")
+    assert message.startswith(
+        "--set epoch=3: epoch: unknown key (did you mean 'epochs'?); valid keys here: name, seed,"
+    )
 
 
 def test_errors_without_a_file_still_name_the_key():
@@ -392,30 +462,55 @@ def csv_dataset(**dataset) -> dict:
     return tiny_config(dataset={"path": "data.csv", **dataset})
 
 
-@pytest.mark.parametrize(("dataset", "message"), [
-    ({"decimal": ".."}, "dataset.decimal: got '..'; must be one character other than a digit or sign (the decimal "
-                        'mark), e.g. "," or "."'),
-    ({"decimal": ""}, "dataset.decimal: got ''; must be one character"),
-    ({"decimal": "5"}, "dataset.decimal: got '5'; must be one character"),
-    ({"thousands": "-"}, "dataset.thousands: got '-'; must be one character other than a digit or sign (the "
-                         'thousands separator), e.g. "." or ","'),
-    ({"separator": ";", "decimal": ";"}, "dataset.decimal: got ';'; the separator ';' splits the columns, so it cannot "
-                                         "be the decimal mark too; set the separator the file uses, or another decimal mark"),
-    ({"separator": "tab", "thousands": "\t"}, "dataset.thousands: got '\\t'; the separator 'tab' splits the columns"),
-    ({"separator": "whitespace", "thousands": " "}, "dataset.thousands: got ' '; the separator 'whitespace' splits"),
-    ({"decimal": ",", "thousands": ","}, "dataset.thousands: got ','; the same as decimal: a number cannot use ',' for "
-                                         'both; use thousands: ".", or null (none)'),
-    ({"thousands": "."}, "dataset.thousands: got '.'; the same as decimal: a number cannot use '.' for both; use "
-                         'thousands: ",", or null (none)'),
-])
+@pytest.mark.parametrize(
+    ("dataset", "message"),
+    [
+        (
+            {"decimal": ".."},
+            "dataset.decimal: got '..'; must be one character other than a digit or sign (the decimal "
+            'mark), e.g. "," or "."',
+        ),
+        ({"decimal": ""}, "dataset.decimal: got ''; must be one character"),
+        ({"decimal": "5"}, "dataset.decimal: got '5'; must be one character"),
+        (
+            {"thousands": "-"},
+            "dataset.thousands: got '-'; must be one character other than a digit or sign (the "
+            'thousands separator), e.g. "." or ","',
+        ),
+        (
+            {"separator": ";", "decimal": ";"},
+            "dataset.decimal: got ';'; the separator ';' splits the columns, so it cannot "
+            "be the decimal mark too; set the separator the file uses, or another decimal mark",
+        ),
+        (
+            {"separator": "tab", "thousands": "\t"},
+            "dataset.thousands: got '\\t'; the separator 'tab' splits the columns",
+        ),
+        (
+            {"separator": "whitespace", "thousands": " "},
+            "dataset.thousands: got ' '; the separator 'whitespace' splits",
+        ),
+        (
+            {"decimal": ",", "thousands": ","},
+            "dataset.thousands: got ','; the same as decimal: a number cannot use ',' for "
+            'both; use thousands: ".", or null (none)',
+        ),
+        (
+            {"thousands": "."},
+            "dataset.thousands: got '.'; the same as decimal: a number cannot use '.' for both; use "
+            'thousands: ",", or null (none)',
+        ),
+    ],
+)
 def test_decimal_and_thousands_are_checked_at_their_key(dataset, message):
-    assert f"exp.yaml:" in (error := build_error(csv_dataset(**dataset)))
+    assert "exp.yaml:" in (error := build_error(csv_dataset(**dataset)))
     assert error.split(": ", 1)[1].startswith(message)
 
 
 def test_decimal_and_thousands_from_set_blame_that_set():
     assert build_error(csv_dataset(separator=";"), 'dataset.decimal=";"').startswith(
-        "--set dataset.decimal=\";\": dataset.decimal: got ';'; the separator ';' splits the columns")
+        "--set dataset.decimal=\";\": dataset.decimal: got ';'; the separator ';' splits the columns"
+    )
 
 
 def test_a_comma_file_may_use_a_decimal_comma():
@@ -427,7 +522,8 @@ def test_a_comma_file_may_use_a_decimal_comma():
 
 def test_decimal_is_a_csv_option():
     assert build_error(tiny_config(dataset={"source": "sklearn:iris", "decimal": ","})).endswith(
-        "dataset: decimal only apply to a CSV path, not to source data")
+        "dataset: decimal only apply to a CSV path, not to source data"
+    )
     assert "decimal" not in build(tiny_config()).resolved()["dataset"]
 
 
@@ -459,18 +555,50 @@ def test_json_schema_states_the_constraints_the_checks_enforce():
 # --- property: any input ends in a Spec or an NnrunError, never another exception ---
 
 KEYS = [
-    *Spec.model_fields, "path", "source", "inline", "x", "y", "header", "separator", "decimal", "thousands", "target",
-    "features", "test",
-    "validation", "scale", "type", "units", "rate", "activation", "k", "refit", "refit_epochs", "stratify", "smoothing", "skip_epochs",
-    "patience", "monitor", "name", "learning_rate", "input_shape",
+    *Spec.model_fields,
+    "path",
+    "source",
+    "inline",
+    "x",
+    "y",
+    "header",
+    "separator",
+    "decimal",
+    "thousands",
+    "target",
+    "features",
+    "test",
+    "validation",
+    "scale",
+    "type",
+    "units",
+    "rate",
+    "activation",
+    "k",
+    "refit",
+    "refit_epochs",
+    "stratify",
+    "smoothing",
+    "skip_epochs",
+    "patience",
+    "monitor",
+    "name",
+    "learning_rate",
+    "input_shape",
 ]
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 300), st.floats(), st.text(max_size=8),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 300),
+    st.floats(),
+    st.text(max_size=8),
     st.sampled_from(["adam", "Dense", "sklearn:iris", "auto", "best", "jax", "standard", "1e-3", "a/b"]),
 )
 keys = st.one_of(st.sampled_from(KEYS), st.text(max_size=6), st.integers(-2, 3), st.booleans(), st.none())
 values = st.recursive(
-    scalars, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)), max_leaves=10
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+    max_leaves=10,
 )
 PROPERTY = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
@@ -526,7 +654,9 @@ VALID = tiny_config(
     kfold={"k": 3, "refit": True},
 )
 PATHS = _paths(VALID)
-mutations = st.lists(st.tuples(st.sampled_from(PATHS), st.sampled_from(["set", "delete", "add"]), keys, values), min_size=1, max_size=3)
+mutations = st.lists(
+    st.tuples(st.sampled_from(PATHS), st.sampled_from(["set", "delete", "add"]), keys, values), min_size=1, max_size=3
+)
 
 
 @PROPERTY
@@ -553,11 +683,34 @@ def test_mutated_valid_config(changes):
 
 set_keys = st.lists(
     st.one_of(st.sampled_from(KEYS), st.integers(-3, 3).map(lambda i: f"[{i}]"), st.text("ab.[]0-_=", max_size=4)),
-    min_size=1, max_size=4,
+    min_size=1,
+    max_size=4,
 ).map(lambda parts: ".".join(parts).replace(".[", "["))
 set_values = st.one_of(
-    st.sampled_from(["1", "0", "-1", "0.5", "1e-3", "true", "null", "", "[1, 2]", "[", "{a: 1}", "adam", "[accuracy]",
-                     "!!python/object:x 1", "&a [*a]", "'x", "a: b", "-", "sklearn:iris", "best"]),
+    st.sampled_from(
+        [
+            "1",
+            "0",
+            "-1",
+            "0.5",
+            "1e-3",
+            "true",
+            "null",
+            "",
+            "[1, 2]",
+            "[",
+            "{a: 1}",
+            "adam",
+            "[accuracy]",
+            "!!python/object:x 1",
+            "&a [*a]",
+            "'x",
+            "a: b",
+            "-",
+            "sklearn:iris",
+            "best",
+        ]
+    ),
     st.text(max_size=6),
 )
 set_args = st.one_of(st.tuples(set_keys, set_values).map("=".join), st.text(max_size=12))

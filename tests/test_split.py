@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nnrun.config.load import build_spec
 from nnrun.data import load_split, split_rows
 from nnrun.errors import DataError
-from nnrun.config.load import build_spec
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -244,16 +244,21 @@ def test_pima_fraction_split_is_stratified(datasets):
 
 
 def test_iris_csv_stratified_test_keeps_ten_of_each_class(datasets):
-    arrays = load_split(spec_for({"path": str(datasets / "extra" / "iris.csv"), "test": 0.2},
-                                 loss="sparse_categorical_crossentropy"))
+    arrays = load_split(
+        spec_for({"path": str(datasets / "extra" / "iris.csv"), "test": 0.2}, loss="sparse_categorical_crossentropy")
+    )
     # The file is sorted by class: an unstratified last-rows split would hold only Iris-virginica.
     assert np.bincount(arrays.y_test).tolist() == [10, 10, 10]
     assert np.bincount(arrays.y_train).tolist() == [40, 40, 40]
 
 
 def test_regression_split_is_not_stratified_and_adds_no_note(datasets):
-    arrays = load_split(spec_for({"path": str(datasets / "boston-housing.csv"), "separator": "whitespace",
-                                  "test": 0.2, "validation": 0.1}, loss="mse"))
+    arrays = load_split(
+        spec_for(
+            {"path": str(datasets / "boston-housing.csv"), "separator": "whitespace", "test": 0.2, "validation": 0.1},
+            loss="mse",
+        )
+    )
     assert arrays.notes == []
     assert (len(arrays.y_train), len(arrays.y_val), len(arrays.y_test)) == (363, 41, 102)
 
@@ -288,15 +293,17 @@ def test_last_rows_test_of_a_class_never_trained_on_is_refused(tmp_path):
     assert str(err.value) == (
         "dataset.test: got 20 (the last 20 rows): the test rows hold class c, which the training rows lack "
         "(test: c 20; training: a 20, b 20), so the model would be scored on a class it never saw; "
-        "use test: 0.2, which is shuffled and stratified")
+        "use test: 0.2, which is shuffled and stratified"
+    )
     assert err.value.key == ("dataset", "test")
 
 
 def test_a_test_set_reaching_into_the_next_class_is_refused_for_the_class_it_took_whole(tmp_path):
     with pytest.raises(DataError) as err:
         load_split(three_classes(sorted_file(tmp_path), test=30))
-    assert "the test rows hold class c, which the training rows lack (test: b 10, c 20; training: a 20, b 10)" \
-        in str(err.value)
+    assert "the test rows hold class c, which the training rows lack (test: b 10, c 20; training: a 20, b 10)" in str(
+        err.value
+    )
 
 
 def test_first_rows_validation_of_a_class_never_trained_on_is_refused(tmp_path):
@@ -305,7 +312,8 @@ def test_first_rows_validation_of_a_class_never_trained_on_is_refused(tmp_path):
     assert str(err.value) == (
         "dataset.validation: got 20 (the first 20 rows): the validation rows hold class a, which the training rows "
         "lack (validation: a 20; training: b 20, c 20), so the model would be scored on a class it never saw; "
-        "use validation: 0.2, which is shuffled and stratified")
+        "use validation: 0.2, which is shuffled and stratified"
+    )
     assert err.value.key == ("dataset", "validation")
 
 
@@ -319,7 +327,8 @@ def test_a_single_class_test_set_that_training_knows_gets_a_note(tmp_path):
     arrays = load_split(three_classes(sorted_file(tmp_path), test=15))
     assert arrays.notes == [
         "dataset.test: 15 (the last 15 rows): the test rows hold a single class (test: c 15; training: a 20, "
-        "b 20, c 5), so their score says nothing about the others; use test: 0.2, which is shuffled and stratified"]
+        "b 20, c 5), so their score says nothing about the others; use test: 0.2, which is shuffled and stratified"
+    ]
     assert len(arrays.x_test) == 15
 
 
@@ -328,7 +337,8 @@ def test_a_single_class_validation_set_gets_a_note(tmp_path):
     assert [n for n in arrays.notes if n.startswith("dataset.validation")] == [
         "dataset.validation: 10 (the first 10 rows): the validation rows hold a single class (validation: a 10; "
         "training: a 6, b 16, c 16), so their score says nothing about the others; use validation: 0.2, which is "
-        "shuffled and stratified"]
+        "shuffled and stratified"
+    ]
 
 
 def test_a_shuffled_stratified_split_of_a_sorted_file_is_fine(tmp_path):
@@ -341,10 +351,14 @@ def test_a_one_row_class_drawn_into_the_test_set_is_refused(tmp_path):
     path = sorted_file(tmp_path, (("a", 20), ("b", 19), ("c", 1)))
     with pytest.raises(DataError) as err:
         load_split(spec_for({"path": path, "test": 0.25}, loss="sparse_categorical_crossentropy", seed=1))
-    assert str(err.value).startswith("dataset.test: got 0.25 (10 rows drawn at random): the test rows hold class c, "
-                                     "which the training rows lack (test: ")
-    assert str(err.value).endswith("; a class with this few rows cannot be both trained on and scored: add rows of "
-                                   "it, drop them, or try another seed")
+    assert str(err.value).startswith(
+        "dataset.test: got 0.25 (10 rows drawn at random): the test rows hold class c, "
+        "which the training rows lack (test: "
+    )
+    assert str(err.value).endswith(
+        "; a class with this few rows cannot be both trained on and scored: add rows of "
+        "it, drop them, or try another seed"
+    )
 
 
 def test_a_regression_on_a_sorted_file_is_not_checked(tmp_path):
@@ -371,7 +385,8 @@ def test_first_rows_validation_that_took_a_class_from_a_random_test_set_is_blame
     assert str(err.value) == (
         "dataset.validation: got 20 (the first 20 rows: a 16, b 4): the test rows hold class a, which the training "
         "rows lack (test: a 4, b 4, c 4; training: b 12, c 16), so the model would be scored on a class it never "
-        "saw; use validation: 0.2, which is shuffled and stratified")
+        "saw; use validation: 0.2, which is shuffled and stratified"
+    )
     assert err.value.key == ("dataset", "validation")
 
 
@@ -385,8 +400,13 @@ def test_last_rows_test_and_first_rows_validation_both_become_fractions_when_one
 def test_last_rows_test_that_left_a_random_validation_one_row_of_a_class_is_blamed(tmp_path):
     # the test takes 10 of c's 11 rows; the validation fraction (unstratified: c has one row left) draws the last
     with pytest.raises(DataError) as err:
-        load_split(spec_for({"path": sorted_file(tmp_path, (("a", 20), ("b", 20), ("c", 11))), "test": 10,
-                             "validation": 0.5}, loss="sparse_categorical_crossentropy", seed=0))
+        load_split(
+            spec_for(
+                {"path": sorted_file(tmp_path, (("a", 20), ("b", 20), ("c", 11))), "test": 10, "validation": 0.5},
+                loss="sparse_categorical_crossentropy",
+                seed=0,
+            )
+        )
     assert str(err.value).startswith("dataset.test: got 10 (the last 10 rows): the test rows hold class c")
     assert str(err.value).endswith("; use test: 0.2, which is shuffled and stratified")
 
@@ -394,5 +414,6 @@ def test_last_rows_test_that_left_a_random_validation_one_row_of_a_class_is_blam
 def test_a_one_row_class_in_last_rows_test_is_not_told_a_fraction_would_help(tmp_path):
     with pytest.raises(DataError) as err:
         load_split(three_classes(sorted_file(tmp_path, (("a", 20), ("b", 20), ("c", 1))), test=1))
-    assert str(err.value).endswith("; class c has only 1 row, too few to be both trained on and scored: add rows of "
-                                   "it, or drop them")
+    assert str(err.value).endswith(
+        "; class c has only 1 row, too few to be both trained on and scored: add rows of it, or drop them"
+    )

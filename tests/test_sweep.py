@@ -67,8 +67,19 @@ def test_the_sweep_folder_holds_every_trial_and_the_best(cli, tmp_path):
     for name in ("sweep.yaml", "base.yaml", "study.journal", "trials.csv", "best.yaml", "metrics.json"):
         assert (folder / name).is_file(), name
     table = rows(folder)
-    assert list(table[0]) == ["number", "state", "score", "optimizer.learning_rate", "layers[0].units", "epochs_run",
-                              "duration_s", "fit_s", "wall_s", "run", "error"]
+    assert list(table[0]) == [
+        "number",
+        "state",
+        "score",
+        "optimizer.learning_rate",
+        "layers[0].units",
+        "epochs_run",
+        "duration_s",
+        "fit_s",
+        "wall_s",
+        "run",
+        "error",
+    ]
     assert [r["state"] for r in table] == ["completed"] * 4
     for r in table:  # each trial is a complete run folder, with the values it was given
         trial = json.loads((folder / r["run"] / "metrics.json").read_text())
@@ -96,8 +107,14 @@ def test_the_sweep_folder_holds_every_trial_and_the_best(cli, tmp_path):
 def test_ctrl_c_stops_the_sweep_and_resume_finishes_it_without_losing_or_repeating_a_trial(tmp_path):
     sweep = write(tmp_path, trials=6, parallel=2, epochs=1500)
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    process = subprocess.Popen([sys.executable, "-m", "nnrun", "sweep", str(sweep), "--runs-dir", str(tmp_path / "runs")],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nnrun", "sweep", str(sweep), "--runs-dir", str(tmp_path / "runs")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     finished = 0
     for line in process.stdout:  # Ctrl-C once two trials are done: the next two have just started
         finished += line.startswith("trial")
@@ -113,12 +130,21 @@ def test_ctrl_c_stops_the_sweep_and_resume_finishes_it_without_losing_or_repeati
     assert json.loads((folder / "metrics.json").read_text())["status"] == "interrupted"
     for r in first:  # no folder says it is still running (one stopped before training has none), nor a worker
         run = folder / r["run"]
-        assert json.loads((run / "metrics.json").read_text())["status"] == r["state"] if run.exists() else \
-            r["state"] == "interrupted"
+        assert (
+            json.loads((run / "metrics.json").read_text())["status"] == r["state"]
+            if run.exists()
+            else r["state"] == "interrupted"
+        )
     assert not workers_in(tmp_path)
 
-    resumed = subprocess.run([sys.executable, "-m", "nnrun", "sweep", "--resume", str(folder), "-q"], cwd=tmp_path,
-                             env=env, capture_output=True, text=True, timeout=600)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "nnrun", "sweep", "--resume", str(folder), "-q"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert resumed.returncode == 0, resumed.stderr
     table = rows(folder)
     done = [r for r in table if r["state"] == "completed"]
@@ -140,9 +166,11 @@ def test_resume_refuses_a_changed_search(cli, tmp_path):
     before = sorted(p.name for p in folder.rglob("*"))
     changed = cli("sweep", "--resume", folder, "--set", "parameters.layers[0].units.max=9")
     assert changed.exit_code == 2
-    assert changed.stderr == (f"error: --resume {folder}: parameters differs from the sweep's own; a resumed sweep "
-                              "keeps its search (only trials and parallel may change): start a new sweep for a "
-                              "different one\n")
+    assert changed.stderr == (
+        f"error: --resume {folder}: parameters differs from the sweep's own; a resumed sweep "
+        "keeps its search (only trials and parallel may change): start a new sweep for a "
+        "different one\n"
+    )
     assert sorted(p.name for p in folder.rglob("*")) == before
     more = cli("sweep", "--resume", folder, "--trials", "2", "-q")  # more trials is a change a resume may make
     assert more.exit_code == 0, more.output
@@ -190,8 +218,10 @@ def test_resume_refuses_a_sweep_that_is_still_running(cli, tmp_path):
     (folder / "metrics.json").write_text(json.dumps({"kind": "sweep", "status": "running", **me}))
     result = cli("sweep", "--resume", folder)
     assert result.exit_code == 2
-    assert result.stderr == (f"error: --resume {folder}: this sweep is still running (pid {me['pid']} on {me['host']}); "
-                             f"stop it first (Ctrl-C where it runs, or kill {me['pid']}), then resume it\n")
+    assert result.stderr == (
+        f"error: --resume {folder}: this sweep is still running (pid {me['pid']} on {me['host']}); "
+        f"stop it first (Ctrl-C where it runs, or kill {me['pid']}), then resume it\n"
+    )
 
 
 def test_the_pictures_are_drawn_at_most_every_draw_every_seconds_when_idle_and_always_at_the_end(monkeypatch, tmp_path):

@@ -18,11 +18,20 @@ from nnrun.sweep.folder import SweepFolder
 pytest.importorskip("optuna")
 
 TINY = {
-    "dataset": {"inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 4, "y": [0, 1, 1, 1] * 4},
-                "test": 4, "validation": 4},
-    "layers": [{"type": "Dense", "units": 4, "activation": "relu"},
-               {"type": "Dense", "units": 1, "activation": "sigmoid"}],
-    "loss": "binary_crossentropy", "optimizer": "adam", "metrics": ["accuracy"], "epochs": 4, "batch_size": 4,
+    "dataset": {
+        "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 4, "y": [0, 1, 1, 1] * 4},
+        "test": 4,
+        "validation": 4,
+    },
+    "layers": [
+        {"type": "Dense", "units": 4, "activation": "relu"},
+        {"type": "Dense", "units": 1, "activation": "sigmoid"},
+    ],
+    "loss": "binary_crossentropy",
+    "optimizer": "adam",
+    "metrics": ["accuracy"],
+    "epochs": 4,
+    "batch_size": 4,
 }
 
 
@@ -53,8 +62,9 @@ def sweep(tmp_path: Path, choices, trials=None, parallel=1, hooks=None, **plan):
     config = tmp_path / "tiny.yaml"
     config.write_text(yaml.safe_dump(TINY))
     space = UnitsSpace(choices)
-    p = Plan("tiny", config, "grid", "val_loss", "minimize", trials or len(choices), parallel, 42, "train", space,
-             **plan)
+    p = Plan(
+        "tiny", config, "grid", "val_loss", "minimize", trials or len(choices), parallel, 42, "train", space, **plan
+    )
     folder = SweepFolder.create(tmp_path / "runs", p.name, {"name": p.name})
     executor = LocalExecutor(parallel, folder.path / "workers.log", **(hooks or {}))
     finished = []
@@ -122,7 +132,8 @@ def test_a_worker_is_replaced_after_its_trial_budget(tmp_path):
     driver, folder, _ = sweep(tmp_path, [2, 3, 4], hooks={"max_trials": 1})
     pids = []
     driver.progress.trial_started = lambda record: pids.append(
-        next(w for w in driver.executor.workers if w.trial == record.number).process.pid)
+        next(w for w in driver.executor.workers if w.trial == record.number).process.pid
+    )
     assert driver.run().status == "completed"
     assert len(set(pids)) == 3  # a fresh worker for every trial
 
@@ -135,8 +146,8 @@ def test_score_of_reads_the_validation_value_of_a_train_or_kfold_run():
 
 
 def test_workers_start_before_the_first_trial_and_import_keras_with_the_sweeps_backend(tmp_path):
-    from nnrun.engine.backend import resolve_backend
     from nnrun import api
+    from nnrun.engine.backend import resolve_backend
 
     config = tmp_path / "tiny.yaml"
     config.write_text(yaml.safe_dump(TINY))

@@ -13,18 +13,20 @@ from pathlib import Path
 import pytest
 import yaml
 from helpers import CONFIGS, SWEEPS
+from sweep_inputs import BASE, SWEEP
 
 from nnrun import api
 from nnrun.errors import ConfigError
 from nnrun.sweep import space
 from nnrun.sweep.file import flow, load_sweep
-from sweep_inputs import BASE, SWEEP
+
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch) -> Path:
     (tmp_path / "base.yaml").write_text(BASE, encoding="utf-8")
-    (tmp_path / "no-validation.yaml").write_text(BASE.replace("  validation: 0.25\n", "").replace("kfold: 2\n", ""),
-                                                 encoding="utf-8")
+    (tmp_path / "no-validation.yaml").write_text(
+        BASE.replace("  validation: 0.25\n", "").replace("kfold: 2\n", ""), encoding="utf-8"
+    )
     (tmp_path / "invalid.yaml").write_text(BASE.replace("epochs: 20", "epochs: 0"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -68,17 +70,29 @@ def test_parallel_is_at_most_the_trials(folder):
     assert resolve(folder, SWEEP + "parallel: 1\n").parallel == 1
 
 
-@pytest.mark.parametrize(("metric", "goal"), [
-    ("val_accuracy", "maximize"), ("val_loss", "minimize"), ("{name: val_accuracy, goal: minimize}", "minimize"),
-])
+@pytest.mark.parametrize(
+    ("metric", "goal"),
+    [
+        ("val_accuracy", "maximize"),
+        ("val_loss", "minimize"),
+        ("{name: val_accuracy, goal: minimize}", "minimize"),
+    ],
+)
 def test_the_goal_comes_from_the_metrics_direction_unless_given(folder, metric, goal):
     assert resolve(folder, SWEEP + f"metric: {metric}\n").metric.goal == goal
 
 
 def test_the_metric_names_are_keras_names(folder):
     base = yaml.safe_load(BASE)
-    base.update(loss="mse", metrics=["mae", "RootMeanSquaredError", {"name": "mean_squared_error", "dtype": "float32"},
-                                     {"name": "LogCoshError", "dtype": "float32"}])
+    base.update(
+        loss="mse",
+        metrics=[
+            "mae",
+            "RootMeanSquaredError",
+            {"name": "mean_squared_error", "dtype": "float32"},
+            {"name": "LogCoshError", "dtype": "float32"},
+        ],
+    )
     (folder / "base.yaml").write_text(yaml.safe_dump(base), encoding="utf-8")
     spec = api.check(folder / "base.yaml")
     assert space.reported_metrics(spec) == ["loss", "mae", "RootMeanSquaredError", "mean_squared_error", "logcosh"]
@@ -88,9 +102,16 @@ def test_the_metric_names_are_keras_names(folder):
 def test_the_metric_names_are_those_keras_reports(folder):
     """The names reported_metrics predicts without Keras are the ones a compiled model reports."""
     base = yaml.safe_load(BASE)
-    base.update(loss="mse", layers=[{"type": "Dense", "units": 1}],
-                metrics=["mae", "RootMeanSquaredError", {"name": "mean_squared_error", "dtype": "float32"},
-                         {"name": "LogCoshError", "dtype": "float32"}])
+    base.update(
+        loss="mse",
+        layers=[{"type": "Dense", "units": 1}],
+        metrics=[
+            "mae",
+            "RootMeanSquaredError",
+            {"name": "mean_squared_error", "dtype": "float32"},
+            {"name": "LogCoshError", "dtype": "float32"},
+        ],
+    )
     del base["dataset"]["inline"]
     base["dataset"]["inline"] = {"x": [[0.1], [0.5], [0.9], [0.3]] * 4, "y": [0.2, 0.4, 0.6, 0.8] * 4}
     (folder / "base.yaml").write_text(yaml.safe_dump(base), encoding="utf-8")
@@ -102,7 +123,9 @@ def test_the_metric_names_are_those_keras_reports(folder):
 
 
 def test_score_kfold_needs_no_validation_rows(folder):
-    text = SWEEP.replace("base.yaml", "no-validation.yaml").replace("method: random\n", "method: random\nscore: kfold\n")
+    text = SWEEP.replace("base.yaml", "no-validation.yaml").replace(
+        "method: random\n", "method: random\nscore: kfold\n"
+    )
     (folder / "no-validation.yaml").write_text(BASE.replace("  validation: 0.25\n", ""), encoding="utf-8")
     assert resolve(folder, text).score == "kfold"
 
@@ -113,8 +136,11 @@ def test_a_parameter_may_give_the_validation_rows(folder):
 
 
 def test_grid_is_every_combination_in_the_files_order(folder):
-    text = SWEEP.replace("random", "grid").replace("trials: 4\n", "").replace(
-        "{distribution: log_uniform, min: 1.0e-4, max: 1.0e-1}", "{values: [0.1, 0.01, 0.001]}")
+    text = (
+        SWEEP.replace("random", "grid")
+        .replace("trials: 4\n", "")
+        .replace("{distribution: log_uniform, min: 1.0e-4, max: 1.0e-1}", "{values: [0.1, 0.01, 0.001]}")
+    )
     sweep = resolve(folder, text)
     assert sweep.trials == 6  # 3 x 2: the grid's size
     assert space.grid(sweep.parameters) == [
@@ -124,8 +150,13 @@ def test_grid_is_every_combination_in_the_files_order(folder):
 
 
 def test_overrides_are_set_texts_in_order_with_the_seed_first():
-    params = {"layers": [{"type": "Dense", "units": 30}, {"type": "Dense", "units": 1}], "layers[:-1].units": 12,
-              "optimizer": {"name": "sgd", "learning_rate": 0.01}, "dataset.scale": "none", "activation": None}
+    params = {
+        "layers": [{"type": "Dense", "units": 30}, {"type": "Dense", "units": 1}],
+        "layers[:-1].units": 12,
+        "optimizer": {"name": "sgd", "learning_rate": 0.01},
+        "dataset.scale": "none",
+        "activation": None,
+    }
     assert space.overrides(params, seed=42) == [
         ("seed=42", "sweep seed 42"),
         ("layers=[{type: Dense, units: 30}, {type: Dense, units: 1}]", "sweep parameter layers"),
@@ -137,8 +168,23 @@ def test_overrides_are_set_texts_in_order_with_the_seed_first():
     assert space.overrides({"batch_size": 16}) == [("batch_size=16", "sweep parameter batch_size")]
 
 
-@pytest.mark.parametrize("value", ["1e-3", "yes", "null", "a: b", "a\nb", "", None, True, 1.0e-5, float("inf"),
-                                   [{"type": "Dense", "units": 3}], {"name": "sgd", "momentum": 0.9}])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1e-3",
+        "yes",
+        "null",
+        "a: b",
+        "a\nb",
+        "",
+        None,
+        True,
+        1.0e-5,
+        float("inf"),
+        [{"type": "Dense", "units": 3}],
+        {"name": "sgd", "momentum": 0.9},
+    ],
+)
 def test_flow_reads_back_to_the_same_value(value):
     from nnrun.config.overrides import parse_override
 
@@ -149,12 +195,18 @@ def test_flow_reads_back_to_the_same_value(value):
 
 
 def test_a_trials_parameters_make_a_valid_config(folder):
-    text = SWEEP + "  layers: {values: [[{type: Dense, units: 1, activation: sigmoid}], " \
-                   "[{type: Dense, units: 8}, {type: Dense, units: 8}, {type: Dense, units: 1, activation: sigmoid}]]}\n" \
-                   "  layers[:-1].units: {distribution: int_uniform, min: 1, max: 99}\n"
+    text = (
+        SWEEP + "  layers: {values: [[{type: Dense, units: 1, activation: sigmoid}], "
+        "[{type: Dense, units: 8}, {type: Dense, units: 8}, {type: Dense, units: 1, activation: sigmoid}]]}\n"
+        "  layers[:-1].units: {distribution: int_uniform, min: 1, max: 99}\n"
+    )
     sweep = resolve(folder, text)
-    params = {"optimizer.learning_rate": 0.003, "batch_size": 4, "layers": sweep.parameters["layers"].values[1],
-              "layers[:-1].units": 17}
+    params = {
+        "optimizer.learning_rate": 0.003,
+        "batch_size": 4,
+        "layers": sweep.parameters["layers"].values[1],
+        "layers[:-1].units": 17,
+    }
     spec = api.check(sweep.config_path, space.overrides(params, seed=sweep.seed))
     assert [layer.units for layer in spec.layers] == [17, 17, 1]
     assert (spec.seed, spec.batch_size, spec.optimizer["learning_rate"]) == (7, 4, 0.003)
@@ -164,9 +216,17 @@ def test_a_trials_parameters_make_a_valid_config(folder):
 
 
 def test_set_on_sweep_keys(folder):
-    sweep = resolve(folder, SWEEP, ["trials=9", "parameters.batch_size.values=[1, 2, 3]",
-                                    "parameters.optimizer.learning_rate.max=0.5", "metric.goal=maximize",
-                                    "parameters.epochs={values: [5, 10]}"])
+    sweep = resolve(
+        folder,
+        SWEEP,
+        [
+            "trials=9",
+            "parameters.batch_size.values=[1, 2, 3]",
+            "parameters.optimizer.learning_rate.max=0.5",
+            "metric.goal=maximize",
+            "parameters.epochs={values: [5, 10]}",
+        ],
+    )
     assert sweep.trials == 9
     assert sweep.parameters["batch_size"].values == [1, 2, 3]
     assert sweep.parameters["optimizer.learning_rate"].max == 0.5
@@ -182,11 +242,14 @@ def test_set_finds_a_parameter_written_another_way(folder):
 
 def test_set_errors_name_the_argument(folder):
     assert refusal(folder, SWEEP, ["trials=0"]) == "--set trials=0: trials: got 0; must be greater than 0"
-    assert refusal(folder, SWEEP, [("parallel=0", "--parallel 0")]) == \
-        "--parallel 0: parallel: got 0; must be greater than 0"
+    assert (
+        refusal(folder, SWEEP, [("parallel=0", "--parallel 0")])
+        == "--parallel 0: parallel: got 0; must be greater than 0"
+    )
     assert refusal(folder, SWEEP, ["parameters.batch_size.values[1]=0"]) == (
         "--set parameters.batch_size.values[1]=0: parameters.batch_size: values[1] = 0 makes the config invalid: "
-        "batch_size: got 0; must be greater than 0")
+        "batch_size: got 0; must be greater than 0"
+    )
 
 
 # --- Optuna ---
@@ -196,10 +259,12 @@ def test_distributions_and_the_grid_through_optuna(folder):
     optuna = pytest.importorskip("optuna")
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-    text = SWEEP + "  layers[:-1].units: {distribution: int_uniform, min: 1, max: 99}\n" \
-                   "  epochs: {distribution: int_uniform, min: 10, max: 30, step: 10}\n" \
-                   "  optimizer.momentum: {distribution: uniform, min: 0, max: 0.9}\n" \
-                   "  layers: {values: [[{type: Dense, units: 1, activation: sigmoid}]]}\n"
+    text = (
+        SWEEP + "  layers[:-1].units: {distribution: int_uniform, min: 1, max: 99}\n"
+        "  epochs: {distribution: int_uniform, min: 10, max: 30, step: 10}\n"
+        "  optimizer.momentum: {distribution: uniform, min: 0, max: 0.9}\n"
+        "  layers: {values: [[{type: Dense, units: 1, activation: sigmoid}]]}\n"
+    )
     sweep = resolve(folder, text)
     found = space.distributions(sweep.parameters)
     assert list(found) == list(sweep.parameters)
@@ -212,8 +277,10 @@ def test_distributions_and_the_grid_through_optuna(folder):
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
-    point = {**{p: v for p, v in zip(sweep.parameters, (0.01, 4, 12, 20, 0.5))},
-             "layers": sweep.parameters["layers"].values[0]}
+    point = {
+        **{p: v for p, v in zip(sweep.parameters, (0.01, 4, 12, 20, 0.5))},
+        "layers": sweep.parameters["layers"].values[0],
+    }
     study.enqueue_trial(space.encode(sweep.parameters, point))
     trial = study.ask(found)
     assert space.decode(sweep.parameters, trial.params) == point  # the enqueued grid point, decoded
@@ -226,9 +293,11 @@ def test_distributions_and_the_grid_through_optuna(folder):
 
 def test_loading_and_validating_imports_no_framework(folder):
     (folder / "sweep.yaml").write_text(SWEEP, encoding="utf-8")
-    probe = ("import sys\nfrom nnrun.sweep.file import load_sweep\nfrom nnrun.sweep import space\n"
-             "s = load_sweep('sweep.yaml'); space.validate(s, s.base)\n"
-             "print([m for m in ('keras', 'tensorflow', 'jax', 'torch', 'optuna') if m in sys.modules])")
+    probe = (
+        "import sys\nfrom nnrun.sweep.file import load_sweep\nfrom nnrun.sweep import space\n"
+        "s = load_sweep('sweep.yaml'); space.validate(s, s.base)\n"
+        "print([m for m in ('keras', 'tensorflow', 'jax', 'torch', 'optuna') if m in sys.modules])"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=folder)
     assert result.stdout.strip() == "[]", result.stderr
 
@@ -236,17 +305,25 @@ def test_loading_and_validating_imports_no_framework(folder):
 # --- the shipped sweeps ---
 
 
-@pytest.mark.parametrize(("name", "method", "trials", "score", "metric", "base"), [
-    ("boston-search", "random", 10, "kfold", {"name": "val_loss", "goal": "minimize"}, "boston-search-base.yaml"),
-    ("pima-search", "tpe", 30, "train", {"name": "val_loss", "goal": "minimize"}, "pima.yaml"),
-    ("pima-grid", "grid", 6, "train", {"name": "val_accuracy", "goal": "maximize"}, "pima.yaml"),
-])
+@pytest.mark.parametrize(
+    ("name", "method", "trials", "score", "metric", "base"),
+    [
+        ("boston-search", "random", 10, "kfold", {"name": "val_loss", "goal": "minimize"}, "boston-search-base.yaml"),
+        ("pima-search", "tpe", 30, "train", {"name": "val_loss", "goal": "minimize"}, "pima.yaml"),
+        ("pima-grid", "grid", 6, "train", {"name": "val_accuracy", "goal": "maximize"}, "pima.yaml"),
+    ],
+)
 def test_the_shipped_sweeps_validate(name, method, trials, score, metric, base):
     sweep = load_sweep(CONFIGS / f"{name}.yaml")
     space.validate(sweep, sweep.base)
     resolved = sweep.resolved()
     assert (resolved["name"], resolved["method"], resolved["trials"], resolved["score"], resolved["metric"]) == (
-        name, method, trials, score, metric)
+        name,
+        method,
+        trials,
+        score,
+        metric,
+    )
     assert resolved["config"] == str((CONFIGS / base).resolve())
 
 
@@ -265,8 +342,12 @@ def test_boston_search_is_the_lectures_search():
     assert params["layers[:-1].units"] == {"distribution": "int_uniform", "min": 1, "max": 99}
     assert params["optimizer.learning_rate"] == {"distribution": "log_uniform", "min": 3e-4, "max": 3e-2}
     # With no hidden layer the units slice is empty: the output layer keeps its one unit.
-    spec = api.check(sweep.config_path, space.overrides({"layers": params["layers"]["values"][0],
-                                                        "layers[:-1].units": 50, "optimizer.learning_rate": 0.01}))
+    spec = api.check(
+        sweep.config_path,
+        space.overrides(
+            {"layers": params["layers"]["values"][0], "layers[:-1].units": 50, "optimizer.learning_rate": 0.01}
+        ),
+    )
     assert [layer.units for layer in spec.layers] == [1]
 
 
@@ -283,19 +364,26 @@ def test_every_problem_of_the_schema_gets_its_own_line(folder):
 
 def test_a_range_is_checked_with_each_value_of_an_earlier_parameter_of_the_same_key(folder):
     """With no hidden layer (the first layers value) layers[:-1] is empty: min 0 fails with the second value."""
-    text = SWEEP + "  layers: {values: [[{type: Dense, units: 1, activation: sigmoid}], [{type: Dense, units: 8}, " \
-                   "{type: Dense, units: 1, activation: sigmoid}]]}\n" \
-                   "  layers[:-1].units: {distribution: int_uniform, min: 0, max: 99}\n"
-    assert refusal(folder, text) == ("sweep.yaml:8: parameters.layers[:-1].units: min 0 with layers at values[1] makes "
-                                     "the config invalid: layers[0].units: got 0; must be greater than 0")
+    text = (
+        SWEEP + "  layers: {values: [[{type: Dense, units: 1, activation: sigmoid}], [{type: Dense, units: 8}, "
+        "{type: Dense, units: 1, activation: sigmoid}]]}\n"
+        "  layers[:-1].units: {distribution: int_uniform, min: 0, max: 99}\n"
+    )
+    assert refusal(folder, text) == (
+        "sweep.yaml:8: parameters.layers[:-1].units: min 0 with layers at values[1] makes "
+        "the config invalid: layers[0].units: got 0; must be greater than 0"
+    )
 
 
 def test_a_parameter_is_checked_with_the_parameters_before_it_applied(folder):
     """The base config has two layers, but the layers parameter before it leaves one: layers[1] is refused."""
-    text = SWEEP + "  layers: {values: [[{type: Dense, units: 1, activation: sigmoid}]]}\n" \
-                   "  layers[1].units: {values: [3]}\n"
-    assert refusal(folder, text) == ("sweep.yaml:8: parameters.layers[1].units: layers has 1 item, so [1] does not "
-                                     "exist (valid: 0)")
+    text = (
+        SWEEP + "  layers: {values: [[{type: Dense, units: 1, activation: sigmoid}]]}\n"
+        "  layers[1].units: {values: [3]}\n"
+    )
+    assert refusal(folder, text) == (
+        "sweep.yaml:8: parameters.layers[1].units: layers has 1 item, so [1] does not exist (valid: 0)"
+    )
 
 
 def test_a_constant_is_one_value_set_in_every_trial(folder):
@@ -303,4 +391,5 @@ def test_a_constant_is_one_value_set_in_every_trial(folder):
     assert sweep.parameters["epochs"].values == [7]
     assert space.grid_size({"epochs": sweep.parameters["epochs"]}) == 1
     assert refusal(folder, SWEEP + "  epochs: {value: 7, values: [8]}\n") == (
-        "sweep.yaml:7: parameters.epochs: value is a constant: give it alone, not with values")
+        "sweep.yaml:7: parameters.epochs: value is a constant: give it alone, not with values"
+    )

@@ -31,19 +31,42 @@ LR = "optimizer.learning_rate"
 PARAMETERS = {  # the sweep file's `parameters`, in its order
     LR: {"distribution": "log_uniform", "min": 3.0e-4, "max": 3.0e-2},
     "batch_size": {"values": [16, 32, 64]},
-    "layers": {"values": [
-        [{"type": "Dense", "units": 16}, {"type": "Dense", "units": 1, "activation": "sigmoid"}],
-        [{"type": "Dense", "units": 16}, {"type": "Dropout", "rate": 0.2}, {"type": "Dense", "units": 8},
-         {"type": "Dense", "units": 1, "activation": "sigmoid"}],
-    ]},
+    "layers": {
+        "values": [
+            [{"type": "Dense", "units": 16}, {"type": "Dense", "units": 1, "activation": "sigmoid"}],
+            [
+                {"type": "Dense", "units": 16},
+                {"type": "Dropout", "rate": 0.2},
+                {"type": "Dense", "units": 8},
+                {"type": "Dense", "units": 1, "activation": "sigmoid"},
+            ],
+        ]
+    },
 }
 
 
-def trial_row(number: int, state: str, score: float | None, params: dict[str, Any], *, epochs_run: int | None = 3,
-              duration_s: float | None = 1.5, fit_s: float | None = 1.1, run: str | None = None) -> dict[str, Any]:
+def trial_row(
+    number: int,
+    state: str,
+    score: float | None,
+    params: dict[str, Any],
+    *,
+    epochs_run: int | None = 3,
+    duration_s: float | None = 1.5,
+    fit_s: float | None = 1.1,
+    run: str | None = None,
+) -> dict[str, Any]:
     """One trial as trials.csv holds it."""
-    return {"number": number, "state": state, "score": score, "params": params, "epochs_run": epochs_run,
-            "duration_s": duration_s, "fit_s": fit_s, "run": run if run is not None else f"trials/{number:04d}"}
+    return {
+        "number": number,
+        "state": state,
+        "score": score,
+        "params": params,
+        "epochs_run": epochs_run,
+        "duration_s": duration_s,
+        "fit_s": fit_s,
+        "run": run if run is not None else f"trials/{number:04d}",
+    }
 
 
 def _cell(value: Any) -> Any:
@@ -53,11 +76,23 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def write_sweep(folder: Path, rows: list[dict[str, Any]], *, parameters: dict[str, Any] | None = None,
-                name: str = "quickstart-search", method: str = "random", metric: str = "val_loss",
-                goal: str = "minimize", planned: int | None = None, status: str = "completed", score: str = "train",
-                base: dict[str, Any] | None = None, pid: int = 31337, host: str = "trainer-7",
-                runs: dict[int, Path] | None = None) -> Path:
+def write_sweep(
+    folder: Path,
+    rows: list[dict[str, Any]],
+    *,
+    parameters: dict[str, Any] | None = None,
+    name: str = "quickstart-search",
+    method: str = "random",
+    metric: str = "val_loss",
+    goal: str = "minimize",
+    planned: int | None = None,
+    status: str = "completed",
+    score: str = "train",
+    base: dict[str, Any] | None = None,
+    pid: int = 31337,
+    host: str = "trainer-7",
+    runs: dict[int, Path] | None = None,
+) -> Path:
     """Write the sweep folder `folder` as the sweep driver leaves it: sweep.yaml (resolved), trials.csv (one
     line per row of `rows`, see trial_row), metrics.json (states counted, the best completed trial), best.yaml;
     `runs` are run folders copied in as trials/NNNN."""
@@ -68,32 +103,62 @@ def write_sweep(folder: Path, rows: list[dict[str, Any]], *, parameters: dict[st
         shutil.copytree(run, folder / "trials" / f"{number:04d}")
     planned = len(rows) if planned is None else planned
     base = base or {"name": "quickstart", "epochs": 3}
-    sweep = {"name": name, "config": "/work/configs/quickstart.yaml", "method": method,
-             "metric": {"name": metric, "goal": goal}, "trials": planned, "parallel": 2, "seed": 42, "score": score,
-             "parameters": parameters, "early_terminate": None, "base": base}
+    sweep = {
+        "name": name,
+        "config": "/work/configs/quickstart.yaml",
+        "method": method,
+        "metric": {"name": metric, "goal": goal},
+        "trials": planned,
+        "parallel": 2,
+        "seed": 42,
+        "score": score,
+        "parameters": parameters,
+        "early_terminate": None,
+        "base": base,
+    }
     (folder / "sweep.yaml").write_text(yaml.safe_dump(sweep, sort_keys=False), encoding="utf-8")
     with open(folder / "trials.csv", "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["number", "state", "score", *parameters, "epochs_run", "duration_s", "fit_s", "run"])
         for r in rows:
-            writer.writerow([r["number"], r["state"], "" if r["score"] is None else r["score"],
-                             *(_cell(r["params"].get(p)) for p in parameters),
-                             *("" if r[k] is None else r[k] for k in ("epochs_run", "duration_s", "fit_s")), r["run"]])
+            writer.writerow(
+                [
+                    r["number"],
+                    r["state"],
+                    "" if r["score"] is None else r["score"],
+                    *(_cell(r["params"].get(p)) for p in parameters),
+                    *("" if r[k] is None else r[k] for k in ("epochs_run", "duration_s", "fit_s")),
+                    r["run"],
+                ]
+            )
     states = dict.fromkeys(("completed", "pruned", "failed", "diverged", "interrupted", "running"), 0)
     for r in rows:
         states[r["state"]] += 1
     done = [r for r in rows if r["state"] == "completed" and r["score"] is not None]
     best = (min if goal == "minimize" else max)(done, key=lambda r: r["score"]) if done else None
-    metrics = {"kind": "sweep", "status": status, "name": name, "started": STARTED,
-               "finished": None if status == "running" else FINISHED, "duration_s": None if status == "running" else 100.0,
-               "method": method, "metric": {"name": metric, "goal": goal}, "score": score, "trials": planned,
-               "states": states, "best": best and {"trial": best["number"], "score": best["score"],
-                                                     "params": best["params"], "run": best["run"]},
-               "parameters": list(parameters), "pid": pid, "host": host}
+    metrics = {
+        "kind": "sweep",
+        "status": status,
+        "name": name,
+        "started": STARTED,
+        "finished": None if status == "running" else FINISHED,
+        "duration_s": None if status == "running" else 100.0,
+        "method": method,
+        "metric": {"name": metric, "goal": goal},
+        "score": score,
+        "trials": planned,
+        "states": states,
+        "best": best
+        and {"trial": best["number"], "score": best["score"], "params": best["params"], "run": best["run"]},
+        "parameters": list(parameters),
+        "pid": pid,
+        "host": host,
+    }
     (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     if best:
-        (folder / "best.yaml").write_text(yaml.safe_dump({**base, "name": f"{name}-best"}, sort_keys=False),
-                                          encoding="utf-8")
+        (folder / "best.yaml").write_text(
+            yaml.safe_dump({**base, "name": f"{name}-best"}, sort_keys=False), encoding="utf-8"
+        )
     return folder
 
 
@@ -104,14 +169,15 @@ def train_trials(root: Path, settings: list[dict[str, Any]], *, epochs: int = 3,
 
     runs = []
     for i, params in enumerate(settings):
-        overrides = [f"epochs={epochs}", "early_stopping=null",
-                     *(f"{p}={json.dumps(v)}" for p, v in params.items())]
+        overrides = [f"epochs={epochs}", "early_stopping=null", *(f"{p}={json.dumps(v)}" for p, v in params.items())]
         if k:
-            outcome = api.kfold(CONFIGS / "quickstart.yaml", overrides=overrides, k=k, runs_dir=root / f"{i:04d}",
-                                device="cpu")
+            outcome = api.kfold(
+                CONFIGS / "quickstart.yaml", overrides=overrides, k=k, runs_dir=root / f"{i:04d}", device="cpu"
+            )
         else:
-            outcome = api.train(CONFIGS / "quickstart.yaml", overrides=overrides, runs_dir=root / f"{i:04d}",
-                                device="cpu")
+            outcome = api.train(
+                CONFIGS / "quickstart.yaml", overrides=overrides, runs_dir=root / f"{i:04d}", device="cpu"
+            )
         assert outcome.status == "completed", outcome
         runs.append(outcome.run_dir)
     return runs
@@ -147,8 +213,9 @@ def six_trials(trained: list[Path]) -> tuple[list[dict], dict[int, Path]]:
     rows = [
         trial_row(0, "completed", val_score(trained[0]), SETTINGS[0]),
         trial_row(1, "completed", val_score(trained[1]), SETTINGS[1]),
-        trial_row(2, "failed", None, {LR: 0.0291, "batch_size": 16, "layers": LAYERS_B}, epochs_run=None, fit_s=None,
-                  run=""),
+        trial_row(
+            2, "failed", None, {LR: 0.0291, "batch_size": 16, "layers": LAYERS_B}, epochs_run=None, fit_s=None, run=""
+        ),
         trial_row(3, "completed", val_score(trained[2]), SETTINGS[2]),
         trial_row(4, "pruned", val_score(trained[3], epoch=1), SETTINGS[3], epochs_run=1),
         trial_row(5, "completed", val_score(trained[3]), SETTINGS[3]),
@@ -177,6 +244,7 @@ def ranked(rows: list[dict], goal: str = "minimize") -> list[int]:
     def key(r):
         group = 0 if r["state"] == "completed" else 1 if r["score"] is not None else 2
         return group, 0 if r["score"] is None else sign * r["score"], r["number"]
+
     return [r["number"] for r in sorted(rows, key=key)]
 
 
@@ -195,10 +263,26 @@ def synthetic_rows(n: int, *, failed=(), pruned=(), diverged=(), running=()) -> 
         lr = 3e-4 * 100 ** ((i * 0.37) % 1)
         params = {LR: round(lr, 6), "batch_size": [16, 32, 64][i % 3], "layers": PARAMETERS["layers"]["values"][i % 2]}
         score = round(0.06 + 0.2 * math.log10(0.01 / lr) ** 2 + 0.01 * (i % 3), 4)
-        state = ("failed" if i in failed else "pruned" if i in pruned else "diverged" if i in diverged
-                 else "running" if i in running else "completed")
-        rows.append(trial_row(i, state, score * 1.5 if state == "pruned" else score if state == "completed" else None,
-                              params, epochs_run=None if state in ("failed", "running") else 3))
+        state = (
+            "failed"
+            if i in failed
+            else "pruned"
+            if i in pruned
+            else "diverged"
+            if i in diverged
+            else "running"
+            if i in running
+            else "completed"
+        )
+        rows.append(
+            trial_row(
+                i,
+                state,
+                score * 1.5 if state == "pruned" else score if state == "completed" else None,
+                params,
+                epochs_run=None if state in ("failed", "running") else 3,
+            )
+        )
     return rows
 
 
@@ -223,8 +307,12 @@ def test_draw_writes_the_three_pictures(tmp_path, n):
 def test_draw_at_any_point_of_a_sweep(tmp_path, case):
     from nnrun.views.sweep_plots import draw
 
-    rows = {"no trials.csv yet": [], "only failed": synthetic_rows(3, failed={0, 1, 2}),
-            "one running": synthetic_rows(1, running={0}), "one completed": synthetic_rows(1)}[case]
+    rows = {
+        "no trials.csv yet": [],
+        "only failed": synthetic_rows(3, failed={0, 1, 2}),
+        "one running": synthetic_rows(1, running={0}),
+        "one completed": synthetic_rows(1),
+    }[case]
     folder = picture_sweep(tmp_path, rows, planned=10, status="running")
     if case == "no trials.csv yet":
         (folder / "trials.csv").unlink()
@@ -254,17 +342,24 @@ def test_score_png_has_the_best_so_far_and_marks_the_trials_without_a_score(tmp_
     best = min(done, key=lambda r: r["score"])
     title = ax.get_title().replace("\n", " ")
     assert "quickstart-search: random search over 3 parameters (optimizer.learning_rate, batch_size, layers)" in title
-    assert ("trials: 10 planned, 10 finished (7 completed, 1 pruned, 1 failed, 1 diverged); "
-            f"best val_loss {best['score']:.4f} at trial {best['number']} (goal: minimize val_loss)") in title
+    assert (
+        "trials: 10 planned, 10 finished (7 completed, 1 pruned, 1 failed, 1 diverged); "
+        f"best val_loss {best['score']:.4f} at trial {best['number']} (goal: minimize val_loss)"
+    ) in title
     assert ax.get_ylabel() == "val_loss (lower is better)"
     step = line_of(ax, sweep_plots.BEST)
     running = [min(r["score"] for r in done if r["number"] <= d["number"]) for d in done]
     assert list(step.get_ydata()) == [*running, running[-1]]
     assert list(step.get_xdata()) == [*(r["number"] for r in done), 9]
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert labels == ["completed (7)", "pruned (1): stopped early, its last value", "best so far",
-                      f"best: trial {best['number']}, {best['score']:.4f}", "failed (1): no score",
-                      "diverged (loss NaN or inf) (1): no score"]
+    assert labels == [
+        "completed (7)",
+        "pruned (1): stopped early, its last value",
+        "best so far",
+        f"best: trial {best['number']}, {best['score']:.4f}",
+        "failed (1): no score",
+        "diverged (loss NaN or inf) (1): no score",
+    ]
     # trials without a score lie past the worst score, beyond the dashed line (lower is better: above it)
     marks = [c for c in ax.collections if c.get_label().startswith(("failed", "diverged"))]
     heights = [c.get_offsets()[0][1] for c in marks]
@@ -275,8 +370,11 @@ def test_score_png_has_the_best_so_far_and_marks_the_trials_without_a_score(tmp_
 def test_score_png_of_a_maximized_metric_marks_failures_below(tmp_path):
     from nnrun.views import sweep_plots
 
-    rows = [trial_row(0, "completed", 0.91, SETTINGS[0]), trial_row(1, "failed", None, SETTINGS[1]),
-            trial_row(2, "completed", 0.95, SETTINGS[2])]
+    rows = [
+        trial_row(0, "completed", 0.91, SETTINGS[0]),
+        trial_row(1, "failed", None, SETTINGS[1]),
+        trial_row(2, "completed", 0.95, SETTINGS[2]),
+    ]
     fig = sweep_plots.score_figure(record_of(tmp_path, rows, metric="val_accuracy", goal="maximize"))
     ax = fig.axes[0]
     assert ax.get_ylabel() == "val_accuracy (higher is better)"
@@ -293,8 +391,11 @@ def test_params_png_has_a_panel_per_parameter_log_for_log_uniform_and_short_labe
     fig = sweep_plots.params_figure(record_of(tmp_path, synthetic_rows(12, failed={3})))
     fig.canvas.draw()
     panels = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in panels] == ["optimizer.learning_rate (log scale)", "batch_size (choices)",
-                                                 "layers (units per layer)"]
+    assert [ax.get_title() for ax in panels] == [
+        "optimizer.learning_rate (log scale)",
+        "batch_size (choices)",
+        "layers (units per layer)",
+    ]
     assert [ax.get_xscale() for ax in panels] == ["log", "linear", "linear"]
     assert [t.get_text() for t in panels[1].get_xticklabels()] == ["16", "32", "64"]
     assert [t.get_text() for t in panels[2].get_xticklabels()] == ["16-1", "16-drop0.2-8-1"]
@@ -309,13 +410,27 @@ def test_params_png_has_a_panel_per_parameter_log_for_log_uniform_and_short_labe
 def test_params_png_jitters_only_named_choices_and_leaves_out_a_constant(tmp_path):
     from nnrun.views import sweep_plots
 
-    parameters = {"dataset.validation": {"values": [0.2]}, "layers[0].units": {"values": [8, 12, 16]},
-                  "dataset.scale": {"values": ["none", "standard"]}}
-    rows = [trial_row(i, "completed", 0.6 + 0.02 * i, {"dataset.validation": 0.2, "layers[0].units": [8, 12, 16][i % 3],
-                                                       "dataset.scale": ["none", "standard"][i // 3]})
-            for i in range(6)]
-    record = record_of(tmp_path, rows, parameters=parameters, name="pima-grid", method="grid",
-                       metric="val_accuracy", goal="maximize")
+    parameters = {
+        "dataset.validation": {"values": [0.2]},
+        "layers[0].units": {"values": [8, 12, 16]},
+        "dataset.scale": {"values": ["none", "standard"]},
+    }
+    rows = [
+        trial_row(
+            i,
+            "completed",
+            0.6 + 0.02 * i,
+            {
+                "dataset.validation": 0.2,
+                "layers[0].units": [8, 12, 16][i % 3],
+                "dataset.scale": ["none", "standard"][i // 3],
+            },
+        )
+        for i in range(6)
+    ]
+    record = record_of(
+        tmp_path, rows, parameters=parameters, name="pima-grid", method="grid", metric="val_accuracy", goal="maximize"
+    )
     fig = sweep_plots.params_figure(record)
     fig.canvas.draw()
     units, scale = [ax for ax in fig.axes if ax.get_visible()]
@@ -324,8 +439,10 @@ def test_params_png_jitters_only_named_choices_and_leaves_out_a_constant(tmp_pat
     assert sorted({float(x) for x in units.collections[0].get_offsets()[:, 0]}) == [0.0, 1.0, 2.0]
     assert len({float(x) for x in scale.collections[0].get_offsets()[:, 0]}) > 2
     title = " ".join(fig.get_suptitle().split())
-    assert ("pima-grid: grid search over 2 parameters (layers[0].units, dataset.scale); set: dataset.validation=0.2"
-            in title)
+    assert (
+        "pima-grid: grid search over 2 parameters (layers[0].units, dataset.scale); set: dataset.validation=0.2"
+        in title
+    )
     axes = sweep_plots.parallel_figure(record).axes[0]
     names = [t.get_text() for t in axes.texts]
     assert "dataset.scale" in names and "dataset.validation" not in names
@@ -335,8 +452,10 @@ def test_short_labels_of_categorical_values():
     from nnrun.views.sweep_plots import short_label
 
     assert short_label(LAYERS_B) == "16-drop0.2-8-1"
-    assert short_label([{"type": "Conv2D", "filters": 32}, {"type": "Flatten"}, {"type": "Dense", "units": 10}]) \
+    assert (
+        short_label([{"type": "Conv2D", "filters": 32}, {"type": "Flatten"}, {"type": "Dense", "units": 10}])
         == "c32-flat-10"
+    )
     assert short_label({"name": "sgd", "momentum": 0.9}) == "name=sgd, momen…"
     assert short_label(0.001) == "0.001" and short_label(True) == "true" and short_label("adam") == "adam"
     assert short_label("a-very-long-optimizer-name") == "a-very-long-opt…"
@@ -354,15 +473,28 @@ def test_parallel_png_colours_by_score_and_draws_the_best_over_the_rest(tmp_path
     done = [r for r in rows if r["state"] == "completed"]
     best = min(done, key=lambda r: r["score"])
     red = line_of(ax, sweep_plots.BEST_LINE)
-    assert red.get_linewidth() > 3 and red.get_zorder() > max(line.get_zorder() for line in ax.get_lines()
-                                                              if line is not red and len(line.get_xdata()) == 4)
+    assert red.get_linewidth() > 3 and red.get_zorder() > max(
+        line.get_zorder() for line in ax.get_lines() if line is not red and len(line.get_xdata()) == 4
+    )
     assert list(red.get_xdata()) == [0, 1, 2, 3] and red.get_ydata()[-1] == 0.0  # the lowest score: the axis's foot
     texts = {t.get_text() for t in ax.texts}
-    assert {"optimizer.\nlearning_rate (log)", "batch_size", "layers", "val_loss\n(lower is better)", "no score",
-            "16-1", "16-drop0.2-8-1", "64"} <= texts
+    assert {
+        "optimizer.\nlearning_rate (log)",
+        "batch_size",
+        "layers",
+        "val_loss\n(lower is better)",
+        "no score",
+        "16-1",
+        "16-drop0.2-8-1",
+        "64",
+    } <= texts
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert labels == ["completed trial (8)", f"best: trial {best['number']}, {best['score']:.4f}",
-                      "pruned (1): value when stopped", "failed (1): no score"]
+    assert labels == [
+        "completed trial (8)",
+        f"best: trial {best['number']}, {best['score']:.4f}",
+        "pruned (1): value when stopped",
+        "failed (1): no score",
+    ]
     assert "parallel coordinates: each trial's parameters, then its val_loss" in ax.get_title()
 
 
@@ -376,8 +508,20 @@ def test_compare_a_sweep_lists_its_trials_best_first_with_the_sweeps_parameters(
     listed = json.loads(result.stdout)
     assert [r["run"] for r in listed] == [f"trials/{n:04d}" for n in ranked(rows)]
     # the run's columns, the scores (the sweep's metric first), then exactly the sweep's parameters
-    assert list(listed[0]) == ["run", "kind", "status", "duration_s", "epochs_run", "val_loss", "test_loss",
-                               "test_accuracy", "val_accuracy", LR, "batch_size", "layers"]
+    assert list(listed[0]) == [
+        "run",
+        "kind",
+        "status",
+        "duration_s",
+        "epochs_run",
+        "val_loss",
+        "test_loss",
+        "test_accuracy",
+        "val_accuracy",
+        LR,
+        "batch_size",
+        "layers",
+    ]
     by_run = {r["run"]: r for r in listed}
     for row in rows:
         shown = by_run[f"trials/{row['number']:04d}"]
@@ -391,16 +535,23 @@ def test_compare_a_sweep_as_a_table_says_what_it_is_and_shortens_layer_lists(cli
     result = cli("compare", sweep)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == (f"sweep {sweep}: random search, val_loss (minimize), completed; trials: 6 planned, "
-                        "6 finished (4 completed, 1 pruned, 1 failed); best first")
+    assert lines[0] == (
+        f"sweep {sweep}: random search, val_loss (minimize), completed; trials: 6 planned, "
+        "6 finished (4 completed, 1 pruned, 1 failed); best first"
+    )
     body = [line.split() for line in lines if line.startswith("trials/")]
     assert [cells[0] for cells in body] == [f"trials/{n:04d}" for n in ranked(rows)]
     best = rows[ranked(rows)[0]]
-    assert body[0][-3:] == [f"{best['params'][LR]:g}", str(best["params"]["batch_size"]),
-                            "16-1" if best["params"]["layers"] == LAYERS_A else "16-drop0.2-8-1"]
+    assert body[0][-3:] == [
+        f"{best['params'][LR]:g}",
+        str(best["params"]["batch_size"]),
+        "16-1" if best["params"]["layers"] == LAYERS_A else "16-drop0.2-8-1",
+    ]
     assert {cells[-1] for cells in body} == {"16-1", "16-drop0.2-8-1"}
-    assert lines[-1] == ("layers: shortened (a layer list as its units per layer, 16-drop0.2-8-1); --format json "
-                         "or csv has the whole values")
+    assert lines[-1] == (
+        "layers: shortened (a layer list as its units per layer, 16-drop0.2-8-1); --format json "
+        "or csv has the whole values"
+    )
 
 
 def test_compare_a_sweep_with_top_filter_and_sort(cli, sweep, trained):
@@ -437,14 +588,20 @@ def test_a_sweep_among_runs_is_one_row_its_best_trial(cli, sweep, trained, tmp_p
 def test_a_sweep_without_a_completed_trial_among_runs_is_a_row_without_scores(cli, tmp_path, trained):
     run = trained[0]
     config = json.loads((run / "metrics.json").read_text())["config"]
-    folder = write_sweep(tmp_path / "runs" / "20261130-100000-quickstart-search",
-                         [trial_row(0, "failed", None, SETTINGS[0], run="")], base=config, status="running",
-                         pid=os.getpid(), host=socket.gethostname())
+    folder = write_sweep(
+        tmp_path / "runs" / "20261130-100000-quickstart-search",
+        [trial_row(0, "failed", None, SETTINGS[0], run="")],
+        base=config,
+        status="running",
+        pid=os.getpid(),
+        host=socket.gethostname(),
+    )
     shutil.copytree(run, tmp_path / "runs" / "20261130-090000-quickstart")
     listed = json.loads(cli("compare", tmp_path / "runs", "--format", "json").stdout)
     assert [(r["run"], r["kind"], r["status"], r["val_loss"]) for r in listed] == [
         ("20261130-090000-quickstart", "train", "completed", val_score(run)),
-        (folder.name, "sweep", "running", None)]
+        (folder.name, "sweep", "running", None),
+    ]
     # its config is the sweep's base: it adds no column of its own
     assert [k for k in listed[0] if "." in k or k in ("layers", "batch_size")] == []
 
@@ -477,8 +634,11 @@ def test_show_a_sweep(cli, sweep, trained):
         "trials: 6 planned, 6 finished (4 completed, 1 pruned, 1 failed)",
         f"best trial: {best['number']}, val_loss {best['score']:.4f}",
     ]
-    layers = "Dense(16), Dense(1,sigmoid)" if best["params"]["layers"] == LAYERS_A else \
-        "Dense(16), Dropout(0.2), Dense(8), Dense(1,sigmoid)"
+    layers = (
+        "Dense(16), Dense(1,sigmoid)"
+        if best["params"]["layers"] == LAYERS_A
+        else "Dense(16), Dropout(0.2), Dense(8), Dense(1,sigmoid)"
+    )
     assert lines[12:17] == [
         f"  optimizer.learning_rate: {best['params'][LR]:g}",
         f"  batch_size: {best['params']['batch_size']}",
@@ -489,11 +649,18 @@ def test_show_a_sweep(cli, sweep, trained):
     assert "top 5 trials by val_loss (minimize)" in lines
     table = [[c.strip() for c in line.strip("│").split("│")] for line in lines if line.startswith("│")]
     assert [row[0] for row in table] == [str(n) for n in ranked(rows)[:5]]  # the failed trial has no score
-    assert table[0] == [str(best["number"]), "completed", f"{best['score']:.4f}", f"{best['params'][LR]:g}",
-                        str(best["params"]["batch_size"]),
-                        "16-1" if best["params"]["layers"] == LAYERS_A else "16-drop0.2-8-1", "3", "1.5"]
+    assert table[0] == [
+        str(best["number"]),
+        "completed",
+        f"{best['score']:.4f}",
+        f"{best['params'][LR]:g}",
+        str(best["params"]["batch_size"]),
+        "16-1" if best["params"]["layers"] == LAYERS_A else "16-drop0.2-8-1",
+        "3",
+        "1.5",
+    ]
     assert table[-1][1] == "pruned"
-    files = lines[lines.index("files") + 1:]
+    files = lines[lines.index("files") + 1 :]
     assert files[:2] == ["best.yaml  (" + files[0].split("(")[1], "metrics.json  (" + files[1].split("(")[1]]
     assert "trials/  (5 run folders)" in files and any(f.startswith("trials.csv  (") for f in files)
 
@@ -502,15 +669,26 @@ def test_show_a_crashed_sweep(cli, tmp_path, trained):
     from test_compare import dead_pid
 
     pid = dead_pid()
-    rows = [trial_row(0, "completed", val_score(trained[0]), SETTINGS[0]),
-            trial_row(1, "running", None, SETTINGS[1], epochs_run=None, duration_s=None, fit_s=None)]
-    folder = write_sweep(tmp_path / "20261130-083000-quickstart-search", rows, runs={0: trained[0]}, planned=10,
-                         status="running", pid=pid, host=socket.gethostname())
+    rows = [
+        trial_row(0, "completed", val_score(trained[0]), SETTINGS[0]),
+        trial_row(1, "running", None, SETTINGS[1], epochs_run=None, duration_s=None, fit_s=None),
+    ]
+    folder = write_sweep(
+        tmp_path / "20261130-083000-quickstart-search",
+        rows,
+        runs={0: trained[0]},
+        planned=10,
+        status="running",
+        pid=pid,
+        host=socket.gethostname(),
+    )
     lines = lines_of(cli("show", folder))
     assert "status: crashed" in lines
     assert "trials: 10 planned, 1 finished (1 completed), 1 crashed" in lines
-    assert (f"warning: says running, but its process (pid {pid} on {socket.gethostname()}) is gone: it was killed "
-            "or the machine stopped") in lines
+    assert (
+        f"warning: says running, but its process (pid {pid} on {socket.gethostname()}) is gone: it was killed "
+        "or the machine stopped"
+    ) in lines
     assert f"resume it: nnrun sweep --resume {folder} (finished trials are kept)" in lines
     assert any(line.startswith("heartbeat: ") for line in lines)
     listed = json.loads(cli("compare", folder, "--format", "json").stdout)
@@ -518,10 +696,19 @@ def test_show_a_crashed_sweep(cli, tmp_path, trained):
 
 
 def test_show_a_running_sweep_is_not_crashed(cli, tmp_path, trained):
-    rows = [trial_row(0, "completed", val_score(trained[0]), SETTINGS[0]),
-            trial_row(1, "running", None, SETTINGS[1], epochs_run=None, duration_s=None, fit_s=None)]
-    folder = write_sweep(tmp_path / "s", rows, runs={0: trained[0]}, planned=10, status="running",
-                         pid=os.getpid(), host=socket.gethostname())
+    rows = [
+        trial_row(0, "completed", val_score(trained[0]), SETTINGS[0]),
+        trial_row(1, "running", None, SETTINGS[1], epochs_run=None, duration_s=None, fit_s=None),
+    ]
+    folder = write_sweep(
+        tmp_path / "s",
+        rows,
+        runs={0: trained[0]},
+        planned=10,
+        status="running",
+        pid=os.getpid(),
+        host=socket.gethostname(),
+    )
     lines = lines_of(cli("show", folder))
     assert "status: running" in lines and "trials: 10 planned, 1 finished (1 completed), 1 running" in lines
     assert not any(line.startswith(("warning:", "resume it:")) for line in lines)
@@ -542,16 +729,28 @@ def test_show_and_compare_a_kfold_scored_sweep(cli, tmp_path):
     scores = {0: 0.31, 1: 0.27}
     for n, score in scores.items():
         config = {"name": "quickstart", "optimizer": {"name": "adam", "learning_rate": 0.001 * (n + 1)}}
-        make_run(root, f"{n:04d}", config, kfold_metrics("quickstart", {"loss": score, "accuracy": 0.9},
-                                                          {"loss": 0.02, "accuracy": 0.01}, {"loss": 0.3, "accuracy": 0.9}),
-                 history(), kind="kfold")
+        make_run(
+            root,
+            f"{n:04d}",
+            config,
+            kfold_metrics(
+                "quickstart",
+                {"loss": score, "accuracy": 0.9},
+                {"loss": 0.02, "accuracy": 0.01},
+                {"loss": 0.3, "accuracy": 0.9},
+            ),
+            history(),
+            kind="kfold",
+        )
     rows = [trial_row(n, "completed", s, {LR: 0.001 * (n + 1)}) for n, s in scores.items()]
     folder = write_sweep(tmp_path / "s", rows, parameters={LR: PARAMETERS[LR]}, score="kfold")
     lines = lines_of(cli("show", folder))
     assert "score: kfold (each trial's mean over its folds)" in lines and "best trial: 1, val_loss 0.2700" in lines
     listed = json.loads(cli("compare", folder, "--format", "json").stdout)
     assert [(r["run"], r["kind"], r["val_loss"], r["val_loss_std"]) for r in listed] == [
-        ("trials/0001", "kfold", 0.27, 0.02), ("trials/0000", "kfold", 0.31, 0.02)]
+        ("trials/0001", "kfold", 0.27, 0.02),
+        ("trials/0000", "kfold", 0.31, 0.02),
+    ]
 
 
 # --- fast paths ---
@@ -561,9 +760,13 @@ def test_show_and_compare_a_kfold_scored_sweep(cli, tmp_path):
 def test_reading_a_sweep_imports_no_ml_framework_optuna_nor_matplotlib(sweep, command):
     from test_fast_paths import HEAVY, PROBE
 
-    args = {"compare": ["compare", str(sweep)], "compare-json": ["compare", str(sweep.parent), "--format", "json"],
-            "show": ["show", str(sweep)]}[command]
+    args = {
+        "compare": ["compare", str(sweep)],
+        "compare-json": ["compare", str(sweep.parent), "--format", "json"],
+        "show": ["show", str(sweep)],
+    }[command]
     heavy = (*HEAVY, "optuna", "matplotlib")
-    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=heavy)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=heavy)], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip().splitlines()[-1] == "HEAVY: EXIT:0", result.stdout + result.stderr

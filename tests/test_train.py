@@ -16,15 +16,29 @@ from helpers import HEAVY, PROBE, import_keras, only_run, tiny_config
 
 from nnrun.config.load import load_spec
 
-RUN_FILES = {"config.yaml", "metrics.json", "history.csv", "summary.txt", "model.keras", "preprocess.json",
-             "env.json", "history.png"}
+RUN_FILES = {
+    "config.yaml",
+    "metrics.json",
+    "history.csv",
+    "summary.txt",
+    "model.keras",
+    "preprocess.json",
+    "env.json",
+    "history.png",
+}
 
 
 def test_train_writes_a_complete_run_folder(cli, write_config, tmp_path):
-    config = write_config(tiny_config(dataset={
-        "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5},
-        "test": 4, "validation": 0.25,
-    }), name="tiny")
+    config = write_config(
+        tiny_config(
+            dataset={
+                "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5},
+                "test": 4,
+                "validation": 0.25,
+            }
+        ),
+        name="tiny",
+    )
     result = cli("train", config, "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 0, result.output
     run = only_run(tmp_path / "runs")
@@ -86,10 +100,15 @@ def test_quiet_prints_no_progress_but_the_result(cli, write_config, tmp_path):
 
 
 def test_divergence_is_a_status_and_an_exit_code(cli, write_config, tmp_path):
-    config = write_config(tiny_config(
-        layers=[{"type": "Dense", "units": 1}], loss="mse", metrics=[], epochs=20,
-        optimizer={"name": "sgd", "learning_rate": 1e30},
-    ))
+    config = write_config(
+        tiny_config(
+            layers=[{"type": "Dense", "units": 1}],
+            loss="mse",
+            metrics=[],
+            epochs=20,
+            optimizer={"name": "sgd", "learning_rate": 1e30},
+        )
+    )
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 3
     assert "diverged at epoch" in result.stderr
@@ -109,12 +128,18 @@ def test_smoke_runs_one_epoch_and_keeps_nothing(cli, write_config, tmp_path, mon
 
 
 def test_early_stopping_stops_and_is_recorded(cli, write_config, tmp_path):
-    config = write_config(tiny_config(
-        epochs=200, optimizer={"name": "sgd", "learning_rate": 1e-9},
-        dataset={"inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 0,
-                 "validation": 0.25},
-        early_stopping={"monitor": "val_loss", "patience": 2, "min_delta": 0.1},
-    ))
+    config = write_config(
+        tiny_config(
+            epochs=200,
+            optimizer={"name": "sgd", "learning_rate": 1e-9},
+            dataset={
+                "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5},
+                "test": 0,
+                "validation": 0.25,
+            },
+            early_stopping={"monitor": "val_loss", "patience": 2, "min_delta": 0.1},
+        )
+    )
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.output
     run = only_run(tmp_path / "runs")
@@ -123,25 +148,42 @@ def test_early_stopping_stops_and_is_recorded(cli, write_config, tmp_path):
     assert metrics["best"]["monitor"] == "val_loss"
     assert metrics["restored_epoch"] == 1  # restore_best_weights (on by default); min_delta: no later epoch is better
     # the learning rate is too small to change val_loss by 0.1: Keras's best stays epoch 1, the first one watched
-    assert metrics["early_stop"] == {"epoch": 3, "epochs": 200, "monitor": "val_loss", "patience": 2,
-                                     "min_delta": 0.1, "restored_epoch": 1}
-    line = ("stopped early at epoch 3 of 200: val_loss did not improve by more than 0.1 (min_delta) for 2 epochs "
-            "(patience); the weights of epoch 1, its best, were restored")
+    assert metrics["early_stop"] == {
+        "epoch": 3,
+        "epochs": 200,
+        "monitor": "val_loss",
+        "patience": 2,
+        "min_delta": 0.1,
+        "restored_epoch": 1,
+    }
+    line = (
+        "stopped early at epoch 3 of 200: val_loss did not improve by more than 0.1 (min_delta) for 2 epochs "
+        "(patience); the weights of epoch 1, its best, were restored"
+    )
     assert line in result.stdout.splitlines()  # also with --quiet: it is part of the result
     shown = cli("show", run)
     assert line in shown.stdout.splitlines()
 
 
 def test_early_stopping_without_restoring_says_the_last_weights_were_kept(cli, write_config, tmp_path):
-    config = write_config(tiny_config(
-        epochs=200, optimizer={"name": "sgd", "learning_rate": 1e-9}, dataset={"inline": {
-            "x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 0, "validation": 0.25},
-        early_stopping={"monitor": "val_loss", "patience": 0, "restore_best_weights": False},
-    ))
+    config = write_config(
+        tiny_config(
+            epochs=200,
+            optimizer={"name": "sgd", "learning_rate": 1e-9},
+            dataset={
+                "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5},
+                "test": 0,
+                "validation": 0.25,
+            },
+            early_stopping={"monitor": "val_loss", "patience": 0, "restore_best_weights": False},
+        )
+    )
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.output
-    assert ("stopped early at epoch 2 of 200: val_loss did not improve for 1 epoch (patience); the last epoch's "
-            "weights were kept (restore_best_weights: false)") in result.stdout.splitlines()
+    assert (
+        "stopped early at epoch 2 of 200: val_loss did not improve for 1 epoch (patience); the last epoch's "
+        "weights were kept (restore_best_weights: false)"
+    ) in result.stdout.splitlines()
 
 
 def test_a_run_that_stops_by_itself_says_nothing_of_early_stopping(cli, write_config, tmp_path):
@@ -164,10 +206,12 @@ def test_a_model_no_better_than_the_baseline_warns_once_and_keeps_the_warning(cl
     config = write_config(tiny_config(dataset=NO_SIGNAL))
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "--quiet")
     assert result.exit_code == 0, result.output
-    expected = ("no better than the baseline: test accuracy 0.5000 vs baseline 0.5000; train accuracy 0.5000 vs "
-                "baseline 0.5000; it learned next to nothing, even on the rows it trained on; try more epochs (it ran "
-                "3), another optimizer.learning_rate or a larger model; the features may also say little about this "
-                "target")
+    expected = (
+        "no better than the baseline: test accuracy 0.5000 vs baseline 0.5000; train accuracy 0.5000 vs "
+        "baseline 0.5000; it learned next to nothing, even on the rows it trained on; try more epochs (it ran "
+        "3), another optimizer.learning_rate or a larger model; the features may also say little about this "
+        "target"
+    )
     assert [line for line in result.stdout.splitlines() if line.startswith("warning:")] == [f"warning: {expected}"]
     assert "warning" not in result.stderr
     run = only_run(tmp_path / "runs")
@@ -180,18 +224,26 @@ def test_a_model_no_better_than_the_baseline_warns_once_and_keeps_the_warning(cl
 def test_a_huge_loss_on_unscaled_features_warns_and_suggests_scaling(cli, write_config, tmp_path):
     # A linear model that starts as y = x1 + x2 on features in the hundreds, for a target in 0..2, and a
     # learning rate too small to move it: the loss is about 10^6 times the training mean's.
-    config = write_config(tiny_config(
-        dataset={"inline": {"x": [[100 * i, 50] for i in range(16)], "y": [i % 3 for i in range(16)]}, "test": 4},
-        layers=[{"type": "Dense", "units": 1, "kernel_initializer": "ones"}], loss="mse", metrics=["mae"],
-        optimizer={"name": "sgd", "learning_rate": 1e-12}, epochs=1,
-    ))
+    config = write_config(
+        tiny_config(
+            dataset={"inline": {"x": [[100 * i, 50] for i in range(16)], "y": [i % 3 for i in range(16)]}, "test": 4},
+            layers=[{"type": "Dense", "units": 1, "kernel_initializer": "ones"}],
+            loss="mse",
+            metrics=["mae"],
+            optimizer={"name": "sgd", "learning_rate": 1e-12},
+            epochs=1,
+        )
+    )
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.output
     [warning] = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
-    assert re.fullmatch(r"warning: the loss is orders of magnitude above the baseline's: test mae \S+ vs baseline "
-                        r"\d\.\d{4}, test loss \S+ vs baseline \d\.\d{4} \(\S+ times\); try dataset\.scale: "
-                        r"standard \(the features are not scaled; values reach 1,100\), or a lower "
-                        r"optimizer\.learning_rate", warning), warning
+    assert re.fullmatch(
+        r"warning: the loss is orders of magnitude above the baseline's: test mae \S+ vs baseline "
+        r"\d\.\d{4}, test loss \S+ vs baseline \d\.\d{4} \(\S+ times\); try dataset\.scale: "
+        r"standard \(the features are not scaled; values reach 1,100\), or a lower "
+        r"optimizer\.learning_rate",
+        warning,
+    ), warning
     metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
     assert metrics["status"] == "completed" and metrics["warnings"] == [warning.removeprefix("warning: ")]
     assert metrics["test"]["loss"] >= 100 * metrics["baseline"]["test"]["loss"]
@@ -207,25 +259,40 @@ def test_a_model_that_learned_has_no_warning(cli, write_config, tmp_path):
 
 
 def test_a_diverged_or_smoke_run_gets_no_baseline_warning(cli, write_config, tmp_path):
-    diverged = write_config(tiny_config(dataset=NO_SIGNAL, layers=[{"type": "Dense", "units": 1}], loss="mse",
-                                        metrics=[], epochs=20, optimizer={"name": "sgd", "learning_rate": 1e30}))
+    diverged = write_config(
+        tiny_config(
+            dataset=NO_SIGNAL,
+            layers=[{"type": "Dense", "units": 1}],
+            loss="mse",
+            metrics=[],
+            epochs=20,
+            optimizer={"name": "sgd", "learning_rate": 1e30},
+        )
+    )
     result = cli("train", diverged, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 3 and "warning" not in result.output
     assert "warnings" not in json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
-    smoke = cli("train", write_config(tiny_config(dataset=NO_SIGNAL), name="smoke"), "--smoke", "--runs-dir",
-                tmp_path / "smoke")
+    smoke = cli(
+        "train", write_config(tiny_config(dataset=NO_SIGNAL), name="smoke"), "--smoke", "--runs-dir", tmp_path / "smoke"
+    )
     assert smoke.exit_code == 0 and "warning" not in smoke.output
 
 
 @pytest.mark.parametrize("restore", [True, False])
 def test_restored_weights_are_recorded_as_the_epoch_kept(cli, write_config, tmp_path, restore):
     # a learning rate so high the validation loss is best early, then worse for `patience` epochs
-    config = write_config(tiny_config(
-        epochs=50, optimizer={"name": "sgd", "learning_rate": 5.0},
-        dataset={"inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 0,
-                 "validation": 0.25},
-        early_stopping={"monitor": "val_loss", "patience": 3, "restore_best_weights": restore},
-    ))
+    config = write_config(
+        tiny_config(
+            epochs=50,
+            optimizer={"name": "sgd", "learning_rate": 5.0},
+            dataset={
+                "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5},
+                "test": 0,
+                "validation": 0.25,
+            },
+            early_stopping={"monitor": "val_loss", "patience": 3, "restore_best_weights": restore},
+        )
+    )
     assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
     run = only_run(tmp_path / "runs")
     metrics = json.loads((run / "metrics.json").read_text())
@@ -241,37 +308,76 @@ def test_restored_weights_are_recorded_as_the_epoch_kept(cli, write_config, tmp_
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"layers": [{"type": "Dense2", "units": 1}]}, "layers[0].type: got 'Dense2'; not a Keras layer (did you mean 'Dense'?)"),
-        ({"layers": [{"type": "Dense", "unit": 1}]}, "layers[0].unit: Dense takes no argument 'unit' (did you mean 'units'?)"),
-        ({"layers": [{"type": "Dense", "units": 1, "activation": "sigmoidd"}]},
-         "layers[0].activation: got 'sigmoidd'; unknown activation (did you mean 'sigmoid'?)"),
-        ({"layers": [{"type": "Dense", "units": 1, "activation": "sigmoid", "kernel_initializer": "he_normall"}]},
-         "layers[0].kernel_initializer: got 'he_normall'; unknown initializer (did you mean 'he_normal'?)"),
+        (
+            {"layers": [{"type": "Dense2", "units": 1}]},
+            "layers[0].type: got 'Dense2'; not a Keras layer (did you mean 'Dense'?)",
+        ),
+        (
+            {"layers": [{"type": "Dense", "unit": 1}]},
+            "layers[0].unit: Dense takes no argument 'unit' (did you mean 'units'?)",
+        ),
+        (
+            {"layers": [{"type": "Dense", "units": 1, "activation": "sigmoidd"}]},
+            "layers[0].activation: got 'sigmoidd'; unknown activation (did you mean 'sigmoid'?)",
+        ),
+        (
+            {"layers": [{"type": "Dense", "units": 1, "activation": "sigmoid", "kernel_initializer": "he_normall"}]},
+            "layers[0].kernel_initializer: got 'he_normall'; unknown initializer (did you mean 'he_normal'?)",
+        ),
         ({"layers": [{"type": "Dense"}]}, "layers[0]: Dense needs units"),
         ({"optimizer": "adamm"}, "optimizer: got 'adamm'; unknown optimizer (did you mean 'adam'?)"),
-        ({"optimizer": {"name": "sgd", "lr": 0.1}}, "optimizer.lr: SGD takes no argument 'lr' (Keras 3 calls it 'learning_rate')"),
-        ({"loss": "binary_crossentropyy"}, "loss: got 'binary_crossentropyy'; unknown loss (did you mean 'binary_crossentropy'?)"),
-        ({"loss": {"name": "binary_crossentropy", "from_logit": True}},
-         "loss.from_logit: BinaryCrossentropy takes no argument 'from_logit' (did you mean 'from_logits'?)"),
+        (
+            {"optimizer": {"name": "sgd", "lr": 0.1}},
+            "optimizer.lr: SGD takes no argument 'lr' (Keras 3 calls it 'learning_rate')",
+        ),
+        (
+            {"loss": "binary_crossentropyy"},
+            "loss: got 'binary_crossentropyy'; unknown loss (did you mean 'binary_crossentropy'?)",
+        ),
+        (
+            {"loss": {"name": "binary_crossentropy", "from_logit": True}},
+            "loss.from_logit: BinaryCrossentropy takes no argument 'from_logit' (did you mean 'from_logits'?)",
+        ),
         ({"metrics": ["accuracy", "aucc"]}, "metrics[1]: got 'aucc'; unknown metric (did you mean 'auc'?)"),
         ({"activation": "rellu"}, "activation: got 'rellu'; unknown activation (did you mean 'relu'?)"),
-        ({"layers": [{"type": "Dense", "units": 2, "activation": "softmax"}]},
-         "layers[0]: the output has 2 units, but binary_crossentropy needs 1: write {type: Dense, units: 1, activation: sigmoid}"),
-        ({"layers": [{"type": "Dense", "units": 1, "activation": "softmax"}]},
-         "layers[0].activation: got softmax; binary_crossentropy needs outputs from sigmoid: write activation: sigmoid, "
-         "or activation: linear with loss: {name: binary_crossentropy, from_logits: true}"),
-        ({"loss": "sparse_categorical_crossentropy"},
-         "layers[1]: the output has 1 unit with sigmoid, but sparse_categorical_crossentropy on 2 classes (0, 1) "
-         "needs 2 units with softmax: write units: 2, activation: softmax; or keep 1 unit with activation: sigmoid and "
-         "use loss: binary_crossentropy, the simpler choice for two classes"),
-        ({"layers": [{"type": "Conv2D", "filters": 2, "kernel_size": 3}, {"type": "Dense", "units": 1, "activation": "sigmoid"}]},
-         "layers[0]: Conv2D cannot take input of shape (None, 2)"),
-        ({"layers": [{"type": "Lambda", "function": "__import__('os').system('touch pwned')"},
-                     {"type": "Dense", "units": 1, "activation": "sigmoid"}]},
-         "layers[0].type: got 'Lambda'; a Lambda layer runs a Python function, and nnrun runs no code from a config; "
-         "use Keras layers that do the same, such as Rescaling, Normalization, Activation or Reshape"),
-        ({"early_stopping": {"monitor": "val_loss"}},
-         "early_stopping.monitor: got val_loss; it needs validation rows: set dataset.validation (e.g. 0.2) or monitor: loss"),
+        (
+            {"layers": [{"type": "Dense", "units": 2, "activation": "softmax"}]},
+            "layers[0]: the output has 2 units, but binary_crossentropy needs 1: write {type: Dense, units: 1, activation: sigmoid}",
+        ),
+        (
+            {"layers": [{"type": "Dense", "units": 1, "activation": "softmax"}]},
+            "layers[0].activation: got softmax; binary_crossentropy needs outputs from sigmoid: write activation: sigmoid, "
+            "or activation: linear with loss: {name: binary_crossentropy, from_logits: true}",
+        ),
+        (
+            {"loss": "sparse_categorical_crossentropy"},
+            "layers[1]: the output has 1 unit with sigmoid, but sparse_categorical_crossentropy on 2 classes (0, 1) "
+            "needs 2 units with softmax: write units: 2, activation: softmax; or keep 1 unit with activation: sigmoid and "
+            "use loss: binary_crossentropy, the simpler choice for two classes",
+        ),
+        (
+            {
+                "layers": [
+                    {"type": "Conv2D", "filters": 2, "kernel_size": 3},
+                    {"type": "Dense", "units": 1, "activation": "sigmoid"},
+                ]
+            },
+            "layers[0]: Conv2D cannot take input of shape (None, 2)",
+        ),
+        (
+            {
+                "layers": [
+                    {"type": "Lambda", "function": "__import__('os').system('touch pwned')"},
+                    {"type": "Dense", "units": 1, "activation": "sigmoid"},
+                ]
+            },
+            "layers[0].type: got 'Lambda'; a Lambda layer runs a Python function, and nnrun runs no code from a config; "
+            "use Keras layers that do the same, such as Rescaling, Normalization, Activation or Reshape",
+        ),
+        (
+            {"early_stopping": {"monitor": "val_loss"}},
+            "early_stopping.monitor: got val_loss; it needs validation rows: set dataset.validation (e.g. 0.2) or monitor: loss",
+        ),
     ],
 )
 def test_model_errors_are_one_line_and_leave_no_run_folder(cli, write_config, tmp_path, change, expected):
@@ -287,13 +393,20 @@ def test_model_errors_are_one_line_and_leave_no_run_folder(cli, write_config, tm
 
 
 def test_an_output_activation_that_cannot_reach_the_target_is_noted(cli, write_config, tmp_path):
-    config = write_config(tiny_config(
-        dataset={"inline": {"x": [[0], [1], [2], [3]] * 2, "y": [0, 5, 10, 15] * 2}, "test": 0},
-        layers=[{"type": "Dense", "units": 1, "activation": "sigmoid"}], loss="mse", metrics=["mae"],
-    ))
+    config = write_config(
+        tiny_config(
+            dataset={"inline": {"x": [[0], [1], [2], [3]] * 2, "y": [0, 5, 10, 15] * 2}, "test": 0},
+            layers=[{"type": "Dense", "units": 1, "activation": "sigmoid"}],
+            loss="mse",
+            metrics=["mae"],
+        )
+    )
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0
-    assert "note: layers[0].activation: sigmoid outputs values in [0, 1], but the target ranges from 0 to 15" in result.stdout
+    assert (
+        "note: layers[0].activation: sigmoid outputs values in [0, 1], but the target ranges from 0 to 15"
+        in result.stdout
+    )
 
 
 def test_a_failure_inside_training_is_recorded(cli, write_config, tmp_path, monkeypatch):
@@ -349,7 +462,9 @@ def test_check_deep_builds_the_model_without_training_or_writing(cli, write_conf
     assert good.stdout.strip().splitlines()[-1] == (
         "# data: 12 train, 4 test rows, input shape (2,), task classification; model: 17 params; output fits the loss"
     )
-    bad = cli("check", write_config(tiny_config(layers=[{"type": "Dense", "units": 3, "activation": "softmax"}])), "--deep")
+    bad = cli(
+        "check", write_config(tiny_config(layers=[{"type": "Dense", "units": 3, "activation": "softmax"}])), "--deep"
+    )
     assert bad.exit_code == 2 and "but binary_crossentropy needs 1" in bad.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]  # no runs/ folder, nothing else written
 
@@ -376,8 +491,10 @@ def test_a_data_directory_file_keeps_its_portable_name(cli, write_config, tmp_pa
     data.mkdir()
     (data / "points.csv").write_text("".join(f"{i % 7},{int(i % 7 > 3)}\n" for i in range(20)))
     monkeypatch.setenv("NNRUN_DATA_DIR", str(data))
-    config = write_config("dataset: {path: points.csv, test: 4}\nlayers: [{type: Dense, units: 1, activation: sigmoid}]\n"
-                          "loss: binary_crossentropy\nepochs: 1\n")
+    config = write_config(
+        "dataset: {path: points.csv, test: 4}\nlayers: [{type: Dense, units: 1, activation: sigmoid}]\n"
+        "loss: binary_crossentropy\nepochs: 1\n"
+    )
     assert cli("train", config, "--runs-dir", tmp_path / "runs", "-q").exit_code == 0
     saved = yaml.safe_load((only_run(tmp_path / "runs") / "config.yaml").read_text())
     assert saved["dataset"]["path"] == "points.csv"
@@ -434,8 +551,10 @@ def test_steps_per_execution_auto_runs_compiled_epochs_with_keras_fits_history(c
         env = json.loads((run / "env.json").read_text())
         assert env["performance"] == {
             "training_loop": "compiled epochs" if steps == "auto" else "keras fit",
-            "steps_per_execution": 3 if steps == "auto" else 1, "jit_compile": True,
-            "compilation_cache": os.environ["JAX_COMPILATION_CACHE_DIR"]}
+            "steps_per_execution": 3 if steps == "auto" else 1,
+            "jit_compile": True,
+            "compilation_cache": os.environ["JAX_COMPILATION_CACHE_DIR"],
+        }
     # 12 training rows, batch 4: nnrun's one compiled call per epoch, or Keras's fit with one call per step
     assert histories["auto"] == histories[1]
 
@@ -444,18 +563,24 @@ def test_steps_per_execution_auto_runs_compiled_epochs_with_keras_fits_history(c
 
 CASE_08 = Path("/work/shared/cases/round-2/08-sorted-file-last-rows-test")
 SORTED_ROWS = {"x": [[i, i % 3] for i in range(16)], "y": [0] * 8 + [1] * 8}  # sorted by class
-SORTED_REFUSAL = ("the test rows hold class 1, which the training rows lack (test: 1 8; training: 0 8), so the model "
-                  "would be scored on a class it never saw; use test: 0.2, which is shuffled and stratified")
+SORTED_REFUSAL = (
+    "the test rows hold class 1, which the training rows lack (test: 1 8; training: 0 8), so the model "
+    "would be scored on a class it never saw; use test: 0.2, which is shuffled and stratified"
+)
 
 
-def test_a_test_set_of_a_class_never_trained_on_is_refused_before_any_run_folder(cli, write_config, tmp_path,
-                                                                                 monkeypatch):
+def test_a_test_set_of_a_class_never_trained_on_is_refused_before_any_run_folder(
+    cli, write_config, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     config = write_config(tiny_config(dataset={"inline": SORTED_ROWS, "test": 8}))
     result = cli("train", config)
     assert result.exit_code == 2, result.output
-    assert re.fullmatch(rf"error: {re.escape(str(config))}:\d+: dataset\.test: got 8 \(the last 8 rows\): "
-                        rf"{re.escape(SORTED_REFUSAL)}", result.stderr.strip()), result.stderr
+    assert re.fullmatch(
+        rf"error: {re.escape(str(config))}:\d+: dataset\.test: got 8 \(the last 8 rows\): "
+        rf"{re.escape(SORTED_REFUSAL)}",
+        result.stderr.strip(),
+    ), result.stderr
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
     # --smoke trains on the first rows of each split, but the check is on the real split
@@ -469,13 +594,15 @@ def test_the_sorted_flowers_case_is_refused_without_importing_keras(tmp_path):
     if not CASE_08.is_dir():
         pytest.skip("needs the round-2 cases")
     args = ["train", str(CASE_08 / "config.yaml"), "--runs-dir", str(tmp_path / "runs")]
-    result = subprocess.run([sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)], capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip().splitlines()[-1] == "HEAVY: EXIT:2", result.stdout + result.stderr
     assert result.stderr.strip() == (
         f"error: {CASE_08 / 'config.yaml'}:5: dataset.test: got 20 (the last 20 rows): the test rows hold class "
         "virginica, which the training rows lack (test: virginica 20; training: setosa 20, versicolor 20), so the "
-        "model would be scored on a class it never saw; use test: 0.2, which is shuffled and stratified")
+        "model would be scored on a class it never saw; use test: 0.2, which is shuffled and stratified"
+    )
     assert not (tmp_path / "runs").exists()
 
 
@@ -485,17 +612,27 @@ def test_a_single_class_test_set_trains_with_a_note(cli, write_config, tmp_path)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
         "note: dataset.test: 4 (the last 4 rows): the test rows hold a single class (test: 1 4; training: 0 8, 1 4), "
-        "so their score says nothing about the others; use test: 0.2, which is shuffled and stratified")
+        "so their score says nothing about the others; use test: 0.2, which is shuffled and stratified"
+    )
 
 
 def test_smoke_says_which_rows_it_trains_on(cli, write_config, tmp_path):
-    config = write_config(tiny_config(dataset={
-        "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 10, "y": [0, 1, 1, 1] * 10}, "test": 8,
-        "validation": 0.25}, batch_size=4))
+    config = write_config(
+        tiny_config(
+            dataset={
+                "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 10, "y": [0, 1, 1, 1] * 10},
+                "test": 8,
+                "validation": 0.25,
+            },
+            batch_size=4,
+        )
+    )
     result = cli("train", config, "--smoke", "--runs-dir", tmp_path / "runs")
     assert result.exit_code == 0, result.output
-    assert "; rows (--smoke: the first rows of each split): 8 of 24 train, 4 of 8 validation, 4 of 8 test; " \
+    assert (
+        "; rows (--smoke: the first rows of each split): 8 of 24 train, 4 of 8 validation, 4 of 8 test; "
         in result.stdout.splitlines()[0]
+    )
     full = cli("train", config, "--set", "epochs=1", "--runs-dir", tmp_path / "runs")
     assert "; rows: 24 train, 8 validation, 8 test; " in full.stdout.splitlines()[0]
 
@@ -514,8 +651,16 @@ def test_an_interrupted_run_shows_no_baseline_of_a_split_it_did_not_score(cli, w
             super().on_epoch_end(epoch, logs)
 
     monkeypatch.setattr(nnrun.engine.train, "StopRequest", SignalAfterEpoch2)
-    config = write_config(tiny_config(epochs=10, dataset={
-        "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 4, "validation": 0.25}))
+    config = write_config(
+        tiny_config(
+            epochs=10,
+            dataset={
+                "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5},
+                "test": 4,
+                "validation": 0.25,
+            },
+        )
+    )
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 130, result.output
     metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
@@ -529,12 +674,18 @@ def test_an_interrupted_run_shows_no_baseline_of_a_split_it_did_not_score(cli, w
 def test_a_run_early_stopping_did_not_end_says_which_weights_were_restored(cli, write_config, tmp_path):
     # Keras's EarlyStopping puts back the best epoch's weights at the end of every fit with restore_best_weights,
     # also when patience never ran out: the scores are then the best epoch's, which the result must say.
-    config = write_config(tiny_config(
-        epochs=20, optimizer={"name": "sgd", "learning_rate": 5.0},
-        dataset={"inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5}, "test": 0,
-                 "validation": 0.25},
-        early_stopping={"monitor": "val_loss", "patience": 1000},
-    ))
+    config = write_config(
+        tiny_config(
+            epochs=20,
+            optimizer={"name": "sgd", "learning_rate": 5.0},
+            dataset={
+                "inline": {"x": [[0, 0], [0, 1], [1, 0], [1, 1]] * 5, "y": [0, 1, 1, 1] * 5},
+                "test": 0,
+                "validation": 0.25,
+            },
+            early_stopping={"monitor": "val_loss", "patience": 1000},
+        )
+    )
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.output
     run = only_run(tmp_path / "runs")
@@ -542,8 +693,10 @@ def test_a_run_early_stopping_did_not_end_says_which_weights_were_restored(cli, 
     assert metrics["stopped_early"] is False and metrics["epochs_run"] == 20
     restored = metrics["restored_epoch"]
     assert restored == metrics["best_epoch"] < 20
-    line = (f"early stopping did not stop the run, but the weights of epoch {restored}, its best, were restored at the "
-            f"end (restore_best_weights: true), so the scores are epoch {restored}'s, not epoch 20's")
+    line = (
+        f"early stopping did not stop the run, but the weights of epoch {restored}, its best, were restored at the "
+        f"end (restore_best_weights: true), so the scores are epoch {restored}'s, not epoch 20's"
+    )
     assert line in result.stdout.splitlines()
     assert line in cli("show", run).stdout.splitlines()
 
@@ -554,9 +707,11 @@ def test_an_interrupted_run_does_not_call_its_logged_scores_the_restored_epochs(
     from nnrun.views.report import kept_weights_line
 
     interrupted = {"status": "interrupted", "epochs_run": 2238, "restored_epoch": 46}
-    assert kept_weights_line(interrupted) == ("model.keras holds the weights of epoch 46, its best "
-                                              "(restore_best_weights: true); the scores are those logged at epoch 2238, "
-                                              "the last finished")
+    assert kept_weights_line(interrupted) == (
+        "model.keras holds the weights of epoch 46, its best "
+        "(restore_best_weights: true); the scores are those logged at epoch 2238, "
+        "the last finished"
+    )
     assert "so the scores are epoch 46's" in kept_weights_line({**interrupted, "status": "completed"})
     assert kept_weights_line({**interrupted, "restored_epoch": 2238}) is None
 
@@ -568,6 +723,11 @@ def test_metrics_json_records_which_way_each_metric_is_better(cli, write_config,
     result = cli("train", config, "--runs-dir", tmp_path / "runs", "-q")
     assert result.exit_code == 0, result.output
     metrics = json.loads((only_run(tmp_path / "runs") / "metrics.json").read_text())
-    assert metrics["directions"] == {"loss": "min", "accuracy": "max", "auc": "max", "f_beta_score": "max",
-                                     "false_negatives": "min"}
+    assert metrics["directions"] == {
+        "loss": "min",
+        "accuracy": "max",
+        "auc": "max",
+        "f_beta_score": "max",
+        "false_negatives": "min",
+    }
     assert set(metrics["directions"]) == set(metrics["test"])

@@ -7,11 +7,14 @@ project alone; --rows writes the 404 training rows it uses (the same permutation
 
 Prints one JSON line: import, k-fold and whole-process seconds, and each fold's validation MAE.
 """
-import argparse, json, time
+
+import argparse
+import json
+import time
 
 t_start = time.time()
-import numpy as np
 import keras
+import numpy as np
 
 p = argparse.ArgumentParser()
 p.add_argument("data")
@@ -35,12 +38,14 @@ train_data = (train_data - mean) / std
 
 
 def build_model():
-    model = keras.Sequential([
-        keras.Input((train_data.shape[1],)),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(64, activation="relu"),
-        keras.layers.Dense(1),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((train_data.shape[1],)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(1),
+        ]
+    )
     model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
     return model
 
@@ -49,14 +54,25 @@ k, num_val = a.k, len(train_data) // a.k
 scores = []
 t_fit = time.time()
 for i in range(k):
-    val_x, val_y = train_data[i * num_val:(i + 1) * num_val], train_targets[i * num_val:(i + 1) * num_val]
-    part_x = np.concatenate([train_data[:i * num_val], train_data[(i + 1) * num_val:]])
-    part_y = np.concatenate([train_targets[:i * num_val], train_targets[(i + 1) * num_val:]])
+    val_x, val_y = train_data[i * num_val : (i + 1) * num_val], train_targets[i * num_val : (i + 1) * num_val]
+    part_x = np.concatenate([train_data[: i * num_val], train_data[(i + 1) * num_val :]])
+    part_y = np.concatenate([train_targets[: i * num_val], train_targets[(i + 1) * num_val :]])
     model = build_model()
     model.fit(part_x, part_y, epochs=a.epochs, batch_size=a.batch_size, verbose=0)
     scores.append(model.evaluate(val_x, val_y, verbose=0)[1])
 t_done = time.time()
-print(json.dumps({"script": "boston_kfold", "backend": keras.backend.backend(), "epochs": a.epochs, "k": k,
-                  "import_s": round(t_import - t_start, 2), "kfold_s": round(t_done - t_fit, 2),
-                  "total_s": round(time.time() - t_start, 2), "fold_val_mae": scores,
-                  "mean_val_mae": float(np.mean(scores))}))
+print(
+    json.dumps(
+        {
+            "script": "boston_kfold",
+            "backend": keras.backend.backend(),
+            "epochs": a.epochs,
+            "k": k,
+            "import_s": round(t_import - t_start, 2),
+            "kfold_s": round(t_done - t_fit, 2),
+            "total_s": round(time.time() - t_start, 2),
+            "fold_val_mae": scores,
+            "mean_val_mae": float(np.mean(scores)),
+        }
+    )
+)

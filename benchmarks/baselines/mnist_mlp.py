@@ -11,11 +11,14 @@ GFLOP/s that makes, the test accuracy, and the seconds from start to end. The fi
 the progress bar's printing is not timed. Unseeded, as the lecture runs it; --seed N calls
 keras.utils.set_random_seed(N) first (to compare backends seed by seed: README, "The seed examples").
 """
-import argparse, json, time
+
+import argparse
+import json
+import time
 
 t_start = time.time()
-import numpy as np
 import keras
+import numpy as np
 from keras import layers, models
 from keras.datasets import mnist
 from keras.utils import to_categorical
@@ -55,7 +58,17 @@ network.fit(train_images, train_labels, epochs=a.epochs, batch_size=128, verbose
 test_loss, test_acc = network.evaluate(test_images, test_labels, verbose=0)
 epoch_s = float(np.median(times.seconds[1:] or times.seconds))
 flops = 60000 * (784 * 512 + 512 * 10) * 2 * 3  # forward + backward, two matmuls
-print(json.dumps({"script": "mnist_mlp", "backend": keras.backend.backend(), "seed": a.seed,
-                  "epoch_s": round(epoch_s, 3),
-                  "epochs_s": [round(s, 3) for s in times.seconds], "gflops": round(flops / epoch_s / 1e9, 1),
-                  "test_accuracy": round(float(test_acc), 4), "total_s": round(time.time() - t_start, 2)}))
+print(
+    json.dumps(
+        {
+            "script": "mnist_mlp",
+            "backend": keras.backend.backend(),
+            "seed": a.seed,
+            "epoch_s": round(epoch_s, 3),
+            "epochs_s": [round(s, 3) for s in times.seconds],
+            "gflops": round(flops / epoch_s / 1e9, 1),
+            "test_accuracy": round(float(test_acc), 4),
+            "total_s": round(time.time() - t_start, 2),
+        }
+    )
+)

@@ -6,6 +6,7 @@ test. A faithful copy of ../shared/baselines/pima.py, kept here so the benchmark
 
 Prints one JSON line: import, fit and whole-process seconds, and the test loss and accuracy.
 """
+
 import argparse
 import json
 import time
@@ -26,17 +27,30 @@ dataset = np.loadtxt(args.csv, delimiter=",")
 x_train, y_train = dataset[:700, 0:8], dataset[:700, 8]
 x_test, y_test = dataset[700:, 0:8], dataset[700:, 8]
 
-model = keras.Sequential([
-    keras.Input((8,)),
-    keras.layers.Dense(12, activation="relu"),
-    keras.layers.Dense(8, activation="relu"),
-    keras.layers.Dense(1, activation="sigmoid"),
-])
+model = keras.Sequential(
+    [
+        keras.Input((8,)),
+        keras.layers.Dense(12, activation="relu"),
+        keras.layers.Dense(8, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ]
+)
 model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
 t_fit = time.time()
 model.fit(x_train, y_train, epochs=args.epochs, batch_size=64, verbose=0)
 t_done = time.time()
 loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-print(json.dumps({"script": "pima", "backend": keras.backend.backend(), "epochs": args.epochs,
-                  "import_s": round(t_import - t_start, 2), "fit_s": round(t_done - t_fit, 2),
-                  "total_s": round(time.time() - t_start, 2), "test_loss": loss, "test_accuracy": accuracy}))
+print(
+    json.dumps(
+        {
+            "script": "pima",
+            "backend": keras.backend.backend(),
+            "epochs": args.epochs,
+            "import_s": round(t_import - t_start, 2),
+            "fit_s": round(t_done - t_fit, 2),
+            "total_s": round(time.time() - t_start, 2),
+            "test_loss": loss,
+            "test_accuracy": accuracy,
+        }
+    )
+)

@@ -43,8 +43,7 @@ def nnrun(*args: str, runs: Path) -> Path:
     """Run one `nnrun train|kfold` to its end; the run folder it made."""
     before = set(runs.iterdir()) if runs.is_dir() else set()
     print("$ nnrun " + " ".join(args), flush=True)
-    done = subprocess.run([*NNRUN, *args, "--quiet", "--runs-dir", str(runs)], cwd=REPO, capture_output=True,
-                          text=True)
+    done = subprocess.run([*NNRUN, *args, "--quiet", "--runs-dir", str(runs)], cwd=REPO, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"nnrun {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     (made,) = set(runs.iterdir()) - before
@@ -104,12 +103,15 @@ def main() -> None:
         digits = nnrun("train", "configs/digits.yaml", runs=runs)
         boston = nnrun("kfold", "configs/boston.yaml", runs=runs)
         overlay = Path(temporary) / "compare-val_loss.png"
-        subprocess.run([*NNRUN, "compare", *map(str, quick), "--plot", "val_loss", "-o", str(overlay)], cwd=REPO,
-                       check=True)
-        pictures = {"quickstart-history.png": quick[0] / "history.png",
-                    "digits-confusion.png": digits / "confusion.png",
-                    "boston-kfold-history.png": boston / "history.png",
-                    "compare-val_loss.png": overlay}
+        subprocess.run(
+            [*NNRUN, "compare", *map(str, quick), "--plot", "val_loss", "-o", str(overlay)], cwd=REPO, check=True
+        )
+        pictures = {
+            "quickstart-history.png": quick[0] / "history.png",
+            "digits-confusion.png": digits / "confusion.png",
+            "boston-kfold-history.png": boston / "history.png",
+            "compare-val_loss.png": overlay,
+        }
         for name, source in pictures.items():
             size = small_png(source, HERE / name)
             print(f"docs/images/{name}: {size / 1000:.0f} KB (from {source.stat().st_size / 1000:.0f} KB)")
@@ -118,8 +120,9 @@ def main() -> None:
         text = readme.read_text(encoding="utf-8")
         block = re.compile(r"(```console\n\$ nnrun compare runs/\*-quickstart\n).*?(```)", re.DOTALL)
         if block.search(text):  # the README's table beside the pictures: the same runs
-            readme.write_text(block.sub(lambda m: m.group(1) + table.strip("\n") + "\n" + m.group(2), text, count=1),
-                              encoding="utf-8")
+            readme.write_text(
+                block.sub(lambda m: m.group(1) + table.strip("\n") + "\n" + m.group(2), text, count=1), encoding="utf-8"
+            )
             print("README.md: the console block of `nnrun compare runs/*-quickstart` rewritten")
         print(f"\n$ nnrun compare   # at {WIDTH} columns\n{table}")
         if args.keep is None:

@@ -54,9 +54,16 @@ def prepare(config: str | Path | Spec, overrides: Overrides = (), *, device: str
 
 
 def train(
-    config: str | Path | Spec, *, overrides: Overrides = (), runs_dir: str | Path = "runs",
-    run_dir: str | Path | None = None, device: str = "auto", smoke: bool = False, on_epoch: EpochHook | None = None,
-    on_note: Callable[[str], None] | None = None, pictures: bool = True,
+    config: str | Path | Spec,
+    *,
+    overrides: Overrides = (),
+    runs_dir: str | Path = "runs",
+    run_dir: str | Path | None = None,
+    device: str = "auto",
+    smoke: bool = False,
+    on_epoch: EpochHook | None = None,
+    on_note: Callable[[str], None] | None = None,
+    pictures: bool = True,
 ) -> Outcome:
     """Train the model a config describes and write its run folder under `runs_dir` (created when missing).
 
@@ -75,15 +82,30 @@ def train(
     if isinstance(config, Spec) and overrides:
         raise TypeError("api.train: overrides apply to a config file; a Spec is used as it is")
     spec = config if isinstance(config, Spec) else _load(config, overrides)
-    options = _options(runs_dir=runs_dir, run_dir=run_dir, device=device, smoke=smoke, on_epoch=on_epoch,
-                       on_note=on_note, pictures=pictures)
+    options = _options(
+        runs_dir=runs_dir,
+        run_dir=run_dir,
+        device=device,
+        smoke=smoke,
+        on_epoch=on_epoch,
+        on_note=on_note,
+        pictures=pictures,
+    )
     return _outcome(lambda: pipeline.train(spec, options), options)
 
 
 def kfold(
-    config: str | Path | Spec, *, overrides: Overrides = (), k: int | None = None, runs_dir: str | Path = "runs",
-    run_dir: str | Path | None = None, device: str = "auto", smoke: bool = False, on_epoch: EpochHook | None = None,
-    on_fold: Callable[[dict[str, Any]], None] | None = None, on_note: Callable[[str], None] | None = None,
+    config: str | Path | Spec,
+    *,
+    overrides: Overrides = (),
+    k: int | None = None,
+    runs_dir: str | Path = "runs",
+    run_dir: str | Path | None = None,
+    device: str = "auto",
+    smoke: bool = False,
+    on_epoch: EpochHook | None = None,
+    on_fold: Callable[[dict[str, Any]], None] | None = None,
+    on_note: Callable[[str], None] | None = None,
     pictures: bool = True,
 ) -> Outcome:
     """K-fold cross-validation of a config: a run per fold in fold-N/, their mean and spread, and the refit in
@@ -103,10 +125,20 @@ def kfold(
     else:
         spec = _load(config, [*overrides, *([(f"kfold.k={k}", f"--k {k}")] if k is not None else [])])
     if spec.kfold is None:
-        raise ConfigError(f"{config if not isinstance(config, Spec) else spec.name}: kfold: missing; add `kfold: 5` "
-                          "(the number of folds) to the config, or pass --k 5")
-    options = _options(runs_dir=runs_dir, run_dir=run_dir, device=device, smoke=smoke, on_epoch=on_epoch,
-                       on_note=on_note, on_fold=on_fold, pictures=pictures)
+        raise ConfigError(
+            f"{config if not isinstance(config, Spec) else spec.name}: kfold: missing; add `kfold: 5` "
+            "(the number of folds) to the config, or pass --k 5"
+        )
+    options = _options(
+        runs_dir=runs_dir,
+        run_dir=run_dir,
+        device=device,
+        smoke=smoke,
+        on_epoch=on_epoch,
+        on_note=on_note,
+        on_fold=on_fold,
+        pictures=pictures,
+    )
     return _outcome(lambda: pipeline.kfold(spec, options), options)
 
 

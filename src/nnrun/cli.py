@@ -14,7 +14,7 @@ import sys
 import traceback
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -80,12 +80,20 @@ app = typer.Typer(
 state = {"debug": bool(os.environ.get("NNRUN_DEBUG"))}
 
 SetOption = Annotated[
-    Optional[list[str]],
-    typer.Option("--set", "-s", metavar="KEY.PATH=VALUE",
-                 help="Override a config key, e.g. --set epochs=50 --set 'layers[0].units=16' (repeatable; "
-                      "quote keys with brackets for zsh)."),
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="KEY.PATH=VALUE",
+        help="Override a config key, e.g. --set epochs=50 --set 'layers[0].units=16' (repeatable; "
+        "quote keys with brackets for zsh).",
+    ),
 ]
-ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="The experiment's YAML config file.", show_default=False)]
+ConfigArg = Annotated[
+    Path, typer.Argument(metavar="CONFIG", help="The experiment's YAML config file.", show_default=False)
+]
+
+
 class Device(str, Enum):
     auto = "auto"
     cpu = "cpu"
@@ -142,7 +150,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False,
 ) -> None:
     """Run Keras neural-network experiments from YAML files, and compare them."""
@@ -150,10 +160,16 @@ def main_options(
 
 
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display; errors and the result only.")]
-BackendOption = Annotated[Optional[Backend], typer.Option("--backend", help="The Keras backend (overrides the config's).")]
-SmokeOption = Annotated[bool, typer.Option("--smoke", help="One epoch on a few batches: checks the whole pipeline "
-                                           "in seconds; the run folder is discarded unless --runs-dir is given.")]
-RunsDirOption = Annotated[Optional[Path], typer.Option("--runs-dir", help="Where run folders go (default: runs).")]
+BackendOption = Annotated[Backend | None, typer.Option("--backend", help="The Keras backend (overrides the config's).")]
+SmokeOption = Annotated[
+    bool,
+    typer.Option(
+        "--smoke",
+        help="One epoch on a few batches: checks the whole pipeline "
+        "in seconds; the run folder is discarded unless --runs-dir is given.",
+    ),
+]
+RunsDirOption = Annotated[Path | None, typer.Option("--runs-dir", help="Where run folders go (default: runs).")]
 
 
 @app.command()
@@ -178,7 +194,7 @@ def train(
 @handles_errors
 def kfold(
     config: ConfigArg,
-    k: Annotated[Optional[int], typer.Option("--k", "-k", help="Number of folds (overrides kfold.k).")] = None,
+    k: Annotated[int | None, typer.Option("--k", "-k", help="Number of folds (overrides kfold.k).")] = None,
     set_: SetOption = None,
     quiet: QuietOption = False,
     device: DeviceOption = Device.auto,
@@ -194,12 +210,13 @@ def kfold(
     overrides = list(set_ or []) + ([f"backend={backend.value}"] if backend else [])
     spec = api._load(config, overrides + ([(f"kfold.k={k}", f"--k {k}")] if k is not None else []))
     if spec.kfold is None:
-        raise ConfigError(f"{config}: kfold: missing; add `kfold: 5` (the number of folds) to the config, "
-                          "or pass --k 5")
+        raise ConfigError(
+            f"{config}: kfold: missing; add `kfold: 5` (the number of folds) to the config, or pass --k 5"
+        )
     _run("kfold", spec, runs_dir, device.value, quiet, smoke)
 
 
-def _run(command: str, spec, runs_dir: Optional[Path], device: str, quiet: bool, smoke: bool) -> None:
+def _run(command: str, spec, runs_dir: Path | None, device: str, quiet: bool, smoke: bool) -> None:
     """Run `train` or `kfold` and report; a --smoke run without --runs-dir goes to a temporary folder."""
     if smoke and runs_dir is None:
         import tempfile
@@ -207,8 +224,10 @@ def _run(command: str, spec, runs_dir: Optional[Path], device: str, quiet: bool,
         with tempfile.TemporaryDirectory(prefix="nnrun-smoke-") as tmp:
             outcome = _execute(command, spec, Path(tmp), device, quiet, smoke, keep=False)
             files = sorted(p.name for p in outcome.run_dir.iterdir())
-            typer.echo(f"smoke test passed: {spec.name} trained 1 epoch{' per fold' if command == 'kfold' else ''} "
-                       f"and wrote {', '.join(files)}")
+            typer.echo(
+                f"smoke test passed: {spec.name} trained 1 epoch{' per fold' if command == 'kfold' else ''} "
+                f"and wrote {', '.join(files)}"
+            )
         return
     _execute(command, spec, runs_dir or Path("runs"), device, quiet, smoke)
 
@@ -225,10 +244,12 @@ def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke
     console = Console(highlight=False)
     on_fold = None
     if command == "kfold":
+
         def on_fold(fold):
             from nnrun.views.report import fold_line
 
             console.print(fold_line(fold, spec.kfold.k), highlight=False, soft_wrap=True)
+
     options = Options(runs_dir=runs_dir, device=device, quiet=quiet, smoke=smoke, console=console, on_fold=on_fold)
     outcome = api._outcome(lambda: (pipeline.kfold if command == "kfold" else pipeline.train)(spec, options), options)
     error = outcome.error
@@ -264,9 +285,15 @@ def _execute(command: str, spec, runs_dir: Path, device: str, quiet: bool, smoke
 def check(
     config: ConfigArg,
     set_: SetOption = None,
-    deep: Annotated[bool, typer.Option("--deep", help="Also load the data and build the model (imports Keras): "
-                                       "checks the data, the layer shapes, the output layer against the loss and the "
-                                       "classes, and the metrics against the target values.")] = False,
+    deep: Annotated[
+        bool,
+        typer.Option(
+            "--deep",
+            help="Also load the data and build the model (imports Keras): "
+            "checks the data, the layer shapes, the output layer against the loss and the "
+            "classes, and the metrics against the target values.",
+        ),
+    ] = False,
     device: DeviceOption = Device.cpu,
 ) -> None:
     """Validate a config and print it resolved, every default filled. Trains nothing, writes nothing."""
@@ -283,36 +310,62 @@ def check(
 
         ready = prepare(spec, Options(device=device.value, console=Console(stderr=True, highlight=False)))
         from nnrun.engine.model import param_counts  # imports Keras: only once prepare has chosen the backend
+
         arrays = ready.arrays
-        sizes = ", ".join(f"{len(a)} {n}" for a, n in ((arrays.x_train, "train"), (arrays.x_val, "validation"),
-                                                       (arrays.x_test, "test")) if a is not None)
-        summary = (f"# data: {sizes} rows, input shape {tuple(arrays.preprocess.input_shape)}, task "
-                   f"{arrays.preprocess.task}; model: {params_text(*param_counts(ready.model))}; output fits the loss")
-    typer.echo(f"# {config}: valid{' (data loaded, model built)' if deep else ''}. Resolved config "
-               "(every default filled):")
+        sizes = ", ".join(
+            f"{len(a)} {n}"
+            for a, n in ((arrays.x_train, "train"), (arrays.x_val, "validation"), (arrays.x_test, "test"))
+            if a is not None
+        )
+        summary = (
+            f"# data: {sizes} rows, input shape {tuple(arrays.preprocess.input_shape)}, task "
+            f"{arrays.preprocess.task}; model: {params_text(*param_counts(ready.model))}; output fits the loss"
+        )
+    typer.echo(
+        f"# {config}: valid{' (data loaded, model built)' if deep else ''}. Resolved config (every default filled):"
+    )
     typer.echo(dump_yaml(spec.resolved()).rstrip())
     if summary:
         typer.echo(summary)
     else:  # what plain check, which reads neither the data nor Keras, leaves out
-        typer.echo("# not checked without --deep: the data, the layer shapes, the output layer against the loss and "
-                   "the classes, and the metrics against the target values")
+        typer.echo(
+            "# not checked without --deep: the data, the layer shapes, the output layer against the loss and "
+            "the classes, and the metrics against the target values"
+        )
 
 
 @app.command()
 @handles_errors
 def sweep(
-    sweep_file: Annotated[Optional[Path], typer.Argument(metavar="SWEEP", help="The sweep's YAML file (not with "
-                                                         "--resume).", show_default=False)] = None,
-    set_: Annotated[Optional[list[str]], typer.Option(
-        "--set", "-s", metavar="KEY.PATH=VALUE", help="Override a sweep key, e.g. --set trials=20 --set "
-        "'parameters.batch_size.values=[16,32]' (repeatable); the base config's keys are set in the sweep file's "
-        "parameters ({value: X} for a constant).")] = None,
-    trials: Annotated[Optional[int], typer.Option("--trials", min=1, help="Trials to run (overrides trials).")] = None,
-    parallel: Annotated[Optional[int], typer.Option("--parallel", min=1, help="Trials at once on this machine "
-                                                    "(overrides parallel).")] = None,
-    resume: Annotated[Optional[Path], typer.Option("--resume", metavar="FOLDER", help="Continue the stopped sweep "
-                                                   "in this sweep folder: finished trials are kept, interrupted ones "
-                                                   "run again.")] = None,
+    sweep_file: Annotated[
+        Path | None,
+        typer.Argument(metavar="SWEEP", help="The sweep's YAML file (not with --resume).", show_default=False),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            "-s",
+            metavar="KEY.PATH=VALUE",
+            help="Override a sweep key, e.g. --set trials=20 --set "
+            "'parameters.batch_size.values=[16,32]' (repeatable); the base config's keys are set in the sweep file's "
+            "parameters ({value: X} for a constant).",
+        ),
+    ] = None,
+    trials: Annotated[int | None, typer.Option("--trials", min=1, help="Trials to run (overrides trials).")] = None,
+    parallel: Annotated[
+        int | None, typer.Option("--parallel", min=1, help="Trials at once on this machine (overrides parallel).")
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            "--resume",
+            metavar="FOLDER",
+            help="Continue the stopped sweep "
+            "in this sweep folder: finished trials are kept, interrupted ones "
+            "run again.",
+        ),
+    ] = None,
     quiet: QuietOption = False,
     device: DeviceOption = Device.auto,
     runs_dir: RunsDirOption = None,
@@ -321,11 +374,16 @@ def sweep(
     tpe), each a run folder in the sweep's folder, and keep the best."""
     from nnrun.errors import ConfigError
 
-    overrides = list(set_ or []) + [(f"{key}={value}", f"--{key} {value}")
-                                     for key, value in (("trials", trials), ("parallel", parallel)) if value is not None]
+    overrides = list(set_ or []) + [
+        (f"{key}={value}", f"--{key} {value}")
+        for key, value in (("trials", trials), ("parallel", parallel))
+        if value is not None
+    ]
     if (sweep_file is None) == (resume is None):
-        raise ConfigError("nnrun sweep: give a sweep file, or --resume FOLDER (one of the two); "
-                          "usage: nnrun sweep SWEEP.yaml [--set KEY=VALUE] [--trials N] [--parallel N]")
+        raise ConfigError(
+            "nnrun sweep: give a sweep file, or --resume FOLDER (one of the two); "
+            "usage: nnrun sweep SWEEP.yaml [--set KEY=VALUE] [--trials N] [--parallel N]"
+        )
     if not quiet:
         _loading("the sweep file and optuna")
     from nnrun.sweep import run
@@ -340,21 +398,30 @@ def sweep(
         shown["sweep"] = sweep
         what = f"{sweep.base.kfold.k}-fold cross-validation" if sweep.score == "kfold" else "train run"
         trials = f"{sweep.trials} trial{'s' if sweep.trials != 1 else ''}"
-        console.print(f"{sweep.name}: {sweep.method} search, {trials} (a {what} each) of "
-                      f"{sweep.config_path.name}, scored by {sweep.metric.name} ({sweep.metric.goal}), "
-                      f"{sweep.parallel} at a time; sweep folder {folder}", highlight=False, soft_wrap=True)
+        console.print(
+            f"{sweep.name}: {sweep.method} search, {trials} (a {what} each) of "
+            f"{sweep.config_path.name}, scored by {sweep.metric.name} ({sweep.metric.goal}), "
+            f"{sweep.parallel} at a time; sweep folder {folder}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
     def relay(name):
         return lambda *args: getattr(shown["progress"], name)(*args)
 
-    progress = Progress(trial_started=relay("trial_started"), trial_finished=relay("trial_finished"),
-                        tick=relay("tick"), stopping=relay("stopping"))
+    progress = Progress(
+        trial_started=relay("trial_started"),
+        trial_finished=relay("trial_finished"),
+        tick=relay("tick"),
+        stopping=relay("stopping"),
+    )
     try:
         if resume is not None:
             result = run.resume(resume, overrides, device.value, progress, announce=announce)
         else:
-            result = run.start(sweep_file, overrides, runs_dir or Path("runs"), device.value, progress,
-                               announce=announce)
+            result = run.start(
+                sweep_file, overrides, runs_dir or Path("runs"), device.value, progress, announce=announce
+            )
     finally:
         if "progress" in shown:
             shown["progress"].close()
@@ -378,12 +445,19 @@ def schema() -> None:
 @app.command()
 @handles_errors
 def predict(
-    run: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder (a k-fold run uses its final/ model).",
-                                        show_default=False)],
-    csv: Annotated[Path, typer.Argument(metavar="CSV", help="A CSV of rows to predict, with or without the target column.",
-                                        show_default=False)],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write predictions here "
-                                                   "(CSV) instead of standard output.")] = None,
+    run: Annotated[
+        Path,
+        typer.Argument(metavar="RUN", help="A run folder (a k-fold run uses its final/ model).", show_default=False),
+    ],
+    csv: Annotated[
+        Path,
+        typer.Argument(
+            metavar="CSV", help="A CSV of rows to predict, with or without the target column.", show_default=False
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write predictions here (CSV) instead of standard output.")
+    ] = None,
     device: DeviceOption = Device.auto,
 ) -> None:
     """Predict new rows with a trained run's preprocessing and model."""
@@ -412,32 +486,69 @@ class Format(str, Enum):
 @app.command()
 @handles_errors
 def compare(
-    runs: Annotated[Optional[list[str]], typer.Argument(metavar="RUNS", help="Run folders, folders of runs, or glob patterns "
-                                                        "(default: every run under runs/).", show_default=False)] = None,
-    sort: Annotated[Optional[str], typer.Option("--sort", help="Sort by this column; scores best first (loss, "
-                                                "mse, mae, error: lower; accuracy, auc: higher).")] = None,
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="RUNS",
+            help="Run folders, folders of runs, or glob patterns (default: every run under runs/).",
+            show_default=False,
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            help="Sort by this column; scores best first (loss, mse, mae, error: lower; accuracy, auc: higher).",
+        ),
+    ] = None,
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the sort order.")] = False,
-    filter_: Annotated[Optional[list[str]], typer.Option("--filter", metavar="KEY<OP>VALUE", help="Keep runs where "
-                       "the condition holds (=, !=, <, <=, >, >=), on a column or config key, e.g. status=completed, "
-                       "test_accuracy>0.7, optimizer.learning_rate=0.01 (repeatable).")] = None,
-    top: Annotated[Optional[int], typer.Option("--top", min=1, help="Only the first N runs (after sorting).")] = None,
-    metrics: Annotated[Optional[str], typer.Option("--metrics", help="Score columns to show, comma-separated: "
-                                                   "accuracy (test_ and val_), val_mae, ...")] = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Every config key as a column, not only those that differ.")] = False,
-    transpose: Annotated[Optional[bool], typer.Option("--transpose/--no-transpose", help="One column per run, one "
-                                                      "row per key (default: when that fits the terminal better).",
-                                                      show_default=False)] = None,
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            metavar="KEY<OP>VALUE",
+            help="Keep runs where "
+            "the condition holds (=, !=, <, <=, >, >=), on a column or config key, e.g. status=completed, "
+            "test_accuracy>0.7, optimizer.learning_rate=0.01 (repeatable).",
+        ),
+    ] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Only the first N runs (after sorting).")] = None,
+    metrics: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics", help="Score columns to show, comma-separated: accuracy (test_ and val_), val_mae, ..."
+        ),
+    ] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every config key as a column, not only those that differ.")
+    ] = False,
+    transpose: Annotated[
+        bool | None,
+        typer.Option(
+            "--transpose/--no-transpose",
+            help="One column per run, one row per key (default: when that fits the terminal better).",
+            show_default=False,
+        ),
+    ] = None,
     format_: Annotated[Format, typer.Option("--format", "-f", help="table, csv, json or markdown.")] = Format.table,
-    plot: Annotated[Optional[str], typer.Option("--plot", metavar="METRIC", help="Plot this metric's curves over "
-                                                "epochs, one line per run (needs -o FILE.png).")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output "
-                                                   "(the PNG of --plot).")] = None,
+    plot: Annotated[
+        str | None,
+        typer.Option(
+            "--plot",
+            metavar="METRIC",
+            help="Plot this metric's curves over epochs, one line per run (needs -o FILE.png).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of standard output (the PNG of --plot)."),
+    ] = None,
 ) -> None:
     """One table across runs: the config values that differ, and the scores. A sweep folder alone: its trials,
     best first; among other runs: its best trial."""
+    from nnrun.runs.record import find_runs, read_runs
     from nnrun.views import compare as cmp
     from nnrun.views import sweep as sweeps
-    from nnrun.runs.record import find_runs, read_runs
 
     paths = find_runs(list(runs or []))
     sweep_dir = sweeps.named_sweep(list(runs or []), paths)
@@ -461,11 +572,19 @@ def compare(
         return
     chosen_metrics = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     if sweep is not None:
-        table = sweeps.compare_trials(sweep, records, filters=list(filter_ or []), sort=sort, reverse=reverse,
-                                      top=top, metrics=chosen_metrics)
+        table = sweeps.compare_trials(
+            sweep, records, filters=list(filter_ or []), sort=sort, reverse=reverse, top=top, metrics=chosen_metrics
+        )
     else:
-        table = cmp.select(records, filters=list(filter_ or []), sort=sort, reverse=reverse, top=top,
-                           show_all=show_all, metrics=chosen_metrics)
+        table = cmp.select(
+            records,
+            filters=list(filter_ or []),
+            sort=sort,
+            reverse=reverse,
+            top=top,
+            show_all=show_all,
+            metrics=chosen_metrics,
+        )
     if plot:
         from nnrun.errors import RunError
         from nnrun.views.plots import overlay_png
@@ -475,8 +594,9 @@ def compare(
         kept = {row["run"] for row in table.rows}
         chosen = [r for r in records if r.name in kept]
         # labelled by the settings that differ between the runs that have the curve
-        plotted = overlay_png(chosen, plot, output,
-                              labels=lambda shown: cmp.label_items(cmp.compare(shown, show_all=show_all), shown))
+        plotted = overlay_png(
+            chosen, plot, output, labels=lambda shown: cmp.label_items(cmp.compare(shown, show_all=show_all), shown)
+        )
         missing = f" ({len(chosen) - plotted} without that curve)" if plotted < len(chosen) else ""
         err.print(f"wrote {escape(str(output))}: {plot} of {plotted} run{'s' if plotted != 1 else ''}{missing}")
         return
@@ -484,8 +604,11 @@ def compare(
     # (Rich spends ~1 ms a row); plain text otherwise.
     if format_ is Format.table and len(table.rows) <= 200:
         width = _pipe_width(to_file=output is not None)
-        console = (Console(highlight=False, width=width, color_system=None, file=io.StringIO() if output else None)
-                   if width else Console(highlight=False))
+        console = (
+            Console(highlight=False, width=width, color_system=None, file=io.StringIO() if output else None)
+            if width
+            else Console(highlight=False)
+        )
         short: list[str] = []
         if sweep is not None:
             console.print(escape(sweeps.heading(sweep)), soft_wrap=True)
@@ -513,8 +636,9 @@ def compare(
 
 @app.command()
 @handles_errors
-def show(run: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder, or a sweep folder.",
-                                            show_default=False)]) -> None:
+def show(
+    run: Annotated[Path, typer.Argument(metavar="RUN", help="A run folder, or a sweep folder.", show_default=False)],
+) -> None:
     """One run: status, scores, best epoch, config and files. A sweep folder: its state, best trial, top five."""
     from nnrun.runs.record import read_run
     from nnrun.runs.sweep_record import is_sweep_folder
@@ -576,13 +700,16 @@ def datasets(
     table = datasets_table(known, width=console.width if width or sys.stdout.isatty() else None)
     console.print(table)
     if "from" not in [column.header for column in table.columns]:
-        console.print("where each comes from: `nnrun datasets --format json` (origin), or a wider terminal",
-                      soft_wrap=True)
+        console.print(
+            "where each comes from: `nnrun datasets --format json` (origin), or a wider terminal", soft_wrap=True
+        )
     moved = "set by NNRUN_DATA_DIR" if os.environ.get("NNRUN_DATA_DIR") else "set NNRUN_DATA_DIR to move it"
     keras_moved = "set by KERAS_HOME" if os.environ.get("KERAS_HOME") else "set KERAS_HOME to move it"
-    console.print(f"registry files are kept in {escape(str(data_dir().resolve()))} ({moved}); Keras's in "
-                  f"{escape(str(keras_cache()))} ({keras_moved}); both are downloaded on first use",
-                  soft_wrap=True)
+    console.print(
+        f"registry files are kept in {escape(str(data_dir().resolve()))} ({moved}); Keras's in "
+        f"{escape(str(keras_cache()))} ({keras_moved}); both are downloaded on first use",
+        soft_wrap=True,
+    )
     for e in known:
         if e.problem:
             console.print(f"not usable: {escape(e.problem)}", soft_wrap=True)
@@ -632,8 +759,10 @@ def _not_a_sweep(path: Path, command: str) -> Path:
     from nnrun.runs.sweep_record import is_sweep_folder
 
     if is_sweep_folder(path):
-        raise RunError(f"{path}: a sweep folder; nnrun {command} compares two runs: give two of its trials "
-                       f"({path / 'trials'}/NNNN), or list them all with nnrun compare {path}")
+        raise RunError(
+            f"{path}: a sweep folder; nnrun {command} compares two runs: give two of its trials "
+            f"({path / 'trials'}/NNNN), or list them all with nnrun compare {path}"
+        )
     return path
 
 

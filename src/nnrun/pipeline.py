@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from nnrun.data import Arrays, load_split
-from nnrun.errors import DataError
-from nnrun.engine.options import Options
-from nnrun.runs.outcome import Outcome
 from nnrun.config.schema import Spec, training_problems
+from nnrun.data import Arrays, load_split
+from nnrun.engine.options import Options
+from nnrun.errors import DataError
+from nnrun.runs.outcome import Outcome
 
 
 @contextmanager
@@ -73,8 +73,10 @@ def _activate(spec: Spec, options: Options):
 
     act = activate(spec.backend, options.device)
     if options.device == "auto" and act.device == "cpu" and nvidia_gpu_present():
-        options.note(f"an NVIDIA GPU is here, but {act.backend} does not see it: this run trains on the CPU; "
-                     f"to train on the GPU, {gpu_fix(act.backend)}")
+        options.note(
+            f"an NVIDIA GPU is here, but {act.backend} does not see it: this run trains on the CPU; "
+            f"to train on the GPU, {gpu_fix(act.backend)}"
+        )
     return act
 
 
@@ -100,8 +102,9 @@ def train(spec: Spec, options: Options) -> Outcome:
     from nnrun.engine.train import describe, fit_run
 
     options.say(describe(spec, ready.model, ready.arrays, ready.activated, ready.epochs))
-    outcome = fit_run(lambda: _create(options, spec.name), spec, ready.model, ready.arrays,
-                      ready.activated, options, ready.epochs)
+    outcome = fit_run(
+        lambda: _create(options, spec.name), spec, ready.model, ready.arrays, ready.activated, options, ready.epochs
+    )
     outcome.notes = list(options.notes)
     return outcome
 
@@ -129,8 +132,15 @@ def kfold(spec: Spec, options: Options) -> Outcome:
     params = model_builder.param_counts(model)
     del model
     options.say(describe_kfold(spec, folds, params, act, epochs, options.smoke))
-    outcome = run_kfold(lambda: _create(options, spec.name), spec, folds,
-                        lambda s, arrays: model_builder.build(s, arrays), act, options, epochs)
+    outcome = run_kfold(
+        lambda: _create(options, spec.name),
+        spec,
+        folds,
+        lambda s, arrays: model_builder.build(s, arrays),
+        act,
+        options,
+        epochs,
+    )
     outcome.notes = list(options.notes)
     return outcome
 
@@ -150,23 +160,39 @@ def describe_kfold(spec: Spec, folds, params: tuple[int, int], act, epochs: int,
 
     kf, batch, n_test = spec.kfold, spec.batch_size, len(folds.split.test)
     fit, held = [len(f) for f, _ in folds.parts], [len(h) for _, h in folds.parts]
-    test = "" if not n_test else f", {n_test} test rows kept for the refit" if kf.refit else \
-        f", {n_test} test rows set aside (scored only by kfold.refit)"
+    test = (
+        ""
+        if not n_test
+        else f", {n_test} test rows kept for the refit"
+        if kf.refit
+        else f", {n_test} test rows set aside (scored only by kfold.refit)"
+    )
     if smoke:
         n_train = len(folds.split.train)
         trains = _first([min(2 * batch, n) for n in fit], fit, "its")
         validates = _first([min(batch, n) for n in held], held, "its")
-        refit = f"; then a refit on {_first([min(2 * batch, n_train)], [n_train])} training rows" + \
-            (f", tested on {_first([min(batch, n_test)], [n_test])} test rows" if n_test else "") if kf.refit else ""
-        return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of {n_train} "
-                f"training rows{test}; --smoke: each fold trains on {trains} training rows and validates on "
-                f"{validates} held-out rows{refit}; {params_text(*params)}, {plural(epochs, 'epoch')}, batch {batch}; "
-                f"{act.backend} on {act.where}")
-    refit = f"; then a refit ({'best epoch' if kf.refit_epochs == 'best' else kf.refit_epochs or epochs})" \
-        if kf.refit else ""
-    return (f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of "
-            f"{len(folds.split.train)} training rows ({_span(held)} held out each){test}; {params_text(*params)}, "
-            f"{plural(epochs, 'epoch')}, batch {batch}{refit}; {act.backend} on {act.where}")
+        refit = (
+            f"; then a refit on {_first([min(2 * batch, n_train)], [n_train])} training rows"
+            + (f", tested on {_first([min(batch, n_test)], [n_test])} test rows" if n_test else "")
+            if kf.refit
+            else ""
+        )
+        return (
+            f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of {n_train} "
+            f"training rows{test}; --smoke: each fold trains on {trains} training rows and validates on "
+            f"{validates} held-out rows{refit}; {params_text(*params)}, {plural(epochs, 'epoch')}, batch {batch}; "
+            f"{act.backend} on {act.where}"
+        )
+    refit = (
+        f"; then a refit ({'best epoch' if kf.refit_epochs == 'best' else kf.refit_epochs or epochs})"
+        if kf.refit
+        else ""
+    )
+    return (
+        f"{spec.name}: {len(folds.parts)} {'stratified ' if folds.stratified else ''}folds of "
+        f"{len(folds.split.train)} training rows ({_span(held)} held out each){test}; {params_text(*params)}, "
+        f"{plural(epochs, 'epoch')}, batch {batch}{refit}; {act.backend} on {act.where}"
+    )
 
 
 def _first(used: list[int], whole: list[int], whose: str = "the") -> str:

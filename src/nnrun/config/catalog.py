@@ -31,7 +31,9 @@ SKLEARN: dict[str, EmbeddedDataset] = {
     for d in (
         EmbeddedDataset("iris", 150, 4, "classification", 3, "Fisher's iris flowers: petal and sepal sizes, 3 species"),
         EmbeddedDataset("wine", 178, 13, "classification", 3, "UCI wine: chemical analysis of 3 cultivars"),
-        EmbeddedDataset("breast_cancer", 569, 30, "classification", 2, "UCI Wisconsin breast cancer: malignant or benign"),
+        EmbeddedDataset(
+            "breast_cancer", 569, 30, "classification", 2, "UCI Wisconsin breast cancer: malignant or benign"
+        ),
         EmbeddedDataset("digits", 1797, 64, "classification", 10, "8x8 images of handwritten digits"),
         EmbeddedDataset("diabetes", 442, 10, "regression", None, "diabetes progression after one year"),
     )
@@ -63,28 +65,42 @@ REGISTRY: dict[str, KnownFile] = {
             "pima-indians-diabetes.data.csv",
             "6bfe5d0f379d17a0e0819b996407e3c09bf80febd4287f2ed212190dfff154af",
             "UCI Pima Indians Diabetes: diabetes within 5 years (0/1)",
-            size=23_278, task="classification", classes=2, rows=768, features=8,
+            size=23_278,
+            task="classification",
+            classes=2,
+            rows=768,
+            features=8,
         ),
         KnownFile(
             "thoracic-surgery.csv",
             f"{_GILBUT}/deeplearning/dataset/ThoraricSurgery.csv",
             "b51f69e60765c0b724c356fc3b9c5777b213c920b75ebb75b37b1f4b3702c379",
             "UCI Thoracic Surgery: death within a year of lung surgery (0/1)",
-            size=21_257, task="classification", classes=2, rows=470, features=17,
+            size=21_257,
+            task="classification",
+            classes=2,
+            rows=470,
+            features=17,
         ),
         KnownFile(
             "boston-housing.csv",
             f"{_GILBUT}/deeplearning/dataset/housing.csv",
             "baadf72995725d76efe787b664e1f083388c79ba21ef9a7990d87f774184735a",
             "Boston housing, whitespace-separated: median home value (k$)",
-            size=49_082, task="regression", rows=506, features=13,
+            size=49_082,
+            task="regression",
+            rows=506,
+            features=13,
         ),
         KnownFile(
             "nonlinear.csv",
             "https://raw.githubusercontent.com/dknife/ML/cbd91071181ee17a9f9953a1255102e28c6b721e/data/nonlinear.csv",
             "11379be6b92eb399ebf489e4f7ebd2ca96b85099a1f70713a36748916d0b4a7c",
             "A synthetic nonlinear curve x -> y",
-            size=39_843, task="regression", rows=1000, features=1,
+            size=39_843,
+            task="regression",
+            rows=1000,
+            features=1,
         ),
     )
 }
@@ -118,25 +134,88 @@ class KerasDataset:
 _TF_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets"
 _FASHION = tuple(
     f"fashion-mnist/{f}"
-    for f in ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
-              "t10k-images-idx3-ubyte.gz")
+    for f in (
+        "train-labels-idx1-ubyte.gz",
+        "train-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+    )
 )
 KERAS: dict[str, KerasDataset] = {
     d.name: d
     for d in (
-        KerasDataset("mnist", ("mnist.npz",), f"{_TF_DATASETS}/mnist.npz", 11_490_434, 60_000, 10_000, (28, 28),
-                     "classification", 10, "handwritten digits 0-9, 28x28 grayscale images"),
-        KerasDataset("fashion_mnist", _FASHION, f"{_TF_DATASETS}/train-labels-idx1-ubyte.gz", 30_878_645, 60_000,
-                     10_000, (28, 28), "classification", 10, "Zalando clothing in 10 categories, 28x28 grayscale"),
-        KerasDataset("cifar10", ("cifar-10-batches-py-target_archive",),
-                     "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", 170_498_071, 50_000, 10_000,
-                     (32, 32, 3), "classification", 10, "32x32 colour photos of 10 object classes"),
-        KerasDataset("imdb", ("imdb.npz",), f"{_TF_DATASETS}/imdb.npz", 17_464_789, 25_000, 25_000, (),
-                     "classification", 2, "movie reviews as word indices, labelled negative (0) or positive (1)"),
-        KerasDataset("reuters", ("reuters.npz",), f"{_TF_DATASETS}/reuters.npz", 2_110_848, 8_982, 2_246, (),
-                     "classification", 46, "Reuters newswires as word indices, 46 topics"),
-        KerasDataset("boston_housing", ("boston_housing.npz",), f"{_TF_DATASETS}/boston_housing.npz", 57_026, 404,
-                     102, (13,), "regression", None, "Boston suburbs in the 1970s: 13 features, median home value (k$)"),
+        KerasDataset(
+            "mnist",
+            ("mnist.npz",),
+            f"{_TF_DATASETS}/mnist.npz",
+            11_490_434,
+            60_000,
+            10_000,
+            (28, 28),
+            "classification",
+            10,
+            "handwritten digits 0-9, 28x28 grayscale images",
+        ),
+        KerasDataset(
+            "fashion_mnist",
+            _FASHION,
+            f"{_TF_DATASETS}/train-labels-idx1-ubyte.gz",
+            30_878_645,
+            60_000,
+            10_000,
+            (28, 28),
+            "classification",
+            10,
+            "Zalando clothing in 10 categories, 28x28 grayscale",
+        ),
+        KerasDataset(
+            "cifar10",
+            ("cifar-10-batches-py-target_archive",),
+            "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+            170_498_071,
+            50_000,
+            10_000,
+            (32, 32, 3),
+            "classification",
+            10,
+            "32x32 colour photos of 10 object classes",
+        ),
+        KerasDataset(
+            "imdb",
+            ("imdb.npz",),
+            f"{_TF_DATASETS}/imdb.npz",
+            17_464_789,
+            25_000,
+            25_000,
+            (),
+            "classification",
+            2,
+            "movie reviews as word indices, labelled negative (0) or positive (1)",
+        ),
+        KerasDataset(
+            "reuters",
+            ("reuters.npz",),
+            f"{_TF_DATASETS}/reuters.npz",
+            2_110_848,
+            8_982,
+            2_246,
+            (),
+            "classification",
+            46,
+            "Reuters newswires as word indices, 46 topics",
+        ),
+        KerasDataset(
+            "boston_housing",
+            ("boston_housing.npz",),
+            f"{_TF_DATASETS}/boston_housing.npz",
+            57_026,
+            404,
+            102,
+            (13,),
+            "regression",
+            None,
+            "Boston suburbs in the 1970s: 13 features, median home value (k$)",
+        ),
     )
 }
 
@@ -272,9 +351,11 @@ def _record_hashes(cache: Path, recorded: dict) -> None:
 def mismatch_problem(dataset: KerasDataset, mismatch: Mismatch) -> str:
     """What is wrong with a mismatching archive and what to do, in one line (an error's or a listing's)."""
     file = mismatch.path.relative_to(keras_cache()).as_posix()
-    return (f"keras:{dataset.name}: {mismatch.path} is not the archive Keras publishes ({mismatch.algorithm} "
-            f"{mismatch.found}, expected {mismatch.expected}): it is damaged or was changed; delete it so that nnrun "
-            f"downloads it again from {dataset.url_for(file)}, or replace it with the original from that URL")
+    return (
+        f"keras:{dataset.name}: {mismatch.path} is not the archive Keras publishes ({mismatch.algorithm} "
+        f"{mismatch.found}, expected {mismatch.expected}): it is damaged or was changed; delete it so that nnrun "
+        f"downloads it again from {dataset.url_for(file)}, or replace it with the original from that URL"
+    )
 
 
 def _digest(path: Path, algorithm: str) -> str:
@@ -321,19 +402,60 @@ def entries() -> list[Entry]:
     """Every dataset nnrun knows: scikit-learn's, the registry's files, then Keras's."""
     out = []
     for d in SKLEARN.values():
-        out.append(Entry(f"source: sklearn:{d.name}", "embedded", _task(d.task, d.classes), d.rows, None, _features(d.features),
-                         None, True, "scikit-learn's package", "scikit-learn", d.description))
+        out.append(
+            Entry(
+                f"source: sklearn:{d.name}",
+                "embedded",
+                _task(d.task, d.classes),
+                d.rows,
+                None,
+                _features(d.features),
+                None,
+                True,
+                "scikit-learn's package",
+                "scikit-learn",
+                d.description,
+            )
+        )
     for f in REGISTRY.values():
         where = data_dir() / f.name
-        out.append(Entry(f"path: {f.name}", "registry", _task(f.task, f.classes), f.rows, None, _features(f.features), f.size,
-                         where.is_file(), str(where.parent), f.url, f.description))
+        out.append(
+            Entry(
+                f"path: {f.name}",
+                "registry",
+                _task(f.task, f.classes),
+                f.rows,
+                None,
+                _features(f.features),
+                f.size,
+                where.is_file(),
+                str(where.parent),
+                f.url,
+                f.description,
+            )
+        )
     for k in KERAS.values():
-        sample = "word indices" if k.text else "x".join(map(str, k.shape)) if len(k.shape) > 1 else _features(k.shape[0])
+        sample = (
+            "word indices" if k.text else "x".join(map(str, k.shape)) if len(k.shape) > 1 else _features(k.shape[0])
+        )
         origin = k.url if len(k.files) == 1 else f"{k.url.rsplit('/', 1)[0]}/ ({len(k.files)} files)"
         mismatch = keras_archive_mismatch(k, rehash=False)
-        out.append(Entry(f"source: keras:{k.name}", "keras", _task(k.task, k.classes), k.train_rows + k.test_rows, k.test_rows, sample,
-                         k.size, mismatch is None and keras_files_present(k), str(keras_cache()), origin, k.description,
-                         None if mismatch is None else mismatch_problem(k, mismatch)))
+        out.append(
+            Entry(
+                f"source: keras:{k.name}",
+                "keras",
+                _task(k.task, k.classes),
+                k.train_rows + k.test_rows,
+                k.test_rows,
+                sample,
+                k.size,
+                mismatch is None and keras_files_present(k),
+                str(keras_cache()),
+                origin,
+                k.description,
+                None if mismatch is None else mismatch_problem(k, mismatch),
+            )
+        )
     return out
 
 

@@ -66,8 +66,10 @@ def name_or_mapping(what: str, example: str):
     """A Keras name (`adam`) or a mapping {name: adam, <argument>: <value>, ...}, e.g. for the optimizer."""
     return Annotated[
         NotBlank | _Named,
-        says("name_or_mapping", f"must be a Keras {what} name (e.g. {example}) or a mapping "
-                                f"{{name: {example}, <argument>: <value>, ...}}"),
+        says(
+            "name_or_mapping",
+            f"must be a Keras {what} name (e.g. {example}) or a mapping {{name: {example}, <argument>: <value>, ...}}",
+        ),
     ]
 
 

@@ -21,8 +21,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nnrun.errors import did_you_mean
 from nnrun.config.yamlfile import show_value
+from nnrun.errors import did_you_mean
 
 if TYPE_CHECKING:
     from nnrun.config.schema import Spec
@@ -35,12 +35,24 @@ SUFFIX_KIND = {"_initializer": "initializers", "_regularizer": "regularizers", "
 # Keras 2 argument names people still write, and what Keras 3 calls them.
 RENAMED = {"lr": "learning_rate", "init": "kernel_initializer", "decay": "weight_decay", "output_dim": "units"}
 # Registry entries that are base classes or wrappers, not something to train with.
-INTERNAL = {"initializer", "regularizer", "constraint", "loss", "loss_function_wrapper", "metric",
-            "mean_metric_wrapper", "optimizer", "optimizermap", "lossscaleoptimizer", "multioptimizer"}
+INTERNAL = {
+    "initializer",
+    "regularizer",
+    "constraint",
+    "loss",
+    "loss_function_wrapper",
+    "metric",
+    "mean_metric_wrapper",
+    "optimizer",
+    "optimizermap",
+    "lossscaleoptimizer",
+    "multioptimizer",
+}
 # Layers that wrap code or a saved program rather than describe a computation: a config cannot hold them safely.
 CODE_LAYERS = {
     "Lambda": "a Lambda layer runs a Python function",
-    "JaxLayer": "a JaxLayer runs a JAX function", "FlaxLayer": "a FlaxLayer runs a Flax module",
+    "JaxLayer": "a JaxLayer runs a JAX function",
+    "FlaxLayer": "a FlaxLayer runs a Flax module",
     "TorchModuleWrapper": "a TorchModuleWrapper runs a PyTorch module",
     "TFSMLayer": "a TFSMLayer runs a TensorFlow SavedModel loaded from disk",
 }
@@ -94,12 +106,18 @@ LISTS = {"thresholds"}
 TARGETS = {
     "raw": ("a regression (one number per row)", "mae, mse, root_mean_squared_error or r2_score"),
     "binary": ("0/1 classes with one output", "accuracy, auc, precision or recall"),
-    "sparse": ("class ids, one per row, against one output per class",
-               "accuracy, sparse_categorical_accuracy or sparse_top_k_categorical_accuracy"),
+    "sparse": (
+        "class ids, one per row, against one output per class",
+        "accuracy, sparse_categorical_accuracy or sparse_top_k_categorical_accuracy",
+    ),
     "onehot": ("one-hot rows, one column per class", "accuracy, categorical_accuracy, auc, precision or recall"),
 }
-FORMS = {"binary": "0/1 targets", "sparse": "class ids", "onehot": "one-hot rows",
-         "same": "targets shaped like the output"}
+FORMS = {
+    "binary": "0/1 targets",
+    "sparse": "class ids",
+    "onehot": "one-hot rows",
+    "same": "targets shaped like the output",
+}
 
 
 # --- what a Keras class takes and measures (read from the class: by the generator and by model.py) ---
@@ -115,9 +133,17 @@ def arg_tags(cls: type, extra: tuple = (), numbers: bool = False) -> dict[str, s
         if name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
         default = p.default
-        tags[name] = ("required" if default is p.empty else "bool" if isinstance(default, bool)
-                      else "float" if isinstance(default, float)
-                      else "int" if numbers and (name in WHOLE or isinstance(default, int)) else "any")
+        tags[name] = (
+            "required"
+            if default is p.empty
+            else "bool"
+            if isinstance(default, bool)
+            else "float"
+            if isinstance(default, float)
+            else "int"
+            if numbers and (name in WHOLE or isinstance(default, int))
+            else "any"
+        )
     for name in extra:
         tags.setdefault(name, "any")
     return tags
@@ -130,15 +156,31 @@ def metric_traits(cls: type) -> dict[str, Any]:
     divides by the targets."""
     module = cls.__module__.rsplit(".", 1)[-1]
     name = cls.__name__
-    classification = module in ("accuracy_metrics", "confusion_metrics", "f_score_metrics", "iou_metrics",
-                                "hinge_metrics") or (module == "probabilistic_metrics" and "Crossentropy" in name)
+    classification = module in (
+        "accuracy_metrics",
+        "confusion_metrics",
+        "f_score_metrics",
+        "iou_metrics",
+        "hinge_metrics",
+    ) or (module == "probabilistic_metrics" and "Crossentropy" in name)
     regression = module in ("regression_metrics", "correlation_metrics")
-    form = ("sparse" if name.startswith("Sparse") else "binary" if name.startswith("Binary")
-            else "onehot" if name.startswith(("Categorical", "TopK", "OneHot"))
-            else "any" if module in ("iou_metrics", "reduction_metrics") else "same")
-    return {"family": "classification" if classification else "regression" if regression else "other",
-            "form": form, "per_row": regression and "axis" in inspect.signature(cls.__init__).parameters,
-            "percentage": "Percentage" in name}
+    form = (
+        "sparse"
+        if name.startswith("Sparse")
+        else "binary"
+        if name.startswith("Binary")
+        else "onehot"
+        if name.startswith(("Categorical", "TopK", "OneHot"))
+        else "any"
+        if module in ("iou_metrics", "reduction_metrics")
+        else "same"
+    )
+    return {
+        "family": "classification" if classification else "regression" if regression else "other",
+        "form": form,
+        "per_row": regression and "axis" in inspect.signature(cls.__init__).parameters,
+        "percentage": "Percentage" in name,
+    }
 
 
 # The "accuracy" Keras's compile turns into binary, sparse or categorical accuracy to suit the output.
@@ -166,13 +208,18 @@ def check_arguments(spec: Spec, loc: tuple, owner: str, tags: dict[str, str], kw
         if key not in tags:
             params = list(tags)
             hint = f" (Keras 3 calls it '{RENAMED[key]}')" if RENAMED.get(key) in tags else did_you_mean(key, params)
-            raise spec.error((*loc, key), f"{owner} takes no argument '{key}'{hint}; its arguments: {', '.join(params)}")
+            raise spec.error(
+                (*loc, key), f"{owner} takes no argument '{key}'{hint}; its arguments: {', '.join(params)}"
+            )
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if tags[key] == "float" and value is not None:
             if number:
                 out[key] = float(value)
-            elif isinstance(value, list) and value and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                             for v in value):
+            elif (
+                isinstance(value, list)
+                and value
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+            ):
                 out[key] = [float(v) for v in value]  # some take a (low, high) pair, as RandomZoom's factors
             else:
                 text = RANGES[key][4] if key in RANGES else "a number"
@@ -231,20 +278,31 @@ def metric_problem(name: str, traits: dict[str, Any], kind: str, loss: str, exam
     if kind == "raw":
         if traits["family"] == "classification" and example is not ...:
             what = what.replace(")", f", such as {example:g})")
-            return (f"got {name!r}, a classification metric, but loss {loss} makes this {what}, so it means nothing "
-                    f"here: use {use} (or, for classes, a classification loss such as binary_crossentropy)")
+            return (
+                f"got {name!r}, a classification metric, but loss {loss} makes this {what}, so it means nothing "
+                f"here: use {use} (or, for classes, a classification loss such as binary_crossentropy)"
+            )
         if traits["per_row"]:
-            return (f"got {name!r}, which compares the outputs within each row, but this model has one output a "
-                    f"row, so it is NaN or constant: use {use}")
+            return (
+                f"got {name!r}, which compares the outputs within each row, but this model has one output a "
+                f"row, so it is NaN or constant: use {use}"
+            )
         return None
     form = traits["form"]
-    if form not in ("auto", "any", kind) and not (form == "same" and kind in ("binary", "onehot")) \
-            and not (form == "binary" and kind == "onehot"):  # binary_accuracy on one-hot rows: per-cell, but real
-        return (f"got {name!r}, which expects {FORMS[form]}, but loss {loss} gives {what}, so it means nothing "
-                f"here: use {use}")
+    if (
+        form not in ("auto", "any", kind)
+        and not (form == "same" and kind in ("binary", "onehot"))
+        and not (form == "binary" and kind == "onehot")
+    ):  # binary_accuracy on one-hot rows: per-cell, but real
+        return (
+            f"got {name!r}, which expects {FORMS[form]}, but loss {loss} gives {what}, so it means nothing "
+            f"here: use {use}"
+        )
     if traits["per_row"] and kind == "binary":
-        return (f"got {name!r}, which compares the outputs within each row, but this model has one output a row, "
-                f"so it is NaN or constant: use {use}")
+        return (
+            f"got {name!r}, which compares the outputs within each row, but this model has one output a row, "
+            f"so it is NaN or constant: use {use}"
+        )
     if traits["percentage"]:
         return f"got {name!r}, which divides by each target, and most targets of {what} are 0: use {use}"
     return None
@@ -324,8 +382,10 @@ def non_binary(values) -> float | None:
 
 
 def unknown_layer(name: str, names: list[str]) -> str:
-    return (f"got {name!r}; not a Keras layer{did_you_mean(name, names)}; "
-            "use a class name from keras.layers such as Dense, Dropout, Flatten, Conv2D")
+    return (
+        f"got {name!r}; not a Keras layer{did_you_mean(name, names)}; "
+        "use a class name from keras.layers such as Dense, Dropout, Flatten, Conv2D"
+    )
 
 
 def _named(spec: Spec, cat: dict, loc: tuple, value: Any, kind: str, what: str) -> str | None:

@@ -41,8 +41,10 @@ def build_spec(data: Any, root: yaml.Node | None, path: Path | None, overrides=(
             f"{name}: the top level must be a mapping of keys (dataset:, layers:, ...); got {show_value(data)}"
         )
     if {"method", "parameters"} <= set(data) and "layers" not in data:
-        raise ConfigError(f"{name}: a sweep file (it has method and parameters), not an experiment config: run it "
-                          f"with nnrun sweep {name}, or train its base config ({data.get('config', 'config:')})")
+        raise ConfigError(
+            f"{name}: a sweep file (it has method and parameters), not an experiment config: run it "
+            f"with nnrun sweep {name}, or train its base config ({data.get('config', 'config:')})"
+        )
     set_by: dict[tuple, str] = {}
     for given in overrides:
         text, label = given if isinstance(given, tuple) else (given, f"--set {given}")

@@ -28,8 +28,11 @@ class Origin:
         A key missing from the file under a section only --sets gave (`--set kfold.shuffle=false` without a
         kfold: block) is blamed on those --sets, not on the file."""
         given = list(self.overrides)  # in command-line order, a key given twice at its last place
-        live = [key for i, key in enumerate(given)  # not replaced by a later --set of a key above it
-                if not any(key[: len(later)] == later for later in given[i + 1:])]
+        live = [
+            key
+            for i, key in enumerate(given)  # not replaced by a later --set of a key above it
+            if not any(key[: len(later)] == later for later in given[i + 1 :])
+        ]
         covering = [key for key in live if loc[: len(key)] == key]
         inside = [key for key in live if key[: len(loc)] == loc]
         if about:

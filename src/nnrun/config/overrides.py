@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from nnrun.errors import ConfigError, keypath
 from nnrun.config.yamlfile import Loader, show_value, yaml_problem
+from nnrun.errors import ConfigError, keypath
 
 # A key, an index ([0], [-1] or .0), or a slice ([:-1], [1:], [::2]) as Python writes them.
 _PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(-?\d+)\]|\.(\d+)|\[(-?\d*):(-?\d*)(?::(-?\d*))?\]")
@@ -64,14 +64,20 @@ def parse_override(text: str) -> tuple[tuple[Part, ...], Any]:
         raise ConfigError(f"--set {text}: cannot read the value '{raw}' as YAML: {yaml_problem(e)}") from None
     # `--set optimizer=name: sgd` reads as a mapping too, but is more likely a slip than a whole subtree.
     if isinstance(value, dict) and not raw.lstrip().startswith("{"):
-        raise ConfigError(f"--set {text}: give one value per --set (a number, a word, a [list] or a {{mapping}} "
-                          "in braces), not key: value")
+        raise ConfigError(
+            f"--set {text}: give one value per --set (a number, a word, a [list] or a {{mapping}} "
+            "in braces), not key: value"
+        )
     return loc, value
 
 
 def apply_override(
-    data: dict, loc: tuple, value: Any, text: str,
-    default_at: Callable[[tuple], Any], expand: Callable[[tuple, Any], Any],
+    data: dict,
+    loc: tuple,
+    value: Any,
+    text: str,
+    default_at: Callable[[tuple], Any],
+    expand: Callable[[tuple, Any], Any],
 ) -> list[tuple]:
     """Set `value` at `loc` in the raw config, creating mappings on the way: an absent key starts from its schema
     default (`default_at`), a shorthand from the mapping it stands for (`expand`: `optimizer: adam` -> {name: adam}).

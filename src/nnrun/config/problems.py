@@ -36,13 +36,21 @@ def describe(error: ValidationError, origin: Origin, data: dict) -> str:
         loc = tuple(err["loc"])
         given = _data_at(data, loc[:-1])
         if err["type"] == "missing" and loc not in misspelt.values() and isinstance(given, dict):
-            typo = next((k for k in given if isinstance(k, str) and k not in fields_at(loc[:-1])
-                         and closest(k, [loc[-1]]) == loc[-1]), None)
+            typo = next(
+                (
+                    k
+                    for k in given
+                    if isinstance(k, str) and k not in fields_at(loc[:-1]) and closest(k, [loc[-1]]) == loc[-1]
+                ),
+                None,
+            )
             if typo is not None:
                 example = example_at(loc)
                 e_g = f"; e.g. {loc[-1]}: {example}" if example is not None else ""
-                lines.append(f"{origin.where((*loc[:-1], typo))}{keypath((*loc[:-1], typo))}: unknown key (did you "
-                             f"mean '{loc[-1]}'? it is required){e_g}".replace("\n", "\\n"))
+                lines.append(
+                    f"{origin.where((*loc[:-1], typo))}{keypath((*loc[:-1], typo))}: unknown key (did you "
+                    f"mean '{loc[-1]}'? it is required){e_g}".replace("\n", "\\n")
+                )
                 misspelt[(*loc[:-1], typo)] = loc
     for err in errors:
         loc = tuple(err["loc"])
@@ -82,13 +90,17 @@ def _problem(err: dict, loc: tuple, by_set: bool = False) -> str:
         return f"required key is missing (e.g. {loc[-1]}: {example})"
     if kind == "invalid_key":
         valid = fields_at(loc)
-        return f"got the key {show_value(value)}; keys are names" + (f" (valid keys here: {', '.join(valid)})" if valid else "")
+        return f"got the key {show_value(value)}; keys are names" + (
+            f" (valid keys here: {', '.join(valid)})" if valid else ""
+        )
     message = err["msg"].replace("Input should be", "must be").replace("Value error, ", "")
     message = message.replace(" after validation", "")
     if kind == "model_type":  # pydantic says "a valid dictionary or instance of KFoldSpec": name no classes
         model = model_at(loc)
         if model is LayerSpec:
-            message = "must be a mapping {type: <Keras layer class>, <argument>: <value>, ...}, e.g. {type: Dense, units: 8}"
+            message = (
+                "must be a mapping {type: <Keras layer class>, <argument>: <value>, ...}, e.g. {type: Dense, units: 8}"
+            )
         else:
             keys = f" with keys among: {', '.join(model.model_fields)}" if model else ""
             message = f"must be {_SHORTHANDS.get(loc[-1] if loc else '', '')}a mapping{keys}"
@@ -104,8 +116,13 @@ def _problem(err: dict, loc: tuple, by_set: bool = False) -> str:
 def _data_at(data: Any, loc: tuple) -> Any:
     """The config data at `loc` (None when it is not there)."""
     for part in loc:
-        if isinstance(data, dict) and part in data or isinstance(data, list) and isinstance(part, int) \
-                and 0 <= part < len(data):
+        if (
+            isinstance(data, dict)
+            and part in data
+            or isinstance(data, list)
+            and isinstance(part, int)
+            and 0 <= part < len(data)
+        ):
             data = data[part]
         else:
             return None

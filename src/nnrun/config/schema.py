@@ -83,7 +83,9 @@ class InlineData(_Section):
             raise invalid("inline", "x mixes rows [..] and single numbers; write every row of x the same way")
         widths = {len(row) for row in self.x if isinstance(row, list)}
         if len(widths) > 1:
-            raise invalid("inline", f"rows of x have different lengths {sorted(widths)}; give every row the same length")
+            raise invalid(
+                "inline", f"rows of x have different lengths {sorted(widths)}; give every row the same length"
+            )
         return self
 
 
@@ -108,12 +110,16 @@ class DatasetSpec(_Section):
     separator: Separator = Field(",", description='CSV: the column separator; "whitespace" for space-separated files.')
     encoding: str = Field("utf-8", description="CSV: the text encoding (e.g. cp949, latin-1).")
     decimal: str = Field(
-        ".", description='CSV: the decimal mark in numbers: "." or "," (spreadsheet exports such as 1,81), as pandas\' '
-        "decimal.", examples=[","],
+        ".",
+        description='CSV: the decimal mark in numbers: "." or "," (spreadsheet exports such as 1,81), as pandas\' '
+        "decimal.",
+        examples=[","],
     )
     thousands: str | None = Field(
-        None, description='CSV: the character between groups of thousands in numbers ("." in 1.234,5), as pandas\' '
-        "thousands; null = none.", examples=["."],
+        None,
+        description='CSV: the character between groups of thousands in numbers ("." in 1.234,5), as pandas\' '
+        "thousands; null = none.",
+        examples=["."],
     )
     target: Column | None = Field(
         None, description="CSV: the target column, by name or 0-based index; null = the last column."
@@ -122,8 +128,9 @@ class DatasetSpec(_Section):
         None, description="CSV: the feature columns, by name or index; null = every column but the target."
     )
     missing: Literal["error", "drop"] = Field(
-        "error", description="CSV: what to do with rows that have missing values (empty cells, NA, NaN, ?, -, ...): "
-        "error, or drop those rows."
+        "error",
+        description="CSV: what to do with rows that have missing values (empty cells, NA, NaN, ?, -, ...): "
+        "error, or drop those rows.",
     )
     test: TestSize | None = Field(
         None,
@@ -132,28 +139,34 @@ class DatasetSpec(_Section):
         "split (its test rows come last).",
     )
     validation: ValidationSize = Field(
-        0.0, description="Training rows held out and watched during fit (val_* metrics): a fraction = seeded random "
+        0.0,
+        description="Training rows held out and watched during fit (val_* metrics): a fraction = seeded random "
         "rows; an int N = the first N training rows (as the seeds take x_train[:10000]).",
     )
     scale: Scale = Field(
-        "none", description="Feature scaling fitted on the training rows only: none | standard | minmax | a divisor "
+        "none",
+        description="Feature scaling fitted on the training rows only: none | standard | minmax | a divisor "
         "(255 for images).",
     )
     flatten: bool = Field(
-        False, description="Reshape each sample into one vector (28x28 images into 784 values), as the seeds' "
+        False,
+        description="Reshape each sample into one vector (28x28 images into 784 values), as the seeds' "
         "reshape((60000, 28 * 28)) does; false keeps the shape, for Flatten or Conv2D layers.",
     )
     num_words: PositiveInt | None = Field(
-        None, description="keras:imdb and keras:reuters: keep the N most frequent words; rarer ones become the "
+        None,
+        description="keras:imdb and keras:reuters: keep the N most frequent words; rarer ones become the "
         f"out-of-vocabulary index 2. null = {DEFAULT_NUM_WORDS}.",
     )
     encode: Literal["multi_hot", "sequence"] | None = Field(
-        None, description="keras:imdb and keras:reuters: multi_hot = one 0/1 vector of num_words values per text "
+        None,
+        description="keras:imdb and keras:reuters: multi_hot = one 0/1 vector of num_words values per text "
         "(the seeds' vectorize_sequences); sequence = the word indices padded to maxlen, for Embedding layers. "
         "null = multi_hot.",
     )
     maxlen: PositiveInt | None = Field(
-        None, description="encode: sequence: pad or cut every text to this many word indices (cutting the start, "
+        None,
+        description="encode: sequence: pad or cut every text to this many word indices (cutting the start, "
         "as keras.utils.pad_sequences does); null = the longest text.",
     )
 
@@ -171,12 +184,17 @@ class DatasetSpec(_Section):
         # A comma file can still carry "1,81" or "1,234" in quoted cells (pandas reads them); any other clash
         # would cut the numbers into columns.
         if separator is not None and value != "," and value in _separator_chars(separator):
-            raise invalid(key, f"the separator {separator!r} splits the columns, so it cannot be the {what} too; "
-                          f"set the separator the file uses, or another {what}")
+            raise invalid(
+                key,
+                f"the separator {separator!r} splits the columns, so it cannot be the {what} too; "
+                f"set the separator the file uses, or another {what}",
+            )
         if key == "thousands" and value == info.data.get("decimal"):
             other = '"."' if value == "," else '","'
-            raise invalid(key, f"the same as decimal: a number cannot use {value!r} for both; use thousands: {other}, "
-                          "or null (none)")
+            raise invalid(
+                key,
+                f"the same as decimal: a number cannot use {value!r} for both; use thousands: {other}, or null (none)",
+            )
         return value
 
     @model_validator(mode="after")
@@ -194,15 +212,23 @@ class DatasetSpec(_Section):
             self.num_words = self.num_words or DEFAULT_NUM_WORDS
             self.encode = self.encode or "multi_hot"
             if self.maxlen is not None and self.encode != "sequence":
-                raise invalid("dataset", f"maxlen applies to encode: sequence; {self.encode} rows have num_words values")
+                raise invalid(
+                    "dataset", f"maxlen applies to encode: sequence; {self.encode} rows have num_words values"
+                )
             if self.encode == "sequence" and self.scale != "none":
-                raise invalid("dataset", f"scale: {show_value(self.scale)} would change the word indices of encode: "
-                              "sequence, which an Embedding layer looks up; use scale: none")
+                raise invalid(
+                    "dataset",
+                    f"scale: {show_value(self.scale)} would change the word indices of encode: "
+                    "sequence, which an Embedding layer looks up; use scale: none",
+                )
         else:
             text_only = [k for k in TEXT_ONLY if getattr(self, k) is not None]
             if text_only:
-                raise invalid("dataset", f"{', '.join(text_only)} only apply to keras:imdb and keras:reuters, not to "
-                              f"{self.source or given[0]} data")
+                raise invalid(
+                    "dataset",
+                    f"{', '.join(text_only)} only apply to keras:imdb and keras:reuters, not to "
+                    f"{self.source or given[0]} data",
+                )
         if self.test is None and keras is None:  # a Keras dataset's own test split is known once it is loaded
             self.test = DEFAULT_TEST
         return self
@@ -213,8 +239,9 @@ class LayerSpec(BaseModel):
 
     model_config = ConfigDict(extra="allow", strict=True)
 
-    type: LayerType = Field(description="A Keras layer class name, e.g. Dense, Dropout, BatchNormalization, Flatten.",
-                      examples=["Dense"])
+    type: LayerType = Field(
+        description="A Keras layer class name, e.g. Dense, Dropout, BatchNormalization, Flatten.", examples=["Dense"]
+    )
     units: PositiveInt | None = Field(None, description="Dense and recurrent layers: number of outputs.")
     filters: PositiveInt | None = Field(None, description="Convolution layers: number of filters.")
     rate: Fraction | None = Field(None, description="Dropout layers: fraction of inputs dropped, 0 <= rate < 1.")
@@ -227,13 +254,16 @@ class LayerSpec(BaseModel):
                 continue
             if key in (self.model_extra or {}):
                 raise invalid(
-                    "input_shape", f"remove {key}: nnrun infers the input shape from the data (and batch_size is top-level)"
+                    "input_shape",
+                    f"remove {key}: nnrun infers the input shape from the data (and batch_size is top-level)",
                 )
         return self
 
     def kwargs(self) -> dict[str, Any]:
         """The keyword arguments for the Keras layer class (everything but `type`, unset ones left out)."""
-        given = {k: getattr(self, k) for k in ("units", "filters", "rate", "activation") if getattr(self, k) is not None}
+        given = {
+            k: getattr(self, k) for k in ("units", "filters", "rate", "activation") if getattr(self, k) is not None
+        }
         return {**given, **(self.model_extra or {})}
 
 
@@ -261,15 +291,19 @@ class KFoldSpec(_Section):
         None, description="Epochs for the refit: null = epochs, best = the best epoch of the mean validation curve."
     )
     monitor: ValidationMonitor | None = Field(
-        None, description="The mean validation curve that picks the best epoch; null = early_stopping.monitor "
-        "when it watches a val_ value, else val_loss.", examples=["val_mae"],
+        None,
+        description="The mean validation curve that picks the best epoch; null = early_stopping.monitor "
+        "when it watches a val_ value, else val_loss.",
+        examples=["val_mae"],
     )
     smoothing: Fraction = Field(
-        0.0, description="Exponential smoothing factor of the mean validation curve, for history.png and the best "
+        0.0,
+        description="Exponential smoothing factor of the mean validation curve, for history.png and the best "
         "epoch (the seed uses 0.9); 0 = none.",
     )
     skip_epochs: NonNegativeInt = Field(
-        0, description="First epochs left out of history.png's mean curve and of the best-epoch choice (the seed skips 10).",
+        0,
+        description="First epochs left out of history.png's mean curve and of the best-epoch choice (the seed skips 10).",
     )
 
     def monitor_for(self, early_stopping: EarlyStoppingSpec | None) -> str:
@@ -311,9 +345,10 @@ class Spec(_Section):
     epochs: PositiveInt = Field(description="Passes over the training rows.", examples=[100])
     batch_size: PositiveInt = Field(32, description="Rows per gradient step.")
     steps_per_execution: PositiveInt | Literal["auto"] = Field(
-        "auto", description="How training is driven; auto = the fastest: on jax one compiled call per epoch (the "
+        "auto",
+        description="How training is driven; auto = the fastest: on jax one compiled call per epoch (the "
         "history Keras's fit gives), on tensorflow Keras's fit on a tf.data pipeline (its own shuffle order). A "
-        "number = Keras's fit on the arrays, with that many gradient steps per call into the backend."
+        "number = Keras's fit on the arrays, with that many gradient steps per call into the backend.",
     )
     early_stopping: EarlyStoppingSpec | None = Field(None, description="Stop when the monitored value stalls.")
     kfold: KFoldSpec | None = Field(None, description="K-fold settings for `nnrun kfold`: k, or {k, shuffle, ...}.")

@@ -11,6 +11,7 @@ import yaml
 
 from nnrun.errors import ConfigError
 
+
 class Loader(yaml.SafeLoader):
     """PyYAML's safe loader, but `1e-3` is a number as in YAML 1.2 (YAML 1.1 wants `1.0e-3` and reads
     `learning_rate: 1e-3` as the string "1e-3", which would reach Keras as a string)."""
@@ -26,8 +27,9 @@ class Loader(yaml.SafeLoader):
             value = show_value(node.value) if isinstance(node.value, str) else "the value"
             detail = f" ({e})" if type(e) is ValueError else ""  # "month must be in 1..12"; others are PyYAML internals
             problem = f"cannot read {value} as {kind.get(tag, tag)}{detail}"
-            raise yaml.constructor.ConstructorError(None, None, f"{problem}; quote it to keep it as text",
-                                                    node.start_mark) from None
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{problem}; quote it to keep it as text", node.start_mark
+            ) from None
 
 
 Loader.add_implicit_resolver(
@@ -43,15 +45,22 @@ Loader.yaml_implicit_resolvers["="] = [
 
 # PyYAML's wording of the usual slips (problem, then context), and what they mean in plain words.
 _HINTS = (
-    (r"but found '<block (mapping|sequence) start>'", "this line is indented differently from the lines above "
-                                                       "it: the keys of one mapping, or the items of one list, "
-                                                       "need the same indentation"),
-    (r"expected <block end>, but found '<scalar>'", "text follows a quoted value: quote the whole value, in "
-                                                     "double quotes if it holds a '"),
+    (
+        r"but found '<block (mapping|sequence) start>'",
+        "this line is indented differently from the lines above "
+        "it: the keys of one mapping, or the items of one list, "
+        "need the same indentation",
+    ),
+    (
+        r"expected <block end>, but found '<scalar>'",
+        "text follows a quoted value: quote the whole value, in double quotes if it holds a '",
+    ),
     (r"expected ',' or '\]'", "a [ list is not closed with ], or its items are not separated by commas"),
     (r"expected ',' or '\}'", "a { mapping is not closed with }, or its entries are not separated by commas"),
-    (r"mapping values are not allowed here", "a second ': ' on one line: quote the value, or put the nested key "
-                                             "on a line of its own"),
+    (
+        r"mapping values are not allowed here",
+        "a second ': ' on one line: quote the value, or put the nested key on a line of its own",
+    ),
     (r"found character '\\t' that cannot start any token", "YAML is indented with spaces, never tabs"),
     (r"found character '[@`]' that cannot start any token", "YAML reserves @ and ` at the start of a value: quote it"),
 )
@@ -78,14 +87,21 @@ def yaml_problem(e: yaml.YAMLError) -> str:
 
 
 # What PyYAML's context names when a bracket or a quote is still open where the error is found.
-_OPENERS = {"while parsing a flow mapping": "the { ", "while parsing a flow sequence": "the [ ",
-            "while scanning a quoted scalar": "the quote "}
+_OPENERS = {
+    "while parsing a flow mapping": "the { ",
+    "while parsing a flow sequence": "the [ ",
+    "while scanning a quoted scalar": "the quote ",
+}
 
 
 def _opened_at(e: yaml.YAMLError) -> str | None:
     """'the { was opened at line 2, column 10' when the error is found on a later line than the bracket or quote
     left open: the reported line is then the one after the slip, and the opening line is where to look."""
-    context, start, found = getattr(e, "context", None), getattr(e, "context_mark", None), getattr(e, "problem_mark", None)
+    context, start, found = (
+        getattr(e, "context", None),
+        getattr(e, "context_mark", None),
+        getattr(e, "problem_mark", None),
+    )
     opener = _OPENERS.get(context or "")
     if opener is None or start is None or found is None or start.line == found.line:
         return None
@@ -101,9 +117,11 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8")
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {e.object[e.start]:#x} at offset {e.start}); save it as UTF-8"
+        ) from None
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read it ({e.strerror}); check that the file is readable by you")
+        raise ConfigError(f"{path}: cannot read it ({e.strerror}); check that the file is readable by you") from None
     return parse_yaml(text, str(path))
 
 

@@ -52,8 +52,11 @@ def resolve_backend(spec: Spec) -> str:
         else:
             wanted = next((b for b in _preference() if installed(b)), "tensorflow")
     if not installed(wanted):
-        raise spec.error(("backend",), f"got {wanted}, which is not installed here; pip install {wanted}, "
-                         f"or use one of: {', '.join(b for b in BACKENDS if installed(b)) or 'none installed'}")
+        raise spec.error(
+            ("backend",),
+            f"got {wanted}, which is not installed here; pip install {wanted}, "
+            f"or use one of: {', '.join(b for b in BACKENDS if installed(b)) or 'none installed'}",
+        )
     return wanted
 
 
@@ -87,9 +90,11 @@ def tensorflow_has_cuda() -> bool:
 
 def gpu_fix(backend: str) -> str:
     """What to install so that `backend` sees an NVIDIA GPU."""
-    return {"jax": 'pip install "jax[cuda12]" (jax\'s CUDA plugin)',
-            "tensorflow": 'pip install "tensorflow[and-cuda]" (its CUDA libraries)',
-            "torch": "install a CUDA build of torch (pytorch.org lists them)"}[backend]
+    return {
+        "jax": 'pip install "jax[cuda12]" (jax\'s CUDA plugin)',
+        "tensorflow": 'pip install "tensorflow[and-cuda]" (its CUDA libraries)',
+        "torch": "install a CUDA build of torch (pytorch.org lists them)",
+    }[backend]
 
 
 def no_gpu_reason(backend: str) -> str:
@@ -98,12 +103,16 @@ def no_gpu_reason(backend: str) -> str:
     if hidden is not None and hidden.strip() in ("", "-1"):
         return f"CUDA_VISIBLE_DEVICES={hidden!r} hides every GPU from {backend}; unset it, or use --device cpu or auto"
     if backend == "jax" and not jax_has_cuda():
-        return ('jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, pip install '
-                '"jax[cuda12]"; or use --device cpu or auto')
+        return (
+            "jax sees no GPU: it has no CUDA plugin here; on a machine with an NVIDIA GPU, pip install "
+            '"jax[cuda12]"; or use --device cpu or auto'
+        )
     if not nvidia_gpu_present():
         return f"{backend} sees no GPU: no NVIDIA driver is loaded on this machine; use --device cpu or auto"
-    return (f"{backend} sees no GPU, though an NVIDIA driver is loaded (are CUDA's libraries missing, or newer than "
-            f"the driver?); {gpu_fix(backend)}, or use --device cpu or auto")
+    return (
+        f"{backend} sees no GPU, though an NVIDIA driver is loaded (are CUDA's libraries missing, or newer than "
+        f"the driver?); {gpu_fix(backend)}, or use --device cpu or auto"
+    )
 
 
 @dataclass
@@ -177,8 +186,9 @@ def activate(backend: str, device: str = "auto") -> Activated:
         raise NnrunError(f"--device gpu: {no_gpu_reason(backend)}")
     used = gpus[0] if gpus else Device("cpu", cpu_name())
     module = sys.modules.get(backend) or __import__(backend)
-    return Activated(backend, getattr(module, "__version__", "?"), keras.__version__, used.label, used.name,
-                     used.memory_gib)
+    return Activated(
+        backend, getattr(module, "__version__", "?"), keras.__version__, used.label, used.name, used.memory_gib
+    )
 
 
 def freeze_imports() -> None:
@@ -305,16 +315,23 @@ def gpu_devices(backend: str) -> list[Device]:
 
         gpus = [d for d in jax.devices() if d.platform == "gpu"]
         ordinals = [d.id if getattr(d, "local_hardware_id", None) is None else d.local_hardware_id for d in gpus]
-        return [Device(f"gpu:{i}", getattr(d, "device_kind", "") or str(d), cuda_memory_gib(ordinal))
-                for i, (d, ordinal) in enumerate(zip(gpus, ordinals))]
+        return [
+            Device(f"gpu:{i}", getattr(d, "device_kind", "") or str(d), cuda_memory_gib(ordinal))
+            for i, (d, ordinal) in enumerate(zip(gpus, ordinals))
+        ]
     if backend == "tensorflow":
         import tensorflow as tf
 
         devices = []
         for i, d in enumerate(tf.config.list_physical_devices("GPU")):
             details = tf.config.experimental.get_device_details(d)
-            devices.append(Device(f"gpu:{i}", details.get("device_name", "") or d.name,
-                                  cuda_memory_gib(int(d.name.rsplit(":", 1)[-1]))))
+            devices.append(
+                Device(
+                    f"gpu:{i}",
+                    details.get("device_name", "") or d.name,
+                    cuda_memory_gib(int(d.name.rsplit(":", 1)[-1])),
+                )
+            )
         return devices
     import torch
 
@@ -341,8 +358,11 @@ def cuda_memory_gib(ordinal: int) -> float | None:
         return None
     handle, total = ctypes.c_int(), ctypes.c_size_t()
     try:
-        if cuda.cuInit(0) or cuda.cuDeviceGet(ctypes.byref(handle), int(ordinal)) or \
-                cuda.cuDeviceTotalMem_v2(ctypes.byref(total), handle):
+        if (
+            cuda.cuInit(0)
+            or cuda.cuDeviceGet(ctypes.byref(handle), int(ordinal))
+            or cuda.cuDeviceTotalMem_v2(ctypes.byref(total), handle)
+        ):
             return None
     except (AttributeError, TypeError, ValueError):
         return None
@@ -362,8 +382,9 @@ def cpu_name() -> str:
         pass
     if sys.platform == "darwin":
         try:
-            found = subprocess.run(["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True,
-                                   timeout=5, check=False)
+            found = subprocess.run(
+                ["sysctl", "-n", "machdep.cpu.brand_string"], capture_output=True, text=True, timeout=5, check=False
+            )
             if found.returncode == 0 and found.stdout.strip():
                 return found.stdout.strip()
         except (OSError, subprocess.SubprocessError):

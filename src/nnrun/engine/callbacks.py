@@ -104,8 +104,11 @@ class EpochProgress(LogsCallback):
 
     def _line(self) -> None:
         width = len(str(self.epochs))
-        self.console.print(f"{self.label}epoch {self.done:>{width}}/{self.epochs}  {format_logs(self.last_logs)}",
-                           highlight=False, soft_wrap=True)
+        self.console.print(
+            f"{self.label}epoch {self.done:>{width}}/{self.epochs}  {format_logs(self.last_logs)}",
+            highlight=False,
+            soft_wrap=True,
+        )
         self.last_printed = self.done
 
     def on_train_end(self, logs=None):

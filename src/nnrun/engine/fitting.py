@@ -26,16 +26,29 @@ def loop(model: keras.Model, auto: bool) -> str:
     compiled epoch loop on jax (when the model is compiled with jit, and Keras has the internals it builds the
     model with: keras_private.can_build_like_fit), Keras's fit on a tf.data pipeline on tensorflow; Keras's fit
     on the arrays otherwise."""
-    if (auto and keras.backend.backend() == "jax" and model.jit_compile and not model.run_eagerly
-            and keras_private.can_build_like_fit(model)):
+    if (
+        auto
+        and keras.backend.backend() == "jax"
+        and model.jit_compile
+        and not model.run_eagerly
+        and keras_private.can_build_like_fit(model)
+    ):
         return EPOCH_LOOP
     if auto and keras.backend.backend() == "tensorflow":
         return TF_DATA
     return KERAS_FIT
 
 
-def fit(model: keras.Model, x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None,
-        epochs: int, batch_size: int, callbacks: list[keras.callbacks.Callback], auto: bool = True) -> None:
+def fit(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    epochs: int,
+    batch_size: int,
+    callbacks: list[keras.callbacks.Callback],
+    auto: bool = True,
+) -> None:
     """Train `model` on (x, y) for `epochs`, scoring `validation` after each one, with Keras `callbacks`."""
     chosen = loop(model, auto)
     if chosen == EPOCH_LOOP:
@@ -44,8 +57,9 @@ def fit(model: keras.Model, x: np.ndarray, y: np.ndarray, validation: tuple[np.n
         train, val = _tf_datasets(x, y, validation, batch_size)
         model.fit(train, validation_data=val, epochs=epochs, verbose=0, callbacks=callbacks)
     else:
-        model.fit(x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, verbose=0,
-                  callbacks=callbacks)
+        model.fit(
+            x, y, validation_data=validation, epochs=epochs, batch_size=batch_size, verbose=0, callbacks=callbacks
+        )
 
 
 def _tf_datasets(x, y, validation, batch_size: int):
@@ -55,9 +69,12 @@ def _tf_datasets(x, y, validation, batch_size: int):
     fit: 66 s against 16 s); the buffer holds one more copy of the training rows."""
     import tensorflow as tf
 
-    train = (tf.data.Dataset.from_tensor_slices((x, y))
-             .shuffle(len(x), seed=int(np.random.randint(2**31 - 1)), reshuffle_each_iteration=True)
-             .batch(batch_size).prefetch(tf.data.AUTOTUNE))
+    train = (
+        tf.data.Dataset.from_tensor_slices((x, y))
+        .shuffle(len(x), seed=int(np.random.randint(2**31 - 1)), reshuffle_each_iteration=True)
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
     val = tf.data.Dataset.from_tensor_slices(validation).batch(batch_size) if validation is not None else None
     return train, val
 
@@ -89,21 +106,23 @@ class _EpochLoop:
             order = jax.numpy.arange(rows)
         logs = None
         if full:
+
             def body(carry, batch_rows):
                 logs, carry = step(carry, (x[batch_rows], y[batch_rows]))
                 return carry, logs
 
-            state, every = jax.lax.scan(body, state, order[:full * size].reshape(full, size))
+            state, every = jax.lax.scan(body, state, order[: full * size].reshape(full, size))
             logs = jax.tree_util.tree_map(lambda t: t[-1], every)
         if rest:
-            tail = order[full * size:]
+            tail = order[full * size :]
             logs, state = step(state, (x[tail], y[tail]))
         return logs, state
 
     def _train_epoch(self, state, fresh_metrics, x, y, order, rows: int):
         trainable, non_trainable, optimizer, _ = state
-        return self._scan(self.model.train_step, (trainable, non_trainable, optimizer, fresh_metrics), x, y, order,
-                          rows)
+        return self._scan(
+            self.model.train_step, (trainable, non_trainable, optimizer, fresh_metrics), x, y, order, rows
+        )
 
     def _test_epoch(self, state, fresh_metrics, x, y, rows: int):
         trainable, non_trainable = state
@@ -116,14 +135,25 @@ class _EpochLoop:
 
     def _state(self) -> tuple[list, list, list, list]:
         model = self.model
-        return ([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables],
-                [v.value for v in model.optimizer.variables], [v.value for v in model.metrics_variables])
+        return (
+            [v.value for v in model.trainable_variables],
+            [v.value for v in model.non_trainable_variables],
+            [v.value for v in model.optimizer.variables],
+            [v.value for v in model.metrics_variables],
+        )
 
     def _write_back(self, state) -> None:
         """Copy `state` into the model's variables (what Keras's jax trainer calls jax_state_sync)."""
         model = self.model
-        for variables, values in zip((model.trainable_variables, model.non_trainable_variables,
-                                      model.optimizer.variables, model.metrics_variables), state):
+        for variables, values in zip(
+            (
+                model.trainable_variables,
+                model.non_trainable_variables,
+                model.optimizer.variables,
+                model.metrics_variables,
+            ),
+            state,
+        ):
             for variable, value in zip(variables, values):
                 variable.assign(value)
 
@@ -133,7 +163,7 @@ class _EpochLoop:
         steps = -(-rows // self.batch_size)
         draws = keras_private.builds_from_a_batch(model)
         # Builds the layers, the optimizer's slots and the compiled metrics, as Keras's fit does before epoch 1.
-        keras_private.build_like_fit(model, (x[:self.batch_size], y[:self.batch_size]))
+        keras_private.build_like_fit(model, (x[: self.batch_size], y[: self.batch_size]))
         if draws:  # Keras's fit draws one permutation for that batch: so does this loop, for the same batches after
             np.random.permutation(rows)
         model.reset_metrics()
@@ -143,8 +173,9 @@ class _EpochLoop:
         # Callbacks that read or change the model (EarlyStopping, a learning-rate schedule) see its variables up to
         # date at every epoch's end, and what they change is read back; nnrun's own read only the logs.
         in_sync = not all(_log_only(c) for c in callbacks)
-        hooks = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=False, model=model,
-                                             epochs=epochs, steps=steps, verbose=0)
+        hooks = keras.callbacks.CallbackList(
+            callbacks, add_history=True, add_progbar=False, model=model, epochs=epochs, steps=steps, verbose=0
+        )
         model.stop_training = False
         state = self._state()
         finished, logs = False, {}

@@ -23,6 +23,7 @@ def generate() -> dict[str, Any]:
     import keras
 
     from nnrun.engine import model
+
     data: dict[str, Any] = {"keras": keras.__version__}
     data["layers"] = {name: model.layer_arg_tags(getattr(keras.layers, name)) for name in model.layer_names()}
     data["activations"] = model.registry_names("activations")

@@ -32,7 +32,7 @@ def registry(kind: str) -> dict[str, Any]:
     keras_names.json from them. Checked on Keras 3.15.1. Without it: {} (an unknown name is still refused, by
     Keras's own `get`, but the message lists no valid names; keras_names.json cannot be generated)."""
     try:
-        return dict(getattr(importlib.import_module(f"keras.src.{kind}"), "ALL_OBJECTS_DICT"))
+        return dict(importlib.import_module(f"keras.src.{kind}").ALL_OBJECTS_DICT)
     except (ImportError, AttributeError, TypeError):
         return {}
 
@@ -78,8 +78,9 @@ def builds_from_a_batch(model: keras.Model) -> bool:
     condition of Keras's `Trainer._symbolic_build` (a layer, the compiled metrics or the compiled loss not
     built). Checked on Keras 3.15.1; only called when `can_build_like_fit(model)`."""
     compiled = (model._compile_metrics, model._compile_loss)
-    return (not all(layer.built for layer in model._flatten_layers())
-            or any(part is not None and not part.built for part in compiled))
+    return not all(layer.built for layer in model._flatten_layers()) or any(
+        part is not None and not part.built for part in compiled
+    )
 
 
 def build_like_fit(model: keras.Model, batch: tuple[Any, Any]) -> None:

@@ -14,24 +14,43 @@ from typing import TYPE_CHECKING, Any
 import keras
 import numpy as np
 
+from nnrun.config.keras_names import (
+    AUTO_ACCURACY,
+    CODE_LAYERS,
+    INTERNAL,
+    SUFFIX_KIND,
+    arg_tags,
+    check_arguments,
+    is_auto_accuracy,
+    metric_problem,
+    metric_traits,
+    non_binary,
+    quoted,
+    unknown_layer,
+    unknown_name,
+)
 from nnrun.engine import keras_private
 from nnrun.errors import did_you_mean, first_line, keypath
 from nnrun.runs.folder import direction
-from nnrun.config.keras_names import (
-    AUTO_ACCURACY, CODE_LAYERS, INTERNAL, SUFFIX_KIND, arg_tags, check_arguments, is_auto_accuracy, metric_problem,
-    metric_traits, non_binary, quoted, unknown_layer, unknown_name,
-)
 
 if TYPE_CHECKING:
-    from nnrun.data import Arrays
     from nnrun.config.schema import Spec
+    from nnrun.data import Arrays
 
 # The values each output activation can produce (closed bounds are fine for 0/1 targets).
 ACTIVATION_RANGE = {
-    "sigmoid": (0.0, 1.0), "hard_sigmoid": (0.0, 1.0), "sparse_sigmoid": (0.0, 1.0),
-    "tanh": (-1.0, 1.0), "hard_tanh": (-1.0, 1.0), "softsign": (-1.0, 1.0),
-    "relu": (0.0, math.inf), "softplus": (0.0, math.inf), "exponential": (0.0, math.inf),
-    "relu6": (0.0, 6.0), "elu": (-1.0, math.inf), "squareplus": (0.0, math.inf),
+    "sigmoid": (0.0, 1.0),
+    "hard_sigmoid": (0.0, 1.0),
+    "sparse_sigmoid": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+    "hard_tanh": (-1.0, 1.0),
+    "softsign": (-1.0, 1.0),
+    "relu": (0.0, math.inf),
+    "softplus": (0.0, math.inf),
+    "exponential": (0.0, math.inf),
+    "relu6": (0.0, 6.0),
+    "elu": (-1.0, math.inf),
+    "squareplus": (0.0, math.inf),
 }
 
 
@@ -48,8 +67,10 @@ def registry_names(kind: str) -> list[str]:
 def layer_names() -> list[str]:
     """Every Keras layer class name a config can use."""
     return [
-        name for name in dir(keras.layers)
-        if inspect.isclass(getattr(keras.layers, name)) and issubclass(getattr(keras.layers, name), keras.layers.Layer)
+        name
+        for name in dir(keras.layers)
+        if inspect.isclass(getattr(keras.layers, name))
+        and issubclass(getattr(keras.layers, name), keras.layers.Layer)
         and name not in ("Layer", "InputLayer")
     ]
 
@@ -88,8 +109,11 @@ def class_for(kind: str, name: str) -> type | None:
     if obj is None:
         return None
     if not inspect.isclass(obj):
-        obj = type(obj) if not callable(obj) or hasattr(obj, "get_config") else \
-            getattr(module, "".join(p.capitalize() for p in obj.__name__.split("_")), None)
+        obj = (
+            type(obj)
+            if not callable(obj) or hasattr(obj, "get_config")
+            else getattr(module, "".join(p.capitalize() for p in obj.__name__.split("_")), None)
+        )
     return obj if inspect.isclass(obj) else None
 
 
@@ -126,8 +150,9 @@ def _refused(spec: Spec, loc: tuple, owner: str, given: dict, e: Exception, verb
     text = first_line(e)
     # Keras names an argument as `rate`, rate=1.5 or "argument l2"; blame the last one the config gave
     # (clipnorm and clipvalue together: the second).
-    named = [k for k in kwargs if re.search(rf"(`{k}`|\b{k}=|argument {k}\b|^{k}\b)", text)] or \
-        (list(kwargs) if len(kwargs) == 1 else [])  # Precision's "Threshold values must be in [0, 1]"
+    named = [k for k in kwargs if re.search(rf"(`{k}`|\b{k}=|argument {k}\b|^{k}\b)", text)] or (
+        list(kwargs) if len(kwargs) == 1 else []
+    )  # Precision's "Threshold values must be in [0, 1]"
     problem = re.split(r"\s*Received", text.replace("`", ""))[0].rstrip(" .:,")
     unmet = re.search(r"do not satisfy (.+)$", text.replace("`", ""))
     if unmet:  # Conv2D's kernel_size 0: "... Received kernel_size=0, including values {0} that do not satisfy ..."
@@ -171,9 +196,12 @@ def _layer(spec: Spec, index: int, is_last: bool) -> keras.layers.Layer:
     if not (inspect.isclass(cls) and issubclass(cls, keras.layers.Layer)) or layer_spec.type not in names:
         raise spec.error((*loc, "type"), unknown_layer(layer_spec.type, names))
     if layer_spec.type in CODE_LAYERS:
-        raise spec.error((*loc, "type"), f"got {layer_spec.type!r}; {CODE_LAYERS[layer_spec.type]}, and nnrun runs no "
-                         "code from a config; use Keras layers that do the same, such as Rescaling, Normalization, "
-                         "Activation or Reshape")
+        raise spec.error(
+            (*loc, "type"),
+            f"got {layer_spec.type!r}; {CODE_LAYERS[layer_spec.type]}, and nnrun runs no "
+            "code from a config; use Keras layers that do the same, such as Rescaling, Normalization, "
+            "Activation or Reshape",
+        )
     kwargs = layer_spec.kwargs()
     takes_activation = "activation" in inspect.signature(cls.__init__).parameters
     if spec.activation and takes_activation and "activation" not in kwargs and not is_last:
@@ -235,7 +263,9 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
 
     Problems that make training impossible raise ConfigError; doubtful choices are appended to `notes`."""
     if spec.activation:
-        _resolve(spec, ("activation",), keras.activations.get, spec.activation, "activation", registry_names("activations"))
+        _resolve(
+            spec, ("activation",), keras.activations.get, spec.activation, "activation", registry_names("activations")
+        )
     shape = tuple(arrays.preprocess.input_shape)
     x = keras.Input(shape=shape)
     layers = []
@@ -249,8 +279,9 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
         try:  # a symbolic call: Sequential's own build hides some shape errors and stays unbuilt
             x = layer(x)
         except (ValueError, TypeError, NotImplementedError) as e:
-            raise spec.error(("layers", i), f"{spec.layers[i].type} cannot take input of shape {before}: "
-                             f"{first_line(e)}") from None
+            raise spec.error(
+                ("layers", i), f"{spec.layers[i].type} cannot take input of shape {before}: {first_line(e)}"
+            ) from None
         _try_constraints(spec, i, layer)
         layers.append(layer)
     _check_vocabulary(spec, layers, arrays)
@@ -259,8 +290,12 @@ def build(spec: Spec, arrays: Arrays, notes: list[str] | None = None) -> keras.M
     check_output(spec, model, arrays, notes if notes is not None else [])
     loss_fn, metric_objs = loss(spec), metrics(spec, arrays)
     _try_on_rows(spec, model, arrays, loss_fn, metric_objs)
-    model.compile(optimizer=optimizer(spec), loss=loss_fn, metrics=metric_objs,
-                  steps_per_execution=steps_per_execution(spec, arrays))
+    model.compile(
+        optimizer=optimizer(spec),
+        loss=loss_fn,
+        metrics=metric_objs,
+        steps_per_execution=steps_per_execution(spec, arrays),
+    )
     return model
 
 
@@ -286,16 +321,31 @@ def _try_constraints(spec: Spec, index: int, layer: keras.layers.Layer) -> None:
             keys = [k for k in given if any(getattr(h, k, None) is constraint for h in holders)] or list(given)
             key = keys[0]
             args = {k: v for k, v in given[key].items() if k != "name"}
-            _axis_problem(spec, ("layers", index, key), type(constraint).__name__, args,
-                          f"this layer's {weight.name} (shape {tuple(weight.shape)})", len(weight.shape))
-            _refused(spec, ("layers", index, key), type(constraint).__name__, args, e,
-                     f"cannot constrain this layer's {weight.name} (shape {tuple(weight.shape)})")
+            _axis_problem(
+                spec,
+                ("layers", index, key),
+                type(constraint).__name__,
+                args,
+                f"this layer's {weight.name} (shape {tuple(weight.shape)})",
+                len(weight.shape),
+            )
+            _refused(
+                spec,
+                ("layers", index, key),
+                type(constraint).__name__,
+                args,
+                e,
+                f"cannot constrain this layer's {weight.name} (shape {tuple(weight.shape)})",
+            )
 
 
 def _try_on_rows(spec: Spec, model: keras.Model, arrays: Arrays, loss_fn: Any, metric_objs: list) -> None:
     tried = [(("loss",), spec.loss, loss_fn)] if isinstance(spec.loss, dict) else []
-    tried += [(("metrics", i), v, m) for i, (v, m) in enumerate(zip(spec.metrics, metric_objs))
-              if isinstance(v, dict) and "name" in v]
+    tried += [
+        (("metrics", i), v, m)
+        for i, (v, m) in enumerate(zip(spec.metrics, metric_objs))
+        if isinstance(v, dict) and "name" in v
+    ]
     if not tried or not len(arrays.x_train):
         return
     x, y = arrays.x_train[:2], arrays.y_train[:2]
@@ -308,8 +358,14 @@ def _try_on_rows(spec: Spec, model: keras.Model, arrays: Arrays, loss_fn: Any, m
                 obj(y, predicted)
         except Exception as e:  # noqa: BLE001 - see above
             args = {k: v for k, v in value.items() if k != "name"}
-            _axis_problem(spec, loc, type(obj).__name__, args, f"this model's outputs (shape {tuple(predicted.shape)})",
-                          len(predicted.shape))
+            _axis_problem(
+                spec,
+                loc,
+                type(obj).__name__,
+                args,
+                f"this model's outputs (shape {tuple(predicted.shape)})",
+                len(predicted.shape),
+            )
             _refused(spec, loc, type(obj).__name__, args, e, "fails on this model's outputs")
 
 
@@ -318,8 +374,9 @@ def _axis_problem(spec: Spec, loc: tuple, owner: str, args: dict, what: str, ndi
     (Keras says only "tuple index out of range")."""
     axis = args.get("axis")
     if isinstance(axis, int) and not -ndim <= axis < ndim:
-        raise spec.error((*loc, "axis"), f"got {axis}; {owner}'s axis must be from {-ndim} to {ndim - 1} for {what}, "
-                         "such as -1") from None
+        raise spec.error(
+            (*loc, "axis"), f"got {axis}; {owner}'s axis must be from {-ndim} to {ndim - 1} for {what}, such as -1"
+        ) from None
 
 
 def param_counts(model: keras.Model) -> tuple[int, int]:
@@ -363,9 +420,12 @@ def performance(spec: Spec, model: keras.Model) -> dict[str, Any]:
     from nnrun.engine.fitting import loop
 
     cache = compilation_cache() if keras.backend.backend() == "jax" else None
-    return {"training_loop": loop(model, spec.steps_per_execution == "auto"),
-            "steps_per_execution": int(model.steps_per_execution), "jit_compile": bool(model.jit_compile),
-            "compilation_cache": cache}
+    return {
+        "training_loop": loop(model, spec.steps_per_execution == "auto"),
+        "steps_per_execution": int(model.steps_per_execution),
+        "jit_compile": bool(model.jit_compile),
+        "compilation_cache": cache,
+    }
 
 
 def _check_vocabulary(spec: Spec, layers: list, arrays: Arrays) -> None:
@@ -375,8 +435,11 @@ def _check_vocabulary(spec: Spec, layers: list, arrays: Arrays) -> None:
     if isinstance(first, keras.layers.Embedding) and len(arrays.x_train):
         highest = int(arrays.x_train.max())
         if highest >= first.input_dim:
-            raise spec.error(("layers", 0, "input_dim"), f"got {first.input_dim}, but the data holds word indices "
-                             f"up to {highest}: write input_dim: {spec.dataset.num_words or highest + 1}")
+            raise spec.error(
+                ("layers", 0, "input_dim"),
+                f"got {first.input_dim}, but the data holds word indices "
+                f"up to {highest}: write input_dim: {spec.dataset.num_words or highest + 1}",
+            )
 
 
 def channel_axis(spec: Spec, shape: tuple[int, ...]) -> keras.layers.Layer | None:
@@ -412,8 +475,9 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
         elif spec.layers[0].type == "Embedding":
             fix = "add {type: GlobalAveragePooling1D} or {type: Flatten} after the Embedding layer"
         raise spec.error(
-            last, f"the output has shape {tuple(model.output_shape)}, one prediction per position of each sample "
-            f"instead of one per sample: {fix}"
+            last,
+            f"the output has shape {tuple(model.output_shape)}, one prediction per position of each sample "
+            f"instead of one per sample: {fix}",
         )
     loss_name, loss_args = _split(spec.loss)
     logits = bool(loss_args.get("from_logits", False))
@@ -423,9 +487,11 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
         want_act = want_act or "sigmoid"
         if units != 1:
             raise spec.error(
-                last, f"the output has {_units(units)}, but {loss_name} needs 1: write {{type: Dense, units: 1, "
-                f"activation: {want_act}}}" + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)"
-                                               if units == 2 else ""), about=("units",)
+                last,
+                f"the output has {_units(units)}, but {loss_name} needs 1: write {{type: Dense, units: 1, "
+                f"activation: {want_act}}}"
+                + (" (or keep 2 units with softmax and loss: sparse_categorical_crossentropy)" if units == 2 else ""),
+                about=("units",),
             )
     elif pre.target_kind in ("sparse", "onehot"):
         n = len(pre.classes)
@@ -433,21 +499,33 @@ def check_output(spec: Spec, model: keras.Model, arrays: Arrays, notes: list[str
         if units != n:
             shown = ", ".join(map(str, pre.classes[:5])) + (", ..." if n > 5 else "")
             fix = f"units: {n}" + (f", activation: {want_act}" if act != want_act else "")
-            simpler = "; or keep 1 unit with activation: sigmoid and use loss: binary_crossentropy, the simpler " \
-                "choice for two classes" if n == 2 and units == 1 else ""
+            simpler = (
+                "; or keep 1 unit with activation: sigmoid and use loss: binary_crossentropy, the simpler "
+                "choice for two classes"
+                if n == 2 and units == 1
+                else ""
+            )
             raise spec.error(
-                last, f"the output has {_units(units)}{f' with {act}' if act != want_act else ''}, but {loss_name} on "
+                last,
+                f"the output has {_units(units)}{f' with {act}' if act != want_act else ''}, but {loss_name} on "
                 f"{n} classes ({shown}) needs {n} units{f' with {want_act}' if act != want_act else ''}: write {fix}"
-                f"{simpler}", about=("units", "activation") if act != want_act else ("units",)
+                f"{simpler}",
+                about=("units", "activation") if act != want_act else ("units",),
             )
     else:
         if units != 1:
             fix = "units: 1" + (", activation: linear" if act == "softmax" else "")
-            raise spec.error(last, f"the output has {_units(units)}, but the target is one value per row: write {fix}",
-                             about=("units",))
+            raise spec.error(
+                last,
+                f"the output has {_units(units)}, but the target is one value per row: write {fix}",
+                about=("units",),
+            )
         if act == "softmax":
-            raise spec.error(last, "softmax over one unit always outputs 1.0: use activation: linear for a regression",
-                             about=("units", "activation"))
+            raise spec.error(
+                last,
+                "softmax over one unit always outputs 1.0: use activation: linear for a regression",
+                about=("units", "activation"),
+            )
         low, high = ACTIVATION_RANGE.get(act, (-math.inf, math.inf))
         y_low, y_high = arrays.target_range()
         if y_low < low or y_high > high:

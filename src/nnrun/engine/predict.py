@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from nnrun.config.catalog import keras_source
+from nnrun.config.yamlfile import parse_yaml
 from nnrun.data.csvfile import numbers, read_frame
 from nnrun.data.preprocess import Preprocess
 from nnrun.errors import DataError, RunError, first_line
 from nnrun.runs.folder import atomic_write, read_json
-from nnrun.config.yamlfile import parse_yaml
 
 
 @dataclass
@@ -33,8 +33,10 @@ class Predictions:
 def model_folder(run_dir: Path) -> Path:
     """The folder holding the model to use: the run itself, or a k-fold run's `final/` refit."""
     if not run_dir.is_dir():
-        raise RunError(f"{run_dir}: not a run folder (no such directory); give a folder that nnrun train or kfold "
-                       "wrote, such as runs/20261122-143005-pima (nnrun compare lists them)")
+        raise RunError(
+            f"{run_dir}: not a run folder (no such directory); give a folder that nnrun train or kfold "
+            "wrote, such as runs/20261122-143005-pima (nnrun compare lists them)"
+        )
     if (run_dir / "final" / "model.keras").exists():
         return run_dir / "final"
     if not (run_dir / "model.keras").exists():
@@ -47,23 +49,36 @@ def model_folder(run_dir: Path) -> Path:
             if metrics.get("kind") == "sweep":
                 best = (metrics.get("best") or {}).get("run")
                 usable = best and (run_dir / best / "model.keras").exists()
-                raise RunError(f"{run_dir}: a sweep folder, which holds one run per trial; predict with its best "
-                               + (f"trial's: nnrun predict {run_dir / best} FILE.csv" if usable else
-                                  f"trial retrained: nnrun train {run_dir / 'best.yaml'}, then predict with that run"))
+                raise RunError(
+                    f"{run_dir}: a sweep folder, which holds one run per trial; predict with its best "
+                    + (
+                        f"trial's: nnrun predict {run_dir / best} FILE.csv"
+                        if usable
+                        else f"trial retrained: nnrun train {run_dir / 'best.yaml'}, then predict with that run"
+                    )
+                )
             if metrics.get("kind") == "kfold" and (run_dir / "fold-1" / "model.keras").exists():
-                raise RunError(f"{run_dir}: this k-fold run has no final/ model (it ran without kfold.refit); "
-                               f"rerun it with --set kfold.refit=true, or predict with one fold's model: "
-                               f"{run_dir / 'fold-1'}")
+                raise RunError(
+                    f"{run_dir}: this k-fold run has no final/ model (it ran without kfold.refit); "
+                    f"rerun it with --set kfold.refit=true, or predict with one fold's model: "
+                    f"{run_dir / 'fold-1'}"
+                )
             if metrics.get("status") == "completed":
-                raise RunError(f"{run_dir}: no model.keras in this run folder, though it completed (the file was "
-                               "deleted or moved); put it back, or train the run again")
+                raise RunError(
+                    f"{run_dir}: no model.keras in this run folder, though it completed (the file was "
+                    "deleted or moved); put it back, or train the run again"
+                )
             if metrics.get("status"):
                 status = f" (its status is {metrics['status']})"
-        raise RunError(f"{run_dir}: no model.keras in this run folder{status}; predict needs a run that finished training")
+        raise RunError(
+            f"{run_dir}: no model.keras in this run folder{status}; predict needs a run that finished training"
+        )
     return run_dir
 
 
-def features_of(frame: pd.DataFrame, has_header: bool, pre: Preprocess, path: Path) -> tuple[np.ndarray, pd.Series | None]:
+def features_of(
+    frame: pd.DataFrame, has_header: bool, pre: Preprocess, path: Path
+) -> tuple[np.ndarray, pd.Series | None]:
     """Pick the feature columns (and the target, when present) from an input frame, checking its columns."""
     names, target = pre.feature_names, pre.target_name
     if has_header:
@@ -71,8 +86,11 @@ def features_of(frame: pd.DataFrame, has_header: bool, pre: Preprocess, path: Pa
         missing = [n for n in names if n not in columns]
         extra = [c for c in columns if c not in names and c != target]
         if missing or extra:
-            problem = (f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}" if missing
-                       else f"unexpected column{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}")
+            problem = (
+                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}"
+                if missing
+                else f"unexpected column{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}"
+            )
             raise DataError(
                 f"{path}: {problem}; predict takes the feature columns {', '.join(names)} "
                 f"and optionally the target {target!r}"
@@ -98,9 +116,15 @@ def features_of(frame: pd.DataFrame, has_header: bool, pre: Preprocess, path: Pa
     values = x_frame.apply(numbers, args=(decimal, thousands))
     if values.isna().values.any():
         row, col = np.argwhere(values.isna().values)[0]
-        written = "" if (decimal, thousands) == (".", None) else (
-            f"decimal {decimal!r}" + (f" and thousands {thousands!r}" if thousands else "")
-            + " as in the training file; ")
+        written = (
+            ""
+            if (decimal, thousands) == (".", None)
+            else (
+                f"decimal {decimal!r}"
+                + (f" and thousands {thousands!r}" if thousands else "")
+                + " as in the training file; "
+            )
+        )
         raise DataError(
             f"{path}: column {x_frame.columns[col]!r} holds {x_frame.iloc[row, col]!r} in data row {row + 1}; "
             f"features must be numbers ({written}empty cells too must be filled)"
@@ -116,15 +140,25 @@ def predict(run_dir: Path, csv_path: Path, device: str = "auto") -> Predictions:
     config, _ = parse_yaml((folder / "config.yaml").read_text(encoding="utf-8"), str(folder / "config.yaml"))
     known = keras_source(pre.source)
     if known is not None and known.text:
-        raise DataError(f"{run_dir}: this model reads {pre.source.partition(':')[2]} texts encoded from Keras's word "
-                        "indices, which nnrun predict cannot make from a CSV file")
+        raise DataError(
+            f"{run_dir}: this model reads {pre.source.partition(':')[2]} texts encoded from Keras's word "
+            "indices, which nnrun predict cannot make from a CSV file"
+        )
     if not csv_path.is_file():
-        raise DataError(f"{csv_path}: {'is a directory' if csv_path.is_dir() else 'no such file'}; give a CSV file of rows to predict")
+        raise DataError(
+            f"{csv_path}: {'is a directory' if csv_path.is_dir() else 'no such file'}; give a CSV file of rows to predict"
+        )
     csv = pre.csv or {"header": "auto", "separator": ",", "encoding": "utf-8"}
     # Runs from before dataset.decimal and thousands existed read numbers the default way.
-    frame, has_header = read_frame(csv_path, header="auto" if not pre.csv else csv["header"], separator=csv["separator"],
-                                   encoding=csv["encoding"], decimal=csv.get("decimal", "."),
-                                   thousands=csv.get("thousands"), key="predict input")
+    frame, has_header = read_frame(
+        csv_path,
+        header="auto" if not pre.csv else csv["header"],
+        separator=csv["separator"],
+        encoding=csv["encoding"],
+        decimal=csv.get("decimal", "."),
+        thousands=csv.get("thousands"),
+        key="predict input",
+    )
     x, truth = features_of(frame, has_header, pre, csv_path)
 
     from nnrun.engine.backend import activate, installed
@@ -169,11 +203,14 @@ def load_model(path: Path):
     except Exception as e:  # noqa: BLE001 - any failure to read a file the user gave is a one-line answer
         text = first_line(e)
         if "safe_mode" in text:
-            raise RunError(f"{path}: holds Python code (a Lambda layer's function), which nnrun does not run: models "
-                           "are loaded in Keras's safe mode; save the model without Lambda layers (Keras layers such "
-                           "as Rescaling or Activation do the same safely)") from None
-        raise RunError(f"{path}: cannot load this model ({type(e).__name__}: {text}); is it a .keras file that "
-                       "nnrun train wrote?") from None
+            raise RunError(
+                f"{path}: holds Python code (a Lambda layer's function), which nnrun does not run: models "
+                "are loaded in Keras's safe mode; save the model without Lambda layers (Keras layers such "
+                "as Rescaling or Activation do the same safely)"
+            ) from None
+        raise RunError(
+            f"{path}: cannot load this model ({type(e).__name__}: {text}); is it a .keras file that nnrun train wrote?"
+        ) from None
 
 
 def _probabilities(out: np.ndarray, kind: str, logits: bool) -> np.ndarray:
@@ -205,7 +242,8 @@ def write_csv(table: pd.DataFrame, out: Path | None) -> str | None:
     if out.is_dir():
         raise DataError(f"-o {out}: is a directory; give a file name such as predictions.csv")
     if not out.parent.exists():
-        raise DataError(f"-o {out}: the folder {out.parent} does not exist; create it first, or write into an "
-                        "existing folder")
+        raise DataError(
+            f"-o {out}: the folder {out.parent} does not exist; create it first, or write into an existing folder"
+        )
     atomic_write(out, buffer.getvalue())
     return None

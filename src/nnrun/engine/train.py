@@ -13,7 +13,6 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,40 +20,57 @@ import keras
 import numpy as np
 
 from nnrun import __version__
-from nnrun.engine.backend import Activated
-from nnrun.engine.callbacks import DivergenceGuard, EpochListener, EpochProgress, HistoryWriter, StopRequest, scalars
+from nnrun.config.schema import Spec
+from nnrun.config.yamlfile import dump_yaml
 from nnrun.data import Arrays, Preprocess
 from nnrun.data.registry import data_dir
-from nnrun.errors import first_line
+from nnrun.engine.backend import Activated
+from nnrun.engine.callbacks import DivergenceGuard, EpochListener, EpochProgress, HistoryWriter, StopRequest, scalars
 from nnrun.engine.fitting import fit
-from nnrun.runs.liveness import identity
 from nnrun.engine.model import directions, param_counts, performance
 from nnrun.engine.options import Options
-from nnrun.views.plots import history_png
-from nnrun.views.report import params_text, plural
+from nnrun.errors import first_line
 from nnrun.runs.folder import Clock, RunFolder, direction, now_iso, read_history
-from nnrun.config.schema import Spec
+from nnrun.runs.liveness import identity
 from nnrun.runs.outcome import Outcome
 from nnrun.runs.verdict import Hints, baseline_warning
-from nnrun.config.yamlfile import dump_yaml
+from nnrun.views.plots import history_png
+from nnrun.views.report import params_text, plural
 
 
 def describe(spec: Spec, model: keras.Model, arrays: Arrays, act: Activated, epochs: int) -> str:
     """One line saying what is about to train, on what, where. With --smoke (arrays cut to their first rows), the
     rows say how many of each split's rows are used: 'rows: 64 of 700 train, 32 of 68 test'."""
     split = arrays.split
-    parts = [(len(a), len(rows), name) for a, rows, name in ((arrays.x_train, split.train, "train"),
-             (arrays.x_val, split.validation, "validation"), (arrays.x_test, split.test, "test")) if a is not None]
+    parts = [
+        (len(a), len(rows), name)
+        for a, rows, name in (
+            (arrays.x_train, split.train, "train"),
+            (arrays.x_val, split.validation, "validation"),
+            (arrays.x_test, split.test, "test"),
+        )
+        if a is not None
+    ]
     sizes = [f"{used} {name}" if used == whole else f"{used} of {whole} {name}" for used, whole, name in parts]
     smoke = " (--smoke: the first rows of each split)" if any(used < whole for used, whole, _ in parts) else ""
-    return (f"{spec.name}: {params_text(*param_counts(model))}, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows"
-            f"{smoke}: {', '.join(sizes)}; {act.backend} on {act.where}")
+    return (
+        f"{spec.name}: {params_text(*param_counts(model))}, {plural(epochs, 'epoch')}, batch {spec.batch_size}; rows"
+        f"{smoke}: {', '.join(sizes)}; {act.backend} on {act.where}"
+    )
 
 
 def fit_run(
-    create: Callable[[], RunFolder], spec: Spec, model: keras.Model, arrays: Arrays, act: Activated,
-    options: Options, epochs: int, label: str = "", about: dict[str, Any] | None = None,
-    stop: StopRequest | None = None, lines: int = 20,
+    create: Callable[[], RunFolder],
+    spec: Spec,
+    model: keras.Model,
+    arrays: Arrays,
+    act: Activated,
+    options: Options,
+    epochs: int,
+    label: str = "",
+    about: dict[str, Any] | None = None,
+    stop: StopRequest | None = None,
+    lines: int = 20,
 ) -> Outcome:
     """Create the run folder with `create`, train `model` and write every artifact.
 
@@ -69,15 +85,25 @@ def fit_run(
         clock = Clock()
         config = saved_config(spec, arrays.preprocess)
         metrics: dict[str, Any] = {
-            "status": "running", "kind": "train", "name": spec.name, **(about or {}), "started": now_iso(),
-            "epochs": epochs, **params_json(model), "rows": split_rows(arrays), "directions": directions(model),
+            "status": "running",
+            "kind": "train",
+            "name": spec.name,
+            **(about or {}),
+            "started": now_iso(),
+            "epochs": epochs,
+            **params_json(model),
+            "rows": split_rows(arrays),
+            "directions": directions(model),
             **identity(),
             "config": config,  # the resolved config again, as JSON: compare reads one small file per run
         }
         run = RunFolder.start(create, metrics)
         guard = DivergenceGuard()
-        early = keras.callbacks.EarlyStopping(**spec.early_stopping.model_dump(), verbose=0) \
-            if spec.early_stopping is not None else None
+        early = (
+            keras.callbacks.EarlyStopping(**spec.early_stopping.model_dump(), verbose=0)
+            if spec.early_stopping is not None
+            else None
+        )
         progress = EpochProgress(options.console, epochs, label, lines) if options.shows_progress else None
         fold = (about or {}).get("fold") or ("final" if (about or {}).get("kind") == "refit" else None)
         listener = EpochListener(options.on_epoch, epochs, fold, stop) if options.on_epoch is not None else None
@@ -91,12 +117,25 @@ def fit_run(
             run.write_text("summary.txt", summary_text(spec, model))
             fit_clock = Clock()
             if not stop.requested:
-                fit(model, arrays.x_train, arrays.y_train, validation, epochs, spec.batch_size, callbacks,
-                    auto=spec.steps_per_execution == "auto")
+                fit(
+                    model,
+                    arrays.x_train,
+                    arrays.y_train,
+                    validation,
+                    epochs,
+                    spec.batch_size,
+                    callbacks,
+                    auto=spec.steps_per_execution == "auto",
+                )
             metrics["fit_s"] = fit_clock.seconds()
             history = read_history(run.path / "history.csv")
-            status = ("interrupted" if stop.requested and len(history) < epochs
-                      else "diverged" if guard.diverged_at else "completed")
+            status = (
+                "interrupted"
+                if stop.requested and len(history) < epochs
+                else "diverged"
+                if guard.diverged_at
+                else "completed"
+            )
             if status == "interrupted":
                 metrics["interrupted_by"] = stop.requested
                 metrics.update(last_epoch(history))
@@ -104,15 +143,24 @@ def fit_run(
                 metrics.update(evaluate(model, arrays, spec.batch_size))
             metrics["baseline"] = baseline(arrays, spec.loss)
             save_model(model, run.path / "model.keras")
-            metrics.update(status=status, finished=now_iso(), duration_s=clock.seconds(), epochs_run=len(history),
-                           **_best(spec, history, early, metrics))
+            metrics.update(
+                status=status,
+                finished=now_iso(),
+                duration_s=clock.seconds(),
+                epochs_run=len(history),
+                **_best(spec, history, early, metrics),
+            )
             if early is not None and early.stopped_epoch > 0:
                 metrics["early_stop"] = early_stop(spec, early, epochs, len(history))
             if guard.diverged_at:
                 metrics["diverged_at"] = guard.diverged_at
             if status == "completed" and not options.smoke:  # a --smoke epoch is not meant to learn
-                warning = baseline_warning({s: metrics[s] for s in ("train", "validation", "test") if s in metrics},
-                                           metrics["baseline"], hints(spec, arrays, metrics), run_metrics=metrics)
+                warning = baseline_warning(
+                    {s: metrics[s] for s in ("train", "validation", "test") if s in metrics},
+                    metrics["baseline"],
+                    hints(spec, arrays, metrics),
+                    run_metrics=metrics,
+                )
                 metrics["warnings"] = [warning] if warning else []
             if status == "completed" and metrics.get("kind") != "fold" and arrays.preprocess.task == "classification":
                 confusion = write_confusion(run, model, arrays, spec, pictures=options.pictures)
@@ -141,22 +189,31 @@ def last_epoch(history: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     return {**out, "validation": validation} if validation else out
 
 
-def record_stop(run: RunFolder, metrics: dict, error: BaseException, clock: Clock, about: dict[str, Any] | None = None,
-                steps: list[tuple[str, Callable[[], None]]] = ()) -> None:
+def record_stop(
+    run: RunFolder,
+    metrics: dict,
+    error: BaseException,
+    clock: Clock,
+    about: dict[str, Any] | None = None,
+    steps: list[tuple[str, Callable[[], None]]] = (),
+) -> None:
     """Write what is known about a run (or a k-fold run) stopped by an exception or a second Ctrl-C: its
     status and `about` it (how far it got), the error and error.txt, then each of `steps` (name, write) and
     metrics.json last. Each step is best
     effort, so none of them can hide the original error or leave `running` behind; one that fails is named in
     metrics.json `not_written`."""
     interrupted = isinstance(error, KeyboardInterrupt)
-    metrics.update(status="interrupted" if interrupted else "failed", finished=now_iso(), duration_s=clock.seconds(),
-                   **(about or {}))
+    metrics.update(
+        status="interrupted" if interrupted else "failed",
+        finished=now_iso(),
+        duration_s=clock.seconds(),
+        **(about or {}),
+    )
     if interrupted:
         metrics["interrupted_by"] = "KeyboardInterrupt (stopped at once, mid-epoch)"
     else:
         metrics["error"] = {"type": type(error).__name__, "message": first_line(error)[:500]}
-        steps = [("error.txt", lambda: run.write_text("error.txt", "".join(traceback.format_exception(error)))),
-                 *steps]
+        steps = [("error.txt", lambda: run.write_text("error.txt", "".join(traceback.format_exception(error)))), *steps]
     for name, step in steps:
         try:
             step()
@@ -181,8 +238,11 @@ def _train_stop(run: RunFolder, metrics: dict, error: BaseException, model: kera
 def evaluate(model: keras.Model, arrays: Arrays, batch_size: int) -> dict[str, dict[str, float]]:
     """Loss and metrics on each split that exists: {"train": {...}, "validation": {...}, "test": {...}}."""
     out = {}
-    for split, x, y in (("train", arrays.x_train, arrays.y_train), ("validation", arrays.x_val, arrays.y_val),
-                        ("test", arrays.x_test, arrays.y_test)):
+    for split, x, y in (
+        ("train", arrays.x_train, arrays.y_train),
+        ("validation", arrays.x_val, arrays.y_val),
+        ("test", arrays.x_test, arrays.y_test),
+    ):
         if x is not None:
             result = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
             out[split] = scalars(result)
@@ -250,8 +310,14 @@ def early_stop(spec: Spec, early: keras.callbacks.EarlyStopping, epochs: int, ep
     brought them back (None: the last epoch's weights were kept)."""
     es = spec.early_stopping
     restored = early.restore_best_weights and early.best_weights is not None
-    return {"epoch": epochs_run, "epochs": epochs, "monitor": es.monitor, "patience": es.patience,
-            "min_delta": es.min_delta, "restored_epoch": int(early.best_epoch) + 1 if restored else None}
+    return {
+        "epoch": epochs_run,
+        "epochs": epochs,
+        "monitor": es.monitor,
+        "patience": es.patience,
+        "min_delta": es.min_delta,
+        "restored_epoch": int(early.best_epoch) + 1 if restored else None,
+    }
 
 
 UNSCALED = 10.0  # features beyond +-10 are not on the scale a network's default initialisation expects
@@ -271,24 +337,45 @@ def hints(spec: Spec, arrays: Arrays, metrics: dict[str, Any]) -> Hints:
 
 def split_rows(arrays: Arrays) -> dict[str, int]:
     """How many rows each split holds: {"train": ..., "validation": ..., "test": ...} (the splits that exist)."""
-    return {split: len(x) for split, x in (("train", arrays.x_train), ("validation", arrays.x_val),
-                                           ("test", arrays.x_test)) if x is not None}
+    return {
+        split: len(x)
+        for split, x in (("train", arrays.x_train), ("validation", arrays.x_val), ("test", arrays.x_test))
+        if x is not None
+    }
 
 
-def write_confusion(run: RunFolder, model: keras.Model, arrays: Arrays, spec: Spec,
-                    pictures: bool = True) -> dict[str, Any] | None:
+def write_confusion(
+    run: RunFolder, model: keras.Model, arrays: Arrays, spec: Spec, pictures: bool = True
+) -> dict[str, Any] | None:
     """confusion.csv and confusion.png of the test rows (the validation rows when there are none), and samples.png
     of them when they are images; without `pictures`, confusion.csv alone."""
     from nnrun.views import confusion
-    split, x, y = next(((s, x, y) for s, x, y in (("test", arrays.x_test, arrays.y_test),
-                                                   ("validation", arrays.x_val, arrays.y_val)) if x is not None),
-                       (None, None, None))
+
+    split, x, y = next(
+        (
+            (s, x, y)
+            for s, x, y in (("test", arrays.x_test, arrays.y_test), ("validation", arrays.x_val, arrays.y_val))
+            if x is not None
+        ),
+        (None, None, None),
+    )
     if split is None:
         return None
     logits = isinstance(spec.loss, dict) and bool(spec.loss.get("from_logits"))
-    return confusion.write(run.path, model, x, y, list(arrays.preprocess.classes), arrays.preprocess.target_kind,
-                           split, logits=logits, batch_size=max(spec.batch_size, 256), name=spec.name,
-                           preprocess=arrays.preprocess, pictures=pictures)
+    return confusion.write(
+        run.path,
+        model,
+        x,
+        y,
+        list(arrays.preprocess.classes),
+        arrays.preprocess.target_kind,
+        split,
+        logits=logits,
+        batch_size=max(spec.batch_size, 256),
+        name=spec.name,
+        preprocess=arrays.preprocess,
+        pictures=pictures,
+    )
 
 
 def saved_config(spec: Spec, preprocess: Preprocess) -> dict[str, Any]:
@@ -334,8 +421,10 @@ def summary_text(spec: Spec, model: keras.Model) -> str:
     text = "\n".join(p.rstrip("\n") for p in parts)
     text = re.sub(r"^ *(Total|Trainable|Non-trainable|Optimizer) params:.*\n?", "", text, flags=re.MULTILINE)
     metrics = ", ".join(str(m) for m in spec.metrics) or "none"
-    return (f"{text.rstrip()}\nmodel: {params_text(*param_counts(model))}\n"
-            f"loss: {spec.loss}\noptimizer: {spec.optimizer}\nmetrics: {metrics}\n")
+    return (
+        f"{text.rstrip()}\nmodel: {params_text(*param_counts(model))}\n"
+        f"loss: {spec.loss}\noptimizer: {spec.optimizer}\nmetrics: {metrics}\n"
+    )
 
 
 def environment(spec: Spec, act: Activated, options: Options, model: keras.Model) -> dict[str, Any]:
@@ -373,11 +462,17 @@ def command_line() -> str:
 def _git(folder: Path) -> dict[str, Any] | None:
     """The commit (and whether the tree has changes) of the git repository holding the config, if any."""
     try:
-        commit = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
+        commit = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5
+        )
         if commit.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(
+            ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return None

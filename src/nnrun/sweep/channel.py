@@ -23,7 +23,7 @@ class Channel:
         """Write one message; BrokenPipeError when the other side is gone."""
         data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
         while data:
-            data = data[os.write(self.fd_out, data):]
+            data = data[os.write(self.fd_out, data) :]
 
     def poll(self, timeout: float = 0.0) -> list[dict[str, Any]]:
         """The complete messages that have arrived, waiting at most `timeout` seconds for the first."""

@@ -12,8 +12,8 @@ import math
 import signal
 import threading
 import time
-from contextlib import contextmanager
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -86,8 +86,14 @@ def score_of(metrics: dict[str, Any], metric: str, score: str) -> float | None:
 
 
 class Driver:
-    def __init__(self, plan: Plan, folder: SweepFolder, executor: Executor, progress: Progress | None = None,
-                 draw: Callable[[Path, bool, bool], bool | None] | None = None):
+    def __init__(
+        self,
+        plan: Plan,
+        folder: SweepFolder,
+        executor: Executor,
+        progress: Progress | None = None,
+        draw: Callable[[Path, bool, bool], bool | None] | None = None,
+    ):
         """`draw(folder, final, idle)` draws the sweep's pictures; while the sweep runs (final False) it is asked
         again after every turn of the loop until it says it drew (True), once trials have finished since it last
         did; `idle`: no trial is left to start and a worker waits (a core is free)."""
@@ -118,18 +124,29 @@ class Driver:
         # The sampler's seed moves on with the trials already asked, so a resumed sweep proposes new values
         # rather than the first ones again; from the start, the same seed proposes the same trials.
         seed = self.plan.seed + existing
-        sampler = (optuna.samplers.TPESampler(seed=seed) if self.plan.method == "tpe"
-                   else optuna.samplers.RandomSampler(seed=seed))
+        sampler = (
+            optuna.samplers.TPESampler(seed=seed)
+            if self.plan.method == "tpe"
+            else optuna.samplers.RandomSampler(seed=seed)
+        )
         if self.plan.pruner == "median":
-            pruner = optuna.pruners.MedianPruner(n_startup_trials=min(5, max(1, self.plan.trials // 4)),
-                                                 n_warmup_steps=self.plan.min_epochs)
+            pruner = optuna.pruners.MedianPruner(
+                n_startup_trials=min(5, max(1, self.plan.trials // 4)), n_warmup_steps=self.plan.min_epochs
+            )
         elif self.plan.pruner == "hyperband":
-            pruner = optuna.pruners.HyperbandPruner(min_resource=self.plan.min_epochs,
-                                                    max_resource=self.plan.max_epochs)
+            pruner = optuna.pruners.HyperbandPruner(
+                min_resource=self.plan.min_epochs, max_resource=self.plan.max_epochs
+            )
         else:
             pruner = optuna.pruners.NopPruner()
-        study = optuna.create_study(storage=storage, study_name=self.plan.name, direction=self.plan.goal,
-                                    sampler=sampler, pruner=pruner, load_if_exists=True)
+        study = optuna.create_study(
+            storage=storage,
+            study_name=self.plan.name,
+            direction=self.plan.goal,
+            sampler=sampler,
+            pruner=pruner,
+            load_if_exists=True,
+        )
         if fresh:
             for point in self.plan.space.grid() or []:
                 study.enqueue_trial(point)
@@ -145,19 +162,29 @@ class Driver:
                 continue
             # The state nnrun gave it (set before every tell); a trial without one was running when its driver
             # was killed: it ends now, interrupted (FAIL for Optuna), and is queued again.
-            state = trial.user_attrs.get("state") or ("completed" if trial.state == TrialState.COMPLETE else
-                                                      "pruned" if trial.state == TrialState.PRUNED else "interrupted")
+            state = trial.user_attrs.get("state") or (
+                "completed"
+                if trial.state == TrialState.COMPLETE
+                else "pruned"
+                if trial.state == TrialState.PRUNED
+                else "interrupted"
+            )
             if trial.state == TrialState.RUNNING:
                 mark_stopped(self.folder.path / trial_dir(trial.number), "interrupted", "the sweep stopped")
                 study.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
                 study.enqueue_trial(trial.params)
                 state = "interrupted"
             self.records[trial.number] = TrialRecord(
-                trial.number, state, self.plan.space.values(trial.params),
+                trial.number,
+                state,
+                self.plan.space.values(trial.params),
                 score=trial.value if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) else None,
-                epochs_run=trial.user_attrs.get("epochs_run"), duration_s=trial.user_attrs.get("duration_s"),
-                fit_s=trial.user_attrs.get("fit_s"), wall_s=trial.user_attrs.get("wall_s"),
-                error=trial.user_attrs.get("error"))
+                epochs_run=trial.user_attrs.get("epochs_run"),
+                duration_s=trial.user_attrs.get("duration_s"),
+                fit_s=trial.user_attrs.get("fit_s"),
+                wall_s=trial.user_attrs.get("wall_s"),
+                error=trial.user_attrs.get("error"),
+            )
 
     # --- the loop ---
 
@@ -175,8 +202,12 @@ class Driver:
                     finished = self._finished()
                     if not self.running and (finished >= self.plan.trials or self.stop_message):
                         break
-                    while (self.executor.free() > 0 and not self.stop_message and not self.cancelled
-                           and finished + len(self.running) < self.plan.trials):
+                    while (
+                        self.executor.free() > 0
+                        and not self.stop_message
+                        and not self.cancelled
+                        and finished + len(self.running) < self.plan.trials
+                    ):
                         self._start(study.ask(distributions))
                     # Between trials started and heard, so no worker waits for the pictures; at once when no
                     # trial is left to start and a worker is idle: its core draws, and warms matplotlib for
@@ -243,8 +274,12 @@ class Driver:
         from nnrun.sweep.folder import STATES, best_record
 
         counts = {state: sum(r.state == state for r in self.records.values()) for state in STATES}
-        return {**counts, "finished": self._finished(), "planned": self.plan.trials,
-                "best": best_record(list(self.records.values()), self.plan.goal)}
+        return {
+            **counts,
+            "finished": self._finished(),
+            "planned": self.plan.trials,
+            "best": best_record(list(self.records.values()), self.plan.goal),
+        }
 
     def _start(self, trial) -> None:
         plan = self.plan
@@ -252,9 +287,19 @@ class Driver:
         overrides = plan.space.overrides(values)
         if "seed" not in values:  # every trial from the sweep's seed: trials differ by their parameters only
             overrides.append((f"seed={plan.seed}", "the sweep's seed"))
-        job = Job(trial.number, str(self.folder.path / trial_dir(trial.number)), str(plan.config), overrides,
-                  plan.score, plan.k, plan.device, plan.metric, prune=plan.pruner is not None,
-                  min_epochs=plan.min_epochs, every=report_every(plan))
+        job = Job(
+            trial.number,
+            str(self.folder.path / trial_dir(trial.number)),
+            str(plan.config),
+            overrides,
+            plan.score,
+            plan.k,
+            plan.device,
+            plan.metric,
+            prune=plan.pruner is not None,
+            min_epochs=plan.min_epochs,
+            every=report_every(plan),
+        )
         self.records[trial.number] = record = TrialRecord(trial.number, "running", values)
         self.running[trial.number] = trial
         self.started_at[trial.number] = time.monotonic()
@@ -271,8 +316,10 @@ class Driver:
             self.last_value[event.trial] = event.value
             stop = None
             if not cancelled and trial.should_prune():
-                stop = (f"pruned by the sweep ({self.plan.pruner}) after epoch {event.step}: {self.plan.metric} "
-                        f"{event.value:.4g} fell behind the other trials at that epoch")
+                stop = (
+                    f"pruned by the sweep ({self.plan.pruner}) after epoch {event.step}: {self.plan.metric} "
+                    f"{event.value:.4g} fell behind the other trials at that epoch"
+                )
             self.executor.answer(event.trial, stop)
             return
         if isinstance(event, Lost):
@@ -294,8 +341,9 @@ class Driver:
             score = self.last_value.get(event.trial)  # the value it was pruned with (Optuna keeps it too)
         self._end(study, event.trial, state, error=error, metrics=event.metrics, score=score)
 
-    def _end(self, study, number: int, state: str, error: str | None, metrics: dict[str, Any],
-             score: float | None = None) -> None:
+    def _end(
+        self, study, number: int, state: str, error: str | None, metrics: dict[str, Any], score: float | None = None
+    ) -> None:
         from optuna.trial import TrialState
 
         trial = self.running.pop(number)
@@ -305,8 +353,14 @@ class Driver:
         record.epochs_run = metrics.get("epochs_run") or _kfold_epochs(metrics)
         record.duration_s, record.fit_s = metrics.get("duration_s"), _fit_s(metrics)
         record.wall_s = round(time.monotonic() - started, 3) if started is not None else None
-        for key, value in (("state", state), ("error", error), ("epochs_run", record.epochs_run),
-                           ("duration_s", record.duration_s), ("fit_s", record.fit_s), ("wall_s", record.wall_s)):
+        for key, value in (
+            ("state", state),
+            ("error", error),
+            ("epochs_run", record.epochs_run),
+            ("duration_s", record.duration_s),
+            ("fit_s", record.fit_s),
+            ("wall_s", record.wall_s),
+        ):
             if value is not None:
                 trial.set_user_attr(key, value)
         if state == "completed":
@@ -320,8 +374,10 @@ class Driver:
             if self.failures_in_row >= self.plan.max_failures and not self.stop_message:
                 traceback = self.folder.path / trial_dir(number) / "error.txt"
                 see = f" (see {trial_dir(number)}/error.txt)" if traceback.exists() else ""
-                self.stop_message = (f"{self.failures_in_row} trials failed in a row, so the sweep stopped; the last, "
-                                     f"trial {number}: {error}{see}")
+                self.stop_message = (
+                    f"{self.failures_in_row} trials failed in a row, so the sweep stopped; the last, "
+                    f"trial {number}: {error}{see}"
+                )
         elif state in ("completed", "pruned", "diverged"):
             self.failures_in_row = 0
         self._write("running")
@@ -330,9 +386,18 @@ class Driver:
 
     def _write(self, status: str, final: bool = False) -> None:
         plan = self.plan
-        summary = {"status": status, "name": plan.name, "started": self.started, "method": plan.method,
-                   "metric": {"name": plan.metric, "goal": plan.goal}, "score": plan.score, "trials": plan.trials,
-                   "parallel": plan.parallel, "seed": plan.seed, "parameters": plan.space.parameters}
+        summary = {
+            "status": status,
+            "name": plan.name,
+            "started": self.started,
+            "method": plan.method,
+            "metric": {"name": plan.metric, "goal": plan.goal},
+            "score": plan.score,
+            "trials": plan.trials,
+            "parallel": plan.parallel,
+            "seed": plan.seed,
+            "parameters": plan.space.parameters,
+        }
         if status != "running":
             summary.update(finished=now_iso(), duration_s=self.folder.clock.seconds())
         if self.stop_message:
@@ -355,8 +420,9 @@ class Driver:
 
 def _why_none(records: list[TrialRecord]) -> str:
     """What the trials of a sweep without a completed one came to: 'trial 0 failed: ..., trial 1 diverged'."""
-    return "; ".join(f"trial {r.number} {r.state}" + (f": {r.error}" if r.error else "") for r in records[:3]) + \
-        ("; ..." if len(records) > 3 else "")
+    return "; ".join(f"trial {r.number} {r.state}" + (f": {r.error}" if r.error else "") for r in records[:3]) + (
+        "; ..." if len(records) > 3 else ""
+    )
 
 
 def report_every(plan: Plan) -> int:

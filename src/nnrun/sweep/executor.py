@@ -105,8 +105,15 @@ class LocalExecutor:
     since its first trial, so that a long sweep's memory stays flat. Their standard error goes to `log`
     (appended)."""
 
-    def __init__(self, slots: int, log: Path, max_trials: int = 50, max_growth_mb: float = 500.0,
-                 backend: str | None = None, device: str = "auto"):
+    def __init__(
+        self,
+        slots: int,
+        log: Path,
+        max_trials: int = 50,
+        max_growth_mb: float = 500.0,
+        backend: str | None = None,
+        device: str = "auto",
+    ):
         self.slots = slots
         self.log = log
         self.backend, self.device = backend, device
@@ -209,8 +216,11 @@ class LocalExecutor:
         warm = ["--backend", self.backend, "--device", self.device] if self.backend else []
         with open(self.log, "ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "nnrun.sweep.worker", *warm], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=log, start_new_session=True,  # the terminal's Ctrl-C reaches the driver only
+                [sys.executable, "-m", "nnrun.sweep.worker", *warm],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,  # the terminal's Ctrl-C reaches the driver only
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         worker = _Worker(process, Channel(process.stdout.fileno(), process.stdin.fileno()))
@@ -231,8 +241,15 @@ class LocalExecutor:
                 worker.first_rss_mb = worker.rss_mb
             if worker.trials >= self.max_trials or worker.rss_mb - worker.first_rss_mb > self.max_growth_mb:
                 self._retire(worker)
-            return [Finished(message["trial"], message["status"], message.get("metrics") or {},
-                             message.get("error"), message.get("stopped_by"))]
+            return [
+                Finished(
+                    message["trial"],
+                    message["status"],
+                    message.get("metrics") or {},
+                    message.get("error"),
+                    message.get("stopped_by"),
+                )
+            ]
         return []
 
     def _lose(self, worker: _Worker) -> list[Event]:

@@ -17,8 +17,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from nnrun.config.overrides import apply_override, parse_key, parse_override, show_key
 from nnrun.config.locations import Origin
+from nnrun.config.overrides import apply_override, parse_key, parse_override, show_key
 from nnrun.config.schema import Spec, example_at, fields_at
 from nnrun.config.yamlfile import read_yaml, show_value
 from nnrun.errors import ConfigError, did_you_mean, keypath
@@ -104,48 +104,67 @@ class Parameter(_Section):
         ranged = [k for k in ("distribution", "min", "max", "step") if getattr(self, k) is not None]
         if self.values is not None:
             if ranged:
-                raise _custom("form", f"give either values or a distribution with min and max, not both "
-                              f"(got values and {', '.join(ranged)})")
+                raise _custom(
+                    "form",
+                    f"give either values or a distribution with min and max, not both "
+                    f"(got values and {', '.join(ranged)})",
+                )
             if not self.values:
                 raise _custom("form", "values is empty; give at least one value")
             texts = [flow(v) for v in self.values]
             for i, text in enumerate(texts):
                 if text in texts[:i]:
-                    raise _custom("form", f"values[{i}] is {show_value(self.values[i])} again (as values"
-                                  f"[{texts.index(text)}]); keep one")
+                    raise _custom(
+                        "form",
+                        f"values[{i}] is {show_value(self.values[i])} again (as values[{texts.index(text)}]); keep one",
+                    )
             return self
         if self.distribution is None:
             given = f" (got {', '.join(ranged)})" if ranged else ""
-            raise _custom("form", f"give values: [...] or distribution: {' | '.join(DISTRIBUTIONS)} with min and "
-                          f"max{given}")
+            raise _custom(
+                "form", f"give values: [...] or distribution: {' | '.join(DISTRIBUTIONS)} with min and max{given}"
+            )
         d, low, high, step = self.distribution, self.min, self.max, self.step
         missing = [k for k in ("min", "max") if getattr(self, k) is None]
         if missing:
             raise _custom("form", f"distribution {d} needs min and max ({' and '.join(missing)} missing)")
         if d.startswith("int_"):
-            wrong = [(k, v) for k, v in (("min", low), ("max", high), ("step", step)) if v is not None
-                     and not (isinstance(v, int) or float(v).is_integer())]
+            wrong = [
+                (k, v)
+                for k, v in (("min", low), ("max", high), ("step", step))
+                if v is not None and not (isinstance(v, int) or float(v).is_integer())
+            ]
             if wrong:
                 k, v = wrong[0]
-                raise _custom("form", f"{k} {show_value(v)} is not a whole number; {d} takes whole numbers for min, "
-                              "max and step (or use distribution: uniform)")
+                raise _custom(
+                    "form",
+                    f"{k} {show_value(v)} is not a whole number; {d} takes whole numbers for min, "
+                    "max and step (or use distribution: uniform)",
+                )
         if low > high:
             raise _custom("form", f"min {show_value(low)} is above max {show_value(high)}; give min <= max")
         if d.endswith("log_uniform") and low <= 0:
-            raise _custom("form", f"min {show_value(low)}: a {d} range must lie above 0 (the log of 0 or less does "
-                          "not exist); give min > 0, e.g. 1.0e-4, or use "
-                          f"{'int_uniform' if d.startswith('int_') else 'uniform'}")
+            raise _custom(
+                "form",
+                f"min {show_value(low)}: a {d} range must lie above 0 (the log of 0 or less does "
+                "not exist); give min > 0, e.g. 1.0e-4, or use "
+                f"{'int_uniform' if d.startswith('int_') else 'uniform'}",
+            )
         if step is not None:
             if d.endswith("log_uniform"):
-                raise _custom("form", f"step does not apply to {d} (the steps would not be even on a log scale); "
-                              "remove it")
+                raise _custom(
+                    "form", f"step does not apply to {d} (the steps would not be even on a log scale); remove it"
+                )
             if step <= 0:
                 raise _custom("form", f"step {show_value(step)} must be above 0")
             steps = (high - low) / step
             if abs(steps - round(steps)) > 1e-9 * max(1.0, abs(steps)):
                 fit = low + int(steps) * step
-                raise _custom("form", f"max {show_value(high)} is not min {show_value(low)} plus a whole number of "
-                              f"steps of {show_value(step)}; e.g. max: {show_value(round(fit, 12))}")
+                raise _custom(
+                    "form",
+                    f"max {show_value(high)} is not min {show_value(low)} plus a whole number of "
+                    f"steps of {show_value(step)}; e.g. max: {show_value(round(fit, 12))}",
+                )
         number = int if d.startswith("int_") else float  # the values Optuna gives
         self.min, self.max = number(low), number(high)
         self.step = None if step is None else number(step)
@@ -184,11 +203,11 @@ class EarlyTerminate(_Section):
 
 def _check_parameters(value: Any) -> Any:
     if not isinstance(value, dict):
-        raise _custom("parameters", "must be a mapping of key paths to searches, e.g. "
-                      "{batch_size: {values: [16, 32]}}")
+        raise _custom("parameters", "must be a mapping of key paths to searches, e.g. {batch_size: {values: [16, 32]}}")
     if not value:
-        raise _custom("parameters", "is empty; give at least one key path to search, e.g. batch_size: "
-                      "{values: [16, 32]}")
+        raise _custom(
+            "parameters", "is empty; give at least one key path to search, e.g. batch_size: {values: [16, 32]}"
+        )
     return value
 
 
@@ -197,16 +216,16 @@ class SweepFile(_Section):
 
     model_config = ConfigDict(extra="forbid", strict=True, title="nnrun sweep")
 
-    name: str | None = Field(None, description="The sweep's name; null = the file's name.",
-                             pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+    name: str | None = Field(
+        None, description="The sweep's name; null = the file's name.", pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$"
+    )
     config: str = Field(description="The base experiment config, relative to this file.", examples=["boston.yaml"])
     method: _one_of("method", METHODS) = Field(  # type: ignore[valid-type]
         description="grid (every combination of the values) | random | tpe (Optuna's TPE sampler).",
         examples=["random"],
     )
     metric: MetricSpec | None = Field(None, description="{name, goal}, or just the name; null = val_loss.")
-    trials: PositiveInt | None = Field(None, description="Trials to run; grid: null = the grid's size.",
-                                       examples=[20])
+    trials: PositiveInt | None = Field(None, description="Trials to run; grid: null = the grid's size.", examples=[20])
     parallel: PositiveInt | None = Field(None, description="Trials at once; null = the CPU count, at most trials.")
     seed: Annotated[int, Field(strict=True, ge=0)] | None = Field(
         None, description="The sampler's seed and every trial's config seed; null = the base config's seed."
@@ -285,13 +304,17 @@ def load_sweep(path: str | Path, overrides: list[str | tuple[str, str]] | tuple 
     if data is None:
         raise ConfigError(f"{path}: the sweep file is empty; it needs at least config, method and parameters")
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of keys (config:, method:, parameters:, ...); "
-                          f"got {show_value(data)}")
+        raise ConfigError(
+            f"{path}: the top level must be a mapping of keys (config:, method:, parameters:, ...); "
+            f"got {show_value(data)}"
+        )
     experiment = [k for k in ("dataset", "layers", "loss") if k in data]
     if experiment and not any(k in data for k in ("method", "parameters", "config")):
-        raise ConfigError(f"{path}: an experiment config (it has {', '.join(experiment)}), not a sweep file: train it "
-                          f"with nnrun train {path}, or search it with a sweep file that names it (config: {path.name}, "
-                          "method: random, trials: 10, parameters: {...}; see the README's Sweeps)")
+        raise ConfigError(
+            f"{path}: an experiment config (it has {', '.join(experiment)}), not a sweep file: train it "
+            f"with nnrun train {path}, or search it with a sweep file that names it (config: {path.name}, "
+            "method: random, trials: 10, parameters: {...}; see the README's Sweeps)"
+        )
     set_by: dict[tuple, str] = {}
     for given in overrides:
         text, label = given if isinstance(given, tuple) else (given, f"--set {given}")
@@ -328,10 +351,11 @@ def _sweep_override(text: str, data: dict) -> tuple[tuple, Any]:
     loc, value = parse_override(text)
     if loc[0] != "parameters" or len(loc) == 1:
         return loc, value
-    rest = text.partition("=")[0].strip()[len("parameters"):].removeprefix(".")
+    rest = text.partition("=")[0].strip()[len("parameters") :].removeprefix(".")
     m = re.fullmatch(rf"(.+?)\.({'|'.join(PARAMETER_KEYS)})((?:\[-?\d+\])*)", rest)
-    searched, tail = (m.group(1), (m.group(2), *(int(i) for i in re.findall(r"-?\d+", m.group(3))))) if m \
-        else (rest, ())
+    searched, tail = (
+        (m.group(1), (m.group(2), *(int(i) for i in re.findall(r"-?\d+", m.group(3))))) if m else (rest, ())
+    )
     params = data.get("parameters")
     if isinstance(params, dict):
         same = [k for k in params if isinstance(k, str) and _same_path(k, searched)]
@@ -352,8 +376,10 @@ def _validate(data: dict, origin: Origin) -> SweepFile:
     params = data.get("parameters")
     parsed: dict[str, Parameter] = {}
     if "parameters" not in data:
-        lines.append(f"{origin.where(('parameters',))}parameters: required key is missing (e.g. parameters: "
-                     "{batch_size: {values: [16, 32]}})")
+        lines.append(
+            f"{origin.where(('parameters',))}parameters: required key is missing (e.g. parameters: "
+            "{batch_size: {values: [16, 32]}})"
+        )
     else:
         try:
             _check_parameters(params)
@@ -362,8 +388,10 @@ def _validate(data: dict, origin: Origin) -> SweepFile:
         else:
             for key, value in params.items():
                 if not isinstance(key, str):
-                    lines.append(f"{origin.where(('parameters',))}parameters: got the key {show_value(key)}; "
-                                 "keys are key paths such as batch_size or layers[0].units")
+                    lines.append(
+                        f"{origin.where(('parameters',))}parameters: got the key {show_value(key)}; "
+                        "keys are key paths such as batch_size or layers[0].units"
+                    )
                     continue
                 try:
                     parsed[key] = Parameter.model_validate(value)
@@ -450,8 +478,11 @@ def _load_base(sweep: SweepFile) -> Spec:
         near = sorted(p.name for p in folder.glob("*.y*ml")) if folder.is_dir() else []
         hint = did_you_mean(config.name, near)
         what = "is a directory" if config.is_dir() else "no such file"
-        raise sweep.error(("config",), f"got {show_value(sweep.config)}; {what} ({config}){hint}; give the base "
-                          "experiment's config file, relative to the sweep file")
+        raise sweep.error(
+            ("config",),
+            f"got {show_value(sweep.config)}; {what} ({config}){hint}; give the base "
+            "experiment's config file, relative to the sweep file",
+        )
     return api.check(config)
 
 
@@ -472,8 +503,9 @@ def _flow_dumper() -> type:
     Dumper.yaml_implicit_resolvers = {k: list(v) for k, v in Loader.yaml_implicit_resolvers.items()}
     Dumper.ignore_aliases = lambda self, data: True
     # A line break in a string: "a\nb" on one line, not a quoted scalar folded over several.
-    Dumper.add_representer(str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style='"' if "\n" in v
-                                                                  else None))
+    Dumper.add_representer(
+        str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v, style='"' if "\n" in v else None)
+    )
     return Dumper
 
 

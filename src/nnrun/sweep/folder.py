@@ -104,10 +104,14 @@ class SweepFolder:
             if str((config.get("early_stopping") or {}).get("monitor", "")).startswith("val_"):
                 config["early_stopping"] = None
             config["dataset"]["validation"] = 0.0
-            how = (f"as its k-fold refit trains: all training rows, {config['epochs']} epochs (its folds' scores are "
-                   f"in {best.run})")
-        header = (f"# the best trial of sweep {name}: trial {best.number} ({best.run}), score {best.score:.6g}; {how}\n"
-                  f"# retrain it with: nnrun train {self.path / 'best.yaml'}\n")
+            how = (
+                f"as its k-fold refit trains: all training rows, {config['epochs']} epochs (its folds' scores are "
+                f"in {best.run})"
+            )
+        header = (
+            f"# the best trial of sweep {name}: trial {best.number} ({best.run}), score {best.score:.6g}; {how}\n"
+            f"# retrain it with: nnrun train {self.path / 'best.yaml'}\n"
+        )
         atomic_write(self.path / "best.yaml", header + dump_yaml(config))
 
 
@@ -127,12 +131,24 @@ def trials_csv(records: list[TrialRecord], parameters: list[str]) -> str:
     run, error."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["number", "state", "score", *parameters, "epochs_run", "duration_s", "fit_s", "wall_s", "run",
-                     "error"])
+    writer.writerow(
+        ["number", "state", "score", *parameters, "epochs_run", "duration_s", "fit_s", "wall_s", "run", "error"]
+    )
     for r in sorted(records, key=lambda r: r.number):
-        writer.writerow([r.number, r.state, _cell(r.score), *(_cell(r.values.get(p)) for p in parameters),
-                         _cell(r.epochs_run), _cell(r.duration_s), _cell(r.fit_s), _cell(r.wall_s), r.run,
-                         r.error or ""])
+        writer.writerow(
+            [
+                r.number,
+                r.state,
+                _cell(r.score),
+                *(_cell(r.values.get(p)) for p in parameters),
+                _cell(r.epochs_run),
+                _cell(r.duration_s),
+                _cell(r.fit_s),
+                _cell(r.wall_s),
+                r.run,
+                r.error or "",
+            ]
+        )
     return out.getvalue()
 
 
@@ -160,5 +176,6 @@ def mark_stopped(run_dir: Path, status: str, why: str) -> None:
         return
     metrics.update(status=status, finished=now_iso())
     metrics["interrupted_by" if status == "interrupted" else "error"] = (
-        why if status == "interrupted" else {"type": "WorkerDied", "message": why})
+        why if status == "interrupted" else {"type": "WorkerDied", "message": why}
+    )
     write_json(path, metrics)

@@ -1,7 +1,7 @@
 """`nnrun sweep`: read and check the sweep file, make (or reopen) its folder, and drive the search.
 
-    result = start("configs/boston-search.yaml", runs_dir=Path("runs"))     # a new sweep folder
-    result = resume(Path("runs/20261130-101500-boston-search"))             # the same sweep, continued
+result = start("configs/boston-search.yaml", runs_dir=Path("runs"))     # a new sweep folder
+result = resume(Path("runs/20261130-101500-boston-search"))             # the same sweep, continued
 """
 
 from __future__ import annotations
@@ -64,17 +64,34 @@ def plan_of(sweep: SweepFile, base_config: Path, device: str = "auto") -> Plan:
     base = sweep.base
     et = sweep.early_terminate
     return Plan(
-        name=sweep.name, config=base_config, method=sweep.method, metric=sweep.metric.name, goal=sweep.metric.goal,
-        trials=sweep.trials, parallel=sweep.parallel, seed=sweep.seed, score=sweep.score,
-        space=SearchSpace(sweep), k=None, pruner=et.type if et is not None else None,
-        min_epochs=et.min_epochs if et is not None else 1, max_epochs=base.epochs, device=device,
+        name=sweep.name,
+        config=base_config,
+        method=sweep.method,
+        metric=sweep.metric.name,
+        goal=sweep.metric.goal,
+        trials=sweep.trials,
+        parallel=sweep.parallel,
+        seed=sweep.seed,
+        score=sweep.score,
+        space=SearchSpace(sweep),
+        k=None,
+        pruner=et.type if et is not None else None,
+        min_epochs=et.min_epochs if et is not None else 1,
+        max_epochs=base.epochs,
+        device=device,
         backend=None if any(p == "backend" for p in sweep.parameters) else base.backend,
     )
 
 
-def start(path: str | Path, overrides=(), runs_dir: Path = Path("runs"), device: str = "auto",
-          progress: Progress | None = None, executor: Callable[[int, Path], Executor] | None = None,
-          announce: Callable[[SweepFile, Path], None] = lambda sweep, folder: None) -> Result:
+def start(
+    path: str | Path,
+    overrides=(),
+    runs_dir: Path = Path("runs"),
+    device: str = "auto",
+    progress: Progress | None = None,
+    executor: Callable[[int, Path], Executor] | None = None,
+    announce: Callable[[SweepFile, Path], None] = lambda sweep, folder: None,
+) -> Result:
     """Check the sweep, make its folder (sweep.yaml, base.yaml) and run every trial. Raises ConfigError before
     anything is written; what happens after is in the Result (and the folder)."""
     sweep = check(path, overrides)
@@ -87,15 +104,22 @@ def start(path: str | Path, overrides=(), runs_dir: Path = Path("runs"), device:
     return _drive(sweep, folder, device, progress, executor)
 
 
-def resume(folder_path: Path, overrides=(), device: str = "auto", progress: Progress | None = None,
-           executor: Callable[[int, Path], Executor] | None = None,
-           announce: Callable[[SweepFile, Path], None] = lambda sweep, folder: None) -> Result:
+def resume(
+    folder_path: Path,
+    overrides=(),
+    device: str = "auto",
+    progress: Progress | None = None,
+    executor: Callable[[int, Path], Executor] | None = None,
+    announce: Callable[[SweepFile, Path], None] = lambda sweep, folder: None,
+) -> Result:
     """Continue a stopped sweep in `folder_path`: finished trials are kept, interrupted ones run again, the
     trial count is honoured. `overrides` may change trials and parallel only (ConfigError otherwise)."""
     sweep_file = folder_path / "sweep.yaml"
     if not sweep_file.is_file() or not (folder_path / "study.journal").is_file():
-        raise RunError(f"{folder_path}: not a sweep folder (no sweep.yaml and study.journal in it); "
-                       "--resume takes the folder `nnrun sweep` made")
+        raise RunError(
+            f"{folder_path}: not a sweep folder (no sweep.yaml and study.journal in it); "
+            "--resume takes the folder `nnrun sweep` made"
+        )
     _not_running(folder_path)
     before = check(sweep_file).resolved()
     sweep = check(sweep_file, overrides)
@@ -103,8 +127,10 @@ def resume(folder_path: Path, overrides=(), device: str = "auto", progress: Prog
     if changed:
         key = changed[0]
         own = "" if isinstance(before.get(key), (dict, list)) else f" ({before.get(key)} in its sweep.yaml)"
-        raise ConfigError(f"--resume {folder_path}: {key} differs from the sweep's own{own}; a resumed sweep keeps its "
-                          f"search (only {' and '.join(RESUMABLE)} may change): start a new sweep for a different one")
+        raise ConfigError(
+            f"--resume {folder_path}: {key} differs from the sweep's own{own}; a resumed sweep keeps its "
+            f"search (only {' and '.join(RESUMABLE)} may change): start a new sweep for a different one"
+        )
     folder = SweepFolder.open(folder_path)
     announce(sweep, folder.path)
     return _drive(sweep, folder, device, progress, executor)
@@ -116,13 +142,20 @@ def _not_running(folder_path: Path) -> None:
 
     metrics, status, _ = read_status(folder_path, "not a sweep folder")  # `crashed` once its driver is gone
     if status == "running":
-        raise RunError(f"--resume {folder_path}: this sweep is still running (pid {metrics.get('pid')} on "
-                       f"{metrics.get('host')}); stop it first (Ctrl-C where it runs, or kill {metrics.get('pid')}), "
-                       "then resume it")
+        raise RunError(
+            f"--resume {folder_path}: this sweep is still running (pid {metrics.get('pid')} on "
+            f"{metrics.get('host')}); stop it first (Ctrl-C where it runs, or kill {metrics.get('pid')}), "
+            "then resume it"
+        )
 
 
-def _drive(sweep: SweepFile, folder: SweepFolder, device: str, progress: Progress | None,
-           executor: Callable[[int, Path], Executor] | None) -> Result:
+def _drive(
+    sweep: SweepFile,
+    folder: SweepFolder,
+    device: str,
+    progress: Progress | None,
+    executor: Callable[[int, Path], Executor] | None,
+) -> Result:
     plan = plan_of(sweep, folder.path / "base.yaml", device)
     make = executor or (lambda slots, log: LocalExecutor(slots, log, backend=plan.backend, device=device))
     return Driver(plan, folder, make(plan.parallel, folder.path / "workers.log"), progress, _draw()).run()

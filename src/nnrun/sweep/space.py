@@ -81,28 +81,40 @@ def validate(sweep: SweepFile, base: Spec) -> None:
     beyond the base config's epochs, a value that makes the base config invalid."""
     _check_metric(sweep, base)
     if sweep.score == "kfold" and base.kfold is None:
-        raise sweep.error(("score",), f"got kfold, but {sweep.config_path.name} has no kfold: add `kfold: 3` (the "
-                          "number of folds) to it, or use score: train")
+        raise sweep.error(
+            ("score",),
+            f"got kfold, but {sweep.config_path.name} has no kfold: add `kfold: 3` (the "
+            "number of folds) to it, or use score: train",
+        )
     if sweep.method == "grid":
         ranged = [path for path, p in sweep.parameters.items() if p.values is None]
         if ranged:
             p = sweep.parameters[ranged[0]]
-            raise sweep.error(("parameters", ranged[0]), f"got distribution {p.distribution}; method grid needs "
-                              "values: [...] for every parameter (nnrun runs each combination): give values, or use "
-                              "method: random or tpe")
+            raise sweep.error(
+                ("parameters", ranged[0]),
+                f"got distribution {p.distribution}; method grid needs "
+                "values: [...] for every parameter (nnrun runs each combination): give values, or use "
+                "method: random or tpe",
+            )
         size = grid_size(sweep.parameters)
         if sweep.trials is None:
             sweep.trials = size
         elif sweep.trials > size:
             sizes = " × ".join(str(len(p.values or ())) for p in sweep.parameters.values())
-            raise sweep.error(("trials",), f"got {sweep.trials}; the grid has {size} points ({sizes}), so at most "
-                              f"{size}: leave trials out to run them all")
+            raise sweep.error(
+                ("trials",),
+                f"got {sweep.trials}; the grid has {size} points ({sizes}), so at most "
+                f"{size}: leave trials out to run them all",
+            )
     elif sweep.trials is None:
         raise sweep.error(("trials",), f"required key is missing for method {sweep.method} (e.g. trials: 20)")
     et = sweep.early_terminate
     if et is not None and et.min_epochs >= base.epochs:
-        raise sweep.error(("early_terminate", "min_epochs"), f"got {et.min_epochs}; the base config trains "
-                          f"{base.epochs} epochs, so no trial would ever be stopped: give less than {base.epochs}")
+        raise sweep.error(
+            ("early_terminate", "min_epochs"),
+            f"got {et.min_epochs}; the base config trains "
+            f"{base.epochs} epochs, so no trial would ever be stopped: give less than {base.epochs}",
+        )
     _check_values(sweep, base)
     if sweep.seed is None:
         sweep.seed = base.seed
@@ -117,20 +129,32 @@ def _check_metric(sweep: SweepFile, base: Spec) -> None:
     valid = [f"val_{m}" for m in reported]
     if name.startswith("test_"):
         fix = f"val_{name.removeprefix('test_')}"
-        raise sweep.error(loc, f"got {show_value(name)}; it would select on the test rows, which must stay unseen "
-                          f"until the chosen model is scored: use {fix if fix in valid else 'val_loss'} (validation "
-                          "rows)")
+        raise sweep.error(
+            loc,
+            f"got {show_value(name)}; it would select on the test rows, which must stay unseen "
+            f"until the chosen model is scored: use {fix if fix in valid else 'val_loss'} (validation "
+            "rows)",
+        )
     if name in reported:
-        raise sweep.error(loc, f"got {show_value(name)}, a value on the training rows, which rewards overfitting: "
-                          f"use val_{name} (validation rows)")
+        raise sweep.error(
+            loc,
+            f"got {show_value(name)}, a value on the training rows, which rewards overfitting: "
+            f"use val_{name} (validation rows)",
+        )
     if name not in valid:
-        raise sweep.error(loc, f"got {show_value(name)}, which the base config does not report"
-                          f"{did_you_mean(name, valid)}; valid: {', '.join(valid)}")
+        raise sweep.error(
+            loc,
+            f"got {show_value(name)}, which the base config does not report"
+            f"{did_you_mean(name, valid)}; valid: {', '.join(valid)}",
+        )
     searched = [path for path in sweep.parameters if parse_key(path)[0] == "loss"]
     if name == "val_loss" and searched:
-        raise sweep.error(loc, f"got val_loss, but {searched[0]} is searched: each trial's val_loss would be its own "
-                          "loss function's value, and values of different losses cannot be compared; use a metric "
-                          f"every trial reports{(': ' + ', '.join(v for v in valid if v != 'val_loss')) if len(valid) > 1 else ' (add one to the base config, e.g. metrics: [mae])'}")
+        raise sweep.error(
+            loc,
+            f"got val_loss, but {searched[0]} is searched: each trial's val_loss would be its own "
+            "loss function's value, and values of different losses cannot be compared; use a metric "
+            f"every trial reports{(': ' + ', '.join(v for v in valid if v != 'val_loss')) if len(valid) > 1 else ' (add one to the base config, e.g. metrics: [mae])'}",
+        )
     if sweep.metric.goal is None:
         sweep.metric.goal = "maximize" if higher_is_better(name) else "minimize"
 
@@ -150,9 +174,13 @@ def _check_values(sweep: SweepFile, base: Spec) -> None:
         contexts = [("", [firsts[q] for q in paths[:k]])]
         for q in paths[:k]:
             if parse_key(q)[0] == parse_key(path)[0]:
-                contexts += [(f" with {q} at {keypath(at)}", [(f"{q}={flow(v)}", firsts[q][1]) if r == q
-                                                               else firsts[r] for r in paths[:k]])
-                             for _, at, v in candidates[q][1:]]
+                contexts += [
+                    (
+                        f" with {q} at {keypath(at)}",
+                        [(f"{q}={flow(v)}", firsts[q][1]) if r == q else firsts[r] for r in paths[:k]],
+                    )
+                    for _, at, v in candidates[q][1:]
+                ]
         for i, (what, under, value) in enumerate(candidates[path]):
             text = f"{path}={flow(value)}"
             label = "sweep candidate"  # taken off again: the message is located in the sweep file instead
@@ -162,22 +190,32 @@ def _check_values(sweep: SweepFile, base: Spec) -> None:
                 except ConfigError as e:
                     raise _value_problem(sweep, path, what + context, under, str(e), text, label) from None
                 if sweep.metric.name.removeprefix("val_") not in reported_metrics(spec):
-                    raise sweep.error(("parameters", path, *under), f"got {show_value(value)}, which leaves the config without "
-                                      f"{sweep.metric.name}, the sweep's metric, so that trial could not be scored: "
-                                      f"keep it among the config's metrics in every value")
+                    raise sweep.error(
+                        ("parameters", path, *under),
+                        f"got {show_value(value)}, which leaves the config without "
+                        f"{sweep.metric.name}, the sweep's metric, so that trial could not be scored: "
+                        f"keep it among the config's metrics in every value",
+                    )
                 if sweep.score == "train" and not spec.dataset.validation and parse_key(path)[0] == "dataset":
-                    raise sweep.error(("parameters", path, *under), f"{what} leaves no validation rows, which "
-                                      "score: train scores each trial on: keep dataset.validation above 0, or use "
-                                      "score: kfold")
+                    raise sweep.error(
+                        ("parameters", path, *under),
+                        f"{what} leaves no validation rows, which "
+                        "score: train scores each trial on: keep dataset.validation above 0, or use "
+                        "score: kfold",
+                    )
                 first = spec if i == 0 and not context else first
     if sweep.score == "train" and not first.dataset.validation:
-        raise sweep.error(("score",), f"got train, which scores each trial on its validation rows, but "
-                          f"{sweep.config_path.name} has none: set dataset.validation in it (e.g. 0.2), or search "
-                          "with score: kfold")
+        raise sweep.error(
+            ("score",),
+            f"got train, which scores each trial on its validation rows, but "
+            f"{sweep.config_path.name} has none: set dataset.validation in it (e.g. 0.2), or search "
+            "with score: kfold",
+        )
 
 
-def _value_problem(sweep: SweepFile, path: str, what: str, under: tuple, message: str, text: str,
-                   label: str) -> ConfigError:
+def _value_problem(
+    sweep: SweepFile, path: str, what: str, under: tuple, message: str, text: str, label: str
+) -> ConfigError:
     """The config's own message, located at the parameter: 'parameters.P: min 0 makes the config invalid:
     layers[0].units: got 0; ...', or for a key path the base config does not have, 'parameters.P: <why>'."""
     inner = message.removeprefix(f"{label}: ")
@@ -237,8 +275,9 @@ def distributions(space: Space) -> dict[str, BaseDistribution]:
         elif p.kind.startswith("int_"):
             out[path] = IntDistribution(int(p.min), int(p.max), log=p.kind == "int_log_uniform", step=int(p.step or 1))
         else:
-            out[path] = FloatDistribution(float(p.min), float(p.max), log=p.kind == "log_uniform",
-                                          step=None if p.step is None else float(p.step))
+            out[path] = FloatDistribution(
+                float(p.min), float(p.max), log=p.kind == "log_uniform", step=None if p.step is None else float(p.step)
+            )
     return out
 
 
@@ -249,8 +288,11 @@ def encode(space: Space, params: dict[str, Any]) -> dict[str, Any]:
 
 def decode(space: Space, optuna_params: dict[str, Any]) -> dict[str, Any]:
     """Optuna's params of a trial as the config takes them, in the file's order."""
-    return {path: yaml.load(optuna_params[path], Loader=Loader) if p.values is not None else optuna_params[path]
-            for path, p in space.items() if path in optuna_params}
+    return {
+        path: yaml.load(optuna_params[path], Loader=Loader) if p.values is not None else optuna_params[path]
+        for path, p in space.items()
+        if path in optuna_params
+    }
 
 
 def overrides(params: dict[str, Any], seed: int | None = None) -> list[tuple[str, str]]:

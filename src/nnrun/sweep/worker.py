@@ -56,21 +56,37 @@ def run_job(job: dict[str, Any], channel: Channel) -> dict[str, Any]:
         return answer.get("stop")
 
     overrides = [tuple(o) for o in job["overrides"]]
-    common = {"overrides": overrides, "run_dir": Path(job["run_dir"]), "device": job["device"], "on_epoch": on_epoch,
-              "pictures": job.get("pictures", False)}
+    common = {
+        "overrides": overrides,
+        "run_dir": Path(job["run_dir"]),
+        "device": job["device"],
+        "on_epoch": on_epoch,
+        "pictures": job.get("pictures", False),
+    }
     try:
         if job["score"] == "kfold":
             outcome = api.kfold(job["config"], k=job.get("k"), **common)
         else:
             outcome = api.train(job["config"], **common)
     except Exception as error:  # noqa: BLE001 - bad input for this trial's values: the trial fails, not the worker
-        return {"event": "finished", "trial": job["trial"], "status": "failed", "metrics": {},
-                "error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc()}
+        return {
+            "event": "finished",
+            "trial": job["trial"],
+            "status": "failed",
+            "metrics": {},
+            "error": f"{type(error).__name__}: {error}",
+            "traceback": traceback.format_exc(),
+        }
     error = outcome.error
     stopped_by = outcome.metrics.get("interrupted_by") if outcome.status == "interrupted" and error is None else None
-    return {"event": "finished", "trial": job["trial"], "status": outcome.status, "metrics": outcome.metrics,
-            "error": None if error is None else f"{type(error).__name__}: {error}".splitlines()[0],
-            "stopped_by": stopped_by if stopped_by and stopped_by.startswith("pruned") else None}
+    return {
+        "event": "finished",
+        "trial": job["trial"],
+        "status": outcome.status,
+        "metrics": outcome.metrics,
+        "error": None if error is None else f"{type(error).__name__}: {error}".splitlines()[0],
+        "stopped_by": stopped_by if stopped_by and stopped_by.startswith("pruned") else None,
+    }
 
 
 def _die_with_the_driver() -> None:

@@ -18,13 +18,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nnrun.errors import RunError, did_you_mean
-from nnrun.runs.record import RunRecord, flatten
 from nnrun.runs.folder import direction, recorded_direction
+from nnrun.runs.record import RunRecord, flatten
 
 RUN_COLUMNS = ("run", "kind", "status", "started", "duration_s", "epochs_run")
 WARNINGS = "warnings"  # a column only when a listed run has any (metrics.json `warnings`: see verdict.py)
-_OPS = {">=": operator.ge, "<=": operator.le, "!=": operator.ne, "==": operator.eq, "=": operator.eq,
-        ">": operator.gt, "<": operator.lt}
+_OPS = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    "!=": operator.ne,
+    "==": operator.eq,
+    "=": operator.eq,
+    ">": operator.gt,
+    "<": operator.lt,
+}
 _FILTER = re.compile(r"^\s*([^<>=!\s]+)\s*(>=|<=|!=|==|=|>|<)\s*(.*?)\s*$")
 _SKIPPED_KEYS = ("name",)  # the run column names the run already
 
@@ -73,17 +80,28 @@ def compare(records: list[RunRecord], *, show_all: bool = False, metrics: list[s
     warned = [WARNINGS] if any(r.warnings for r in records) else []
     rows = []
     for record, flat, result in zip(records, flats, results):
-        row = {"run": record.name, "kind": record.kind, "status": record.status,
-               "started": record.metrics.get("started"), "duration_s": record.metrics.get("duration_s"),
-               "epochs_run": record.metrics.get("epochs_run")}
+        row = {
+            "run": record.name,
+            "kind": record.kind,
+            "status": record.status,
+            "started": record.metrics.get("started"),
+            "duration_s": record.metrics.get("duration_s"),
+            "epochs_run": record.metrics.get("epochs_run"),
+        }
         if warned:
             row[WARNINGS] = record.warnings or None
         row.update({k: flat.get(k) for k in config_columns})
         row.update({k: _number(result.get(k)) for k in result_columns})
         rows.append(row)
-    return Comparison([*RUN_COLUMNS, *warned, *config_columns, *result_columns], rows, shared, config_columns,
-                      result_columns, {r.name: flat for r, flat in zip(records, flats)},
-                      {c: _direction(records, c) for c in result_columns})
+    return Comparison(
+        [*RUN_COLUMNS, *warned, *config_columns, *result_columns],
+        rows,
+        shared,
+        config_columns,
+        result_columns,
+        {r.name: flat for r, flat in zip(records, flats)},
+        {c: _direction(records, c) for c in result_columns},
+    )
 
 
 def _direction(records: list[RunRecord], column: str) -> str:
@@ -97,16 +115,31 @@ def _unset_beside_named_sources(key: str, flats: list[dict[str, Any]]) -> bool:
     """Whether `key` is null wherever it is set, and the runs without it read a named source (sklearn:iris),
     where the CSV options (header, separator, ...) mean nothing. Elsewhere a missing key and null differ."""
     lacking = [flat for flat in flats if key not in flat]
-    return (bool(lacking) and all(flat[key] is None for flat in flats if key in flat)
-            and all(flat.get("dataset.source") is not None for flat in lacking))
+    return (
+        bool(lacking)
+        and all(flat[key] is None for flat in flats if key in flat)
+        and all(flat.get("dataset.source") is not None for flat in lacking)
+    )
 
 
-def select(records: list[RunRecord], *, filters: list[str] = (), sort: str | None = None, reverse: bool = False,
-           top: int | None = None, show_all: bool = False, metrics: list[str] | None = None) -> Comparison:
+def select(
+    records: list[RunRecord],
+    *,
+    filters: list[str] = (),
+    sort: str | None = None,
+    reverse: bool = False,
+    top: int | None = None,
+    show_all: bool = False,
+    metrics: list[str] | None = None,
+) -> Comparison:
     """`compare` of the runs that pass every filter, sorted, the first `top` of them: the differing columns,
     the shared values and the best scores are those of the runs shown, not of every run read."""
-    comparison = sort_rows(keep(compare(records, show_all=show_all, metrics=metrics), records, list(filters)),
-                           sort, reverse=reverse, top=top)
+    comparison = sort_rows(
+        keep(compare(records, show_all=show_all, metrics=metrics), records, list(filters)),
+        sort,
+        reverse=reverse,
+        top=top,
+    )
     by_name = {r.name: r for r in records}
     shown = [by_name[row["run"]] for row in comparison.rows]
     if len(shown) == len(records) and [r.name for r in shown] == [r.name for r in records]:
@@ -173,14 +206,25 @@ def _needs_schema(configs: list[dict[str, Any]]) -> bool:
     """Whether filling defaults can change anything: a key missing, a shorthand, sections of different keys.
     Runs nnrun saved are resolved (every default filled): then the schema (pydantic, ~0.3 s) is not imported."""
     sections = {key: {tuple(sorted(c[key])) for c in configs if isinstance(c.get(key), dict)} for key in _SECTIONS}
-    return (any(k not in c for c in configs for k in _TOP_KEYS)
-            or any(c.get(k) is not None and not isinstance(c.get(k), dict) for c in configs for k in _SECTIONS)
-            or any(len(shapes) > 1 for shapes in sections.values()))
+    return (
+        any(k not in c for c in configs for k in _TOP_KEYS)
+        or any(c.get(k) is not None and not isinstance(c.get(k), dict) for c in configs for k in _SECTIONS)
+        or any(len(shapes) > 1 for shapes in sections.values())
+    )
 
 
 # The top-level keys with a default (name's is the config file's name: not one value).
-_TOP_KEYS = ("seed", "backend", "activation", "optimizer", "metrics", "batch_size", "steps_per_execution",
-             "early_stopping", "kfold")
+_TOP_KEYS = (
+    "seed",
+    "backend",
+    "activation",
+    "optimizer",
+    "metrics",
+    "batch_size",
+    "steps_per_execution",
+    "early_stopping",
+    "kfold",
+)
 
 
 def _default(loc: tuple) -> Any:
@@ -189,14 +233,14 @@ def _default(loc: tuple) -> Any:
     return default_at(loc)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _section_fields(key: str) -> tuple[str, ...]:
     from nnrun.config.schema import fields_at
 
     return tuple(fields_at((key,)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _section_defaults(key: str) -> tuple[tuple[str, Any], ...]:
     from nnrun.config.schema import model_at
 
@@ -230,11 +274,18 @@ def _pick(columns: list[str], wanted: list[str]) -> list[str]:
     """The result columns `--metrics` names: full column names (val_mae) or metric names (mae: test_ and val_)."""
     out = []
     for name in wanted:
-        match = [c for c in columns if c in (name, f"{name}_std") or c.removeprefix("test_") == name
-                 or c.removeprefix("val_") in (name, f"{name}_std")]
+        match = [
+            c
+            for c in columns
+            if c in (name, f"{name}_std")
+            or c.removeprefix("test_") == name
+            or c.removeprefix("val_") in (name, f"{name}_std")
+        ]
         if not match:
-            raise RunError(f"--metrics {name}: no run has that score{did_you_mean(name, columns)}; "
-                           f"valid: {', '.join(columns) or 'none (no run has scores yet)'}")
+            raise RunError(
+                f"--metrics {name}: no run has that score{did_you_mean(name, columns)}; "
+                f"valid: {', '.join(columns) or 'none (no run has scores yet)'}"
+            )
         out += [c for c in match if c not in out]
     return out
 
@@ -246,8 +297,10 @@ def parse_filter(text: str) -> tuple[str, Any, Any]:
     """'status=completed', 'optimizer.learning_rate<0.01', 'test_accuracy>=0.7' -> (key, op, value)."""
     match = _FILTER.match(text)
     if not match:
-        raise RunError(f"--filter {text}: not a condition; write KEY=VALUE, KEY!=VALUE, KEY>NUMBER, KEY<=NUMBER, ... "
-                       "(e.g. --filter status=completed --filter test_accuracy>0.7)")
+        raise RunError(
+            f"--filter {text}: not a condition; write KEY=VALUE, KEY!=VALUE, KEY>NUMBER, KEY<=NUMBER, ... "
+            "(e.g. --filter status=completed --filter test_accuracy>0.7)"
+        )
     key, op, raw = match.groups()
     if not raw:
         raise RunError(f"--filter {text}: no value after {op}; e.g. --filter {key}{op}0.7")
@@ -276,8 +329,10 @@ def keep(comparison: Comparison, records: list[RunRecord], filters: list[str]) -
         values = {r.name: {**comparison.flats.get(r.name, r.flat), **r.results()} for r in records}  # also hidden ones
         known = set(comparison.columns) | {k for v in values.values() for k in v}
         if key not in known:
-            raise RunError(f"--filter {text}: no column or config key {key!r}{did_you_mean(key, sorted(known))}; "
-                           f"columns: {', '.join(comparison.columns)}")
+            raise RunError(
+                f"--filter {text}: no column or config key {key!r}{did_you_mean(key, sorted(known))}; "
+                f"columns: {', '.join(comparison.columns)}"
+            )
         rows = [row for row in rows if _holds(row[key] if key in row else values[row["run"]].get(key), op, value)]
     return replace(comparison, rows=rows)
 
@@ -299,14 +354,18 @@ def _text(value: Any) -> str:
     return "null" if value is None else str(value)
 
 
-def sort_rows(comparison: Comparison, column: str | None, *, reverse: bool = False, top: int | None = None) -> Comparison:
+def sort_rows(
+    comparison: Comparison, column: str | None, *, reverse: bool = False, top: int | None = None
+) -> Comparison:
     """Rows sorted by `column` (scores: best first, which way the runs' metrics.json record, else as their name
     says; other columns ascending), runs without the value last; then the first `top`."""
     rows = list(comparison.rows)
     if column is not None:
         if column not in comparison.columns:
-            raise RunError(f"--sort {column}: no such column{did_you_mean(column, comparison.columns)}; "
-                           f"columns: {', '.join(comparison.columns)}")
+            raise RunError(
+                f"--sort {column}: no such column{did_you_mean(column, comparison.columns)}; "
+                f"columns: {', '.join(comparison.columns)}"
+            )
         descending = column in comparison.result_columns and _better(comparison, column) == "max"
         present = [r for r in rows if r.get(column) is not None]
         absent = [r for r in rows if r.get(column) is None]
@@ -388,10 +447,15 @@ def shown_columns(comparison: Comparison) -> list[str]:
     columns (kind, status, ...), then the config keys; a std column is shown inside its mean's cell
     (2.5481 ± 0.2912)."""
     scores = set(comparison.result_columns)
-    columns = [c for c in comparison.columns if not (c.endswith("_std") and c.removesuffix("_std") in comparison.columns)]
-    return (columns[:1] + [c for c in columns if c in scores]
-            + [c for c in columns[1:] if c not in scores and c not in comparison.config_columns]
-            + [c for c in columns if c in comparison.config_columns])
+    columns = [
+        c for c in comparison.columns if not (c.endswith("_std") and c.removesuffix("_std") in comparison.columns)
+    ]
+    return (
+        columns[:1]
+        + [c for c in columns if c in scores]
+        + [c for c in columns[1:] if c not in scores and c not in comparison.config_columns]
+        + [c for c in columns if c in comparison.config_columns]
+    )
 
 
 def to_json(comparison: Comparison) -> str:
@@ -405,10 +469,16 @@ def to_csv(comparison: Comparison) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(comparison.columns)
     for row in comparison.rows:
-        writer.writerow(["" if row[c] is None else json.dumps(row[c], separators=(",", ":"))
-                         if isinstance(row[c], (list, dict)) else ("true" if row[c] is True else "false"
-                                                                    if row[c] is False else row[c])
-                         for c in comparison.columns])
+        writer.writerow(
+            [
+                ""
+                if row[c] is None
+                else json.dumps(row[c], separators=(",", ":"))
+                if isinstance(row[c], (list, dict))
+                else ("true" if row[c] is True else "false" if row[c] is False else row[c])
+                for c in comparison.columns
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -450,8 +520,14 @@ def _numeric(comparison: Comparison, column: str) -> bool:
     return column in comparison.result_columns or column in ("duration_s", "epochs_run")
 
 
-_STATUS_STYLE = {"failed": "red", "crashed": "red", "diverged": "red", "unreadable": "red", "interrupted": "yellow",
-                 "running": "cyan"}
+_STATUS_STYLE = {
+    "failed": "red",
+    "crashed": "red",
+    "diverged": "red",
+    "unreadable": "red",
+    "interrupted": "yellow",
+    "running": "cyan",
+}
 _SHORT_HEADERS = {"duration_s": "secs", "epochs_run": "epochs"}
 
 
@@ -516,7 +592,9 @@ def _run_header(name: str, compact: bool) -> str:
     return f"{stamp.group(1)}-\n{stamp.group(2)}" if compact and stamp else name
 
 
-def _layout(comparison: Comparison, compact: bool, transpose: bool) -> tuple[list[str], list[list[_Cell]], list[str], str]:
+def _layout(
+    comparison: Comparison, compact: bool, transpose: bool
+) -> tuple[list[str], list[list[_Cell]], list[str], str]:
     """(headers, rows of cells, justifications, the line above the table) of one layout, before fitting.
     Compact: shorter headers; kind and status, when every run has the same, said above the table; the start time
     left out when every run's name begins with it (20261122-080000-pima)."""
@@ -552,8 +630,14 @@ def _table(headers: list[str], rows: list[list[_Cell]], justify: list[str], keep
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     mins, fixed = _fit(headers, rows, keep, width)
     for i in keep:
-        table.add_column(headers[i], justify=justify[i], overflow="fold", no_wrap=False,
-                         min_width=mins[i], width=fixed[i] if width is not None else None)
+        table.add_column(
+            headers[i],
+            justify=justify[i],
+            overflow="fold",
+            no_wrap=False,
+            min_width=mins[i],
+            width=fixed[i] if width is not None else None,
+        )
     for row in rows:
         table.add_row(*(row[i].markup for i in keep))
     return table
@@ -562,8 +646,10 @@ def _table(headers: list[str], rows: list[list[_Cell]], justify: list[str], keep
 def _fit(headers: list[str], rows: list[list[_Cell]], keep: list[int], width: int | None):
     """({column: narrowest width}, {column: width given}) of the columns `keep` in a table `width` wide: each
     at its narrowest, the lists and mappings given what is left, in order, up to their width on one line."""
-    mins = {i: max(_min_width([headers[i]], [row[i] for row in rows]),
-                   max(len(line) for line in headers[i].split("\n"))) for i in keep}
+    mins = {
+        i: max(_min_width([headers[i]], [row[i] for row in rows]), max(len(line) for line in headers[i].split("\n")))
+        for i in keep
+    }
     fixed = dict(mins)
     if width is not None:
         natural = {i: max(mins[i], *(len(line) for row in rows for line in row[i].text.split("\n"))) for i in keep}
@@ -582,8 +668,12 @@ def _height(headers: list[str], rows: list[list[_Cell]], blocks: list[list[int]]
         _, fixed = _fit(headers, rows, keep, width)
         lines += max(h.count("\n") + 1 for h in (headers[i] for i in keep)) + 1
         for row in rows:
-            lines += max(1 if row[i].whole else sum(len(textwrap.wrap(part, max(fixed[i], 1)) or [""])
-                                                    for part in row[i].text.split("\n")) for i in keep)
+            lines += max(
+                1
+                if row[i].whole
+                else sum(len(textwrap.wrap(part, max(fixed[i], 1)) or [""]) for part in row[i].text.split("\n"))
+                for i in keep
+            )
     return lines
 
 
@@ -622,7 +712,9 @@ def _blocks(headers: list[str], rows: list[list[_Cell]], width: int) -> list[lis
         for i in range(1, len(headers)):
             narrow, wide = sizes[i]
             fits = used + 2 + wide <= width
-            if len(blocks[-1]) > 1 and (used + 2 + narrow > width or (move and not fits and sizes[0][0] + 2 + wide <= width)):
+            if len(blocks[-1]) > 1 and (
+                used + 2 + narrow > width or (move and not fits and sizes[0][0] + 2 + wide <= width)
+            ):
                 blocks.append([0])
                 used = sizes[0][0]
                 fits = used + 2 + wide <= width
@@ -713,7 +805,9 @@ def _grouped(comparison: Comparison) -> tuple[Comparison, list[tuple[str, list[s
                 flat[into] = merged
 
     sources = ("dataset.source", "dataset.path")
-    if all(k in columns for k in sources) and not any(all(f.get(k) is not None for k in sources) for f in flats.values()):
+    if all(k in columns for k in sources) and not any(
+        all(f.get(k) is not None for k in sources) for f in flats.values()
+    ):
         merge(list(sources), "dataset", lambda f: f.get("dataset.source", f.get("dataset.path")))
     stacks = {name: _layer_stack(flat) for name, flat in flats.items()}
     layer_keys = [c for c in columns if c.startswith("layers[")]
@@ -724,19 +818,26 @@ def _grouped(comparison: Comparison) -> tuple[Comparison, list[tuple[str, list[s
     have = {c: [name for name in counted if c in flats[name]] for c in columns}
     minority = [c for c in columns if 2 * len(have[c]) < len(counted)]
     alike = [c for c in minority if len(have[c]) > 1 and len({_canonical(flats[n][c]) for n in have[c]}) == 1]
-    other = [(name, [_item(c, flats[name][c]) for c in minority if c not in alike and c in flats[name]])
-             for name in names]
+    other = [
+        (name, [_item(c, flats[name][c]) for c in minority if c not in alike and c in flats[name]]) for name in names
+    ]
     if columns == comparison.config_columns and not minority:
         return comparison, [], []
     config = [c for c in columns if c not in minority]
-    before = [c for c in comparison.columns if c not in comparison.config_columns and c not in comparison.result_columns]
+    before = [
+        c for c in comparison.columns if c not in comparison.config_columns and c not in comparison.result_columns
+    ]
     for row in rows:
         for c in minority:
             row.pop(c, None)
-    grouped = Comparison([*before, *config, *comparison.result_columns], rows, shared, config,
-                         comparison.result_columns, flats)
-    return (grouped, [(f"{i}  {n}", items) for i, (n, items) in enumerate(other, 1) if items],
-            [_item(c, flats[have[c][0]][c]) for c in alike])
+    grouped = Comparison(
+        [*before, *config, *comparison.result_columns], rows, shared, config, comparison.result_columns, flats
+    )
+    return (
+        grouped,
+        [(f"{i}  {n}", items) for i, (n, items) in enumerate(other, 1) if items],
+        [_item(c, flats[have[c][0]][c]) for c in alike],
+    )
 
 
 def _item(key: str, value: Any) -> str:
@@ -791,8 +892,10 @@ def to_table(comparison: Comparison):
 def labels(comparison: Comparison, records: list[RunRecord]) -> dict[str, str]:
     """A legend label per run (by folder name), every one the same way: the run's name, then the config values
     that differ ("20261122-081901-pima: units=16, learning_rate=0.01"), in the order of `label_items`."""
-    return {name: f"{name}: {', '.join(items)}" if items else name
-            for name, items in label_items(comparison, records).items()}
+    return {
+        name: f"{name}: {', '.join(items)}" if items else name
+        for name, items in label_items(comparison, records).items()
+    }
 
 
 def label_items(comparison: Comparison, records: list[RunRecord]) -> dict[str, list[str]]:
@@ -814,7 +917,8 @@ def label_items(comparison: Comparison, records: list[RunRecord]) -> dict[str, l
     order: list[str] = []
     groups = [list(range(len(rows)))]
     while True:
-        def split(key: str) -> list[list[int]]:
+
+        def split(key: str, groups: list[list[int]] = groups) -> list[list[int]]:
             out: list[list[int]] = []
             for group in groups:
                 parts: dict[str | None, list[int]] = {}
@@ -829,8 +933,10 @@ def label_items(comparison: Comparison, records: list[RunRecord]) -> dict[str, l
         order.append(best)
         groups = split(best)
     order += [k for k in keys if k not in order]
-    return {record.name: [f"{_short(k)}={shown(row, k)}" for k in order if shown(row, k) is not None]
-            for record, row in zip(records, rows)}
+    return {
+        record.name: [f"{_short(k)}={shown(row, k)}" for k in order if shown(row, k) is not None]
+        for record, row in zip(records, rows)
+    }
 
 
 def _short(key: str) -> str:
@@ -844,7 +950,11 @@ def shared_line(comparison: Comparison) -> str:
     parts: dict[str, str] = {}
     for key, value in comparison.shared.items():
         section = key.split(".", 1)[0]
-        if section in _SECTIONS and "." in key and not any(c.startswith(f"{section}.") for c in comparison.config_columns):
+        if (
+            section in _SECTIONS
+            and "." in key
+            and not any(c.startswith(f"{section}.") for c in comparison.config_columns)
+        ):
             whole = {k.split(".", 1)[1]: v for k, v in comparison.shared.items() if k.startswith(f"{section}.")}
             parts[section] = f"{section}={_mapping_text(section, whole)}"
         else:

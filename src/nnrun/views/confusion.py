@@ -73,9 +73,21 @@ def recalls(counts) -> list[float | None]:
     return [float(counts[i, i] / t) if t else None for i, t in enumerate(totals)]
 
 
-def write(folder: Path, model, x: np.ndarray, y: np.ndarray, classes: list, target_kind: str, split: str, *,
-          logits: bool = False, batch_size: int = 1024, name: str = "", preprocess=None,
-          pictures: bool = True) -> dict[str, Any]:
+def write(
+    folder: Path,
+    model,
+    x: np.ndarray,
+    y: np.ndarray,
+    classes: list,
+    target_kind: str,
+    split: str,
+    *,
+    logits: bool = False,
+    batch_size: int = 1024,
+    name: str = "",
+    preprocess=None,
+    pictures: bool = True,
+) -> dict[str, Any]:
     """Predict `x` with `model`, write confusion.csv and confusion.png into `folder`, and samples.png when
     `preprocess` (the run's Preprocess) says the samples are images (without `pictures`, confusion.csv alone);
     return what metrics.json keeps: {"split", "rows", "accuracy"}."""
@@ -85,11 +97,11 @@ def write(folder: Path, model, x: np.ndarray, y: np.ndarray, classes: list, targ
     counts = matrix(truth, predicted, len(classes))
     if preprocess is not None and pictures:
         from nnrun.views import samples
+
         samples.write(folder / "samples.png", x, predicted, truth, preprocess, split, name)
     atomic_write(folder / "confusion.csv", csv_text(counts, classes, split))
     accuracy = float(np.trace(counts) / max(1, counts.sum()))
-    title = (f"{name + ': ' if name else ''}confusion matrix of the {len(truth)} {split} rows\n"
-             f"accuracy {accuracy:.4f}")
+    title = f"{name + ': ' if name else ''}confusion matrix of the {len(truth)} {split} rows\naccuracy {accuracy:.4f}"
     if pictures:
         confusion_png(counts, classes, folder / "confusion.png", title)
     return {"split": split, "rows": int(len(truth)), "accuracy": accuracy}

@@ -134,8 +134,9 @@ def _tag_place(value: float, up: bool, tag: str, curves: list[float], lines) -> 
     return min(crossings, key=crossings.get)  # a curve on its baseline crosses it everywhere: the least
 
 
-def _baseline(ax, value: float, curves: list[float], colour: str, label: str, tag: str = "",
-              up: bool | None = None, lines=()) -> bool:
+def _baseline(
+    ax, value: float, curves: list[float], colour: str, label: str, tag: str = "", up: bool | None = None, lines=()
+) -> bool:
     """A dashed horizontal line at `value`, above the curves (they show through its gaps), named by `tag`
     ("baseline: training + validation"; the legend may hold two lines that look alike, from two panels) above
     the line or, near the panel's top, below it, where no curve of `lines` crosses the name (`_tag_place`);
@@ -153,23 +154,41 @@ def _baseline(ax, value: float, curves: list[float], colour: str, label: str, ta
         ax._nnrun_off_scale = {**stacked, above: stacked[above] + 1}
         shift = 0.075 * stacked[above]
         # on a white box: a vertical line (the kept epoch) may pass under it
-        ax.annotate(f"{'↑' if above else '↓'} {label}: {value:.4g} (off the scale)",
-                    xy=(0.5, 0.97 - shift if above else 0.03 + shift), xycoords="axes fraction", ha="center",
-                    va="top" if above else "bottom", fontsize="small", color=colour, zorder=5,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1})
-        ax.plot([], [], color=colour, linestyle=BASELINE_DASH, linewidth=BASELINE_WIDTH, label=label,
-                gid="baseline")  # the legend entry all the same
+        ax.annotate(
+            f"{'↑' if above else '↓'} {label}: {value:.4g} (off the scale)",
+            xy=(0.5, 0.97 - shift if above else 0.03 + shift),
+            xycoords="axes fraction",
+            ha="center",
+            va="top" if above else "bottom",
+            fontsize="small",
+            color=colour,
+            zorder=5,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
+        )
+        ax.plot(
+            [], [], color=colour, linestyle=BASELINE_DASH, linewidth=BASELINE_WIDTH, label=label, gid="baseline"
+        )  # the legend entry all the same
         return False
-    ax.axhline(value, color=colour, linestyle=BASELINE_DASH, linewidth=BASELINE_WIDTH, label=label, zorder=3,
-               gid="baseline")
+    ax.axhline(
+        value, color=colour, linestyle=BASELINE_DASH, linewidth=BASELINE_WIDTH, label=label, zorder=3, gid="baseline"
+    )
     if tag:
         up = _height_of(value, curves) < 0.85 if up is None else up
         x, align = _tag_place(value, up, tag, curves, lines)
-        ax.annotate(tag, (x, value), xycoords=("axes fraction", "data"), xytext=(3 if align == "left" else -3,
-                    3 if up else -3), textcoords="offset points", ha=align, va="bottom" if up else "top",
-                    fontsize="x-small",
-                    color=colour, zorder=4, gid="baseline-tag",
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5})
+        ax.annotate(
+            tag,
+            (x, value),
+            xycoords=("axes fraction", "data"),
+            xytext=(3 if align == "left" else -3, 3 if up else -3),
+            textcoords="offset points",
+            ha=align,
+            va="bottom" if up else "top",
+            fontsize="x-small",
+            color=colour,
+            zorder=4,
+            gid="baseline-tag",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.5},
+        )
     return True
 
 
@@ -179,7 +198,7 @@ BASELINE_DASH, BASELINE_WIDTH = (0, (2.0, 1.5)), 2.2
 
 
 def _on_baseline(epochs: list, values: list, baseline: float, curves: list[float], words: str) -> str:
-    """"training curve = baseline from epoch 8" when a curve ends lying on its baseline: so close that the
+    """ "training curve = baseline from epoch 8" when a curve ends lying on its baseline: so close that the
     drawing cannot tell them apart (within 1% of the panel's height, or 0.1% of the value) and within 1% of the
     baseline's value (a loss 6% above it, on a panel spanning 0.4 to 5, is near it, not on it), for at least its
     last three epochs and a fifth of them; else ''."""
@@ -220,8 +239,9 @@ def _same(a: float, b: float, curves: list[float]) -> bool:
     return abs(a - b) <= max(0.025 * (max(values) - min(values)), 0.005 * max(abs(a), abs(b)))
 
 
-def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = "",
-               lines: dict[str, str] | None = None, points=()) -> list[float]:
+def _baselines(
+    ax, values: dict[str, float], curves: list[float], suffix: str = "", lines: dict[str, str] | None = None, points=()
+) -> list[float]:
     """The baseline of each split in `values` ({"train": 0.65, "validation": 0.62, "test": 0.6}) as dashed lines
     in colours no curve has; splits whose baselines coincide share one line, labelled with all of them
     ("baseline, training and validation rows"). Returns the values drawn as lines; `lines`, when given, gets the
@@ -244,9 +264,12 @@ def _baselines(ax, values: dict[str, float], curves: list[float], suffix: str = 
     for group in groups:
         colour = BASELINE_COLOURS[group[0]] if len(group) == 1 else BASELINE_COLOURS["shared"]
         words = [SPLIT_WORDS[s] for s in group]
-        label = f"baseline, {' and '.join([', '.join(words[:-1]), words[-1]] if len(words) > 1 else words)} rows{suffix}"
-        if _baseline(ax, values[group[0]], curves, colour, label, f"baseline: {' + '.join(words)}", up[group[0]],
-                     points):
+        label = (
+            f"baseline, {' and '.join([', '.join(words[:-1]), words[-1]] if len(words) > 1 else words)} rows{suffix}"
+        )
+        if _baseline(
+            ax, values[group[0]], curves, colour, label, f"baseline: {' + '.join(words)}", up[group[0]], points
+        ):
             drawn.append(values[group[0]])
             if lines is not None:
                 lines.update({split: colour for split in group})
@@ -271,8 +294,16 @@ def _legend(fig, ncols: int = 4, title: str | None = None) -> None:
     # As many columns as fit the figure's width: a legend wider than the figure is cut at both edges.
     renderer = fig.canvas.get_renderer()
     for n in range(min(ncols, len(handles)), 0, -1):
-        legend = fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=n, fontsize="small",
-                            frameon=False, title=title, title_fontsize="small")
+        legend = fig.legend(
+            handles.values(),
+            handles.keys(),
+            loc="outside lower center",
+            ncols=n,
+            fontsize="small",
+            frameon=False,
+            title=title,
+            title_fontsize="small",
+        )
         if n == 1 or legend.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
             return
         legend.remove()
@@ -344,8 +375,15 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
     epoch ended), a note saying so under the title, and no axes: an empty panel read as a broken picture."""
     if not rows:
         fig = _figure(figsize=(9, 2.4))
-        fig.text(0.5, 0.45, f"{metrics.get('status') or 'stopped'} before its first epoch ended: nothing to draw",
-                 ha="center", va="center", color="gray", gid="nothing-to-draw")
+        fig.text(
+            0.5,
+            0.45,
+            f"{metrics.get('status') or 'stopped'} before its first epoch ended: nothing to draw",
+            ha="center",
+            va="center",
+            color="gray",
+            gid="nothing-to-draw",
+        )
         _suptitle(fig, train_title(metrics) + _warning_line(metrics))
         return fig
     names = [k for k in (rows[0] if rows else {}) if k != "epoch" and not k.startswith("val_")] or ["loss"]
@@ -374,14 +412,23 @@ def history_figure(rows: list[dict[str, float]], metrics: dict[str, Any]):
         points = [(epochs, _column(rows, c)) for c in (name, f"val_{name}") if any(c in r for r in rows)]
         drawn += _baselines(ax, values, list(drawn), lines=lines, points=points)
         # a curve on its baseline (a model that always answers the most frequent class): said under the title
-        notes = [_on_baseline(epochs, _column(rows, column), values[split], drawn, words)
-                 for split, column, words in (("train", name, "training"), ("validation", f"val_{name}", "validation"))
-                 if split in lines and any(column in r for r in rows)]
+        notes = [
+            _on_baseline(epochs, _column(rows, column), values[split], drawn, words)
+            for split, column, words in (("train", name, "training"), ("validation", f"val_{name}", "validation"))
+            if split in lines and any(column in r for r in rows)
+        ]
         if kept is not None and rows:
             ax.axvline(kept, color="gray", linestyle="-.", linewidth=1, label=f"weights kept: epoch {kept} ({why})")
         if isinstance(test.get(name), (int, float)) and kept is not None:
-            ax.plot([kept], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
-                    label="test score of the kept weights")
+            ax.plot(
+                [kept],
+                [test[name]],
+                marker="*",
+                markersize=13,
+                color=TEST,
+                linestyle="none",
+                label="test score of the kept weights",
+            )
             drawn.append(test[name])
         ax.set_title("\n".join([_loss_title(metrics) if name == "loss" else name, *filter(None, notes)]))
         _scale(ax, drawn, name)
@@ -404,23 +451,38 @@ def kfold_title(name: str, k: int, status: str, metrics: dict[str, Any]) -> str:
         when = f"at epoch {run}" if run else "before its first epoch"
         rows = (metrics.get("rows") or {}).get("train")
         on = f" on all {rows} training rows" if rows else ""
-        return (f"{name}: {k}-fold cross-validation (completed), up to {metrics.get('epochs')} epochs per fold;"
-                f" the refit{on} {refit.get('status') or status} {when}")
-    on = f", then a refit of {refit.get('epochs_run')} epochs on all {metrics['rows']['train']} training rows" \
-        if refit and metrics.get("rows") else ""
+        return (
+            f"{name}: {k}-fold cross-validation (completed), up to {metrics.get('epochs')} epochs per fold;"
+            f" the refit{on} {refit.get('status') or status} {when}"
+        )
+    on = (
+        f", then a refit of {refit.get('epochs_run')} epochs on all {metrics['rows']['train']} training rows"
+        if refit and metrics.get("rows")
+        else ""
+    )
     return f"{name}: {folds} ({status}), up to {metrics.get('epochs')} epochs per fold{on}"
 
 
-def kfold_png(histories: list[list[dict[str, float]]], mean: list[dict[str, float]], path: Path, title: str, *,
-              monitor: str, smoothing: float = 0.0, skip: int = 0, best: dict | None = None,
-              metrics: dict[str, Any] | None = None) -> None:
+def kfold_png(
+    histories: list[list[dict[str, float]]],
+    mean: list[dict[str, float]],
+    path: Path,
+    title: str,
+    *,
+    monitor: str,
+    smoothing: float = 0.0,
+    skip: int = 0,
+    best: dict | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> None:
     """history.png of a k-fold run: one row per quantity (loss first). Left, the mean validation curve over
     the folds with a ±std band, the training mean dashed, the folds' baseline dotted, the best epoch of the mean
     `monitor` curve and, with a refit, its test score at the epochs it trained; right, each fold's validation
     curve. Epochs from skip + 1; the `monitor` panel adds the curve smoothed by `smoothing` when > 0.
     `metrics` is the run's metrics.json content (baseline, final, test). Writes `path` atomically."""
-    fig = kfold_figure(histories, mean, title, monitor=monitor, smoothing=smoothing, skip=skip, best=best,
-                       metrics=metrics)
+    fig = kfold_figure(
+        histories, mean, title, monitor=monitor, smoothing=smoothing, skip=skip, best=best, metrics=metrics
+    )
     _save(fig, path)
 
 
@@ -432,8 +494,15 @@ def _mean_curve(ax, epochs, values, fewer, *, color, label, fewer_label, words="
         ax.plot(epochs[:end], values[:end], color=color, linestyle=linestyle, label=label)
     if fewer is not None:
         start = max(fewer - 1, 0)  # from the last epoch of all folds: the curve stays one line
-        ax.plot(epochs[start:], values[start:], color=color, linestyle=":", linewidth=1.2, gid="fewer-folds",
-                label=f"{fewer_label}: mean of the folds still running ({words})")
+        ax.plot(
+            epochs[start:],
+            values[start:],
+            color=color,
+            linestyle=":",
+            linewidth=1.2,
+            gid="fewer-folds",
+            label=f"{fewer_label}: mean of the folds still running ({words})",
+        )
 
 
 def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best=None, metrics=None):
@@ -445,8 +514,9 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
     metrics = metrics or {}
     rows = [r for r in mean if r["epoch"] > skip] or mean
     epochs = [r["epoch"] for r in rows]
-    names = [k.removesuffix("_mean") for k in (mean[0] if mean else {})
-             if k.endswith("_mean") and not k.startswith("val_")]
+    names = [
+        k.removesuffix("_mean") for k in (mean[0] if mean else {}) if k.endswith("_mean") and not k.startswith("val_")
+    ]
     names = [n for n in names if f"val_{n}_mean" in mean[0]] or [monitor.removeprefix("val_")]
     k = len(histories)
     fig = _figure(figsize=(11, 1.4 + 3.1 * len(names)))
@@ -469,25 +539,58 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
         val = f"val_{name}"
         values, spread = _column(rows, f"{val}_mean"), _column(rows, f"{val}_std")
         low, high = [v - s for v, s in zip(values, spread)], [v + s for v, s in zip(values, spread)]
-        _mean_curve(left, epochs, values, fewer, color=VALIDATION, label=f"validation: mean of {k} folds",
-                    fewer_label="validation", words=fewer_words)
+        _mean_curve(
+            left,
+            epochs,
+            values,
+            fewer,
+            color=VALIDATION,
+            label=f"validation: mean of {k} folds",
+            fewer_label="validation",
+            words=fewer_words,
+        )
         whole = len(epochs) if fewer is None else fewer
-        left.fill_between(epochs[:whole], low[:whole], high[:whole], color=VALIDATION, alpha=0.2,
-                          label="validation: ± std over the folds")
+        left.fill_between(
+            epochs[:whole],
+            low[:whole],
+            high[:whole],
+            color=VALIDATION,
+            alpha=0.2,
+            label="validation: ± std over the folds",
+        )
         if fewer is not None:
             start = max(fewer - 1, 0)
             left.fill_between(epochs[start:], low[start:], high[start:], color=VALIDATION, alpha=0.08)
         drawn = values + [v for v in low if v > 0] + high
         if smoothing and val == monitor:
-            left.plot(epochs, smooth(values, smoothing), color="tab:red", label=f"{monitor} smoothed (factor {smoothing:g}): picks the best epoch")
+            left.plot(
+                epochs,
+                smooth(values, smoothing),
+                color="tab:red",
+                label=f"{monitor} smoothed (factor {smoothing:g}): picks the best epoch",
+            )
         if f"{name}_mean" in rows[0]:
             train = _column(rows, f"{name}_mean")
-            _mean_curve(left, epochs, train, fewer, color=TRAINING, linestyle="--",
-                        label="training: mean of the folds", fewer_label="training", words=fewer_words)
+            _mean_curve(
+                left,
+                epochs,
+                train,
+                fewer,
+                color=TRAINING,
+                linestyle="--",
+                label="training: mean of the folds",
+                fewer_label="training",
+                words=fewer_words,
+            )
             drawn += train
         if best:
-            left.axvline(best["epoch"], color="gray", linestyle="-.", linewidth=1,
-                         label=f"best epoch {best['epoch']} (of the mean {best['monitor']})")
+            left.axvline(
+                best["epoch"],
+                color="gray",
+                linestyle="-.",
+                linewidth=1,
+                label=f"best epoch {best['epoch']} (of the mean {best['monitor']})",
+            )
         at = final.get("epochs_run") or final.get("epochs")
         starred = isinstance(test.get(name), (int, float)) and at
         # the folds' baselines (means over the folds); the test rows' whenever the refit's test star is drawn:
@@ -498,13 +601,24 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
         lines: dict[str, str] = {}
         points = [(epochs, _column(rows, c)) for c in (f"{val}_mean", f"{name}_mean") if c in rows[0]]
         drawn += _baselines(left, baselines, list(drawn), lines=lines, points=points)
-        notes = [_on_baseline(epochs, _column(rows, column), baselines[split], drawn, f"mean {words}")
-                 for split, column, words in (("train", f"{name}_mean", "training"),
-                                              ("validation", f"{val}_mean", "validation"))
-                 if split in lines and column in rows[0]]
+        notes = [
+            _on_baseline(epochs, _column(rows, column), baselines[split], drawn, f"mean {words}")
+            for split, column, words in (
+                ("train", f"{name}_mean", "training"),
+                ("validation", f"{val}_mean", "validation"),
+            )
+            if split in lines and column in rows[0]
+        ]
         if starred:
-            left.plot([at], [test[name]], marker="*", markersize=13, color=TEST, linestyle="none",
-                      label=f"test score of the refit ({at} epochs on all training rows)")
+            left.plot(
+                [at],
+                [test[name]],
+                marker="*",
+                markersize=13,
+                color=TEST,
+                linestyle="none",
+                label=f"test score of the refit ({at} epochs on all training rows)",
+            )
             drawn.append(test[name])
         left.set_title("\n".join([f"{name}: mean over the folds{from_epoch}", *filter(None, notes)]))
         _scale(left, drawn, name)
@@ -514,8 +628,14 @@ def kfold_figure(histories, mean, title, *, monitor, smoothing=0.0, skip=0, best
             curve = _column(shown, val)
             shown_all += curve
             label = (f"each of the {k} folds" if i == 1 else "_") if many else f"fold {i}"
-            right.plot([r["epoch"] for r in shown], curve, linewidth=1, label=label,
-                       color="gray" if many else colours(i - 1), alpha=0.6 if many else 1.0)
+            right.plot(
+                [r["epoch"] for r in shown],
+                curve,
+                linewidth=1,
+                label=label,
+                color="gray" if many else colours(i - 1),
+                alpha=0.6 if many else 1.0,
+            )
         right.set_title(f"{val} of each fold{from_epoch}")
         _scale(right, shown_all, val)
         for ax in (left, right):
@@ -561,8 +681,15 @@ def confusion_figure(matrix, classes: list, title: str):
         size = "medium" if n <= 8 else "small" if n <= 14 else "x-small"
         for i in range(n):
             for j in range(n):
-                ax.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=size,
-                        color="white" if shares[i, j] > 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(int(matrix[i, j])),
+                    ha="center",
+                    va="center",
+                    fontsize=size,
+                    color="white" if shares[i, j] > 0.6 else "black",
+                )
     ax.set_title(title)
     return fig
 
@@ -570,8 +697,9 @@ def confusion_figure(matrix, classes: list, title: str):
 MISTAKE = "tab:red"
 
 
-def samples_png(images, predicted: list[str], truth: list[str], numbers: list[int], path: Path, title: str,
-                columns: int = 8) -> None:
+def samples_png(
+    images, predicted: list[str], truth: list[str], numbers: list[int], path: Path, title: str, columns: int = 8
+) -> None:
     """samples.png: `images` (n, height, width) grey levels or (n, height, width, 3 or 4) colours, as read (0-255
     or 0-1), in a grid of `columns`; each titled with its row number and predicted class, a wrong one in red with
     a red border and its true class below. Writes `path` atomically."""
@@ -605,13 +733,26 @@ def samples_figure(images, predicted: list[str], truth: list[str], numbers: list
         canvas[y : y + height, x : x + width] = np.clip(images[i] / top, 0.0, 1.0)
         wrong = predicted[i] != truth[i]
         colour = MISTAKE if wrong else "black"
-        ax.text(x + width / 2 - 0.5, y - 1.5, f"#{numbers[i]}: {predicted[i]}", ha="center", va="bottom",
-                fontsize="small", color=colour)
+        ax.text(
+            x + width / 2 - 0.5,
+            y - 1.5,
+            f"#{numbers[i]}: {predicted[i]}",
+            ha="center",
+            va="bottom",
+            fontsize="small",
+            color=colour,
+        )
         if wrong:
-            ax.add_patch(Rectangle((x - 1, y - 1), width + 1, height + 1, fill=False, edgecolor=MISTAKE,
-                                   linewidth=2.5))
-            ax.text(x + width / 2 - 0.5, y + height + 0.5, f"true: {truth[i]}", ha="center", va="top",
-                    fontsize="small", color=MISTAKE)
+            ax.add_patch(Rectangle((x - 1, y - 1), width + 1, height + 1, fill=False, edgecolor=MISTAKE, linewidth=2.5))
+            ax.text(
+                x + width / 2 - 0.5,
+                y + height + 0.5,
+                f"true: {truth[i]}",
+                ha="center",
+                va="top",
+                fontsize="small",
+                color=MISTAKE,
+            )
     ax.imshow(canvas, cmap="binary" if grey else None, vmin=0, vmax=1, interpolation="nearest")
     ax.set_title("\n".join(textwrap.wrap(title, 12 * columns + 10)), fontsize="medium")
     return fig
@@ -642,19 +783,33 @@ def _end_labels(ax, ends: list[tuple[float, float, str, Any]]) -> None:
                 at = py + LABEL_HEIGHT
         placed.append((fx, at))
         moved = abs(at - fy) > 1e-9
-        ax.annotate(", ".join(g[4] for g in group), (x, y), xytext=(fx + (0.02 if moved else 0.006), at),
-                    textcoords="axes fraction", fontsize="x-small", va="center", annotation_clip=False,
-                    color=colour if len(group) == 1 else "black", zorder=5, gid="end-label",
-                    # above every curve, on white: a later run continuing this one's curve runs over its end
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8},
-                    arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1}
-                    if moved else None)
+        ax.annotate(
+            ", ".join(g[4] for g in group),
+            (x, y),
+            xytext=(fx + (0.02 if moved else 0.006), at),
+            textcoords="axes fraction",
+            fontsize="x-small",
+            va="center",
+            annotation_clip=False,
+            color=colour if len(group) == 1 else "black",
+            zorder=5,
+            gid="end-label",
+            # above every curve, on white: a later run continuing this one's curve runs over its end
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.8},
+            arrowprops={"arrowstyle": "-", "color": colour, "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1}
+            if moved
+            else None,
+        )
 
 
 RESOLUTION = 0.004  # of the axes' height: about 1.5 pixels of the overlay's plot, what the drawing can resolve
 LABEL_HEIGHT = 0.04  # of the axes' height: one line of x-small text
-UNFINISHED = {"interrupted": "interrupted at epoch {}", "crashed": "crashed at epoch {}",
-              "running": "still running, at epoch {}", "failed": "failed at epoch {}"}
+UNFINISHED = {
+    "interrupted": "interrupted at epoch {}",
+    "crashed": "crashed at epoch {}",
+    "running": "still running, at epoch {}",
+    "failed": "failed at epoch {}",
+}
 CUT = 3  # an unfinished run this many times longer than every other run cuts the epoch axis at their length
 
 
@@ -676,10 +831,23 @@ def _legend_settings(items: list[list[str]], width: int) -> list[str]:
     """Each run's settings as a legend shows them: its items on at most two lines of `width`, cut with "…".
     Where two runs with different settings would read alike once cut, the later one's items that the earlier
     one lacks come first."""
+
     def cut(parts: list[str]) -> str:
-        return "\n".join(textwrap.wrap(", ".join(parts), width=width, max_lines=2, placeholder=" …",
-                                        initial_indent="    ", subsequent_indent="    ",
-                                        break_on_hyphens=False)) if parts else ""
+        return (
+            "\n".join(
+                textwrap.wrap(
+                    ", ".join(parts),
+                    width=width,
+                    max_lines=2,
+                    placeholder=" …",
+                    initial_indent="    ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                )
+            )
+            if parts
+            else ""
+        )
 
     texts = [cut(parts) for parts in items]
     for j in range(len(items)):
@@ -730,8 +898,11 @@ def overlay_figure(records, metric: str, labels: dict[str, str | list[str]]):
                 continue
             # same seed, another length (an interrupted or longer run): the same curve over the shorter one
             n = min(len(epochs), len(curves[j][1]))
-            if n >= 2 and curves[j][1][:n] == epochs[:n] and np.allclose(curves[j][2][:n], values[:n], rtol=1e-9,
-                                                                           atol=0, equal_nan=True):
+            if (
+                n >= 2
+                and curves[j][1][:n] == epochs[:n]
+                and np.allclose(curves[j][2][:n], values[:n], rtol=1e-9, atol=0, equal_nan=True)
+            ):
                 same[i] = (j, n if len(epochs) != len(curves[j][1]) else 0)
                 break
     # An unfinished run far longer than the others (2000 epochs beside 30) would squeeze them into the axis's
@@ -774,7 +945,7 @@ def overlay_figure(records, metric: str, labels: dict[str, str | list[str]]):
             keep = [e <= cut_at for e in epochs]
             epochs, values = [e for e, k in zip(epochs, keep) if k], [v for v, k in zip(values, keep) if k]
         marker = {"marker": "X", "markevery": [len(epochs) - 1], "markersize": 7} if unfinished and i not in cut else {}
-        line, = ax.plot(epochs, values, linestyle=style, linewidth=linewidth, label=text, **marker)
+        (line,) = ax.plot(epochs, values, linestyle=style, linewidth=linewidth, label=text, **marker)
         ends.append((epochs[-1], values[-1], f"{i + 1} →" if i in cut else str(i + 1), line.get_color()))
         drawn += values
     _scale(ax, drawn, metric)

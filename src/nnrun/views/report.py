@@ -47,8 +47,10 @@ def datasets_table(entries: list, width: int | None = None) -> Table:
         names = header[:-1] if drop else header
         rows = [_dataset_cells(e, short)[: len(names)] for e in entries]
         plain = [[_plain(c) for c in row] for row in rows]
-        low = [max([len(n)] + [len(r[i]) if n in whole else max(map(len, r[i].split())) for r in plain])
-               for i, n in enumerate(names)]
+        low = [
+            max([len(n)] + [len(r[i]) if n in whole else max(map(len, r[i].split())) for r in plain])
+            for i, n in enumerate(names)
+        ]
         high = [max([len(n)] + [len(r[i]) for r in plain]) for i, n in enumerate(names)]
         gaps = len(names) if short else 3 * len(names) + 1  # narrow: no box, a space between the columns
         if width is None or sum(high) + gaps <= width:
@@ -73,17 +75,27 @@ def _dataset_cells(e, short: bool) -> list[str]:
     # narrow: "broken" (the `not usable:` line under the table says why), so that 80 columns hold every column
     here = "[green]yes[/]" if e.here else f"[red]{'broken' if short else 'not usable'}[/]" if e.problem else "no"
     rows = f"{e.rows:,}" if e.test_rows is None else f"{e.rows - e.test_rows:,} + {e.test_rows:,} test"
-    return [e.config, e.task, rows, e.sample, "-" if e.size is None else human_size(e.size), here,
-            _short_origin(e.origin) if short else e.origin]
+    return [
+        e.config,
+        e.task,
+        rows,
+        e.sample,
+        "-" if e.size is None else human_size(e.size),
+        here,
+        _short_origin(e.origin) if short else e.origin,
+    ]
 
 
 def _datasets_grid(names: tuple, rows: list[list[str]], widths: list[int] | None, narrow: bool) -> Table:
-    table = (Table(box=None, padding=(0, 1, 0, 0), pad_edge=False, header_style="bold underline") if narrow
-             else Table())
+    table = Table(box=None, padding=(0, 1, 0, 0), pad_edge=False, header_style="bold underline") if narrow else Table()
     for i, name in enumerate(names):
-        table.add_column(name, justify="right" if name in ("rows", "download") else "left",
-                         no_wrap=name in ("dataset", "download", "here"), overflow="fold",
-                         width=widths[i] if widths else None)
+        table.add_column(
+            name,
+            justify="right" if name in ("rows", "download") else "left",
+            no_wrap=name in ("dataset", "download", "here"),
+            overflow="fold",
+            width=widths[i] if widths else None,
+        )
     for row in rows:
         table.add_row(*row)
     return table
@@ -110,8 +122,10 @@ def train_table(metrics: dict[str, Any]) -> list:
     """A train run's result: a headline, a table of every split (and the baseline), the baseline's rule."""
     splits = [s for s in ("train", "validation", "test") if s in metrics]
     names = ordered(dict.fromkeys(k for s in splits for k in metrics[s]))
-    out: list = [f"{metrics['name']}: {metrics['status']} after {plural(metrics.get('epochs_run', 0), 'epoch')} in "
-                 f"{metrics.get('duration_s', 0):.1f} s"]
+    out: list = [
+        f"{metrics['name']}: {metrics['status']} after {plural(metrics.get('epochs_run', 0), 'epoch')} in "
+        f"{metrics.get('duration_s', 0):.1f} s"
+    ]
     table = Table()
     table.add_column("split")
     for name in names:
@@ -140,14 +154,23 @@ def kept_weights_line(metrics: dict[str, Any]) -> str | None:
     if isinstance(metrics.get("early_stop"), dict):
         return early_stop_line(metrics["early_stop"])
     restored, last = metrics.get("restored_epoch"), metrics.get("epochs_run")
-    if isinstance(restored, int) and isinstance(last, int) and restored != last and metrics.get("status") != "completed":
+    if (
+        isinstance(restored, int)
+        and isinstance(last, int)
+        and restored != last
+        and metrics.get("status") != "completed"
+    ):
         # An interrupted run keeps the logs of its last finished epoch as its scores: they are not the restored
         # weights' (Keras restores them when fit ends, however it ends).
-        return (f"model.keras holds the weights of epoch {restored}, its best (restore_best_weights: true); the scores "
-                f"are those logged at epoch {last}, the last finished")
+        return (
+            f"model.keras holds the weights of epoch {restored}, its best (restore_best_weights: true); the scores "
+            f"are those logged at epoch {last}, the last finished"
+        )
     if isinstance(restored, int) and isinstance(last, int) and restored != last:
-        return (f"early stopping did not stop the run, but the weights of epoch {restored}, its best, were restored "
-                f"at the end (restore_best_weights: true), so the scores are epoch {restored}'s, not epoch {last}'s")
+        return (
+            f"early stopping did not stop the run, but the weights of epoch {restored}, its best, were restored "
+            f"at the end (restore_best_weights: true), so the scores are epoch {restored}'s, not epoch {last}'s"
+        )
     return None
 
 
@@ -159,10 +182,15 @@ def early_stop_line(stop: dict[str, Any]) -> str:
     # Keras stops once `patience` epochs have passed without improvement, and after one with patience 0.
     waited = plural(max(1, int(stop.get("patience") or 0)), "epoch")
     restored = stop.get("restored_epoch")
-    kept = (f"the weights of epoch {restored}, its best, were restored" if restored is not None
-            else "the last epoch's weights were kept (restore_best_weights: false)")
-    return (f"stopped early at epoch {stop.get('epoch')} of {stop.get('epochs')}: {stop.get('monitor')} did not "
-            f"improve{delta} for {waited} (patience); {kept}")
+    kept = (
+        f"the weights of epoch {restored}, its best, were restored"
+        if restored is not None
+        else "the last epoch's weights were kept (restore_best_weights: false)"
+    )
+    return (
+        f"stopped early at epoch {stop.get('epoch')} of {stop.get('epochs')}: {stop.get('monitor')} did not "
+        f"improve{delta} for {waited} (patience); {kept}"
+    )
 
 
 def kfold_table(metrics: dict[str, Any]) -> list:
@@ -173,26 +201,38 @@ def kfold_table(metrics: dict[str, Any]) -> list:
     names = ordered(dict.fromkeys(k for f in folds for k in f.get("validation", {})))
     if final:
         names += [n for n in ordered(final.get("test", {})) if n not in names]
-    out: list = [f"{metrics['name']}: {metrics['status']}, {len(folds)} of {metrics.get('k')} folds"
-                 f"{' and the refit' if final else ''} in {metrics.get('duration_s', 0):.1f} s"]
+    out: list = [
+        f"{metrics['name']}: {metrics['status']}, {len(folds)} of {metrics.get('k')} folds"
+        f"{' and the refit' if final else ''} in {metrics.get('duration_s', 0):.1f} s"
+    ]
     table = Table(caption="validation: each fold's held-out rows; test: the rows no fold saw", caption_justify="left")
     for column in ("", "status", "epochs"):
         table.add_column(column, no_wrap=True)
     for name in names:
         table.add_column(name, justify="right")
     for f in folds:
-        table.add_row(f"fold {f['fold']}", f["status"], str(f.get("epochs_run", "")),
-                      *(_fmt(f.get("validation", {}).get(n)) for n in names))
+        table.add_row(
+            f"fold {f['fold']}",
+            f["status"],
+            str(f.get("epochs_run", "")),
+            *(_fmt(f.get("validation", {}).get(n)) for n in names),
+        )
     mean, std = metrics.get("validation_mean", {}), metrics.get("validation_std", {})
     if mean:
-        table.add_row("mean ± std", "", "", *(f"{mean[n]:.4f} ± {std[n]:.4f}" if n in mean else "" for n in names),
-                      style="bold")
+        table.add_row(
+            "mean ± std", "", "", *(f"{mean[n]:.4f} ± {std[n]:.4f}" if n in mean else "" for n in names), style="bold"
+        )
     base = metrics.get("baseline", {})
     if base.get("validation") and any(f.get("validation") for f in folds):
         table.add_row("baseline", "", "", *(_fmt(base["validation"].get(n)) for n in names), style="dim")
     if final:
-        table.add_row("final: test", final["status"], str(final.get("epochs_run", "")),
-                      *(_fmt(final.get("test", {}).get(n)) for n in names), style="bold")
+        table.add_row(
+            "final: test",
+            final["status"],
+            str(final.get("epochs_run", "")),
+            *(_fmt(final.get("test", {}).get(n)) for n in names),
+            style="bold",
+        )
         if base.get("test") and final.get("test"):  # an interrupted refit has the test rows' baseline, no score
             table.add_row("baseline: test", "", "", *(_fmt(base["test"].get(n)) for n in names), style="dim")
     out.append(table)
@@ -214,8 +254,10 @@ def fold_line(fold: dict[str, Any], k: int) -> str:
     scores = ", ".join(f"val_{n} {v:.4f}" for n, v in fold.get("validation", {}).items())
     kept = kept_weights_line(fold)
     stop = f"; {kept}" if kept else ""
-    return (f"fold {fold['fold']}/{k} {fold['status']}: {plural(fold.get('epochs_run', 0), 'epoch')}"
-            f"{', ' + scores if scores else ''} ({fold.get('duration_s', 0):.1f} s){stop}")
+    return (
+        f"fold {fold['fold']}/{k} {fold['status']}: {plural(fold.get('epochs_run', 0), 'epoch')}"
+        f"{', ' + scores if scores else ''} ({fold.get('duration_s', 0):.1f} s){stop}"
+    )
 
 
 def stop_message(metrics: dict[str, Any]) -> str:
@@ -223,10 +265,16 @@ def stop_message(metrics: dict[str, Any]) -> str:
     where = metrics.get("stopped_in")
     if metrics["status"] == "interrupted":
         if where:
-            return (f"interrupted in {where} ({metrics.get('interrupted_by', 'at an epoch end')}); the finished "
-                    f"folds, and {where}'s history and model so far, are kept")
-        return (f"interrupted after epoch {metrics.get('epochs_run')} ({metrics.get('interrupted_by')}); "
-                "the history and the model so far are kept")
+            return (
+                f"interrupted in {where} ({metrics.get('interrupted_by', 'at an epoch end')}); the finished "
+                f"folds, and {where}'s history and model so far, are kept"
+            )
+        return (
+            f"interrupted after epoch {metrics.get('epochs_run')} ({metrics.get('interrupted_by')}); "
+            "the history and the model so far are kept"
+        )
     at = f"{' in ' + where if where else ''} at epoch {metrics.get('diverged_at')}"
-    return (f"diverged{at}: the loss became NaN or infinite; try a lower learning rate or scaled features "
-            "(dataset.scale: standard)")
+    return (
+        f"diverged{at}: the loss became NaN or infinite; try a lower learning rate or scaled features "
+        "(dataset.scale: standard)"
+    )

@@ -18,8 +18,12 @@ import numpy as np
 
 from nnrun.data.preprocess import Preprocess
 
-IMAGE_SOURCES = {"keras:mnist": (28, 28), "keras:fashion_mnist": (28, 28), "keras:cifar10": (32, 32, 3),
-                 "sklearn:digits": (8, 8)}
+IMAGE_SOURCES = {
+    "keras:mnist": (28, 28),
+    "keras:fashion_mnist": (28, 28),
+    "keras:cifar10": (32, 32, 3),
+    "sklearn:digits": (8, 8),
+}
 CSV_SIDE = 16  # the smallest side of a square image a CSV's pixel columns are taken for
 GRID = (4, 8)  # rows x columns of images
 MISTAKES = 8  # at most this many of the grid's places go to misclassified images beyond the first ones
@@ -43,8 +47,9 @@ def image_shape(pre: Preprocess) -> tuple[int, ...] | None:
     return None
 
 
-def choose(predicted: np.ndarray, truth: np.ndarray, places: int = GRID[0] * GRID[1],
-           mistakes: int = MISTAKES) -> np.ndarray:
+def choose(
+    predicted: np.ndarray, truth: np.ndarray, places: int = GRID[0] * GRID[1], mistakes: int = MISTAKES
+) -> np.ndarray:
     """Row indices to draw, in row order: the first rows, then up to `mistakes` misclassified rows after them
     (so a good model's grid still shows what it gets wrong), filled up with further rows when there are fewer."""
     n = len(truth)
@@ -55,8 +60,9 @@ def choose(predicted: np.ndarray, truth: np.ndarray, places: int = GRID[0] * GRI
     return np.union1d(picks, rest)[:places]
 
 
-def write(path: Path, x: np.ndarray, predicted: np.ndarray, truth: np.ndarray, pre: Preprocess, split: str,
-          name: str = "") -> bool:
+def write(
+    path: Path, x: np.ndarray, predicted: np.ndarray, truth: np.ndarray, pre: Preprocess, split: str, name: str = ""
+) -> bool:
     """Draw samples.png of the scaled model inputs `x` (the `split` rows), unscaled back to the values read, with
     their predicted and true class ids. False (and nothing written) when the samples are not images."""
     from nnrun.views.plots import samples_png
@@ -69,8 +75,17 @@ def write(path: Path, x: np.ndarray, predicted: np.ndarray, truth: np.ndarray, p
     classes = [str(c) for c in pre.classes]
     wrong = int(np.count_nonzero(predicted != truth))
     shown = int(np.count_nonzero(predicted[rows] != truth[rows]))
-    title = (f"{name + ': ' if name else ''}{len(rows)} of the {len(truth):,} {split} images, predicted class "
-             f"above each; red: wrong (the true class below), {shown} of the {wrong:,} mistakes shown")
-    samples_png(images, [classes[i] for i in predicted[rows]], [classes[i] for i in truth[rows]],
-                [int(r) + 1 for r in rows], path, title, columns=GRID[1])
+    title = (
+        f"{name + ': ' if name else ''}{len(rows)} of the {len(truth):,} {split} images, predicted class "
+        f"above each; red: wrong (the true class below), {shown} of the {wrong:,} mistakes shown"
+    )
+    samples_png(
+        images,
+        [classes[i] for i in predicted[rows]],
+        [classes[i] for i in truth[rows]],
+        [int(r) + 1 for r in rows],
+        path,
+        title,
+        columns=GRID[1],
+    )
     return True

@@ -10,12 +10,12 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from nnrun.views.compare import cell
-from nnrun.runs.liveness import duration, heartbeat, started_at
-from nnrun.views.report import human_size
-from nnrun.runs.record import RunRecord
-from nnrun.runs.folder import direction, kept_epoch, recorded_direction
 from nnrun.config.yamlfile import dump_yaml
+from nnrun.runs.folder import direction, kept_epoch, recorded_direction
+from nnrun.runs.liveness import duration, heartbeat, started_at
+from nnrun.runs.record import RunRecord
+from nnrun.views.compare import cell
+from nnrun.views.report import human_size
 
 
 def _params(m: dict) -> str | None:
@@ -33,10 +33,19 @@ def show_run(record: RunRecord) -> list:
 
     m = record.metrics
     out: list = [f"[bold]{escape(str(record.path))}[/]"]
-    facts = {"name": m.get("name"), "kind": record.kind, "status": record.status, "started": m.get("started"),
-             "finished": cell("started", m.get("finished")) or None, "duration_s": m.get("duration_s"), "epochs run": m.get("epochs_run"),
-             "best epoch": _best(m), "weights kept": _kept(m, record.kind), "params": _params(m),
-             "heartbeat": _heartbeat(record)}
+    facts = {
+        "name": m.get("name"),
+        "kind": record.kind,
+        "status": record.status,
+        "started": m.get("started"),
+        "finished": cell("started", m.get("finished")) or None,
+        "duration_s": m.get("duration_s"),
+        "epochs run": m.get("epochs_run"),
+        "best epoch": _best(m),
+        "weights kept": _kept(m, record.kind),
+        "params": _params(m),
+        "heartbeat": _heartbeat(record),
+    }
     out.append("\n".join(f"{k}: {escape(cell(k, v))}" for k, v in facts.items() if v is not None))
     for warning in ([record.warning] if record.warning else []) + record.warnings:
         out.append(f"[yellow]warning:[/] {escape(warning)}")
@@ -48,14 +57,21 @@ def show_run(record: RunRecord) -> list:
                 continue  # a run that stopped before any score (crashed, failed early) has none to tabulate
             out.append(part if isinstance(part, Table) else escape(str(part)))
         if record.kind == "kfold":
-            out += [escape(f"fold {f.get('fold')}: {kept}") for f in m.get("folds") or []
-                    if isinstance(f, dict) and (kept := kept_weights_line(f))]
+            out += [
+                escape(f"fold {f.get('fold')}: {kept}")
+                for f in m.get("folds") or []
+                if isinstance(f, dict) and (kept := kept_weights_line(f))
+            ]
     out += _confusion(record)
     if record.config:
         out.append("[bold]config[/]\n" + escape(dump_yaml(record.config).rstrip()))
     files = sorted(record.path.iterdir())
-    out.append("[bold]files[/]\n" + "\n".join(
-        f"{escape(p.name)}/" if p.is_dir() else f"{escape(p.name)}  ({human_size(p.stat().st_size)})" for p in files))
+    out.append(
+        "[bold]files[/]\n"
+        + "\n".join(
+            f"{escape(p.name)}/" if p.is_dir() else f"{escape(p.name)}  ({human_size(p.stat().st_size)})" for p in files
+        )
+    )
     return out
 
 
@@ -66,8 +82,10 @@ def _confusion(record: RunRecord) -> list:
     """The confusion matrix of confusion.csv (a k-fold run's: its refit's, in final/): a table of counts with
     each true class's recall, or, with many classes, the classes of lowest recall and the file to open."""
     from nnrun.views import confusion
-    path = next((p for p in (record.path / "confusion.csv", record.path / "final" / "confusion.csv") if p.is_file()),
-                None)
+
+    path = next(
+        (p for p in (record.path / "confusion.csv", record.path / "final" / "confusion.csv") if p.is_file()), None
+    )
     if path is None:
         return []
     where = escape(str(path.relative_to(record.path)))
@@ -77,8 +95,10 @@ def _confusion(record: RunRecord) -> list:
         return [f"[yellow]warning:[/] {where}: cannot read it ({escape(str(e))})"]
     classes, counts, recall = cm["classes"], cm["counts"], confusion.recalls(cm["counts"])
     rows = sum(map(sum, counts))
-    heading = (f"[bold]confusion matrix[/] of the {rows} {escape(cm['split'])} rows "
-               f"({where}, picture: {where.removesuffix('.csv')}.png)")
+    heading = (
+        f"[bold]confusion matrix[/] of the {rows} {escape(cm['split'])} rows "
+        f"({where}, picture: {where.removesuffix('.csv')}.png)"
+    )
     shown = [escape(str(c))[:10] for c in classes]
     digits = len(str(max(map(max, counts), default=0)))
     width = max(map(len, ["true \\ predicted", *shown])) + sum(max(len(c), digits) + 3 for c in shown) + 13
@@ -105,7 +125,9 @@ def _heartbeat(record: RunRecord) -> str | None:
     if beat is None:
         return None
     started = started_at(record.metrics)
-    zone = started.tzinfo if started else None  # the zone `started` is shown in (the writer's): they compare at a glance
+    zone = (
+        started.tzinfo if started else None
+    )  # the zone `started` is shown in (the writer's): they compare at a glance
     return f"{datetime.fromtimestamp(beat, tz=zone):%Y-%m-%d %H:%M:%S} ({duration(max(0.0, time.time() - beat))} ago)"
 
 
@@ -132,14 +154,19 @@ ABSENT = object()  # a key one run's config does not have (unlike one set to nul
 def config_changes(a: RunRecord, b: RunRecord) -> list[tuple[str, Any, Any]]:
     """(key, value in a, value in b) for every dotted config key whose value differs; ABSENT when missing."""
     keys = list(dict.fromkeys([*a.flat, *b.flat]))
-    return [(k, a.flat.get(k, ABSENT), b.flat.get(k, ABSENT)) for k in keys
-            if a.flat.get(k, ABSENT) != b.flat.get(k, ABSENT)]
+    return [
+        (k, a.flat.get(k, ABSENT), b.flat.get(k, ABSENT))
+        for k in keys
+        if a.flat.get(k, ABSENT) != b.flat.get(k, ABSENT)
+    ]
 
 
 def diff_runs(a: RunRecord, b: RunRecord) -> list:
     """Renderables comparing two runs: config changes (old -> new) and scores (a, b, b - a, which is better)."""
-    out: list = [f"[bold]a[/] {escape(str(a.path))} ({a.kind}, {a.status})\n"
-                 f"[bold]b[/] {escape(str(b.path))} ({b.kind}, {b.status})"]
+    out: list = [
+        f"[bold]a[/] {escape(str(a.path))} ({a.kind}, {a.status})\n"
+        f"[bold]b[/] {escape(str(b.path))} ({b.kind}, {b.status})"
+    ]
     changes = config_changes(a, b)
     if changes:
         table = Table(title="config: a -> b", title_justify="left")
@@ -154,8 +181,13 @@ def diff_runs(a: RunRecord, b: RunRecord) -> list:
     names = [k for k in dict.fromkeys([*ra, *rb]) if not k.endswith("_std")]
     if names:
         table = Table(title="scores", title_justify="left")
-        for column, justify in (("score", "left"), ("a", "right"), ("b", "right"), ("b - a", "right"),
-                                ("better", "left")):
+        for column, justify in (
+            ("score", "left"),
+            ("a", "right"),
+            ("b", "right"),
+            ("b - a", "right"),
+            ("better", "left"),
+        ):
             table.add_column(column, justify=justify)
         for name in names:
             va, vb = ra.get(name), rb.get(name)
@@ -167,7 +199,9 @@ def diff_runs(a: RunRecord, b: RunRecord) -> list:
                 better = "b" if (delta > 0) == (direction(said, name) == "max") else "a"
             elif numbers:
                 better = "same"
-            table.add_row(name, cell(name, va, ra), cell(name, vb, rb), "" if delta is None else f"{delta:+.4f}", better)
+            table.add_row(
+                name, cell(name, va, ra), cell(name, vb, rb), "" if delta is None else f"{delta:+.4f}", better
+            )
         out.append(table)
     else:
         out.append("scores: neither run has any")

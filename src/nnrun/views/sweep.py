@@ -45,8 +45,16 @@ def trial_records(sweep: SweepRecord) -> list[RunRecord]:
     return records
 
 
-def compare_trials(sweep: SweepRecord, records: list[RunRecord], *, filters: list[str] = (), sort: str | None = None,
-                   reverse: bool = False, top: int | None = None, metrics: list[str] | None = None) -> cmp.Comparison:
+def compare_trials(
+    sweep: SweepRecord,
+    records: list[RunRecord],
+    *,
+    filters: list[str] = (),
+    sort: str | None = None,
+    reverse: bool = False,
+    top: int | None = None,
+    metrics: list[str] | None = None,
+) -> cmp.Comparison:
     """The trials (`records`, from trial_records) as compare's rows: run, kind, status, duration_s, epochs_run,
     the scores (the sweep's metric first: the trial's score in the sweep), then one column per parameter path
     of the sweep with the value the trial took. Best first by the sweep's metric and goal unless `sort` says
@@ -60,9 +68,13 @@ def compare_trials(sweep: SweepRecord, records: list[RunRecord], *, filters: lis
     params = sweep.parameters
     rows, flats = [], {}
     for trial, record, result in zip(sweep.trials, records, results):
-        row = {"run": record.name, "kind": record.kind, "status": record.status,
-               "duration_s": trial.duration_s if trial.duration_s is not None else record.metrics.get("duration_s"),
-               "epochs_run": trial.epochs_run if trial.epochs_run is not None else record.metrics.get("epochs_run")}
+        row = {
+            "run": record.name,
+            "kind": record.kind,
+            "status": record.status,
+            "duration_s": trial.duration_s if trial.duration_s is not None else record.metrics.get("duration_s"),
+            "epochs_run": trial.epochs_run if trial.epochs_run is not None else record.metrics.get("epochs_run"),
+        }
         row.update({k: cmp._number(result.get(k)) for k in result_columns})
         if metric in result_columns:
             row[metric] = trial.score
@@ -87,26 +99,39 @@ def compare_trials(sweep: SweepRecord, records: list[RunRecord], *, filters: lis
 def shortened(comparison: cmp.Comparison) -> tuple[cmp.Comparison, list[str]]:
     """For the table on a terminal: parameter values that are lists or mappings (whole layer stacks) as the
     short labels params.png writes ('16-drop0.2-8-1': units per layer), and the columns shortened so."""
-    columns = [c for c in comparison.config_columns
-               if any(isinstance(row.get(c), (list, dict)) for row in comparison.rows)]
+    columns = [
+        c for c in comparison.config_columns if any(isinstance(row.get(c), (list, dict)) for row in comparison.rows)
+    ]
     if not columns:
         return comparison, []
-    rows = [{**row, **{c: short_label(row[c]) for c in columns if isinstance(row.get(c), (list, dict))}}
-            for row in comparison.rows]
-    return cmp.Comparison(comparison.columns, rows, comparison.shared, comparison.config_columns,
-                          comparison.result_columns, comparison.flats), columns
+    rows = [
+        {**row, **{c: short_label(row[c]) for c in columns if isinstance(row.get(c), (list, dict))}}
+        for row in comparison.rows
+    ]
+    return cmp.Comparison(
+        comparison.columns,
+        rows,
+        comparison.shared,
+        comparison.config_columns,
+        comparison.result_columns,
+        comparison.flats,
+    ), columns
 
 
 def shortened_note(columns: list[str]) -> str:
-    return (f"{', '.join(columns)}: shortened (a layer list as its units per layer, 16-drop0.2-8-1); "
-            "--format json or csv has the whole values")
+    return (
+        f"{', '.join(columns)}: shortened (a layer list as its units per layer, 16-drop0.2-8-1); "
+        "--format json or csv has the whole values"
+    )
 
 
 def heading(sweep: SweepRecord) -> str:
     """The line compare prints above a sweep's trials."""
     method = f"{sweep.method} search" if sweep.method else "search"
-    return (f"sweep {sweep.path}: {method}, {sweep.metric} ({sweep.goal}), {sweep.status}; trials: "
-            f"{trials_text(sweep)}; best first")
+    return (
+        f"sweep {sweep.path}: {method}, {sweep.metric} ({sweep.goal}), {sweep.status}; trials: "
+        f"{trials_text(sweep)}; best first"
+    )
 
 
 def named_sweep(arguments: list[str], found: list[Path]) -> Path | None:
@@ -135,8 +160,17 @@ def best_trials(records: list[RunRecord]) -> list[RunRecord]:
         if best is None or not (record.path / best.folder).is_dir():
             base = sweep.sweep.get("base")
             config = base if isinstance(base, dict) else {}
-            out.append(RunRecord(record.path, sweep.status, {**record.metrics, "kind": "sweep"}, config,
-                                 sweep.warning, flatten(config), record.name))
+            out.append(
+                RunRecord(
+                    record.path,
+                    sweep.status,
+                    {**record.metrics, "kind": "sweep"},
+                    config,
+                    sweep.warning,
+                    flatten(config),
+                    record.name,
+                )
+            )
             continue
         trial = read_run(record.path / best.folder)
         so_far = "best" if sweep.status == "completed" else "best so far"
@@ -152,12 +186,23 @@ def show_sweep(sweep: SweepRecord) -> list:
     """Renderables describing one sweep folder."""
     m = sweep.metrics
     out: list = [f"[bold]{escape(str(sweep.path))}[/]"]
-    score = {"train": "train (each trial's final validation score)",
-             "kfold": "kfold (each trial's mean over its folds)"}.get(sweep.score_kind, sweep.score_kind)
-    facts = {"name": sweep.name, "kind": "sweep", "status": sweep.status, "method": sweep.method,
-             "metric": f"{sweep.metric} ({sweep.goal})", "score": score, "started": m.get("started"),
-             "finished": cmp.cell("started", m.get("finished")) or None, "duration_s": m.get("duration_s"),
-             "trials": trials_text(sweep), "heartbeat": _heartbeat(sweep)}
+    score = {
+        "train": "train (each trial's final validation score)",
+        "kfold": "kfold (each trial's mean over its folds)",
+    }.get(sweep.score_kind, sweep.score_kind)
+    facts = {
+        "name": sweep.name,
+        "kind": "sweep",
+        "status": sweep.status,
+        "method": sweep.method,
+        "metric": f"{sweep.metric} ({sweep.goal})",
+        "score": score,
+        "started": m.get("started"),
+        "finished": cmp.cell("started", m.get("finished")) or None,
+        "duration_s": m.get("duration_s"),
+        "trials": trials_text(sweep),
+        "heartbeat": _heartbeat(sweep),
+    }
     out.append("\n".join(f"{k}: {escape(cmp.cell(k, v))}" for k, v in facts.items() if v is not None))
     for warning in ([sweep.warning] if sweep.warning else []) + sweep.problems:
         out.append(f"[yellow]warning:[/] {escape(warning)}")
@@ -197,9 +242,14 @@ def _top_table(sweep: SweepRecord, trials: list[Trial]) -> Table:
     table.add_column("secs", justify="right")
     for trial in trials:
         values = [_param_text(trial.params.get(p)) for p in sweep.parameters]
-        table.add_row(str(trial.number), trial.state, _score(trial.score), *map(escape, values),
-                      "" if trial.epochs_run is None else str(trial.epochs_run),
-                      "" if trial.duration_s is None else f"{trial.duration_s:.1f}")
+        table.add_row(
+            str(trial.number),
+            trial.state,
+            _score(trial.score),
+            *map(escape, values),
+            "" if trial.epochs_run is None else str(trial.epochs_run),
+            "" if trial.duration_s is None else f"{trial.duration_s:.1f}",
+        )
     return table
 
 
@@ -212,14 +262,16 @@ def _param_text(value: Any) -> str:
 def _file_line(path: Path) -> str:
     if path.is_dir():
         runs = sum(1 for p in path.iterdir() if p.is_dir()) if path.name == "trials" else None
-        return f"{escape(path.name)}/" + (f"  ({runs} run folder{'' if runs == 1 else 's'})" if runs is not None else "")
+        return f"{escape(path.name)}/" + (
+            f"  ({runs} run folder{'' if runs == 1 else 's'})" if runs is not None else ""
+        )
     return f"{escape(path.name)}  ({human_size(path.stat().st_size)})"
 
 
 def _heartbeat(sweep: SweepRecord) -> str | None:
     """A running or crashed sweep's last sign of life: when metrics.json was last written (after each trial)."""
-    from datetime import datetime
     import time
+    from datetime import datetime
 
     if sweep.status not in ("running", "crashed"):
         return None

@@ -24,9 +24,13 @@ from nnrun.views.plots import _figure, _legend, _save, spans_decades
 PICTURES = ("score.png", "params.png", "parallel.png")
 COMPLETED, BEST, BEST_LINE = "tab:blue", "tab:orange", "tab:red"
 # Trials without a score, marked past the worst scores: (marker, colour, what the legend says).
-UNSCORED = {"failed": ("X", "tab:red", "failed"), "diverged": ("v", "tab:purple", "diverged (loss NaN or inf)"),
-            "interrupted": ("|", "dimgray", "interrupted"), "crashed": ("|", "black", "crashed"),
-            "pruned": ("o", "gray", "pruned before its first value")}
+UNSCORED = {
+    "failed": ("X", "tab:red", "failed"),
+    "diverged": ("v", "tab:purple", "diverged (loss NaN or inf)"),
+    "interrupted": ("|", "dimgray", "interrupted"),
+    "crashed": ("|", "black", "crashed"),
+    "pruned": ("o", "gray", "pruned before its first value"),
+}
 LABEL_CHARS = 16  # a categorical value's label on an axis is cut to this many characters
 LOG_DISTRIBUTIONS = ("log_uniform", "int_log_uniform")
 
@@ -77,10 +81,16 @@ def searched(record: SweepRecord) -> str:
     parameters set to one value after them ('; set: dataset.validation=0.2')."""
     method = f"{record.method} search" if record.method else "search"
     paths = _searched_paths(record)
-    fixed = [f"{p}={short_label(record.choices(p)[0])}" for p in record.parameters
-             if _constant(record, p) and record.choices(p)]
-    return (f"{record.name}: {method} over {_plural(len(paths), 'parameter')}" + (f" ({', '.join(paths)})" if paths else "")
-            + (f"; set: {', '.join(fixed)}" if fixed else ""))
+    fixed = [
+        f"{p}={short_label(record.choices(p)[0])}"
+        for p in record.parameters
+        if _constant(record, p) and record.choices(p)
+    ]
+    return (
+        f"{record.name}: {method} over {_plural(len(paths), 'parameter')}"
+        + (f" ({', '.join(paths)})" if paths else "")
+        + (f"; set: {', '.join(fixed)}" if fixed else "")
+    )
 
 
 def progress(record: SweepRecord) -> str:
@@ -136,7 +146,7 @@ def _score_axis(ax, record: SweepRecord, values: list[float], *, band: bool, lab
         ax.set_ylim(0, 1)
         ax.set_yticks([])
         return 0.5
-    to, back = (math.log10, lambda v: 10 ** v) if log else (float, float)
+    to, back = (math.log10, lambda v: 10**v) if log else (float, float)
     low, high = to(min(values)), to(max(values))
     span = high - low or abs(high) * 0.2 or 1.0
     if high == low:
@@ -151,8 +161,17 @@ def _score_axis(ax, record: SweepRecord, values: list[float], *, band: bool, lab
         ax.axhline(line, color="silver", linestyle="--", linewidth=0.9, zorder=1)
         from matplotlib.transforms import blended_transform_factory
 
-        ax.text(0.995, line, "no score ", transform=blended_transform_factory(ax.transAxes, ax.transData),
-                ha="right", va="bottom" if top else "top", fontsize="x-small", color="gray", zorder=2)
+        ax.text(
+            0.995,
+            line,
+            "no score ",
+            transform=blended_transform_factory(ax.transAxes, ax.transData),
+            ha="right",
+            va="bottom" if top else "top",
+            fontsize="x-small",
+            color="gray",
+            zorder=2,
+        )
     ax.set_ylim(back(limits[0]), back(limits[1]))
     scored = (back(low - 0.1 * span), back(high + 0.1 * span))  # no number on the band: a mark there has no score
 
@@ -181,12 +200,25 @@ def score_figure(record: SweepRecord):
     completed, pruned, rest = _scored(record)
     fig = _figure(figsize=(9, 5.2))
     ax = fig.subplots()
-    ax.scatter([t.number for t in completed], [t.score for t in completed], s=28, color=COMPLETED, zorder=3,
-               label=f"completed ({len(completed)})" if completed else "_")
+    ax.scatter(
+        [t.number for t in completed],
+        [t.score for t in completed],
+        s=28,
+        color=COMPLETED,
+        zorder=3,
+        label=f"completed ({len(completed)})" if completed else "_",
+    )
     if pruned:
-        ax.scatter([t.number for t in pruned], [t.score for t in pruned], s=32, facecolors="none",
-                   edgecolors="gray", linewidths=1.2, zorder=3,
-                   label=f"pruned ({len(pruned)}): stopped early, its last value")
+        ax.scatter(
+            [t.number for t in pruned],
+            [t.score for t in pruned],
+            s=32,
+            facecolors="none",
+            edgecolors="gray",
+            linewidths=1.2,
+            zorder=3,
+            label=f"pruned ({len(pruned)}): stopped early, its last value",
+        )
     best = record.best
     if completed:
         xs, ys, best_so_far = [], [], None
@@ -196,16 +228,23 @@ def score_figure(record: SweepRecord):
             xs.append(trial.number)
             ys.append(best_so_far)
         last = max(t.number for t in record.trials if t.state != "running")
-        ax.step([*xs, last], [*ys, ys[-1]], where="post", color=BEST, linewidth=1.8, zorder=2,
-                label="best so far")
+        ax.step([*xs, last], [*ys, ys[-1]], where="post", color=BEST, linewidth=1.8, zorder=2, label="best so far")
     if best is not None and best.score is not None:
-        ax.scatter([best.number], [best.score], s=220, marker="*", color=BEST, edgecolors="black",
-                   linewidths=0.8, zorder=4, label=f"best: trial {best.number}, {_score_text(best.score)}")
+        ax.scatter(
+            [best.number],
+            [best.score],
+            s=220,
+            marker="*",
+            color=BEST,
+            edgecolors="black",
+            linewidths=0.8,
+            zorder=4,
+            label=f"best: trial {best.number}, {_score_text(best.score)}",
+        )
     mark = _score_axis(ax, record, [t.score for t in completed + pruned], band=bool(rest))
     _unscored_marks(ax, record, rest, [t.number for t in rest], mark)
     if not completed and not pruned:
-        ax.text(0.5, 0.6, "no trial has a score yet", transform=ax.transAxes, ha="center", va="center",
-                color="gray")
+        ax.text(0.5, 0.6, "no trial has a score yet", transform=ax.transAxes, ha="center", va="center", color="gray")
     numbers = [t.number for t in record.trials]
     if numbers:
         ax.set_xlim(min(numbers) - 0.6, max(numbers) + 0.6)
@@ -231,8 +270,15 @@ def _unscored_marks(ax, record: SweepRecord, trials: list[Trial], xs: list[float
         by_state.setdefault(trial.state, []).append(x)
     for state, positions in by_state.items():
         marker, colour, words = _unscored_look(state)
-        ax.scatter(positions, [y] * len(positions), marker=marker, s=45, color=colour, zorder=3,
-                   label=f"{words} ({len(positions)}): no score")
+        ax.scatter(
+            positions,
+            [y] * len(positions),
+            marker=marker,
+            s=45,
+            color=colour,
+            zorder=3,
+            label=f"{words} ({len(positions)}): no score",
+        )
 
 
 # --- params.png ---
@@ -263,7 +309,7 @@ def short_label(value: Any, chars: int = LABEL_CHARS) -> str:
         text = str(value)
     else:
         text = json.dumps(value, separators=(",", ":"))
-    return text if len(text) <= chars else text[:chars - 1] + "…"
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def _labels(values: list[Any]) -> list[str]:
@@ -273,7 +319,7 @@ def _labels(values: list[Any]) -> list[str]:
     for i, label in enumerate(labels):
         if labels.count(label) > 1:
             seen[label] = seen.get(label, 0) + 1
-            labels[i] = f"{label[:LABEL_CHARS - 3]} #{seen[label]}"
+            labels[i] = f"{label[: LABEL_CHARS - 3]} #{seen[label]}"
     return labels
 
 
@@ -326,8 +372,13 @@ class _Axis:
         return 0.5 if high == low else (position - low) / (high - low)
 
     def title(self) -> str:
-        what = {"log_uniform": "log scale", "int_log_uniform": "log scale", "uniform": "uniform",
-                "int_uniform": "integers", "values": "choices"}.get(self.kind, self.kind)
+        what = {
+            "log_uniform": "log scale",
+            "int_log_uniform": "log scale",
+            "uniform": "uniform",
+            "int_uniform": "integers",
+            "values": "choices",
+        }.get(self.kind, self.kind)
         if self.categorical and _is_layer_list(self.choices):
             what = "units per layer"
         return f"{self.path} ({what})"
@@ -366,31 +417,59 @@ def params_figure(record: SweepRecord):
         # never tried
         shift = _jitter if axis.categorical and not all(map(_number, axis.choices)) else (lambda _: 0.0)
 
-        def placed(trials: list[Trial]) -> tuple[list[float], list[Any]]:
+        def placed(trials: list[Trial], axis=axis, shift=shift) -> tuple[list[float], list[Any]]:
             points = [(axis.position(t.params.get(axis.path)), t) for t in trials]
-            return ([p + shift(t.number) for p, t in points if p is not None],
-                    [t for p, t in points if p is not None])
+            return ([p + shift(t.number) for p, t in points if p is not None], [t for p, t in points if p is not None])
 
         xs, shown = placed(completed)
-        ax.scatter(xs, [t.score for t in shown], s=22, color=COMPLETED, alpha=0.85, zorder=3,
-                   label=f"completed ({len(completed)})" if completed else "_")
+        ax.scatter(
+            xs,
+            [t.score for t in shown],
+            s=22,
+            color=COMPLETED,
+            alpha=0.85,
+            zorder=3,
+            label=f"completed ({len(completed)})" if completed else "_",
+        )
         if pruned:
             xs, shown = placed(pruned)
-            ax.scatter(xs, [t.score for t in shown], s=26, facecolors="none", edgecolors="gray", zorder=3,
-                       label=f"pruned ({len(pruned)}): its value when stopped")
+            ax.scatter(
+                xs,
+                [t.score for t in shown],
+                s=26,
+                facecolors="none",
+                edgecolors="gray",
+                zorder=3,
+                label=f"pruned ({len(pruned)}): its value when stopped",
+            )
         xs, shown = placed(rest)
         _unscored_marks(ax, record, shown, xs, mark)
         if best is not None and best.score is not None and axis.position(best.params.get(axis.path)) is not None:
             x = axis.position(best.params.get(axis.path)) + shift(best.number)
-            ax.scatter([x], [best.score], s=180, marker="*", color=BEST, edgecolors="black", linewidths=0.8,
-                       zorder=4, label=f"best: trial {best.number}")
+            ax.scatter(
+                [x],
+                [best.score],
+                s=180,
+                marker="*",
+                color=BEST,
+                edgecolors="black",
+                linewidths=0.8,
+                zorder=4,
+                label=f"best: trial {best.number}",
+            )
         if axis.categorical:
-            for j, choice in enumerate(axis.choices):
+            for j, _choice in enumerate(axis.choices):
                 mine = [t.score for t in completed if axis.position(t.params.get(axis.path)) == j]
                 if len(mine) >= 3:  # of fewer, the points say it
                     median = statistics.median(mine)
-                    ax.plot([j - 0.3, j + 0.3], [median, median], color="black", linewidth=1.6, zorder=4,
-                            label="median of a choice's completed trials")
+                    ax.plot(
+                        [j - 0.3, j + 0.3],
+                        [median, median],
+                        color="black",
+                        linewidth=1.6,
+                        zorder=4,
+                        label="median of a choice's completed trials",
+                    )
             ax.set_xticks(range(len(axis.choices)), axis.labels)
             ax.set_xlim(-0.6, len(axis.choices) - 0.4)
             if max((len(label) for label in axis.labels), default=0) * len(axis.labels) > 30:
@@ -417,8 +496,9 @@ def params_figure(record: SweepRecord):
     if not paths:
         axes[0].set_visible(True)
         axes[0].text(0.5, 0.5, "this sweep has no parameters", ha="center", va="center", color="gray")
-    fig.suptitle(title(record, f"{record.metric} against each parameter", int(11.5 * (3.7 * ncols + 0.8))),
-                 fontsize="medium")
+    fig.suptitle(
+        title(record, f"{record.metric} against each parameter", int(11.5 * (3.7 * ncols + 0.8))), fontsize="medium"
+    )
     _legend(fig, ncols=3)
     return fig
 
@@ -471,17 +551,36 @@ def parallel_figure(record: SweepRecord):
         ax.plot(range(last + 1), [*ys(trial), off], color="gray", linestyle=":", linewidth=1.0, zorder=1)
         ax.scatter([last], [off], marker=marker, color=colour, s=40, zorder=2, clip_on=False)
     for trial in pruned:
-        ax.plot(range(last + 1), [*ys(trial), score_fraction(trial.score)], color="gray", linestyle="--",
-                linewidth=1.0, alpha=0.7, zorder=1)
+        ax.plot(
+            range(last + 1),
+            [*ys(trial), score_fraction(trial.score)],
+            color="gray",
+            linestyle="--",
+            linewidth=1.0,
+            alpha=0.7,
+            zorder=1,
+        )
     # Many trials: thinner, fainter lines, so that where they crowd still reads as more of them.
     thin = min(1.0, math.sqrt(30 / max(len(completed), 1)))
     for rank, trial in enumerate(sorted(completed, key=goodness)):  # the better drawn later, over the worse
-        ax.plot(range(last + 1), [*ys(trial), score_fraction(trial.score)], color=cmap(norm(trial.score)),
-                linewidth=max(0.5, 1.4 * thin), alpha=max(0.3, 0.9 * thin), zorder=3 + rank / max(len(completed), 1))
+        ax.plot(
+            range(last + 1),
+            [*ys(trial), score_fraction(trial.score)],
+            color=cmap(norm(trial.score)),
+            linewidth=max(0.5, 1.4 * thin),
+            alpha=max(0.3, 0.9 * thin),
+            zorder=3 + rank / max(len(completed), 1),
+        )
     best = record.best
     if best is not None and best.score is not None:
-        ax.plot(range(last + 1), [*ys(best), score_fraction(best.score)], color=BEST_LINE, linewidth=3.2,
-                zorder=5, solid_capstyle="round")
+        ax.plot(
+            range(last + 1),
+            [*ys(best), score_fraction(best.score)],
+            color=BEST_LINE,
+            linewidth=3.2,
+            zorder=5,
+            solid_capstyle="round",
+        )
     for i, axis in enumerate(axes):
         _draw_axis(ax, i, axis, names)
     _draw_score_axis(ax, last, record, low, high, log, bool(scores), names, off if rest else None)
@@ -489,29 +588,51 @@ def parallel_figure(record: SweepRecord):
     ax.set_ylim(-0.12, names + 0.09)
     ax.set_axis_off()
     example = cmap(norm(best.score)) if best is not None and best.score is not None else cmap(0.5)
-    handles = [Line2D([], [], color=example, linewidth=1.4, label=f"completed trial ({len(completed)})")][:len(completed)]
+    handles = [Line2D([], [], color=example, linewidth=1.4, label=f"completed trial ({len(completed)})")][
+        : len(completed)
+    ]
     if best is not None and best.score is not None:
-        handles.append(Line2D([], [], color=BEST_LINE, linewidth=3.2,
-                              label=f"best: trial {best.number}, {_score_text(best.score)}"))
+        handles.append(
+            Line2D(
+                [], [], color=BEST_LINE, linewidth=3.2, label=f"best: trial {best.number}, {_score_text(best.score)}"
+            )
+        )
     if pruned:
-        handles.append(Line2D([], [], color="gray", linestyle="--", label=f"pruned ({len(pruned)}): value when stopped"))
+        handles.append(
+            Line2D([], [], color="gray", linestyle="--", label=f"pruned ({len(pruned)}): value when stopped")
+        )
     states = {}
     for trial in rest:
         states[trial.state] = states.get(trial.state, 0) + 1
     for state, count in states.items():
         marker, colour, words = _unscored_look(state)
-        handles.append(Line2D([], [], color="gray", linestyle=":", marker=marker, markerfacecolor=colour,
-                              markeredgecolor=colour, label=f"{words} ({count}): no score"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles)), fontsize="small",
-               frameon=False)
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="gray",
+                linestyle=":",
+                marker=marker,
+                markerfacecolor=colour,
+                markeredgecolor=colour,
+                label=f"{words} ({count}): no score",
+            )
+        )
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles)), fontsize="small", frameon=False)
     if scores:
         bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.01, fraction=0.04)
         bar.set_label(f"{record.metric} ({_better(record)}; darker is better)", fontsize="small")
         bar.set_ticks(_tick_values(low, high, log), labels=[_tick_text(v) for v in _tick_values(low, high, log)])
         bar.minorticks_off()
         bar.ax.tick_params(labelsize="small")
-    ax.set_title(title(record, f"parallel coordinates: each trial's parameters, then its {record.metric}",
-                       int(10 * fig.get_figwidth())), fontsize="medium")
+    ax.set_title(
+        title(
+            record,
+            f"parallel coordinates: each trial's parameters, then its {record.metric}",
+            int(10 * fig.get_figwidth()),
+        ),
+        fontsize="medium",
+    )
     return fig
 
 
@@ -525,7 +646,11 @@ def _tick_values(low: float, high: float, log: bool) -> list[float]:
     inner = (LogLocator(subs=(1.0, 2.0, 5.0)) if log else MaxNLocator(5)).tick_values(low, high)
 
     def at(v: float) -> float:
-        return (math.log10(v) - math.log10(low)) / (math.log10(high) - math.log10(low)) if log else (v - low) / (high - low)
+        return (
+            (math.log10(v) - math.log10(low)) / (math.log10(high) - math.log10(low))
+            if log
+            else (v - low) / (high - low)
+        )
 
     inner = [float(v) for v in inner if 0.08 <= at(v) <= 0.92]
     if len(inner) > 4:
@@ -563,20 +688,33 @@ def _draw_axis(ax, x: int, axis: _Axis, names: float) -> None:
     ax.text(x, names, _axis_name(axis.path) + scale, ha="center", va="bottom", fontsize="small")
 
 
-def _draw_score_axis(ax, x: int, record: SweepRecord, low: float, high: float, log: bool, scored: bool,
-                     names: float, unscored: float | None) -> None:
+def _draw_score_axis(
+    ax,
+    x: int,
+    record: SweepRecord,
+    low: float,
+    high: float,
+    log: bool,
+    scored: bool,
+    names: float,
+    unscored: float | None,
+) -> None:
     ax.plot([x, x], [0, 1], color="black", linewidth=1.4, zorder=6)
     box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.5}
     if scored:
         for value in _tick_values(low, high, log):
-            y = ((math.log10(value) - math.log10(low)) / (math.log10(high) - math.log10(low)) if log
-                 else (value - low) / (high - low))
+            y = (
+                (math.log10(value) - math.log10(low)) / (math.log10(high) - math.log10(low))
+                if log
+                else (value - low) / (high - low)
+            )
             ax.plot([x, x + 0.025], [y, y], color="black", linewidth=0.9, zorder=6)
             ax.text(x + 0.04, y, _tick_text(value), ha="left", va="center", fontsize="x-small", zorder=7, bbox=box)
     if unscored is not None:
         ax.text(x + 0.06, unscored, "no score", ha="left", va="center", fontsize="x-small", zorder=7, bbox=box)
-    ax.text(x, names, f"{record.metric}\n({_better(record)})", ha="center", va="bottom", fontsize="small",
-            fontweight="bold")
+    ax.text(
+        x, names, f"{record.metric}\n({_better(record)})", ha="center", va="bottom", fontsize="small", fontweight="bold"
+    )
 
 
 def _number(value: Any) -> bool:

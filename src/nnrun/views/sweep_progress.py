@@ -54,14 +54,22 @@ class SweepProgress:
         mark = " (best so far)" if best is not None and best.number == record.number else ""
         why = f": {record.error}" if record.error and record.state != "completed" else ""
         took = f", {record.duration_s:.1f} s" if record.duration_s else ""
-        self.console.print(f"trial {record.number:>3} {record.state:<11} {escape(score)}{mark}{took}  "
-                           f"{escape(values_text(record.values))}{escape(why)}", highlight=False, soft_wrap=True)
+        self.console.print(
+            f"trial {record.number:>3} {record.state:<11} {escape(score)}{mark}{took}  "
+            f"{escape(values_text(record.values))}{escape(why)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
     def stopping(self, running: int) -> None:
         """Ctrl-C: the running trials are asked to stop at their epoch's end; this can take a few seconds."""
         self.close()
-        self.console.print(f"stopping: {_trials(running)} running, each ends its epoch and is kept as interrupted "
-                           "(Ctrl-C again to stop them at once)", highlight=False, soft_wrap=True)
+        self.console.print(
+            f"stopping: {_trials(running)} running, each ends its epoch and is kept as interrupted "
+            "(Ctrl-C again to stop them at once)",
+            highlight=False,
+            soft_wrap=True,
+        )
 
     def tick(self, counts: dict[str, Any]) -> None:
         if self.status is None:
@@ -72,9 +80,12 @@ class SweepProgress:
         if self.durations and left > 0:
             mean = sum(self.durations) / len(self.durations)
             eta = f", about {_duration(mean * left / max(1, self.parallel))} left"
-        text = (f"trials {counts['finished']}/{counts['planned']} done, {counts['running']} running"
-                + "".join(f", {counts[s]} {s}" for s in ("pruned", "failed", "diverged") if counts[s])
-                + (f"; best {self.metric} {best.score:.4g} (trial {best.number})" if best else "") + eta)
+        text = (
+            f"trials {counts['finished']}/{counts['planned']} done, {counts['running']} running"
+            + "".join(f", {counts[s]} {s}" for s in ("pruned", "failed", "diverged") if counts[s])
+            + (f"; best {self.metric} {best.score:.4g} (trial {best.number})" if best else "")
+            + eta
+        )
         self.status.update(escape(text))
 
     def close(self) -> None:
@@ -89,16 +100,21 @@ def end_report(console: Console, result, metric: str, goal: str, folder) -> None
     counts: dict[str, int] = {}
     for r in result.records:
         counts[r.state] = counts.get(r.state, 0) + 1
-    console.print(f"sweep {result.status}: " + ", ".join(f"{n} {s}" for s, n in counts.items()), highlight=False,
-                  soft_wrap=True)
+    console.print(
+        f"sweep {result.status}: " + ", ".join(f"{n} {s}" for s, n in counts.items()), highlight=False, soft_wrap=True
+    )
     scored = [r for r in result.records if r.state == "completed" and r.score is not None]
     if scored:
         sign = 1 if goal == "minimize" else -1
         top = sorted(scored, key=lambda r: (sign * r.score, r.number))[:5]
         # The values every scored trial shares (a constant, or a choice all took) say nothing about the ranking.
         paths = [p for p in top[0].values if len({short(r.values.get(p), 10_000) for r in scored}) > 1]
-        table = Table(title=f"best trials ({metric}, {'lowest' if sign == 1 else 'highest'} first)",
-                      title_justify="left", box=None, pad_edge=False)
+        table = Table(
+            title=f"best trials ({metric}, {'lowest' if sign == 1 else 'highest'} first)",
+            title_justify="left",
+            box=None,
+            pad_edge=False,
+        )
         table.add_column("trial", justify="right", no_wrap=True)
         table.add_column(metric, justify="right", no_wrap=True)
         for path in paths:
